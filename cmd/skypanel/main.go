@@ -1,0 +1,69 @@
+// Command skypanel is the one SkyPanel binary: `serve` (panel + local node), `user`, `oauth2`
+// and `version`. Every subcommand that touches the database takes --data (or SKYPANEL_DATA)
+// and works while `serve` is running (SQLite in WAL mode).
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRoot().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "skypanel",
+		Short:         "SkyPanel (Aether Panel): game server panel and node daemon",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("data", envOr("SKYPANEL_DATA", "./data"), "data folder (database, keys, servers) [$SKYPANEL_DATA]")
+	root.PersistentFlags().String("log-level", envOr("SKYPANEL_LOG_LEVEL", "info"), "debug, info, warn or error")
+	root.AddCommand(newServeCmd(), newUserCmd(), newOAuth2Cmd(), newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "skypanel %s (API v1)\n", version)
+		},
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(cmd *cobra.Command) *slog.Logger {
+	lvl := new(slog.LevelVar)
+	s, _ := cmd.Flags().GetString("log-level")
+	_ = lvl.UnmarshalText([]byte(s))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+func dataDir(cmd *cobra.Command) string {
+	d, _ := cmd.Flags().GetString("data")
+	return d
+}

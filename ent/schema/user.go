@@ -1,0 +1,44 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// User is a panel account. Scopes are the user's permissions (the perms routes); an OAuth2
+// client of the user may hold only a subset of them unless the user is an admin.
+type User struct{ ent.Schema }
+
+// Mixin of User.
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{Timestamps{}} }
+
+// Fields of User.
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("username").NotEmpty().MaxLen(64).Unique(),
+		field.String("email").NotEmpty().MaxLen(254).Unique(),
+		field.String("password_hash").Sensitive(),
+		field.Bool("admin").Default(false),
+		field.Strings("scopes").Default([]string{}),
+	}
+}
+
+// Edges of User. Deleting a user deletes its OAuth2 clients (and, through them, their
+// tokens); a user who still owns servers cannot be deleted (foreign key, no action).
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("clients", OAuthClient.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("servers", Server.Type),
+	}
+}
+
+// Indexes of User: username and email are unique (indexed by the unique constraint).
+func (User) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("created_at"),
+	}
+}

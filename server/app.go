@@ -1,0 +1,118 @@
+// Package server is the SkyPanel panel: the HTTP API of openapi.yaml (handlers implementing the
+// generated strict interface), the spec-driven middleware (authentication, scopes, validation,
+// rate limits, errors, X-API-Version), OAuth2 wiring and the panel's configuration.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	skypanel "github.com/skypanel/skypanel"
+	"github.com/skypanel/skypanel/server/oauth"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+// Deps are what the panel is built from; main opens them and closes them after Shutdown.
+type Deps struct {
+	Config Config
+	Logger *slog.Logger
+	Store  *store.Store
+	OAuth  *oauth.Provider
+	Nodes  NodeRegistry // nil: no node can run servers
+}
+
+// App is the panel's HTTP application.
+type App struct {
+	cfg         Config
+	log         *slog.Logger
+	contract    *Contract
+	auth        Authenticator
+	oauth       *oauth.Provider
+	store       *store.Store
+	nodes       NodeRegistry
+	clientLimit *limiter
+	ipLimit     *limiter
+	engine      *gin.Engine
+	handler     http.Handler
+}
+
+// New builds the panel: loads the contract, wires middleware and the generated routes.
+func New(ctx context.Context, d Deps) (*App, error) {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	contract, err := LoadContract(ctx, skypanel.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{
+		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
+		oauth: d.OAuth, store: d.Store, nodes: d.Nodes,
+		auth:        oauthAuthenticator{d.OAuth},
+		clientLimit: newLimiter(d.Config.ClientLimit, nil),
+		ipLimit:     newLimiter(d.Config.IPLimit, nil),
+	}
+	if a.cfg.MaxBodyBytes <= 0 {
+		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
+	}
+	if err := a.buildEngine(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Handler is the root http.Handler (file-path adapter in front of gin).
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Contract returns the loaded spec index.
+func (a *App) Contract() *Contract { return a.contract }
+
+func (a *App) buildEngine() error {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.UseRawPath = true
+	e.UnescapePathValues = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(a.basics(), a.guard())
+	e.NoRoute(a.noRoute)
+	e.NoMethod(a.noMethod)
+	if err := a.registerRoutes(e); err != nil {
+		return err
+	}
+	for _, op := range a.contract.Operations() {
+		if !routeRegistered(e, op) {
+			return fmt.Errorf("operation %s %s (%s) has no route", op.Method, op.Path, op.ID)
+		}
+	}
+	a.engine = e
+	a.handler = filePathAdapter(e)
+	return nil
+}
+
+func routeRegistered(e *gin.Engine, op *Operation) bool {
+	for _, r := range e.Routes() {
+		if r.Method == op.Method && r.Path == op.GinPath {
+			return true
+		}
+	}
+	return false
+}
+
+// oauthAuthenticator adapts the OAuth2 provider to the middleware.
+type oauthAuthenticator struct{ p *oauth.Provider }
+
+func (o oauthAuthenticator) Authenticate(ctx context.Context, token string) (Principal, error) {
+	got, err := o.p.Authenticate(ctx, token)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{UserID: got.UserID, NodeID: got.NodeID, ClientID: got.ClientID, Admin: got.Admin,
+		Scopes: got.Scopes, ExpiresAt: got.ExpiresAt}, nil
+}

@@ -1,0 +1,30 @@
+package server
+
+import "time"
+
+// Config is the panel's configuration: a plain struct with defaults, loaded once in main
+// (flags and environment) and passed down.
+type Config struct {
+	Listen       string        // address of the HTTP(S) listener
+	DataDir      string        // SQLite database, keys, server data
+	TLSCert      string        // PEM certificate; with TLSKey serves HTTPS
+	TLSKey       string        // PEM key
+	TokenTTL     time.Duration // access token lifetime
+	ClientLimit  RateLimit     // per OAuth2 client
+	IPLimit      RateLimit     // per IP, unauthenticated requests (token endpoint included)
+	MaxBodyBytes int64         // JSON request body limit (streamed uploads excluded)
+	ShutdownWait time.Duration // graceful shutdown deadline
+}
+
+// Default returns the documented defaults.
+func Default() Config {
+	return Config{
+		Listen:       "127.0.0.1:8080",
+		DataDir:      "./data",
+		TokenTTL:     time.Hour,
+		ClientLimit:  RateLimit{Limit: 1000, Window: time.Hour},
+		IPLimit:      RateLimit{Limit: 100, Window: time.Hour},
+		MaxBodyBytes: 1 << 20,
+		ShutdownWait: 15 * time.Second,
+	}
+}

@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Operation is what the middleware needs to know about one operation of the spec.
+type Operation struct {
+	ID        string
+	Method    string
+	Path      string // OpenAPI template, e.g. /api/servers/{serverId}
+	GinPath   string // the same with gin's :params
+	Route     *routers.Route
+	Public    bool       // security: [] — no bearer token
+	Scopes    [][]string // alternatives (OR) of required scope sets (AND)
+	WebSocket bool       // x-skypanel-websocket: auth may arrive in the first message
+	Streamed  bool       // octet-stream request body: not buffered, not validated
+}
+
+// Contract is the loaded openapi.yaml with an index from gin route to operation and the
+// scope-implication table (x-scope-implies).
+type Contract struct {
+	Doc       *openapi3.T
+	ops       map[string]*Operation // key: METHOD + " " + GinPath
+	implies   map[string][]string
+	allScopes []string
+}
+
+// LoadContract parses and validates the spec.
+func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load openapi: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("validate openapi: %w", err)
+	}
+	c := &Contract{Doc: doc, ops: map[string]*Operation{}, implies: map[string][]string{}}
+	if err := c.loadScopes(); err != nil {
+		return nil, err
+	}
+	for _, p := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(p)
+		for method, op := range item.Operations() {
+			o := &Operation{ID: op.OperationID, Method: method, Path: p, GinPath: ginPath(p),
+				Route: &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op}}
+			o.Public, o.Scopes = securityOf(doc, op)
+			if v, ok := op.Extensions["x-skypanel-websocket"].(bool); ok && v {
+				o.WebSocket = true
+			}
+			if rb := op.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get("application/octet-stream") != nil {
+				o.Streamed = true
+			}
+			c.ops[method+" "+o.GinPath] = o
+		}
+	}
+	return c, nil
+}
+
+func (c *Contract) loadScopes() error {
+	if ss, ok := c.Doc.Components.SecuritySchemes["oauth2"]; ok && ss.Value != nil && ss.Value.Flows != nil &&
+		ss.Value.Flows.ClientCredentials != nil {
+		for s := range ss.Value.Flows.ClientCredentials.Scopes {
+			c.allScopes = append(c.allScopes, s)
+		}
+		sort.Strings(c.allScopes)
+	}
+	raw, ok := c.Doc.Extensions["x-scope-implies"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	for k, v := range raw {
+		list, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("x-scope-implies.%s: want a list", k)
+		}
+		for _, s := range list {
+			str, ok := s.(string)
+			if !ok {
+				return fmt.Errorf("x-scope-implies.%s: want strings", k)
+			}
+			c.implies[k] = append(c.implies[k], str)
+		}
+	}
+	return nil
+}
+
+// securityOf reads an operation's security (falling back to the document's).
+func securityOf(doc *openapi3.T, op *openapi3.Operation) (public bool, scopes [][]string) {
+	reqs := doc.Security
+	if op.Security != nil {
+		reqs = *op.Security
+	}
+	if len(reqs) == 0 {
+		return true, nil
+	}
+	for _, r := range reqs {
+		if len(r) == 0 {
+			return true, nil // an empty requirement makes auth optional
+		}
+		set := append([]string{}, r["oauth2"]...)
+		scopes = append(scopes, set)
+	}
+	return false, scopes
+}
+
+// ginPath turns /a/{b}/c into /a/:b/c.
+func ginPath(p string) string {
+	var b strings.Builder
+	for _, seg := range strings.Split(p, "/") {
+		if b.Len() > 0 || seg != "" {
+			b.WriteByte('/')
+		}
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			b.WriteString(":" + seg[1:len(seg)-1])
+		} else {
+			b.WriteString(seg)
+		}
+	}
+	if b.Len() == 0 {
+		return "/"
+	}
+	return b.String()
+}
+
+// Lookup returns the operation gin matched, or nil.
+func (c *Contract) Lookup(method, ginFullPath string) *Operation {
+	return c.ops[method+" "+ginFullPath]
+}
+
+// Operations returns every operation, sorted by path and method (for tests and docs).
+func (c *Contract) Operations() []*Operation {
+	out := make([]*Operation, 0, len(c.ops))
+	for _, o := range c.ops {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// AllScopes is the catalogue of the oauth2 security scheme.
+func (c *Contract) AllScopes() []string { return c.allScopes }
+
+// Expand returns the effective scope set of a granted list: each scope plus what it implies
+// (x-scope-implies; "*" means every scope of the catalogue).
+func (c *Contract) Expand(granted []string) map[string]bool {
+	out := make(map[string]bool, len(granted))
+	var add func(s string)
+	add = func(s string) {
+		if out[s] {
+			return
+		}
+		out[s] = true
+		for _, i := range c.implies[s] {
+			if i == "*" {
+				for _, all := range c.allScopes {
+					out[all] = true
+				}
+				continue
+			}
+			add(i)
+		}
+	}
+	for _, s := range granted {
+		add(s)
+	}
+	return out
+}
+
+// Allowed reports whether an effective scope set satisfies the operation; when it does not it
+// returns the first alternative's scopes (for the error's metadata).
+func (o *Operation) Allowed(effective map[string]bool) (bool, []string) {
+	if o.Public || len(o.Scopes) == 0 {
+		return true, nil
+	}
+	for _, alt := range o.Scopes {
+		ok := true
+		for _, s := range alt {
+			if !effective[s] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, o.Scopes[0]
+}
+
+// isJSONBody reports whether a request's body should be validated and size-limited.
+func isJSONBody(r *http.Request) bool {
+	return r.ContentLength != 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+}

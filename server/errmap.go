@@ -1,0 +1,37 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/server/oauth"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+// mapDomainError maps the sentinel errors of the packages below the handlers to the envelope:
+// the one place where errors become HTTP.
+func mapDomainError(err error) *APIError {
+	var se *oauth.ScopeError
+	switch {
+	case errors.As(err, &se):
+		return newAPIError(http.StatusBadRequest, CodeFieldInvalid, se.Error(), map[string]any{"field": "scopes", "scope": se.Scope})
+	case errors.Is(err, store.ErrPasswordPolicy):
+		return errFieldInvalid("password", err.Error())
+	case errors.Is(err, oauth.ErrClientNotFound):
+		return newAPIError(http.StatusNotFound, CodeNotFound, "OAuth2 client not found", nil)
+	case errors.Is(err, oauth.ErrUserNotFound):
+		return newAPIError(http.StatusNotFound, CodeUserNotFound, "user not found", nil)
+	case errors.Is(err, oauth.ErrNodeNotFound):
+		return newAPIError(http.StatusNotFound, CodeNodeNotFound, "node not found", nil)
+	case errors.Is(err, ErrNodeUnavailable):
+		return newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable, err.Error(), nil)
+	case ent.IsConstraintError(err):
+		return errConflict("the change conflicts with existing data", nil)
+	case ent.IsValidationError(err):
+		var ve *ent.ValidationError
+		errors.As(err, &ve)
+		return errFieldInvalid(ve.Name, "invalid value for "+ve.Name)
+	}
+	return nil
+}

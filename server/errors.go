@@ -1,0 +1,141 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Error codes of the envelope; the spec's ErrorCode enum lists the same values.
+const (
+	CodeFieldRequired        = "ErrFieldRequired"
+	CodeFieldInvalid         = "ErrFieldInvalid"
+	CodeServerNotFound       = "ErrServerNotFound"
+	CodeUserNotFound         = "ErrUserNotFound"
+	CodeNodeNotFound         = "ErrNodeNotFound"
+	CodePermissionDenied     = "ErrPermissionDenied"
+	CodeDatabaseError        = "ErrDatabaseError"
+	CodeUnauthorized         = "ErrUnauthorized"
+	CodeNotFound             = "ErrNotFound"
+	CodeMethodNotAllowed     = "ErrMethodNotAllowed"
+	CodeRateLimited          = "ErrRateLimited"
+	CodeConflict             = "ErrConflict"
+	CodePayloadTooLarge      = "ErrPayloadTooLarge"
+	CodeUnsupportedMediaType = "ErrUnsupportedMediaType"
+	CodeNotImplemented       = "ErrNotImplemented"
+	CodeInternal             = "ErrInternal"
+	CodeServerNotRunning     = "ErrServerNotRunning"
+	CodeServerBusy           = "ErrServerBusy"
+	CodeInvalidState         = "ErrInvalidState"
+	CodeTemplateNotFound     = "ErrTemplateNotFound"
+	CodeNodeUnavailable      = "ErrNodeUnavailable"
+)
+
+// APIError is an error that knows its HTTP status and envelope. Handlers return it (or a
+// domain error that toAPIError maps) and writeError renders it.
+type APIError struct {
+	Status   int
+	Code     string
+	Msg      string
+	Metadata map[string]any
+	Cause    error // logged for 5xx, never sent
+}
+
+func (e *APIError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Msg, e.Cause)
+	}
+	return e.Code + ": " + e.Msg
+}
+
+func (e *APIError) Unwrap() error { return e.Cause }
+
+func newAPIError(status int, code, msg string, md map[string]any) *APIError {
+	return &APIError{Status: status, Code: code, Msg: msg, Metadata: md}
+}
+
+// Constructors for the common cases.
+func errFieldInvalid(field, msg string) *APIError {
+	return newAPIError(http.StatusBadRequest, CodeFieldInvalid, msg, map[string]any{"field": field})
+}
+
+func errFieldRequired(field string) *APIError {
+	return newAPIError(http.StatusBadRequest, CodeFieldRequired,
+		fmt.Sprintf("field %q is required", field), map[string]any{"field": field})
+}
+
+func errNotFound(code, what string, id any) *APIError {
+	return newAPIError(http.StatusNotFound, code, fmt.Sprintf("%s with ID %v not found", what, id),
+		map[string]any{"id": id})
+}
+
+func errServerNotFound(id string) *APIError { return errNotFound(CodeServerNotFound, "Server", id) }
+func errUserNotFound(id any) *APIError      { return errNotFound(CodeUserNotFound, "User", id) }
+func errNodeNotFound(id any) *APIError      { return errNotFound(CodeNodeNotFound, "Node", id) }
+
+func errConflict(msg string, md map[string]any) *APIError {
+	return newAPIError(http.StatusConflict, CodeConflict, msg, md)
+}
+
+func errPermissionDenied(scopes []string) *APIError {
+	return newAPIError(http.StatusForbidden, CodePermissionDenied,
+		"this token lacks the scope required for this action", map[string]any{"scopes": scopes})
+}
+
+func errUnauthorized(msg string) *APIError {
+	return newAPIError(http.StatusUnauthorized, CodeUnauthorized, msg, nil)
+}
+
+func errNotImplemented(op string) *APIError {
+	return newAPIError(http.StatusNotImplemented, CodeNotImplemented,
+		"this operation is not implemented yet", map[string]any{"operation": op})
+}
+
+func errInternal(cause error) *APIError {
+	return &APIError{Status: http.StatusInternalServerError, Code: CodeInternal,
+		Msg: "internal server error", Cause: cause}
+}
+
+// envelope is the JSON error body: {"error":{"code","msg","metadata"}}.
+type envelope struct {
+	Error envelopeBody `json:"error"`
+}
+
+type envelopeBody struct {
+	Code     string         `json:"code"`
+	Msg      string         `json:"msg"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// toAPIError maps any error to an APIError; unknown errors become a 500 with a safe message.
+func toAPIError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if mapped := mapDomainError(err); mapped != nil {
+		return mapped
+	}
+	return errInternal(err)
+}
+
+// writeError renders err as the envelope and aborts the gin chain. 5xx causes are logged with
+// the request id; the client only sees the safe message and the request id.
+func writeError(c *gin.Context, log *slog.Logger, err error) {
+	ae := toAPIError(err)
+	md := ae.Metadata
+	if ae.Status >= 500 {
+		rid := c.GetString(ctxRequestID)
+		log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,
+			"path", c.Request.URL.Path, "request_id", rid, "err", err)
+		md = map[string]any{"requestId": rid}
+		for k, v := range ae.Metadata {
+			md[k] = v
+		}
+	}
+	c.AbortWithStatusJSON(ae.Status, envelope{Error: envelopeBody{Code: ae.Code, Msg: ae.Msg, Metadata: md}})
+}
+

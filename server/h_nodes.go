@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+func toNode(n *ent.Node) gen.Node {
+	return gen.Node{Id: int64(n.ID), Name: n.Name, PublicHost: n.PublicHost, PrivateHost: n.PrivateHost,
+		PublicPort: n.PublicPort, PrivatePort: n.PrivatePort, SftpPort: n.SftpPort}
+}
+
+func (h *Handlers) nodeByID(ctx context.Context, id int64) (*ent.Node, error) {
+	n, err := h.a.store.Client.Node.Get(ctx, int(id))
+	if ent.IsNotFound(err) {
+		return nil, errNodeNotFound(id)
+	}
+	return n, err
+}
+
+// ListNodes lists nodes by id.
+func (h *Handlers) ListNodes(ctx context.Context, req gen.ListNodesRequestObject) (gen.ListNodesResponseObject, error) {
+	page, limit := pageOf(req.Params.Page, req.Params.Limit)
+	q := h.a.store.Client.Node.Query()
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Order(ent.Asc("id")).Offset(offset(page, limit)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.NodeList{Nodes: make([]gen.Node, 0, len(rows)), Metadata: listMeta(page, limit, total)}
+	for _, n := range rows {
+		out.Nodes = append(out.Nodes, toNode(n))
+	}
+	return gen.ListNodes200JSONResponse{Body: out}, nil
+}
+
+// CreateNode registers a node; its secret is returned once and stored as a keyed hash.
+func (h *Handlers) CreateNode(ctx context.Context, req gen.CreateNodeRequestObject) (gen.CreateNodeResponseObject, error) {
+	b := req.Body
+	secret := store.NewSecret()
+	c := h.a.store.Client.Node.Create().SetName(b.Name).SetPublicHost(b.PublicHost).
+		SetSecretHash(store.HashSecret(h.a.store.Keys.SecretHash, secret)).
+		SetNillablePublicPort(b.PublicPort).SetNillablePrivatePort(b.PrivatePort).SetNillableSftpPort(b.SftpPort)
+	if b.PrivateHost != nil {
+		c.SetPrivateHost(*b.PrivateHost)
+	} else {
+		c.SetPrivateHost(b.PublicHost)
+	}
+	n, err := c.Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, errConflict("a node with this name already exists", map[string]any{"field": "name"})
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := toNode(n)
+	return gen.CreateNode201JSONResponse{Body: gen.NodeCreated{Id: v.Id, Name: v.Name, PublicHost: v.PublicHost,
+		PrivateHost: v.PrivateHost, PublicPort: v.PublicPort, PrivatePort: v.PrivatePort, SftpPort: v.SftpPort,
+		Secret: secret}}, nil
+}
+
+// GetNode returns one node.
+func (h *Handlers) GetNode(ctx context.Context, req gen.GetNodeRequestObject) (gen.GetNodeResponseObject, error) {
+	n, err := h.nodeByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetNode200JSONResponse{Body: toNode(n)}, nil
+}
+
+// UpdateNode changes the given fields.
+func (h *Handlers) UpdateNode(ctx context.Context, req gen.UpdateNodeRequestObject) (gen.UpdateNodeResponseObject, error) {
+	n, err := h.nodeByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	err = n.Update().SetNillableName(b.Name).SetNillablePublicHost(b.PublicHost).SetNillablePrivateHost(b.PrivateHost).
+		SetNillablePublicPort(b.PublicPort).SetNillablePrivatePort(b.PrivatePort).SetNillableSftpPort(b.SftpPort).Exec(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, errConflict("a node with this name already exists", map[string]any{"field": "name"})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateNode204Response{}, nil
+}
+
+// DeleteNode removes a node that hosts no servers (its deployment client goes with it).
+func (h *Handlers) DeleteNode(ctx context.Context, req gen.DeleteNodeRequestObject) (gen.DeleteNodeResponseObject, error) {
+	n, err := h.nodeByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	count, err := h.a.store.Client.Server.Query().Where(server.NodeID(n.ID)).Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if count > 0 {
+		return nil, errConflict("the node still hosts servers; delete or move them first",
+			map[string]any{"id": req.Id, "servers": count})
+	}
+	if err := h.a.store.Client.Node.DeleteOne(n).Exec(ctx); err != nil {
+		return nil, err
+	}
+	h.a.oauth.InvalidateCache()
+	return gen.DeleteNode204Response{}, nil
+}
+
+// GetNodeSystem reads the node's machine.
+func (h *Handlers) GetNodeSystem(ctx context.Context, req gen.GetNodeSystemRequestObject) (gen.GetNodeSystemResponseObject, error) {
+	nc, err := h.nodeClient(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	s, err := nc.System(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetNodeSystem200JSONResponse{Body: gen.NodeSystem{
+		Cpu:    gen.NodeCPU{Model: s.CPU.Model, Cores: s.CPU.Cores, Threads: s.CPU.Threads, Mhz: s.CPU.MHz},
+		Memory: gen.ResourceUsage{Total: int64(s.Memory.Total), Used: int64(s.Memory.Used), Free: int64(s.Memory.Free)},
+		Disk:   gen.ResourceUsage{Total: int64(s.Disk.Total), Used: int64(s.Disk.Used), Free: int64(s.Disk.Free)},
+		Os:     gen.NodeOS{Platform: s.OS.Platform, Family: s.OS.Family, Version: s.OS.Version},
+	}}, nil
+}
+
+// GetNodeFeatures reports the environments the node can run now.
+func (h *Handlers) GetNodeFeatures(ctx context.Context, req gen.GetNodeFeaturesRequestObject) (gen.GetNodeFeaturesResponseObject, error) {
+	nc, err := h.nodeClient(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := nc.Features(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.NodeFeatures{Docker: f.Docker, Environments: []gen.EnvironmentType{}}
+	for _, e := range f.Environments {
+		out.Environments = append(out.Environments, gen.EnvironmentType(e))
+	}
+	if !f.Docker && f.DockerReason != "" {
+		out.DockerReason = &f.DockerReason
+	}
+	return gen.GetNodeFeatures200JSONResponse{Body: out}, nil
+}
+
+// GetNodeDeployment issues fresh deployment credentials (client ".node_<id>"); earlier ones
+// stop working.
+func (h *Handlers) GetNodeDeployment(ctx context.Context, req gen.GetNodeDeploymentRequestObject) (gen.GetNodeDeploymentResponseObject, error) {
+	n, err := h.nodeByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	id, secret, err := h.a.oauth.CreateNodeClient(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetNodeDeployment200JSONResponse{Body: gen.NodeDeployment{ClientId: id, ClientSecret: secret}}, nil
+}
+
+func (h *Handlers) nodeClient(ctx context.Context, id int64) (NodeClient, error) {
+	n, err := h.nodeByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.a.nodes == nil {
+		return nil, ErrNodeUnavailable
+	}
+	return h.a.nodes.Client(ctx, n)
+}

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"strings"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/predicate"
+	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/ent/user"
+	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+func toUser(u *ent.User) gen.User {
+	return gen.User{Id: int64(u.ID), Username: u.Username, Email: openapi_types.Email(u.Email), Admin: u.Admin,
+		Created: u.CreatedAt.UTC()}
+}
+
+// ListUsers lists users by id; non-admins see only themselves.
+func (h *Handlers) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) (gen.ListUsersResponseObject, error) {
+	page, limit := pageOf(req.Params.Page, req.Params.Limit)
+	q := h.a.store.Client.User.Query()
+	if p := PrincipalFrom(ctx); !p.Admin {
+		q = q.Where(user.ID(p.UserID))
+	}
+	if f := req.Params.Username; f != nil {
+		q = q.Where(predicate.User(wildcard(user.FieldUsername, *f)))
+	}
+	if f := req.Params.Email; f != nil {
+		q = q.Where(predicate.User(wildcard(user.FieldEmail, strings.ToLower(*f))))
+	}
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Order(user.ByID()).Offset(offset(page, limit)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.UserList{Users: make([]gen.User, 0, len(rows)), Metadata: listMeta(page, limit, total)}
+	for _, u := range rows {
+		out.Users = append(out.Users, toUser(u))
+	}
+	return gen.ListUsers200JSONResponse{Body: out}, nil
+}
+
+// CreateUser creates a user (administrators only).
+func (h *Handlers) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	b := req.Body
+	if b.Password == nil {
+		return nil, errFieldRequired("password")
+	}
+	u, err := CreateUser(ctx, h.a.store.Client, UserInput{Username: b.Username, Email: string(b.Email),
+		Password: *b.Password, Admin: b.Admin != nil && *b.Admin})
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateUser201JSONResponse{Body: toUser(u)}, nil
+}
+
+// GetUser returns one user.
+func (h *Handlers) GetUser(ctx context.Context, req gen.GetUserRequestObject) (gen.GetUserResponseObject, error) {
+	u, err := h.userByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetUser200JSONResponse{Body: toUser(u)}, nil
+}
+
+// UpdateUser changes a user; only administrators change other users or the admin flag.
+func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
+	u, err := h.userByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	var email *string
+	if b.Email != nil {
+		e := strings.ToLower(string(*b.Email))
+		email = &e
+	}
+	if err := checkUserFields(b.Username, email, b.Password); err != nil {
+		return nil, err
+	}
+	upd := u.Update().SetNillableUsername(b.Username).SetNillableEmail(email)
+	if b.Password != nil {
+		hash, err := store.HashPassword(*b.Password)
+		if err != nil {
+			return nil, err
+		}
+		upd.SetPasswordHash(hash)
+	}
+	if b.Admin != nil && *b.Admin != u.Admin {
+		if err := requireAdmin(ctx); err != nil {
+			return nil, err
+		}
+		if !*b.Admin && u.ID == PrincipalFrom(ctx).UserID {
+			return nil, errConflict("you cannot remove your own administrator flag", map[string]any{"field": "admin"})
+		}
+		upd.SetAdmin(*b.Admin)
+	}
+	u, err = upd.Save(ctx)
+	if ent.IsConstraintError(err) {
+		name, mail := "", ""
+		if b.Username != nil {
+			name = *b.Username
+		}
+		if email != nil {
+			mail = *email
+		}
+		return nil, duplicateUserError(ctx, h.a.store.Client, name, mail)
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.a.oauth.InvalidateCache() // the admin flag and scopes feed token principals
+	return gen.UpdateUser200JSONResponse{Body: toUser(u)}, nil
+}
+
+// DeleteUser deletes a user with its OAuth2 clients and tokens (administrators only). A user
+// who owns servers, or the caller itself, cannot be deleted.
+func (h *Handlers) DeleteUser(ctx context.Context, req gen.DeleteUserRequestObject) (gen.DeleteUserResponseObject, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	u, err := h.userByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == PrincipalFrom(ctx).UserID {
+		return nil, errConflict("you cannot delete your own account", map[string]any{"id": req.Id})
+	}
+	n, err := h.a.store.Client.Server.Query().Where(server.OwnerID(u.ID)).Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, errConflict("the user still owns servers; delete or transfer them first",
+			map[string]any{"id": req.Id, "servers": n})
+	}
+	if err := h.a.store.Client.User.DeleteOne(u).Exec(ctx); err != nil {
+		return nil, err
+	}
+	h.a.oauth.InvalidateCache()
+	return gen.DeleteUser204Response{}, nil
+}
+
+// GetUserPerms returns the user's scopes.
+func (h *Handlers) GetUserPerms(ctx context.Context, req gen.GetUserPermsRequestObject) (gen.GetUserPermsResponseObject, error) {
+	u, err := h.userByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	out := make(gen.UserPerms, 0, len(u.Scopes))
+	for _, s := range u.Scopes {
+		out = append(out, gen.Scope(s))
+	}
+	return gen.GetUserPerms200JSONResponse{Body: out}, nil
+}
+
+// SetUserPerms replaces the user's scopes (administrators only: a user cannot raise its own).
+func (h *Handlers) SetUserPerms(ctx context.Context, req gen.SetUserPermsRequestObject) (gen.SetUserPermsResponseObject, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	u, err := h.userByID(ctx, req.Id)
+	if err != nil {
+		return nil, err
+	}
+	scopes := make([]string, 0, len(req.Body.Scopes))
+	seen := map[string]bool{}
+	for _, s := range req.Body.Scopes {
+		if !seen[string(s)] {
+			seen[string(s)] = true
+			scopes = append(scopes, string(s))
+		}
+	}
+	if err := u.Update().SetScopes(scopes).Exec(ctx); err != nil {
+		return nil, err
+	}
+	h.a.oauth.InvalidateCache() // clients keep only the scopes their user still holds
+	return gen.SetUserPerms204Response{}, nil
+}
+

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+const (
+	ctxRequestID = "skypanel.requestID"
+	apiVersion   = "v1"
+	// vendorJSON is the documented versioned media type; it is treated as application/json.
+	vendorJSON = "application/vnd.aether.v1+json"
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID    int
+	NodeID    int // set for a node's deployment client
+	ClientID  string
+	Admin     bool            // effective admin (admin scope on an admin user)
+	Scopes    []string        // granted scopes of the token
+	Effective map[string]bool // Scopes expanded by x-scope-implies
+	ExpiresAt time.Time
+}
+
+// Has reports whether the principal holds a scope (after implication).
+func (p *Principal) Has(scope string) bool { return p != nil && (p.Admin || p.Effective[scope]) }
+
+type principalKey struct{}
+
+// PrincipalFrom returns the request's principal (nil for public operations).
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// Authenticator validates bearer tokens.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (Principal, error)
+}
+
+// basics: request id, X-API-Version on every response, Accept normalisation, panic recovery.
+func (a *App) basics() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		rid := hex.EncodeToString(b[:])
+		c.Set(ctxRequestID, rid)
+		h := c.Writer.Header()
+		h.Set("X-API-Version", apiVersion)
+		h.Set("X-Request-Id", rid)
+		if acc := c.Request.Header.Get("Accept"); strings.Contains(strings.ToLower(acc), vendorJSON) {
+			c.Request.Header.Set("Accept", "application/json")
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				writeError(c, a.log, errInternal(errors.New("panic: "+toString(r))))
+			}
+		}()
+		c.Next()
+	}
+}
+
+func toString(v any) string {
+	if e, ok := v.(error); ok {
+		return e.Error()
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return "unknown panic"
+}
+
+// guard is the spec-driven middleware of every operation: rate limit, authentication, scope
+// check, body limit and request validation, in that order.
+func (a *App) guard() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		op := a.contract.Lookup(c.Request.Method, c.FullPath())
+		if op == nil {
+			c.Next() // NoRoute/NoMethod handlers answer
+			return
+		}
+		if err := a.authorize(c, op); err != nil {
+			writeError(c, a.log, err)
+			return
+		}
+		if !op.Streamed && isJSONBody(c.Request) {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.cfg.MaxBodyBytes)
+		}
+		// /oauth2/* answer malformed requests in RFC 6749/7662 form themselves.
+		if err := a.validate(c, op); err != nil && !strings.HasPrefix(op.Path, "/oauth2/") {
+			writeError(c, a.log, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+// authorize rate-limits the caller and enforces the operation's security requirement.
+func (a *App) authorize(c *gin.Context, op *Operation) error {
+	now := time.Now()
+	token, hasToken := bearer(c.Request)
+	var p *Principal
+	var authErr error
+	if hasToken && !op.Public {
+		got, err := a.auth.Authenticate(c.Request.Context(), token)
+		if err != nil {
+			authErr = errUnauthorized("the access token is invalid or expired; get a new one at /oauth2/token")
+		} else {
+			got.Effective = a.contract.Expand(got.Scopes)
+			p = &got
+		}
+	}
+	var d decision
+	if p != nil {
+		d = a.clientLimit.take("client:" + p.ClientID)
+	} else {
+		d = a.ipLimit.take("ip:" + clientIP(c.Request))
+	}
+	if err := d.apply(c, now); err != nil {
+		return err
+	}
+	if op.Public {
+		return nil
+	}
+	if authErr != nil {
+		return authErr
+	}
+	if p == nil {
+		if op.WebSocket {
+			return nil // the socket authenticates with its first message
+		}
+		return errUnauthorized("missing bearer token: send Authorization: Bearer <token>")
+	}
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), principalKey{}, p))
+	if ok, need := op.Allowed(p.Effective); !ok && !p.Admin {
+		return errPermissionDenied(need)
+	}
+	return nil
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", h != ""
+}
+
+// clientIP is the peer address (proxies are not trusted unless configured in gin).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// noRoute and noMethod answer in the envelope.
+func (a *App) noRoute(c *gin.Context) {
+	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+c.Request.URL.Path, nil))
+}
+
+func (a *App) noMethod(c *gin.Context) {
+	writeError(c, a.log, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+		"method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil))
+}
+
+var _ = slog.Default

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/user"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,32}$`)
+
+// UserInput is a user to create (API and CLI).
+type UserInput struct {
+	Username, Email, Password string
+	Admin                     bool
+}
+
+// CreateUser validates and stores a user with a hashed password.
+func CreateUser(ctx context.Context, db *ent.Client, in UserInput) (*ent.User, error) {
+	if err := checkUserFields(&in.Username, &in.Email, &in.Password); err != nil {
+		return nil, err
+	}
+	hash, err := store.HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	scopes := []string{}
+	if in.Admin {
+		scopes = []string{"admin"}
+	}
+	u, err := db.User.Create().SetUsername(in.Username).SetEmail(strings.ToLower(in.Email)).
+		SetPasswordHash(hash).SetAdmin(in.Admin).SetScopes(scopes).Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, duplicateUserError(ctx, db, in.Username, in.Email)
+	}
+	return u, err
+}
+
+// checkUserFields validates the fields that are set (nil pointers are skipped).
+func checkUserFields(username, email, password *string) error {
+	if username != nil && !usernamePattern.MatchString(*username) {
+		return errFieldInvalid("username", "username must be 3-32 characters: letters, digits, '_', '.' or '-'")
+	}
+	if email != nil {
+		at := strings.LastIndexByte(*email, '@')
+		if at < 1 || at == len(*email)-1 || len(*email) > 254 || strings.ContainsAny(*email, " \t\r\n") {
+			return errFieldInvalid("email", "email must be an address like name@example.com")
+		}
+	}
+	if password != nil {
+		if err := store.ValidatePassword(*password); err != nil {
+			return errFieldInvalid("password", err.Error())
+		}
+	}
+	return nil
+}
+
+// duplicateUserError names the field that collided.
+func duplicateUserError(ctx context.Context, db *ent.Client, username, email string) error {
+	field := "email"
+	if username != "" {
+		if n, _ := db.User.Query().Where(user.Username(username)).Count(ctx); n > 0 {
+			field = "username"
+		}
+	}
+	return newAPIError(http.StatusConflict, CodeConflict, fmt.Sprintf("a user with this %s already exists", field),
+		map[string]any{"field": field})
+}
+
+// userByID loads a user the caller may see: admins see everyone, others only themselves.
+func (h *Handlers) userByID(ctx context.Context, id int64) (*ent.User, error) {
+	p := PrincipalFrom(ctx)
+	if !p.Admin && int64(p.UserID) != id {
+		return nil, errUserNotFound(id)
+	}
+	u, err := h.a.store.Client.User.Get(ctx, int(id))
+	if ent.IsNotFound(err) {
+		return nil, errUserNotFound(id)
+	}
+	return u, err
+}
+
+// requireAdmin refuses non-admin callers (for actions on other accounts or privileges).
+func requireAdmin(ctx context.Context) error {
+	if !PrincipalFrom(ctx).Admin {
+		return errPermissionDenied([]string{"admin"})
+	}
+	return nil
+}
+
+var errLastAdmin = errors.New("last administrator")
