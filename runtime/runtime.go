@@ -61,7 +61,10 @@ type Stats struct {
 }
 
 // Console is the attached stdin/stdout of a running instance. Output carries stdout and stderr
-// merged. Close detaches without stopping the process.
+// merged; it ends with io.EOF once the process has exited and everything was read, or after
+// Close. Writes to Stdin fail (instead of blocking for ever) when the process stops reading.
+// Keep one console per instance open at a time: two readers would split the output. Close
+// detaches without stopping the process.
 type Console interface {
 	Output() io.Reader
 	Stdin() io.Writer
@@ -82,14 +85,17 @@ type Runtime interface {
 	// Attach re-attaches to the console of a running instance (e.g. after a daemon restart).
 	// ErrNotRunning when no process runs.
 	Attach(ctx context.Context, id string) (Console, error)
-	// Wait returns a channel that receives the exit status once when the current process ends.
-	// It works for processes started by Start and for those found again by Attach.
+	// Wait returns a channel that receives the exit status once when the current process ends
+	// (at once if it already ended and was not started again). It works for processes started
+	// by Start and for those found again by Attach. The wait is bound to ctx: if ctx ends first
+	// the channel is closed without a value. ErrNotRunning if the instance never ran.
 	Wait(ctx context.Context, id string) (<-chan ExitStatus, error)
 	// Signal sends a signal to the whole process (group). ErrNotRunning when none runs.
 	Signal(ctx context.Context, id string, sig syscall.Signal) error
 	// State reports the instance's state.
 	State(ctx context.Context, id string) (State, error)
-	// Stats samples resource usage of the running process.
+	// Stats samples resource usage of the running process (CPUPercent is 0 on the first
+	// sample of a process: it is measured between samples).
 	Stats(ctx context.Context, id string) (Stats, error)
 	// Update changes the limits; applied live when running where possible, else at next Start.
 	Update(ctx context.Context, id string, limits Limits) error

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
+	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -25,6 +27,18 @@ func mapDomainError(err error) *APIError {
 	case errors.Is(err, oauth.ErrNodeNotFound):
 		return newAPIError(http.StatusNotFound, CodeNodeNotFound, "node not found", nil)
 	case errors.Is(err, ErrNodeUnavailable):
+		return newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable, err.Error(), nil)
+	case errors.Is(err, daemon.ErrNotFound):
+		return newAPIError(http.StatusNotFound, CodeServerNotFound, "server not found on its node", nil)
+	case errors.Is(err, daemon.ErrNotRunning), errors.Is(err, rt.ErrNotRunning):
+		return newAPIError(http.StatusConflict, CodeServerNotRunning, err.Error(), nil)
+	case errors.Is(err, daemon.ErrInvalidState), errors.Is(err, rt.ErrRunning):
+		return newAPIError(http.StatusConflict, CodeInvalidState, err.Error(), nil)
+	case errors.Is(err, daemon.ErrInvalidDefinition), errors.Is(err, rt.ErrInvalidSpec):
+		return newAPIError(http.StatusBadRequest, CodeFieldInvalid, err.Error(), map[string]any{"field": "definition"})
+	case errors.Is(err, rt.ErrImage):
+		return newAPIError(http.StatusBadRequest, CodeFieldInvalid, err.Error(), map[string]any{"field": "dockerImage"})
+	case errors.Is(err, daemon.ErrClosed), errors.Is(err, rt.ErrUnavailable):
 		return newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable, err.Error(), nil)
 	case ent.IsConstraintError(err):
 		return errConflict("the change conflicts with existing data", nil)

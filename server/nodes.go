@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/sysinfo"
 	"github.com/skypanel/skypanel/ent"
+	rt "github.com/skypanel/skypanel/runtime"
 )
 
 // ErrNodeUnavailable is returned when a node cannot be reached.
@@ -24,7 +26,32 @@ type Features struct {
 type NodeClient interface {
 	Features(ctx context.Context) (Features, error)
 	System(ctx context.Context) (sysinfo.System, error)
+
+	// CreateServer creates the server's instance and folder; on error nothing is left.
+	CreateServer(ctx context.Context, def daemon.Definition) error
+	// UpdateServer replaces the definition (limits live where possible).
+	UpdateServer(ctx context.Context, def daemon.Definition) error
+	// DeleteServer stops and removes the instance and its files.
+	DeleteServer(ctx context.Context, id string) error
+	// Power runs a power action. Start and kill finish before returning; stop and restart are
+	// checked, then run in the background (the API answers 204 once accepted).
+	Power(ctx context.Context, id string, action PowerAction) error
+	Status(ctx context.Context, id string) (daemon.StatusInfo, error)
+	Stats(ctx context.Context, id string) (rt.Stats, error)
+	Console(ctx context.Context, id string, since int64) ([]string, int64, error)
+	SendCommand(ctx context.Context, id, command string) error
 }
+
+// PowerAction is a lifecycle request.
+type PowerAction string
+
+// Power actions.
+const (
+	PowerStart   PowerAction = "start"
+	PowerStop    PowerAction = "stop"
+	PowerRestart PowerAction = "restart"
+	PowerKill    PowerAction = "kill"
+)
 
 // NodeRegistry finds the client of a node.
 type NodeRegistry interface {

@@ -27,26 +27,6 @@ func (h *Handlers) UpdateDatabaseHost(ctx context.Context, request gen.UpdateDat
 	return nil, errNotImplemented("updateDatabaseHost")
 }
 
-func (h *Handlers) ListServers(ctx context.Context, request gen.ListServersRequestObject) (gen.ListServersResponseObject, error) {
-	return nil, errNotImplemented("listServers")
-}
-
-func (h *Handlers) CreateServerWithGeneratedId(ctx context.Context, request gen.CreateServerWithGeneratedIdRequestObject) (gen.CreateServerWithGeneratedIdResponseObject, error) {
-	return nil, errNotImplemented("createServerWithGeneratedId")
-}
-
-func (h *Handlers) DeleteServer(ctx context.Context, request gen.DeleteServerRequestObject) (gen.DeleteServerResponseObject, error) {
-	return nil, errNotImplemented("deleteServer")
-}
-
-func (h *Handlers) GetServer(ctx context.Context, request gen.GetServerRequestObject) (gen.GetServerResponseObject, error) {
-	return nil, errNotImplemented("getServer")
-}
-
-func (h *Handlers) CreateServer(ctx context.Context, request gen.CreateServerRequestObject) (gen.CreateServerResponseObject, error) {
-	return nil, errNotImplemented("createServer")
-}
-
 func (h *Handlers) ListBackups(ctx context.Context, request gen.ListBackupsRequestObject) (gen.ListBackupsResponseObject, error) {
 	return nil, errNotImplemented("listBackups")
 }
@@ -67,14 +47,6 @@ func (h *Handlers) DeleteBackup(ctx context.Context, request gen.DeleteBackupReq
 	return nil, errNotImplemented("deleteBackup")
 }
 
-func (h *Handlers) GetServerConsole(ctx context.Context, request gen.GetServerConsoleRequestObject) (gen.GetServerConsoleResponseObject, error) {
-	return nil, errNotImplemented("getServerConsole")
-}
-
-func (h *Handlers) SendServerCommand(ctx context.Context, request gen.SendServerCommandRequestObject) (gen.SendServerCommandResponseObject, error) {
-	return nil, errNotImplemented("sendServerCommand")
-}
-
 func (h *Handlers) ListServerDatabases(ctx context.Context, request gen.ListServerDatabasesRequestObject) (gen.ListServerDatabasesResponseObject, error) {
 	return nil, errNotImplemented("listServerDatabases")
 }
@@ -89,10 +61,6 @@ func (h *Handlers) DeleteServerDatabase(ctx context.Context, request gen.DeleteS
 
 func (h *Handlers) RotateServerDatabasePassword(ctx context.Context, request gen.RotateServerDatabasePasswordRequestObject) (gen.RotateServerDatabasePasswordResponseObject, error) {
 	return nil, errNotImplemented("rotateServerDatabasePassword")
-}
-
-func (h *Handlers) EditServerDefinition(ctx context.Context, request gen.EditServerDefinitionRequestObject) (gen.EditServerDefinitionResponseObject, error) {
-	return nil, errNotImplemented("editServerDefinition")
 }
 
 func (h *Handlers) DeleteServerFile(ctx context.Context, request gen.DeleteServerFileRequestObject) (gen.DeleteServerFileResponseObject, error) {
@@ -111,32 +79,8 @@ func (h *Handlers) InstallServer(ctx context.Context, request gen.InstallServerR
 	return nil, errNotImplemented("installServer")
 }
 
-func (h *Handlers) KillServer(ctx context.Context, request gen.KillServerRequestObject) (gen.KillServerResponseObject, error) {
-	return nil, errNotImplemented("killServer")
-}
-
-func (h *Handlers) RestartServer(ctx context.Context, request gen.RestartServerRequestObject) (gen.RestartServerResponseObject, error) {
-	return nil, errNotImplemented("restartServer")
-}
-
 func (h *Handlers) ServerSocket(ctx context.Context, request gen.ServerSocketRequestObject) (gen.ServerSocketResponseObject, error) {
 	return nil, errNotImplemented("serverSocket")
-}
-
-func (h *Handlers) StartServer(ctx context.Context, request gen.StartServerRequestObject) (gen.StartServerResponseObject, error) {
-	return nil, errNotImplemented("startServer")
-}
-
-func (h *Handlers) GetServerStats(ctx context.Context, request gen.GetServerStatsRequestObject) (gen.GetServerStatsResponseObject, error) {
-	return nil, errNotImplemented("getServerStats")
-}
-
-func (h *Handlers) GetServerStatus(ctx context.Context, request gen.GetServerStatusRequestObject) (gen.GetServerStatusResponseObject, error) {
-	return nil, errNotImplemented("getServerStatus")
-}
-
-func (h *Handlers) StopServer(ctx context.Context, request gen.StopServerRequestObject) (gen.StopServerResponseObject, error) {
-	return nil, errNotImplemented("stopServer")
 }
 
 func (h *Handlers) ListTemplates(ctx context.Context, request gen.ListTemplatesRequestObject) (gen.ListTemplatesResponseObject, error) {

@@ -11,14 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server"
 )
 
 type serveOptions struct {
-	cfg                 server.Config
-	containerd          string
-	containerdNamespace string
+	cfg  server.Config
+	node nodeOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -28,6 +26,7 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the panel with its embedded local node (SQLite in --data)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.cfg.DataDir = dataDir(cmd)
+			o.node.dataDir = o.cfg.DataDir
 			return runServe(cmd.Context(), cmd, o)
 		},
 	}
@@ -38,8 +37,13 @@ func newServeCmd() *cobra.Command {
 	f.IntVar(&o.cfg.ClientLimit.Limit, "rate-limit-client", o.cfg.ClientLimit.Limit, "requests per hour per OAuth2 client")
 	f.IntVar(&o.cfg.IPLimit.Limit, "rate-limit-ip", o.cfg.IPLimit.Limit, "unauthenticated requests per hour per IP")
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
-	f.StringVar(&o.containerd, "containerd", envOr("SKYPANEL_CONTAINERD", "/run/containerd/containerd.sock"), "containerd socket [$SKYPANEL_CONTAINERD]")
-	f.StringVar(&o.containerdNamespace, "containerd-namespace", envOr("SKYPANEL_CONTAINERD_NAMESPACE", "skypanel"), "containerd namespace")
+	f.StringVar(&o.node.containerd, "containerd", envOr("SKYPANEL_CONTAINERD", "/run/containerd/containerd.sock"), "containerd socket [$SKYPANEL_CONTAINERD]")
+	f.StringVar(&o.node.containerdNamespace, "containerd-namespace", envOr("SKYPANEL_CONTAINERD_NAMESPACE", "skypanel"), "containerd namespace")
+	f.StringVar(&o.node.registryMirror, "registry-mirror", os.Getenv("SKYPANEL_REGISTRY_MIRROR"), "registry host[:port] tried first for image pulls")
+	f.BoolVar(&o.node.registryPlainHTTP, "registry-plain-http", false, "use HTTP (not HTTPS) for the registry mirror")
+	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "registry username")
+	f.StringVar(&o.node.registryPassword, "registry-password", os.Getenv("SKYPANEL_REGISTRY_PASSWORD"), "registry password [$SKYPANEL_REGISTRY_PASSWORD]")
+	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "unprivileged user running standard servers when serve runs as root")
 	return cmd
 }
 
@@ -63,7 +67,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 		ln.Close()
 		return err
 	}
-	local := &server.LocalNode{DataDir: o.cfg.DataDir, Runtimes: map[string]rt.Runtime{}}
+	mgr, runtimes, err := startNode(ctx, log, o.node)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer mgr.Close() // detaches consoles; game servers keep running
+	local := &server.LocalNode{DataDir: o.cfg.DataDir, Runtimes: runtimes, Manager: mgr, Logger: log}
+	defer local.Wait()
 	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
 		Nodes: server.LocalOnly{Local: local}})
 	if err != nil {

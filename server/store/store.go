@@ -65,6 +65,15 @@ func Open(ctx context.Context, dataDir string, logger *slog.Logger) (*Store, err
 		return nil, err
 	}
 	path := filepath.Join(dataDir, DBFile)
+	// Create the file 0600 first: SQLite gives its -wal and -shm files the database's mode.
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidDataDir, err)
+	} else {
+		f.Close()
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidDataDir, err)
+	}
 	db, err := sql.Open("sqlite3", DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

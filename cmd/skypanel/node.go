@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/skypanel/skypanel/daemon"
+	rt "github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/runtime/containerd"
+	"github.com/skypanel/skypanel/runtime/host"
+)
+
+// nodeOptions configure the node agent embedded in serve (and, later, `daemon`).
+type nodeOptions struct {
+	dataDir             string
+	containerd          string
+	containerdNamespace string
+	registryMirror      string
+	registryPlainHTTP   bool
+	registryUser        string
+	registryPassword    string
+	hostUser            string
+}
+
+// startNode builds the runtimes and the daemon Manager and re-attaches to running servers.
+// Without a reachable containerd the node still runs "standard" servers and logs why.
+func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Manager, map[string]rt.Runtime, error) {
+	nodeDir := filepath.Join(o.dataDir, "node")
+	// 0711: the unprivileged user of standard servers must traverse to its volume, not list.
+	if err := os.MkdirAll(nodeDir, 0o711); err != nil {
+		return nil, nil, err
+	}
+	for _, d := range []string{o.dataDir, nodeDir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			return nil, nil, err
+		}
+	}
+	runtimes := map[string]rt.Runtime{}
+	hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), User: o.hostUser,
+		Logger: log.With("component", "runtime.host")})
+	if err != nil {
+		return nil, nil, fmt.Errorf("host runtime: %w", err)
+	}
+	runtimes[rt.EnvStandard] = hr
+	cr, err := containerd.New(ctx, containerd.Options{Address: o.containerd, Namespace: o.containerdNamespace,
+		StateDir: filepath.Join(nodeDir, "containerd"), Logger: log.With("component", "runtime.containerd"),
+		Registry: containerd.RegistryOptions{Mirror: o.registryMirror, PlainHTTP: o.registryPlainHTTP,
+			Username: o.registryUser, Password: o.registryPassword}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("containerd runtime: %w", err)
+	}
+	runtimes[rt.EnvDocker] = cr
+	if err := cr.Available(ctx); err != nil {
+		log.Warn("docker environment unavailable; standard servers only", "reason", err)
+	}
+	m, err := daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log.With("component", "daemon")})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Load(ctx); err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("load servers: %w", err)
+	}
+	return m, runtimes, nil
+}

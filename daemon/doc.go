@@ -1,0 +1,41 @@
+// Package daemon is the SkyPanel node agent core: it keeps the node's local copy of every
+// server definition, runs each server through a runtime.Runtime (containerd for the "docker"
+// environment, host processes for "standard"), and owns the per-server state machine, power
+// actions, crash policy, console ring and event fan-out. It never imports the panel (ent,
+// fosite, gin, server/...): a remote node must not link the panel, and deps_test.go enforces it.
+//
+// # On-disk layout
+//
+// Everything lives under Options.DataDir:
+//
+//	<DataDir>/servers/<id>/definition.json  the server's Definition (atomic write: temp + fsync + rename)
+//	<DataDir>/servers/<id>/state.json       last known state, last crash time and what the runtime
+//	                                        instance was created with (same atomic write)
+//	<DataDir>/volumes/<id>/                 the server's files: runtime.Spec.Dir, bind-mounted at
+//	                                        /home/container in the docker environment, the working
+//	                                        directory of the process in the standard environment
+//
+// Daemon state and game files are kept apart so a backup or a file manager rooted at the volume
+// can never reach definition.json or state.json. When the runtime reports the user its
+// processes run as (an Owner() (uid, gid uint32) method, as runtime/host has), the volume
+// folder is given to that user at creation. Runtimes keep their own state (FIFOs, logs) in
+// their own folders, not here.
+//
+// # States
+//
+// A server is in one of the State values. Power actions (Start, Stop, Restart, Kill, Update,
+// Delete, Install) take a per-server power lock, so at most one runs at a time for a server and
+// their runtime calls never interleave; a second caller waits for the first (bounded by its
+// ctx; waiting callers are not served in arrival order).
+// Kill is the one exception that does not queue behind a running Stop: it escalates that stop to
+// SIGKILL at once. The table of transitions is in state.go.
+//
+// # Console cursors
+//
+// Every console line gets a cursor: max(unix time in microseconds, previous cursor + 1). Cursors
+// are strictly increasing per server (also for many lines within one millisecond and across
+// daemon restarts, as long as the wall clock does not jump back) and stay close to the wall
+// clock. Console(id, since) returns the retained lines whose cursor is strictly greater than
+// since, and the cursor to pass next time (the last line's cursor, or since when nothing is new).
+// since = 0 returns the whole ring. A wall-clock time t converts to a cursor with CursorAt(t).
+package daemon

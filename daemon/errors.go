@@ -1,0 +1,21 @@
+package daemon
+
+import "errors"
+
+// Sentinel errors. Methods wrap them with %w and a message naming the server, field or state;
+// match them with errors.Is.
+var (
+	// ErrNotFound: no server with that id on this node.
+	ErrNotFound = errors.New("server not found")
+	// ErrExists: a server with that id already exists with a different definition.
+	ErrExists = errors.New("server already exists")
+	// ErrInvalidState: the action is not possible in the server's current state
+	// (e.g. "server is installing").
+	ErrInvalidState = errors.New("invalid server state")
+	// ErrNotRunning: the action needs a running process (e.g. a console command).
+	ErrNotRunning = errors.New("server is not running")
+	// ErrInvalidDefinition: the definition is invalid; the wrapping message names the field.
+	ErrInvalidDefinition = errors.New("invalid server definition")
+	// ErrClosed: the manager was closed.
+	ErrClosed = errors.New("daemon manager closed")
+)

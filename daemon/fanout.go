@@ -1,0 +1,160 @@
+package daemon
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/skypanel/skypanel/runtime"
+)
+
+// EventKind tells what an Event carries.
+type EventKind string
+
+// Event kinds.
+const (
+	EventConsole EventKind = "console" // Line (a ring line, or a dropped-events notice with Cursor 0)
+	EventStatus  EventKind = "status"  // Status
+	EventStats   EventKind = "stats"   // Stats, sampled every Options.StatsInterval while running
+	EventDeleted EventKind = "deleted" // the server was deleted; the channel closes next
+)
+
+// Event is one message for a subscriber.
+type Event struct {
+	Kind    EventKind
+	Line    ConsoleLine
+	Status  StatusInfo
+	Stats   runtime.Stats
+	Dropped int // for a dropped-events notice: how many events this subscriber lost
+}
+
+// DefaultSubscriptionBuffer is the buffer of a subscription created with bufferSize <= 0.
+const DefaultSubscriptionBuffer = 256
+
+// hub fans events out to a server's subscribers without ever blocking the publisher.
+type hub struct {
+	mu     sync.RWMutex
+	subs   map[*Subscription]struct{}
+	closed bool
+	now    func() time.Time
+}
+
+func newHub(now func() time.Time) *hub {
+	return &hub{subs: map[*Subscription]struct{}{}, now: now}
+}
+
+func (h *hub) publish(ev Event) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.subs {
+		s.deliver(ev, h.now)
+	}
+}
+
+func (h *hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs)
+}
+
+func (h *hub) subscribe(buffer int, backlog []ConsoleLine) (*Subscription, error) {
+	if buffer <= 0 {
+		buffer = DefaultSubscriptionBuffer
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, fmt.Errorf("%w: deleted", ErrNotFound)
+	}
+	s := &Subscription{ch: make(chan Event, buffer), hub: h, backlog: backlog}
+	h.subs[s] = struct{}{}
+	return s, nil
+}
+
+func (h *hub) remove(s *Subscription) {
+	h.mu.Lock()
+	delete(h.subs, s)
+	h.mu.Unlock()
+}
+
+// closeAll sends final (when there is room) to every subscriber and closes their channels.
+func (h *hub) closeAll(final Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for s := range h.subs {
+		s.finish(&final)
+		delete(h.subs, s)
+	}
+}
+
+// Subscription receives a server's events. A subscriber that does not keep up loses events:
+// when it has room again it first receives an EventConsole notice saying how many were dropped.
+// The channel is closed by Close and when the server is deleted (after an EventDeleted, if the
+// buffer had room for it).
+type Subscription struct {
+	ch      chan Event
+	hub     *hub
+	backlog []ConsoleLine
+
+	mu      sync.Mutex
+	dropped int
+	closed  bool
+}
+
+// C returns the event channel.
+func (s *Subscription) C() <-chan Event { return s.ch }
+
+// Backlog returns the console lines retained when the subscription was made; events on C
+// continue exactly after them.
+func (s *Subscription) Backlog() []ConsoleLine { return s.backlog }
+
+// Close unsubscribes and closes the channel. It is safe to call more than once.
+func (s *Subscription) Close() {
+	s.hub.remove(s)
+	s.finish(nil)
+}
+
+func (s *Subscription) finish(final *Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if final != nil {
+		select {
+		case s.ch <- *final:
+		default:
+		}
+	}
+	s.closed = true
+	close(s.ch)
+}
+
+// deliver never blocks.
+func (s *Subscription) deliver(ev Event, now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if s.dropped > 0 {
+		t := now()
+		notice := Event{Kind: EventConsole, Dropped: s.dropped, Line: ConsoleLine{
+			Time: t.UnixMilli(),
+			Text: fmt.Sprintf("%s%d events were dropped because this reader is too slow", DaemonPrefix, s.dropped),
+		}}
+		select {
+		case s.ch <- notice:
+			s.dropped = 0
+		default:
+			s.dropped++
+			return
+		}
+	}
+	select {
+	case s.ch <- ev:
+	default:
+		s.dropped++
+	}
+}

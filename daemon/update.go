@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skypanel/skypanel/runtime"
+)
+
+// Update replaces a server's definition (same id and environment). Limits apply live through
+// runtime.Update when the server runs, else at its next start. A changed command, image or
+// environment recreates the runtime instance now when the server is not running, else at the
+// next start.
+func (m *Manager) Update(ctx context.Context, def Definition) error {
+	def = def.Clone()
+	if err := def.Validate(); err != nil {
+		return err
+	}
+	s, err := m.get(def.ID)
+	if err != nil {
+		return err
+	}
+	if err := m.lock(ctx, s); err != nil {
+		return err
+	}
+	defer s.unlock()
+	s.mu.Lock()
+	old, st, running := s.def, s.rec.State, s.proc != nil
+	s.mu.Unlock()
+	switch {
+	case def.Environment != old.Environment:
+		return fmt.Errorf("%w: environment: cannot change from %q to %q", ErrInvalidDefinition, old.Environment, def.Environment)
+	case st == StateInstalling:
+		return invalid(st)
+	case s.rt == nil:
+		return fmt.Errorf("%w: environment: %q is not available on this node", ErrInvalidState, def.Environment)
+	}
+	spec, err := def.Spec(m.st.volumeDir(def.ID))
+	if err != nil {
+		return err
+	}
+	if running {
+		if spec.Limits != old.Limits.Runtime() {
+			if err := s.rt.Update(ctx, def.ID, spec.Limits); err != nil {
+				return fmt.Errorf("update limits of %q: %w", def.ID, err)
+			}
+		}
+	} else if err := m.syncInstance(ctx, s, spec); err != nil {
+		return err
+	}
+	if err := m.st.writeDefinition(def); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.def = def
+	s.mu.Unlock()
+	return nil
+}
+
+// syncInstance makes the (not running) instance match spec: recreated when absent or created
+// from another spec, updated when only the limits differ. Power lock held.
+func (m *Manager) syncInstance(ctx context.Context, s *server, spec runtime.Spec) error {
+	state, err := s.rt.State(ctx, s.id)
+	if err != nil {
+		return fmt.Errorf("instance state of %q: %w", s.id, err)
+	}
+	if state == runtime.StateRunning {
+		return fmt.Errorf("%w: a process of %q runs that the daemon is not attached to", ErrInvalidState, s.id)
+	}
+	s.mu.Lock()
+	rec := s.rec
+	s.mu.Unlock()
+	hash := specHash(spec)
+	switch {
+	case state == runtime.StateAbsent || hash != rec.SpecHash:
+		if state != runtime.StateAbsent {
+			if err := s.rt.Delete(ctx, s.id); err != nil {
+				return fmt.Errorf("delete instance of %q: %w", s.id, err)
+			}
+			m.setApplied(s, "", runtime.Limits{})
+		}
+		if err := m.createInstance(ctx, s.rt, spec); err != nil {
+			return fmt.Errorf("server %q: %w", s.id, err)
+		}
+	case spec.Limits != rec.Limits:
+		if err := s.rt.Update(ctx, s.id, spec.Limits); err != nil {
+			return fmt.Errorf("update limits of %q: %w", s.id, err)
+		}
+	default:
+		return nil
+	}
+	m.setApplied(s, hash, spec.Limits)
+	return nil
+}
+
+func (m *Manager) setApplied(s *server, hash string, l runtime.Limits) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rec.SpecHash, s.rec.Limits = hash, l
+	m.saveRecord(s)
+}

@@ -1,0 +1,105 @@
+package containerd
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+
+	"github.com/containerd/containerd/v2/core/containers"
+	"github.com/containerd/containerd/v2/pkg/oci"
+	"github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/runtime/internal/cgroup"
+)
+
+// Paths inside the container.
+const (
+	WorkDir       = "/home/container"
+	containerFIFO = "/run/skypanel/stdin"
+)
+
+// wrapper is PID 1: it takes stdin from the bind-mounted FIFO (read-write: never end-of-file),
+// merges stderr into stdout, and runs the command ($1) as a child so that the signals PID 1
+// would ignore reach it (Signal sends to every process; the traps keep PID 1 alive until the
+// command has exited, then it exits with the command's status).
+const wrapper = `exec 0<>` + containerFIFO + ` 2>&1; trap : TERM INT HUP QUIT USR1 USR2; /bin/sh -c "$1"; exit $?`
+
+// specOpts builds the OCI spec of a server's container.
+func (r *Runtime) specOpts(img oci.Image, spec runtime.Spec, stdinPath string) []oci.SpecOpts {
+	opts := []oci.SpecOpts{
+		oci.WithImageConfig(img),
+		oci.WithProcessArgs("/bin/sh", "-c", wrapper, "sh", spec.Command),
+		oci.WithProcessCwd(WorkDir),
+		oci.WithEnv(envList(spec.Env)),
+		oci.WithHostNamespace(specs.NetworkNamespace),
+		oci.WithHostHostsFile,
+		oci.WithHostResolvconf,
+		oci.WithMounts([]specs.Mount{
+			{Destination: WorkDir, Type: "bind", Source: spec.Dir, Options: []string{"rbind", "rw"}},
+			{Destination: containerFIFO, Type: "bind", Source: stdinPath, Options: []string{"bind", "rw"}},
+		}),
+		r.withLimits(spec.Limits),
+	}
+	if r.opts.User != "" {
+		opts = append(opts, oci.WithUser(r.opts.User))
+	}
+	return opts
+}
+
+// withLimits sets the cgroup resources.
+func (r *Runtime) withLimits(l runtime.Limits) oci.SpecOpts {
+	return func(_ context.Context, _ oci.Client, _ *containers.Container, s *oci.Spec) error {
+		if s.Linux == nil {
+			s.Linux = &specs.Linux{}
+		}
+		s.Linux.Resources = r.resources(l, s.Linux.Resources)
+		return nil
+	}
+}
+
+// resources converts limits into cgroup resources, merged into base (device rules and the
+// like stay). Unlimited values are explicit (-1), so an update also lifts a limit.
+func (r *Runtime) resources(l runtime.Limits, base *specs.LinuxResources) *specs.LinuxResources {
+	res := &specs.LinuxResources{}
+	if base != nil {
+		res = base
+	}
+	mem, swap := int64(-1), int64(-1)
+	if l.MemoryMiB > 0 {
+		mem = l.MemoryMiB << 20
+		if l.SwapMiB >= 0 {
+			swap = (l.MemoryMiB + l.SwapMiB) << 20
+		}
+	}
+	res.Memory = &specs.LinuxMemory{Limit: &mem, Swap: &swap}
+	quota, period := int64(-1), uint64(cgroup.CPUPeriod)
+	if l.CPUPercent > 0 {
+		quota = l.CPUPercent * cgroup.CPUPeriod / 100
+	}
+	res.CPU = &specs.LinuxCPU{Quota: &quota, Period: &period}
+	pids := int64(-1)
+	if l.Pids > 0 {
+		pids = l.Pids
+	}
+	res.Pids = &specs.LinuxPids{Limit: &pids}
+	res.BlockIO = nil
+	if l.IOWeight > 0 && r.ioWeightOK {
+		w := l.IOWeight
+		res.BlockIO = &specs.LinuxBlockIO{Weight: &w}
+	}
+	return res
+}
+
+// envList turns the environment map into sorted KEY=value entries.
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// stateDir is the FIFO folder of server id.
+func (r *Runtime) stateDir(id string) string { return filepath.Join(r.opts.StateDir, id) }

@@ -1,0 +1,187 @@
+// Package host is the "standard" environment: each instance is a process group on the host,
+// started as `/bin/sh -c <Command>` in the server's folder, never as root.
+//
+// Everything a restarted daemon needs lives in StateDir/<id>/:
+//
+//	spec.json   the instance's runtime.Spec (limits as last updated)
+//	stdin       a FIFO; the process holds it open read-write, so it never sees end-of-file
+//	            when the daemon dies, and a restarted daemon just opens it again to write
+//	output.log  stdout and stderr (O_APPEND); consoles follow it like `tail -f` from the
+//	            position at attach time; consumed bytes are punched out of the file (it stays
+//	            sparse, so its disk use is bounded while the reader keeps up)
+//	pid         "<pid> <start time>" of the wrapper shell (the process group leader); the
+//	            start time guards against pid reuse
+//	exitcode    the command's exit code, written by the wrapper shell when the command ends
+//
+// The wrapper (`sh -c 'trap : TERM INT ...; /bin/sh -c "$1"; echo $? >&3'`) stays the group
+// leader, survives the signals sent to the group and records the exit code, so Wait works for
+// processes started by an earlier daemon (it polls a pidfd, as that daemon is no longer the
+// parent). A wrapper killed by SIGKILL records nothing: the exit is then reported as 137.
+//
+// Limits: when a cgroup hierarchy is writable (v2 unified, or v1 controllers as on hybrid
+// machines) each instance gets the cgroup CgroupParent/<id> with memory (and memory+swap),
+// CPU quota, pids and IO weight (when the kernel's IO scheduler supports weights); its OOM kill
+// counter gives ExitStatus.OOMKilled and its usage gives Stats. Otherwise (not root, read-only
+// cgroupfs) nothing is enforced, Stats come from /proc (sum over the process group: RSS and
+// utime+stime) and report MemoryLimit 0. Enforced reports which mode is in use.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/runtime/internal/cgroup"
+)
+
+// Defaults of Options.
+const (
+	DefaultUser         = "nobody"
+	DefaultCgroupParent = "/skypanel-host"
+	DefaultMaxLogBytes  = 8 << 20
+	// NoCgroups as Options.CgroupParent disables cgroups.
+	NoCgroups = "-"
+)
+
+// Options configure the host runtime.
+type Options struct {
+	// StateDir holds one folder per instance (required; must survive daemon restarts).
+	StateDir string
+	// User names the account processes run as when the daemon runs as root (default
+	// DefaultUser). Ignored when UID is set. When the daemon is not root, processes run as the
+	// daemon's user.
+	User string
+	// UID and GID, when UID is non-zero, are used instead of looking up User. 0 (root) is
+	// never used.
+	UID, GID uint32
+	// CgroupParent is the cgroup under which instances get theirs (default
+	// DefaultCgroupParent; NoCgroups disables limits).
+	CgroupParent string
+	// MaxLogBytes is how much consumed output a console lets accumulate before punching it out
+	// of output.log (default DefaultMaxLogBytes).
+	MaxLogBytes int64
+	// Logger receives diagnostics (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Runtime runs instances as host process groups.
+type Runtime struct {
+	opts     Options
+	log      *slog.Logger
+	uid, gid uint32
+	asRoot   bool
+	cgroups  bool   // limits enforced through cgroups
+	noCgroup string // why not
+
+	mu    sync.Mutex
+	procs map[string]*proc
+}
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// New prepares the runtime (it starts nothing).
+func New(opts Options) (*Runtime, error) {
+	if opts.StateDir == "" {
+		return nil, fmt.Errorf("host runtime: %w: StateDir is required", runtime.ErrInvalidSpec)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.CgroupParent == "" {
+		opts.CgroupParent = DefaultCgroupParent
+	}
+	if opts.MaxLogBytes <= 0 {
+		opts.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("host runtime: %w", err)
+	}
+	r := &Runtime{opts: opts, log: opts.Logger.With("component", "runtime.host"), procs: map[string]*proc{}}
+	r.asRoot = os.Geteuid() == 0
+	if r.asRoot {
+		if err := r.resolveUser(); err != nil {
+			return nil, err
+		}
+	} else {
+		r.uid, r.gid = uint32(os.Geteuid()), uint32(os.Getegid())
+	}
+	r.cgroups, r.noCgroup = r.probeCgroups()
+	r.log.Info("host runtime ready", "uid", r.uid, "gid", r.gid, "limits", r.cgroups, "why_not", r.noCgroup)
+	return r, nil
+}
+
+func (r *Runtime) resolveUser() error {
+	if r.opts.UID != 0 {
+		r.uid, r.gid = r.opts.UID, r.opts.GID
+		return nil
+	}
+	name := r.opts.User
+	if name == "" {
+		name = DefaultUser
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return fmt.Errorf("host runtime: user %q for server processes: %w", name, err)
+	}
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("host runtime: user %q: %w", name, err)
+	}
+	if uid == 0 {
+		return fmt.Errorf("host runtime: %w: user %q is root; server processes never run as root", runtime.ErrInvalidSpec, name)
+	}
+	r.uid, r.gid = uint32(uid), uint32(gid)
+	return nil
+}
+
+// probeCgroups checks that a cgroup can be created under the parent.
+func (r *Runtime) probeCgroups() (bool, string) {
+	if r.opts.CgroupParent == NoCgroups {
+		return false, "disabled by configuration"
+	}
+	if !r.asRoot {
+		return false, "the daemon is not root"
+	}
+	g, err := cgroup.Create(filepath.Join(r.opts.CgroupParent, ".probe"), runtime.Limits{MemoryMiB: 64})
+	if err != nil {
+		return false, err.Error()
+	}
+	if err := g.Delete(); err != nil {
+		return false, err.Error()
+	}
+	return true, ""
+}
+
+// Environment returns runtime.EnvStandard.
+func (r *Runtime) Environment() string { return runtime.EnvStandard }
+
+// Available checks that /bin/sh exists and the state folder is writable.
+func (r *Runtime) Available(context.Context) error {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, err)
+	}
+	f, err := os.CreateTemp(r.opts.StateDir, ".probe")
+	if err != nil {
+		return fmt.Errorf("%w: state folder: %w", runtime.ErrUnavailable, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// Enforced reports whether limits are enforced through cgroups, and why not.
+func (r *Runtime) Enforced() (bool, string) { return r.cgroups, r.noCgroup }
+
+// Owner returns the uid and gid server processes run as; data folders must be writable by them.
+func (r *Runtime) Owner() (uid, gid uint32) { return r.uid, r.gid }
+
+func (r *Runtime) dir(id string) string { return filepath.Join(r.opts.StateDir, id) }
+
+func (r *Runtime) cgroupPath(id string) string { return filepath.Join(r.opts.CgroupParent, id) }

@@ -1,0 +1,181 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"syscall"
+
+	"github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/runtime/internal/cgroup"
+	"github.com/skypanel/skypanel/runtime/internal/stdio"
+)
+
+// wrapper runs the command ($1) as a child and records its exit code on fd 3. It waits for a
+// line on fd 4 first (the daemon sends it once the process is in its cgroup), and handles the
+// signals sent to the group (handlers, not "ignore", so the command keeps default dispositions).
+const wrapper = `read -r _ <&4; exec 4<&-; trap : TERM INT HUP QUIT USR1 USR2; /bin/sh -c "$1" 3>&-; c=$?; echo $c >&3; exit $c`
+
+// defaultPath is PATH unless Spec.Env sets one.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Start starts the command as a new process group and returns its console.
+func (r *Runtime) Start(_ context.Context, id string) (runtime.Console, error) {
+	spec, err := r.loadSpec(id)
+	if err != nil {
+		return nil, err
+	}
+	if p := r.current(id); p != nil && p.alive() {
+		return nil, fmt.Errorf("%w: %s", runtime.ErrRunning, id)
+	}
+	dir := r.dir(id)
+	for _, f := range []string{pidFile, exitFile, statusFile} {
+		_ = os.Remove(filepath.Join(dir, f))
+	}
+	var cg *cgroup.Group
+	if r.cgroups {
+		if old, err := cgroup.Open(r.cgroupPath(id)); err == nil {
+			_ = old.Delete() // fresh counters (OOM kills) for every run
+		}
+		if cg, err = cgroup.Create(r.cgroupPath(id), spec.Limits); err != nil {
+			return nil, fmt.Errorf("start %s: limits: %w", id, err)
+		}
+	}
+	p, err := r.spawn(spec, cg)
+	if err != nil {
+		if cg != nil {
+			_ = cg.Delete()
+		}
+		return nil, fmt.Errorf("start %s: %w", id, err)
+	}
+	c, err := r.console(p, false)
+	if err != nil {
+		_ = p.kill(syscall.SIGKILL)
+		return nil, fmt.Errorf("start %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// spawn starts the wrapper, records it and releases it once it is in its cgroup.
+func (r *Runtime) spawn(spec runtime.Spec, cg *cgroup.Group) (*proc, error) {
+	dir := r.dir(spec.ID)
+	if err := stdio.MakeFIFO(filepath.Join(dir, stdinFile), 0o600); err != nil {
+		return nil, err
+	}
+	files, err := openFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer files.close()
+	cmd := exec.Command("/bin/sh", "-c", wrapper, "sh", spec.Command)
+	cmd.Dir = spec.Dir
+	cmd.Env = environ(spec)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = files.stdin, files.log, files.log
+	cmd.ExtraFiles = []*os.File{files.exit, files.gateR}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if r.asRoot {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: r.uid, Gid: r.gid, Groups: []uint32{}}
+	}
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %w", runtime.ErrInvalidSpec, err)
+		}
+		return nil, err
+	}
+	rec := pidRecord{pid: cmd.Process.Pid, start: readStat(cmd.Process.Pid).starttime}
+	p := r.newProc(spec.ID, rec, cmd)
+	p.cg = cg
+	err = r.writePid(spec.ID, rec)
+	if err == nil && cg != nil {
+		err = cg.Add(rec.pid)
+	}
+	if err == nil {
+		_, err = files.gateW.Write([]byte("go\n"))
+	}
+	if err != nil {
+		_ = syscall.Kill(-rec.pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		return nil, err
+	}
+	r.mu.Lock()
+	r.procs[spec.ID] = p
+	r.mu.Unlock()
+	go p.waitChild()
+	return p, nil
+}
+
+// startFiles are the descriptors handed to a new process.
+type startFiles struct {
+	stdin, log, exit, gateR, gateW *os.File
+}
+
+func openFiles(dir string) (*startFiles, error) {
+	var (
+		f   startFiles
+		err error
+	)
+	if f.stdin, err = stdio.OpenRW(filepath.Join(dir, stdinFile)); err != nil {
+		return nil, err
+	}
+	f.log, err = os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err == nil {
+		f.exit, err = os.OpenFile(filepath.Join(dir, exitFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	}
+	if err == nil {
+		f.gateR, f.gateW, err = os.Pipe()
+	}
+	if err != nil {
+		f.close()
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (f *startFiles) close() {
+	for _, x := range []*os.File{f.stdin, f.log, f.exit, f.gateR, f.gateW} {
+		if x != nil {
+			x.Close()
+		}
+	}
+}
+
+// environ is Spec.Env plus PATH and HOME (the data folder) unless Spec.Env sets them.
+func environ(spec runtime.Spec) []string {
+	env := map[string]string{"PATH": defaultPath, "HOME": spec.Dir}
+	for k, v := range spec.Env {
+		env[k] = v
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Attach returns a console on the running process: output from now on, and stdin.
+func (r *Runtime) Attach(_ context.Context, id string) (runtime.Console, error) {
+	p, err := r.running(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.console(p, true)
+}
+
+func (r *Runtime) console(p *proc, fromEnd bool) (runtime.Console, error) {
+	dir := r.dir(p.id)
+	fl, err := newFollower(filepath.Join(dir, logFile), fromEnd, r.opts.MaxLogBytes, p.done)
+	if err != nil {
+		return nil, err
+	}
+	in, err := stdio.OpenStdin(filepath.Join(dir, stdinFile))
+	if err != nil {
+		fl.Close()
+		return nil, err
+	}
+	return stdio.NewConsole(fl, in, fl, in), nil
+}

@@ -1,0 +1,42 @@
+package runtime
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestSpecValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := Spec{ID: "ABC12345", Command: "echo hi", Dir: dir}
+	cases := []struct {
+		name   string
+		mutate func(s *Spec)
+		ok     bool
+	}{
+		{"Good", func(*Spec) {}, true},
+		{"AllLimits", func(s *Spec) {
+			s.Limits = Limits{MemoryMiB: 1024, SwapMiB: -1, CPUPercent: 250, IOWeight: 500, Pids: 256}
+		}, true},
+		{"EmptyID", func(s *Spec) { s.ID = "" }, false},
+		{"DotDotID", func(s *Spec) { s.ID = ".." }, false},
+		{"LongID", func(s *Spec) { s.ID = string(make([]byte, 65)) }, false},
+		{"NoCommand", func(s *Spec) { s.Command = "" }, false},
+		{"RelativeDir", func(s *Spec) { s.Dir = "x" }, false},
+		{"MissingDir", func(s *Spec) { s.Dir = dir + "/nope" }, false},
+		{"Memory", func(s *Spec) { s.Limits.MemoryMiB = MaxMemoryMiB + 1 }, false},
+		{"Swap", func(s *Spec) { s.Limits.SwapMiB = -2 }, false},
+		{"CPU", func(s *Spec) { s.Limits.CPUPercent = -1 }, false},
+		{"IOWeight", func(s *Spec) { s.Limits.IOWeight = 9 }, false},
+		{"Pids", func(s *Spec) { s.Limits.Pids = MaxPids + 1 }, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := good
+			c.mutate(&s)
+			err := s.Validate()
+			if c.ok != (err == nil) || (err != nil && !errors.Is(err, ErrInvalidSpec)) {
+				t.Fatalf("Validate() = %v, want ok=%v", err, c.ok)
+			}
+		})
+	}
+}

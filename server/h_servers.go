@@ -1,0 +1,331 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/predicate"
+	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/ent/user"
+	"github.com/skypanel/skypanel/gen"
+)
+
+func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
+	out := gen.Server{
+		Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID), NodeId: int64(s.NodeID),
+		Status: gen.ServerState(st.State), EnvironmentType: gen.EnvironmentType(s.EnvironmentType),
+		Resources: gen.ServerResources{Memory: s.Memory, Swap: s.Swap, Disk: s.Disk, Io: int(s.Io), Cpu: int(s.CPU)},
+		FeatureLimits: gen.FeatureLimits{Databases: s.FeatureDatabases, Backups: s.FeatureBackups},
+		Deployment:    gen.ServerDeployment{Port: s.Port, Ip: s.IP},
+		Environment:   s.Environment, Created: s.CreatedAt.UTC(), Template: s.Template,
+	}
+	if out.Environment == nil {
+		out.Environment = map[string]string{}
+	}
+	if s.Image != "" {
+		out.Image = &s.Image
+	}
+	if s.Startup != "" {
+		out.Startup = &s.Startup
+	}
+	return out
+}
+
+// status asks the server's node; an unreachable node reports "unknown".
+func (h *Handlers) status(ctx context.Context, s *ent.Server) daemon.StatusInfo {
+	nc, err := h.serverNode(ctx, s)
+	if err == nil {
+		if st, err := nc.Status(ctx, s.ID); err == nil {
+			return st
+		}
+	}
+	return daemon.StatusInfo{State: daemon.State(gen.ServerStateUnknown)}
+}
+
+func (h *Handlers) serverNode(ctx context.Context, s *ent.Server) (NodeClient, error) {
+	n, err := h.a.store.Client.Node.Get(ctx, s.NodeID)
+	if err != nil {
+		return nil, err
+	}
+	if h.a.nodes == nil {
+		return nil, ErrNodeUnavailable
+	}
+	return h.a.nodes.Client(ctx, n)
+}
+
+// ListServers lists servers by id; non-admins see only their own, and only admins filter by username.
+func (h *Handlers) ListServers(ctx context.Context, req gen.ListServersRequestObject) (gen.ListServersResponseObject, error) {
+	p := PrincipalFrom(ctx)
+	page, limit := pageOf(req.Params.Page, req.Params.Limit)
+	q := h.a.store.Client.Server.Query()
+	if !p.Admin {
+		if req.Params.Username != nil {
+			return nil, newAPIError(http.StatusForbidden, CodePermissionDenied, "only administrators filter by username",
+				map[string]any{"scopes": []string{"admin"}, "field": "username"})
+		}
+		q = q.Where(server.OwnerID(p.UserID))
+	}
+	if f := req.Params.Username; f != nil {
+		q = q.Where(server.HasOwnerWith(predicate.User(wildcard(user.FieldUsername, *f))))
+	}
+	if req.Params.Node != nil {
+		q = q.Where(server.NodeID(int(*req.Params.Node)))
+	}
+	if f := req.Params.Name; f != nil {
+		q = q.Where(predicate.Server(wildcard(server.FieldName, *f)))
+	}
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Order(ent.Asc(server.FieldID)).Offset(offset(page, limit)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.ServerList{Servers: make([]gen.Server, 0, len(rows)), Metadata: listMeta(page, limit, total)}
+	for _, s := range rows {
+		out.Servers = append(out.Servers, toServer(s, h.status(ctx, s)))
+	}
+	return gen.ListServers200JSONResponse{Body: out}, nil
+}
+
+// GetServer returns one server; ?perms=true adds the caller's server permissions.
+func (h *Handlers) GetServer(ctx context.Context, req gen.GetServerRequestObject) (gen.GetServerResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	out := toServer(s, h.status(ctx, s))
+	if req.Params.Perms != nil && *req.Params.Perms {
+		perms := []gen.Scope{}
+		p := PrincipalFrom(ctx)
+		for _, sc := range h.a.contract.AllScopes() {
+			if strings.HasPrefix(sc, "server.") && p.Has(sc) {
+				perms = append(perms, gen.Scope(sc))
+			}
+		}
+		sort.Slice(perms, func(i, j int) bool { return perms[i] < perms[j] })
+		out.Permissions = &perms
+	}
+	return gen.GetServer200JSONResponse{Body: out}, nil
+}
+
+// CreateServer creates a server with the caller's id (idempotent for an identical body).
+func (h *Handlers) CreateServer(ctx context.Context, req gen.CreateServerRequestObject) (gen.CreateServerResponseObject, error) {
+	created, fresh, err := h.createServer(ctx, req.ServerId, req.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
+		return gen.CreateServer200JSONResponse{Body: created}, nil
+	}
+	return gen.CreateServer201JSONResponse{Body: created}, nil
+}
+
+// CreateServerWithGeneratedId creates a server with a generated 8-character id.
+func (h *Handlers) CreateServerWithGeneratedId(ctx context.Context, req gen.CreateServerWithGeneratedIdRequestObject) (gen.CreateServerWithGeneratedIdResponseObject, error) {
+	created, _, err := h.createServer(ctx, newServerID(), req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateServerWithGeneratedId201JSONResponse{Body: created}, nil
+}
+
+// DeleteServer removes the server from its node (unless skipNode) and from the database.
+func (h *Handlers) DeleteServer(ctx context.Context, req gen.DeleteServerRequestObject) (gen.DeleteServerResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	if req.Params.SkipNode == nil || !*req.Params.SkipNode {
+		nc, err := h.serverNode(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		if err := nc.DeleteServer(ctx, s.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.a.store.Client.Server.DeleteOne(s).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	return gen.DeleteServer204Response{}, nil
+}
+
+// EditServerDefinition changes name, command, memory and variables; the node applies limits
+// live where it can. The database changes only when the node accepted the new definition.
+func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerDefinitionRequestObject) (gen.EditServerDefinitionResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
+		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name)
+		if b.Type != nil && b.Type.Type != nil {
+			upd.SetTemplate(*b.Type.Type)
+		}
+		if b.Server != nil && b.Server.Run != nil && b.Server.Run.Command != nil {
+			upd.SetStartup(*b.Server.Run.Command)
+		}
+		if b.Server != nil && b.Server.Data != nil && b.Server.Data.Memory != nil {
+			upd.SetMemory(*b.Server.Data.Memory)
+		}
+		if b.Variables != nil {
+			vars := map[string]any{}
+			for k, v := range s.Variables {
+				vars[k] = v
+			}
+			for k, v := range *b.Variables {
+				vars[k] = variableString(v)
+			}
+			upd.SetVariables(vars)
+		}
+		row, err := upd.Save(ctx)
+		if err != nil {
+			return err
+		}
+		return nc.UpdateServer(ctx, definitionOf(row))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.EditServerDefinition204Response{}, nil
+}
+
+// power runs a power action on the caller's server.
+func (h *Handlers) power(ctx context.Context, id string, action PowerAction) error {
+	s, err := h.serverByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return err
+	}
+	return nc.Power(ctx, s.ID, action)
+}
+
+// StartServer starts the server.
+func (h *Handlers) StartServer(ctx context.Context, req gen.StartServerRequestObject) (gen.StartServerResponseObject, error) {
+	if err := h.power(ctx, req.ServerId, PowerStart); err != nil {
+		return nil, err
+	}
+	return gen.StartServer204Response{}, nil
+}
+
+// StopServer sends the stop command, escalating to SIGTERM then SIGKILL.
+func (h *Handlers) StopServer(ctx context.Context, req gen.StopServerRequestObject) (gen.StopServerResponseObject, error) {
+	if err := h.power(ctx, req.ServerId, PowerStop); err != nil {
+		return nil, err
+	}
+	return gen.StopServer204Response{}, nil
+}
+
+// RestartServer stops then starts the server.
+func (h *Handlers) RestartServer(ctx context.Context, req gen.RestartServerRequestObject) (gen.RestartServerResponseObject, error) {
+	if err := h.power(ctx, req.ServerId, PowerRestart); err != nil {
+		return nil, err
+	}
+	return gen.RestartServer204Response{}, nil
+}
+
+// KillServer sends SIGKILL now.
+func (h *Handlers) KillServer(ctx context.Context, req gen.KillServerRequestObject) (gen.KillServerResponseObject, error) {
+	if err := h.power(ctx, req.ServerId, PowerKill); err != nil {
+		return nil, err
+	}
+	return gen.KillServer204Response{}, nil
+}
+
+// GetServerStatus reports running and the state.
+func (h *Handlers) GetServerStatus(ctx context.Context, req gen.GetServerStatusRequestObject) (gen.GetServerStatusResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	st, err := nc.Status(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State)}
+	if st.Message != "" {
+		out.Message = &st.Message
+	}
+	return gen.GetServerStatus200JSONResponse{Body: out}, nil
+}
+
+// GetServerStats samples CPU and memory (memory excludes page cache).
+func (h *Handlers) GetServerStats(ctx context.Context, req gen.GetServerStatsRequestObject) (gen.GetServerStatsResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	st, err := nc.Stats(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	total := int64(st.MemoryLimit)
+	if total == 0 && s.Memory > 0 {
+		total = s.Memory << 20
+	}
+	return gen.GetServerStats200JSONResponse{Body: gen.ServerStats{Cpu: st.CPUPercent, Memory: int64(st.MemoryBytes),
+		MemoryTotal: total}}, nil
+}
+
+// GetServerConsole returns console lines after the cursor `time`.
+func (h *Handlers) GetServerConsole(ctx context.Context, req gen.GetServerConsoleRequestObject) (gen.GetServerConsoleResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	var since int64
+	if req.Params.Time != nil {
+		since = *req.Params.Time
+	}
+	lines, next, err := nc.Console(ctx, s.ID, since)
+	if err != nil {
+		return nil, err
+	}
+	if lines == nil {
+		lines = []string{}
+	}
+	return gen.GetServerConsole200JSONResponse{Body: gen.ConsoleLogs{Logs: lines, Time: next}}, nil
+}
+
+// SendServerCommand writes a command line to the server's stdin.
+func (h *Handlers) SendServerCommand(ctx context.Context, req gen.SendServerCommandRequestObject) (gen.SendServerCommandResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := nc.SendCommand(ctx, s.ID, req.Body.Command); err != nil {
+		return nil, err
+	}
+	return gen.SendServerCommand204Response{}, nil
+}
+

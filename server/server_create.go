@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/gen"
+	rt "github.com/skypanel/skypanel/runtime"
+)
+
+// createServer validates a create request, stores the server and creates it on its node. When
+// the node refuses, the database row is removed again: nothing is left half-created. fresh is
+// false when an identical earlier request already created it (idempotent retry).
+func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCreate) (out gen.ServerCreated, fresh bool, err error) {
+	p := PrincipalFrom(ctx)
+	if !p.Admin && int(b.OwnerId) != p.UserID {
+		return out, false, newAPIError(http.StatusForbidden, CodePermissionDenied,
+			"only administrators create servers for other users", map[string]any{"scopes": []string{"admin"}, "field": "ownerId"})
+	}
+	if b.EggId != nil {
+		return out, false, errNotImplemented("eggId (Pterodactyl eggs); use template or startup")
+	}
+	if b.Template != nil {
+		return out, false, errNotImplemented("template")
+	}
+	hash := createHash(id, b)
+	db := h.a.store.Client
+	if existing, err := db.Server.Get(ctx, id); err == nil {
+		if existing.CreateHash == hash && (p.Admin || existing.OwnerID == p.UserID) {
+			return gen.ServerCreated{Id: existing.ID, Name: existing.Name, Status: gen.ServerState(h.status(ctx, existing).State)}, false, nil
+		}
+		return out, false, errConflict("a server with this id already exists", map[string]any{"id": id})
+	} else if !ent.IsNotFound(err) {
+		return out, false, err
+	}
+	if _, err := db.User.Get(ctx, int(b.OwnerId)); ent.IsNotFound(err) {
+		return out, false, errUserNotFound(b.OwnerId)
+	} else if err != nil {
+		return out, false, err
+	}
+	n, err := h.pickNode(ctx, b.NodeId)
+	if err != nil {
+		return out, false, err
+	}
+	nc, err := h.a.nodes.Client(ctx, n)
+	if err != nil {
+		return out, false, err
+	}
+	row, err := h.insertServer(ctx, nc, n, id, hash, b)
+	if err != nil {
+		return out, false, err
+	}
+	if err := nc.CreateServer(ctx, definitionOf(row)); err != nil {
+		if derr := db.Server.DeleteOneID(row.ID).Exec(context.WithoutCancel(ctx)); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return out, false, err
+	}
+	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil
+}
+
+// insertServer resolves defaults (environment, port) and inserts the row.
+func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node, id, hash string, b *gen.ServerCreate) (*ent.Server, error) {
+	f, err := nc.Features(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env := rt.EnvStandard
+	if f.Docker {
+		env = rt.EnvDocker
+	}
+	if b.EnvironmentType != nil {
+		env = string(*b.EnvironmentType)
+		if env == rt.EnvDocker && !f.Docker {
+			return nil, newAPIError(http.StatusBadRequest, CodeFieldInvalid,
+				"the docker environment is unavailable on this node: "+f.DockerReason, map[string]any{"field": "environmentType"})
+		}
+	}
+	image := deref(b.DockerImage)
+	if env == rt.EnvDocker && image == "" {
+		return nil, errFieldRequired("dockerImage")
+	}
+	startup := deref(b.Startup)
+	if startup == "" {
+		return nil, errFieldRequired("startup")
+	}
+	db := h.a.store.Client
+	port := 0
+	if b.Port != nil {
+		port = *b.Port
+		if taken, err := db.Server.Query().Where(server.NodeID(n.ID), server.Port(port)).Exist(ctx); err != nil {
+			return nil, err
+		} else if taken {
+			return nil, portTaken(port)
+		}
+	} else if port, err = freePort(ctx, db, n.ID); err != nil {
+		return nil, err
+	}
+	c := db.Server.Create().SetID(id).SetName(b.Name).SetOwnerID(int(b.OwnerId)).SetNodeID(n.ID).
+		SetEnvironmentType(env).SetImage(image).SetStartup(startup).SetPort(port).SetCreateHash(hash).
+		SetIP(deref(b.Ip)).SetAutoRestart(b.AutoRestart != nil && *b.AutoRestart)
+	if b.Environment != nil {
+		c.SetEnvironment(*b.Environment)
+	}
+	if b.Variables != nil {
+		vars := map[string]any{}
+		for k, v := range *b.Variables {
+			vars[k] = variableString(v)
+		}
+		c.SetVariables(vars)
+	}
+	if l := b.Limits; l != nil {
+		c.SetNillableMemory(l.Memory).SetNillableSwap(l.Swap).SetNillableDisk(l.Disk)
+		if l.Cpu != nil {
+			c.SetCPU(int64(*l.Cpu))
+		}
+		if l.Io != nil {
+			c.SetIo(int64(*l.Io))
+		}
+	}
+	if fl := b.FeatureLimits; fl != nil {
+		c.SetFeatureDatabases(fl.Databases).SetFeatureBackups(fl.Backups)
+	}
+	row, err := c.Save(ctx)
+	if ent.IsConstraintError(err) {
+		if exists, _ := db.Server.Query().Where(server.ID(id)).Exist(ctx); exists {
+			return nil, errConflict("a server with this id already exists", map[string]any{"id": id})
+		}
+		return nil, portTaken(port)
+	}
+	return row, err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+

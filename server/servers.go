@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/node"
+	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+// firstGamePort is where automatic port allocation starts on a node.
+const firstGamePort = 25565
+
+// serverByID loads a server the caller may see: admins see every server, others their own.
+// Anything else is reported as not found (no existence oracle).
+func (h *Handlers) serverByID(ctx context.Context, id string) (*ent.Server, error) {
+	s, err := h.a.store.Client.Server.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, errServerNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p := PrincipalFrom(ctx); !p.Admin && s.OwnerID != p.UserID {
+		return nil, errServerNotFound(id)
+	}
+	return s, nil
+}
+
+// variableString renders a template variable value as the string substituted into commands.
+func variableString(v gen.VariableValue) string {
+	raw, err := v.MarshalJSON()
+	if err != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// definitionOf builds the node's definition of a server row.
+func definitionOf(s *ent.Server) daemon.Definition {
+	vars := map[string]string{}
+	for k, v := range s.Environment {
+		vars[k] = v
+	}
+	for k, v := range s.Variables {
+		switch x := v.(type) {
+		case string:
+			vars[k] = x
+		case float64:
+			vars[k] = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			b, _ := json.Marshal(x)
+			vars[k] = string(b)
+		}
+	}
+	return daemon.Definition{
+		ID: s.ID, Name: s.Name, Environment: s.EnvironmentType, Image: s.Image, Startup: s.Startup,
+		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop",
+		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
+			DiskMiB: s.Disk},
+	}
+}
+
+// createHash fingerprints a create request so an identical retry is recognised.
+func createHash(id string, b *gen.ServerCreate) string {
+	raw, _ := json.Marshal(struct {
+		ID   string
+		Body *gen.ServerCreate
+	}{id, b})
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// newServerID generates an 8-character id.
+func newServerID() string { return store.RandomString(8) }
+
+// pickNode resolves the requested node (default: the local node).
+func (h *Handlers) pickNode(ctx context.Context, id *int64) (*ent.Node, error) {
+	if id != nil {
+		return h.nodeByID(ctx, *id)
+	}
+	n, err := h.a.store.Client.Node.Query().Where(node.Local(true)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, newAPIError(http.StatusNotFound, CodeNodeNotFound, "no local node; pass nodeId", map[string]any{"field": "nodeId"})
+	}
+	return n, err
+}
+
+// freePort returns the first unused game port on a node, starting at firstGamePort.
+func freePort(ctx context.Context, db *ent.Client, nodeID int) (int, error) {
+	used, err := db.Server.Query().Where(server.NodeID(nodeID), server.PortGTE(firstGamePort)).
+		Order(ent.Asc(server.FieldPort)).Select(server.FieldPort).Ints(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p := firstGamePort
+	for _, u := range used {
+		if u > p {
+			break
+		}
+		if u == p {
+			p++
+		}
+	}
+	if p > 65535 {
+		return 0, errFieldInvalid("port", "no free port left on this node")
+	}
+	return p, nil
+}
+
+func portTaken(port int) *APIError {
+	return newAPIError(http.StatusBadRequest, CodeFieldInvalid, fmt.Sprintf("port %d is already used on this node", port),
+		map[string]any{"field": "port"})
+}
