@@ -558,9 +558,9 @@ type ConsoleLogs struct {
 	// Example: ["[10:30:15] [Server thread/INFO]: Starting minecraft server version 1.20.1"]
 	Logs []string `json:"logs"`
 
-	// Time Timestamp (unix milliseconds) of the newest line returned; pass it as `time` on the next call.
+	// Time Cursor (unix microseconds) of the newest line returned, or the `time` that was passed when nothing is new; pass it as `time` on the next call.
 	//
-	// Example: 1705314616000
+	// Example: 1705314616000000
 	Time int64 `json:"time"`
 }
 
@@ -2251,7 +2251,10 @@ type RestoreBackupParams struct {
 
 // GetServerConsoleParams defines parameters for GetServerConsole.
 type GetServerConsoleParams struct {
-	// Time Return lines newer than this timestamp (unix milliseconds).
+	// Time Console cursor: return the lines newer than it. Cursors are unix time in microseconds,
+	// strictly increasing per server (several lines in one microsecond get consecutive values),
+	// so pass back the `time` of the previous answer to get exactly the new lines; 0 returns the
+	// whole retained backlog.
 	Time *int64 `form:"time,omitempty" json:"time,omitempty"`
 }
 
@@ -8286,6 +8289,11 @@ type ListDatabaseHostsResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// ListDatabaseHostsResponse501Headers the declared response headers of an HTTP 501 response for ListDatabaseHosts
+type ListDatabaseHostsResponse501Headers struct {
+	XAPIVersion *string
+}
+
 type ListDatabaseHostsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8301,6 +8309,8 @@ type ListDatabaseHostsResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListDatabaseHostsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8313,6 +8323,8 @@ type ListDatabaseHostsResponse struct {
 	Headers429 *ListDatabaseHostsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListDatabaseHostsResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *ListDatabaseHostsResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8343,6 +8355,11 @@ func (r ListDatabaseHostsResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListDatabaseHostsResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r ListDatabaseHostsResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -8405,6 +8422,11 @@ type CreateDatabaseHostResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// CreateDatabaseHostResponse413Headers the declared response headers of an HTTP 413 response for CreateDatabaseHost
+type CreateDatabaseHostResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for CreateDatabaseHost
 type CreateDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8416,6 +8438,11 @@ type CreateDatabaseHostResponse429Headers struct {
 
 // CreateDatabaseHostResponse500Headers the declared response headers of an HTTP 500 response for CreateDatabaseHost
 type CreateDatabaseHostResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// CreateDatabaseHostResponse501Headers the declared response headers of an HTTP 501 response for CreateDatabaseHost
+type CreateDatabaseHostResponse501Headers struct {
 	XAPIVersion *string
 }
 
@@ -8434,10 +8461,14 @@ type CreateDatabaseHostResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateDatabaseHostResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8450,10 +8481,14 @@ type CreateDatabaseHostResponse struct {
 	Headers404 *CreateDatabaseHostResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateDatabaseHostResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateDatabaseHostResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateDatabaseHostResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *CreateDatabaseHostResponse501Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -8486,6 +8521,11 @@ func (r CreateDatabaseHostResponse) GetJSON409() *Conflict {
 	return r.JSON409
 }
 
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateDatabaseHostResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateDatabaseHostResponse) GetJSON429() *RateLimited {
 	return r.JSON429
@@ -8494,6 +8534,11 @@ func (r CreateDatabaseHostResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateDatabaseHostResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r CreateDatabaseHostResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -8570,6 +8615,11 @@ type DeleteDatabaseHostResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteDatabaseHostResponse501Headers the declared response headers of an HTTP 501 response for DeleteDatabaseHost
+type DeleteDatabaseHostResponse501Headers struct {
+	XAPIVersion *string
+}
+
 type DeleteDatabaseHostResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8587,6 +8637,8 @@ type DeleteDatabaseHostResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *DeleteDatabaseHostResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8603,6 +8655,8 @@ type DeleteDatabaseHostResponse struct {
 	Headers429 *DeleteDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteDatabaseHostResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *DeleteDatabaseHostResponse501Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -8638,6 +8692,11 @@ func (r DeleteDatabaseHostResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteDatabaseHostResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r DeleteDatabaseHostResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -8709,6 +8768,11 @@ type GetDatabaseHostResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// GetDatabaseHostResponse501Headers the declared response headers of an HTTP 501 response for GetDatabaseHost
+type GetDatabaseHostResponse501Headers struct {
+	XAPIVersion *string
+}
+
 type GetDatabaseHostResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8726,6 +8790,8 @@ type GetDatabaseHostResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetDatabaseHostResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8740,6 +8806,8 @@ type GetDatabaseHostResponse struct {
 	Headers429 *GetDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetDatabaseHostResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *GetDatabaseHostResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8775,6 +8843,11 @@ func (r GetDatabaseHostResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetDatabaseHostResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r GetDatabaseHostResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -8837,6 +8910,11 @@ type UpdateDatabaseHostResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateDatabaseHostResponse413Headers the declared response headers of an HTTP 413 response for UpdateDatabaseHost
+type UpdateDatabaseHostResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for UpdateDatabaseHost
 type UpdateDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8848,6 +8926,11 @@ type UpdateDatabaseHostResponse429Headers struct {
 
 // UpdateDatabaseHostResponse500Headers the declared response headers of an HTTP 500 response for UpdateDatabaseHost
 type UpdateDatabaseHostResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// UpdateDatabaseHostResponse501Headers the declared response headers of an HTTP 501 response for UpdateDatabaseHost
+type UpdateDatabaseHostResponse501Headers struct {
 	XAPIVersion *string
 }
 
@@ -8866,10 +8949,14 @@ type UpdateDatabaseHostResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateDatabaseHostResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8882,10 +8969,14 @@ type UpdateDatabaseHostResponse struct {
 	Headers404 *UpdateDatabaseHostResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *UpdateDatabaseHostResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateDatabaseHostResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *UpdateDatabaseHostResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *UpdateDatabaseHostResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8918,6 +9009,11 @@ func (r UpdateDatabaseHostResponse) GetJSON409() *Conflict {
 	return r.JSON409
 }
 
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateDatabaseHostResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r UpdateDatabaseHostResponse) GetJSON429() *RateLimited {
 	return r.JSON429
@@ -8926,6 +9022,11 @@ func (r UpdateDatabaseHostResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r UpdateDatabaseHostResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r UpdateDatabaseHostResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -9106,6 +9207,11 @@ type CreateNodeResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// CreateNodeResponse413Headers the declared response headers of an HTTP 413 response for CreateNode
+type CreateNodeResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateNodeResponse429Headers the declared response headers of an HTTP 429 response for CreateNode
 type CreateNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9133,6 +9239,8 @@ type CreateNodeResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9147,6 +9255,8 @@ type CreateNodeResponse struct {
 	Headers403 *CreateNodeResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateNodeResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateNodeResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9176,6 +9286,11 @@ func (r CreateNodeResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateNodeResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateNodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9529,6 +9644,11 @@ type UpdateNodeResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateNodeResponse413Headers the declared response headers of an HTTP 413 response for UpdateNode
+type UpdateNodeResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateNodeResponse429Headers the declared response headers of an HTTP 429 response for UpdateNode
 type UpdateNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9556,6 +9676,8 @@ type UpdateNodeResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9572,6 +9694,8 @@ type UpdateNodeResponse struct {
 	Headers404 *UpdateNodeResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *UpdateNodeResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateNodeResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9601,6 +9725,11 @@ func (r UpdateNodeResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateNodeResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateNodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10336,6 +10465,11 @@ type CreateSelfOAuth2ClientResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// CreateSelfOAuth2ClientResponse413Headers the declared response headers of an HTTP 413 response for CreateSelfOAuth2Client
+type CreateSelfOAuth2ClientResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateSelfOAuth2ClientResponse429Headers the declared response headers of an HTTP 429 response for CreateSelfOAuth2Client
 type CreateSelfOAuth2ClientResponse429Headers struct {
 	RetryAfter          *int
@@ -10361,6 +10495,8 @@ type CreateSelfOAuth2ClientResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10373,6 +10509,8 @@ type CreateSelfOAuth2ClientResponse struct {
 	Headers401 *CreateSelfOAuth2ClientResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateSelfOAuth2ClientResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateSelfOAuth2ClientResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateSelfOAuth2ClientResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10397,6 +10535,11 @@ func (r CreateSelfOAuth2ClientResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateSelfOAuth2ClientResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSelfOAuth2ClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10722,6 +10865,11 @@ type CreateServerWithGeneratedIdResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerWithGeneratedIdResponse413Headers the declared response headers of an HTTP 413 response for CreateServerWithGeneratedId
+type CreateServerWithGeneratedIdResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerWithGeneratedIdResponse429Headers the declared response headers of an HTTP 429 response for CreateServerWithGeneratedId
 type CreateServerWithGeneratedIdResponse429Headers struct {
 	RetryAfter          *int
@@ -10761,6 +10909,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10781,6 +10931,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	Headers404 *CreateServerWithGeneratedIdResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateServerWithGeneratedIdResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateServerWithGeneratedIdResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerWithGeneratedIdResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10819,6 +10971,11 @@ func (r CreateServerWithGeneratedIdResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateServerWithGeneratedIdResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateServerWithGeneratedIdResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11201,6 +11358,11 @@ type CreateServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerResponse413Headers the declared response headers of an HTTP 413 response for CreateServer
+type CreateServerResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerResponse429Headers the declared response headers of an HTTP 429 response for CreateServer
 type CreateServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11242,6 +11404,8 @@ type CreateServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11264,6 +11428,8 @@ type CreateServerResponse struct {
 	Headers404 *CreateServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateServerResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateServerResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11307,6 +11473,11 @@ func (r CreateServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateServerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11398,6 +11569,11 @@ type ListBackupsResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// ListBackupsResponse501Headers the declared response headers of an HTTP 501 response for ListBackups
+type ListBackupsResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // ListBackupsResponse503Headers the declared response headers of an HTTP 503 response for ListBackups
 type ListBackupsResponse503Headers struct {
 	XAPIVersion *string
@@ -11420,6 +11596,8 @@ type ListBackupsResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -11436,6 +11614,8 @@ type ListBackupsResponse struct {
 	Headers429 *ListBackupsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListBackupsResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *ListBackupsResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListBackupsResponse503Headers
 }
@@ -11473,6 +11653,11 @@ func (r ListBackupsResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListBackupsResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r ListBackupsResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -11559,6 +11744,11 @@ type CreateBackupResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// CreateBackupResponse501Headers the declared response headers of an HTTP 501 response for CreateBackup
+type CreateBackupResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // CreateBackupResponse503Headers the declared response headers of an HTTP 503 response for CreateBackup
 type CreateBackupResponse503Headers struct {
 	XAPIVersion *string
@@ -11585,6 +11775,8 @@ type CreateBackupResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -11605,6 +11797,8 @@ type CreateBackupResponse struct {
 	Headers429 *CreateBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateBackupResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *CreateBackupResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateBackupResponse503Headers
 }
@@ -11652,6 +11846,11 @@ func (r CreateBackupResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateBackupResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r CreateBackupResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -11760,6 +11959,11 @@ type DownloadBackupResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// DownloadBackupResponse501Headers the declared response headers of an HTTP 501 response for DownloadBackup
+type DownloadBackupResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // DownloadBackupResponse503Headers the declared response headers of an HTTP 503 response for DownloadBackup
 type DownloadBackupResponse503Headers struct {
 	XAPIVersion *string
@@ -11784,6 +11988,8 @@ type DownloadBackupResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -11808,6 +12014,8 @@ type DownloadBackupResponse struct {
 	Headers429 *DownloadBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DownloadBackupResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *DownloadBackupResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DownloadBackupResponse503Headers
 }
@@ -11850,6 +12058,11 @@ func (r DownloadBackupResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DownloadBackupResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r DownloadBackupResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -11936,6 +12149,11 @@ type RestoreBackupResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// RestoreBackupResponse501Headers the declared response headers of an HTTP 501 response for RestoreBackup
+type RestoreBackupResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // RestoreBackupResponse503Headers the declared response headers of an HTTP 503 response for RestoreBackup
 type RestoreBackupResponse503Headers struct {
 	XAPIVersion *string
@@ -11960,6 +12178,8 @@ type RestoreBackupResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -11980,6 +12200,8 @@ type RestoreBackupResponse struct {
 	Headers429 *RestoreBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *RestoreBackupResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *RestoreBackupResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RestoreBackupResponse503Headers
 }
@@ -12022,6 +12244,11 @@ func (r RestoreBackupResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RestoreBackupResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r RestoreBackupResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -12103,6 +12330,11 @@ type DeleteBackupResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteBackupResponse501Headers the declared response headers of an HTTP 501 response for DeleteBackup
+type DeleteBackupResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteBackupResponse503Headers the declared response headers of an HTTP 503 response for DeleteBackup
 type DeleteBackupResponse503Headers struct {
 	XAPIVersion *string
@@ -12125,6 +12357,8 @@ type DeleteBackupResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -12143,6 +12377,8 @@ type DeleteBackupResponse struct {
 	Headers429 *DeleteBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteBackupResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *DeleteBackupResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteBackupResponse503Headers
 }
@@ -12180,6 +12416,11 @@ func (r DeleteBackupResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteBackupResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r DeleteBackupResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -12398,6 +12639,11 @@ type SendServerCommandResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// SendServerCommandResponse413Headers the declared response headers of an HTTP 413 response for SendServerCommand
+type SendServerCommandResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // SendServerCommandResponse429Headers the declared response headers of an HTTP 429 response for SendServerCommand
 type SendServerCommandResponse429Headers struct {
 	RetryAfter          *int
@@ -12430,6 +12676,8 @@ type SendServerCommandResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12448,6 +12696,8 @@ type SendServerCommandResponse struct {
 	Headers404 *SendServerCommandResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *SendServerCommandResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SendServerCommandResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SendServerCommandResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12479,6 +12729,11 @@ func (r SendServerCommandResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendServerCommandResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendServerCommandResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12565,6 +12820,11 @@ type ListServerDatabasesResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// ListServerDatabasesResponse501Headers the declared response headers of an HTTP 501 response for ListServerDatabases
+type ListServerDatabasesResponse501Headers struct {
+	XAPIVersion *string
+}
+
 type ListServerDatabasesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12582,6 +12842,8 @@ type ListServerDatabasesResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListServerDatabasesResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -12596,6 +12858,8 @@ type ListServerDatabasesResponse struct {
 	Headers429 *ListServerDatabasesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListServerDatabasesResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *ListServerDatabasesResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12631,6 +12895,11 @@ func (r ListServerDatabasesResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListServerDatabasesResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r ListServerDatabasesResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -12693,6 +12962,11 @@ type CreateServerDatabaseResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerDatabaseResponse413Headers the declared response headers of an HTTP 413 response for CreateServerDatabase
+type CreateServerDatabaseResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerDatabaseResponse429Headers the declared response headers of an HTTP 429 response for CreateServerDatabase
 type CreateServerDatabaseResponse429Headers struct {
 	RetryAfter          *int
@@ -12704,6 +12978,11 @@ type CreateServerDatabaseResponse429Headers struct {
 
 // CreateServerDatabaseResponse500Headers the declared response headers of an HTTP 500 response for CreateServerDatabase
 type CreateServerDatabaseResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerDatabaseResponse501Headers the declared response headers of an HTTP 501 response for CreateServerDatabase
+type CreateServerDatabaseResponse501Headers struct {
 	XAPIVersion *string
 }
 
@@ -12727,10 +13006,14 @@ type CreateServerDatabaseResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -12745,10 +13028,14 @@ type CreateServerDatabaseResponse struct {
 	Headers404 *CreateServerDatabaseResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateServerDatabaseResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateServerDatabaseResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerDatabaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateServerDatabaseResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *CreateServerDatabaseResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateServerDatabaseResponse503Headers
 }
@@ -12783,6 +13070,11 @@ func (r CreateServerDatabaseResponse) GetJSON409() *Conflict {
 	return r.JSON409
 }
 
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateServerDatabaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateServerDatabaseResponse) GetJSON429() *RateLimited {
 	return r.JSON429
@@ -12791,6 +13083,11 @@ func (r CreateServerDatabaseResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateServerDatabaseResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r CreateServerDatabaseResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -12867,6 +13164,11 @@ type DeleteServerDatabaseResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerDatabaseResponse501Headers the declared response headers of an HTTP 501 response for DeleteServerDatabase
+type DeleteServerDatabaseResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerDatabaseResponse503Headers the declared response headers of an HTTP 503 response for DeleteServerDatabase
 type DeleteServerDatabaseResponse503Headers struct {
 	XAPIVersion *string
@@ -12887,6 +13189,8 @@ type DeleteServerDatabaseResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -12903,6 +13207,8 @@ type DeleteServerDatabaseResponse struct {
 	Headers429 *DeleteServerDatabaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteServerDatabaseResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *DeleteServerDatabaseResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteServerDatabaseResponse503Headers
 }
@@ -12935,6 +13241,11 @@ func (r DeleteServerDatabaseResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteServerDatabaseResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r DeleteServerDatabaseResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -13011,6 +13322,11 @@ type RotateServerDatabasePasswordResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// RotateServerDatabasePasswordResponse501Headers the declared response headers of an HTTP 501 response for RotateServerDatabasePassword
+type RotateServerDatabasePasswordResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // RotateServerDatabasePasswordResponse503Headers the declared response headers of an HTTP 503 response for RotateServerDatabasePassword
 type RotateServerDatabasePasswordResponse503Headers struct {
 	XAPIVersion *string
@@ -13033,6 +13349,8 @@ type RotateServerDatabasePasswordResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -13049,6 +13367,8 @@ type RotateServerDatabasePasswordResponse struct {
 	Headers429 *RotateServerDatabasePasswordResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *RotateServerDatabasePasswordResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *RotateServerDatabasePasswordResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RotateServerDatabasePasswordResponse503Headers
 }
@@ -13086,6 +13406,11 @@ func (r RotateServerDatabasePasswordResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r RotateServerDatabasePasswordResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r RotateServerDatabasePasswordResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -13153,6 +13478,11 @@ type EditServerDefinitionResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// EditServerDefinitionResponse413Headers the declared response headers of an HTTP 413 response for EditServerDefinition
+type EditServerDefinitionResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // EditServerDefinitionResponse429Headers the declared response headers of an HTTP 429 response for EditServerDefinition
 type EditServerDefinitionResponse429Headers struct {
 	RetryAfter          *int
@@ -13180,6 +13510,8 @@ type EditServerDefinitionResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13196,6 +13528,8 @@ type EditServerDefinitionResponse struct {
 	Headers404 *EditServerDefinitionResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *EditServerDefinitionResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *EditServerDefinitionResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *EditServerDefinitionResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13225,6 +13559,11 @@ func (r EditServerDefinitionResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r EditServerDefinitionResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EditServerDefinitionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13306,6 +13645,11 @@ type DeleteServerFileResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerFileResponse501Headers the declared response headers of an HTTP 501 response for DeleteServerFile
+type DeleteServerFileResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerFileResponse503Headers the declared response headers of an HTTP 503 response for DeleteServerFile
 type DeleteServerFileResponse503Headers struct {
 	XAPIVersion *string
@@ -13326,6 +13670,8 @@ type DeleteServerFileResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -13342,6 +13688,8 @@ type DeleteServerFileResponse struct {
 	Headers429 *DeleteServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *DeleteServerFileResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *DeleteServerFileResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteServerFileResponse503Headers
 }
@@ -13374,6 +13722,11 @@ func (r DeleteServerFileResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r DeleteServerFileResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r DeleteServerFileResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -13476,6 +13829,11 @@ type GetServerFileResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerFileResponse501Headers the declared response headers of an HTTP 501 response for GetServerFile
+type GetServerFileResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerFileResponse503Headers the declared response headers of an HTTP 503 response for GetServerFile
 type GetServerFileResponse503Headers struct {
 	XAPIVersion *string
@@ -13500,6 +13858,8 @@ type GetServerFileResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
@@ -13522,6 +13882,8 @@ type GetServerFileResponse struct {
 	Headers429 *GetServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetServerFileResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *GetServerFileResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetServerFileResponse503Headers
 }
@@ -13564,6 +13926,11 @@ func (r GetServerFileResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetServerFileResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r GetServerFileResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -13650,6 +14017,11 @@ type PutServerFileResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// PutServerFileResponse501Headers the declared response headers of an HTTP 501 response for PutServerFile
+type PutServerFileResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // PutServerFileResponse503Headers the declared response headers of an HTTP 503 response for PutServerFile
 type PutServerFileResponse503Headers struct {
 	XAPIVersion *string
@@ -13674,6 +14046,8 @@ type PutServerFileResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -13694,6 +14068,8 @@ type PutServerFileResponse struct {
 	Headers429 *PutServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *PutServerFileResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *PutServerFileResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *PutServerFileResponse503Headers
 }
@@ -13736,6 +14112,11 @@ func (r PutServerFileResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r PutServerFileResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r PutServerFileResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -13817,6 +14198,11 @@ type InstallServerResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// InstallServerResponse501Headers the declared response headers of an HTTP 501 response for InstallServer
+type InstallServerResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // InstallServerResponse503Headers the declared response headers of an HTTP 503 response for InstallServer
 type InstallServerResponse503Headers struct {
 	XAPIVersion *string
@@ -13839,6 +14225,8 @@ type InstallServerResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -13857,6 +14245,8 @@ type InstallServerResponse struct {
 	Headers429 *InstallServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *InstallServerResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *InstallServerResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *InstallServerResponse503Headers
 }
@@ -13894,6 +14284,11 @@ func (r InstallServerResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r InstallServerResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r InstallServerResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -14286,6 +14681,11 @@ type ServerSocketResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// ServerSocketResponse501Headers the declared response headers of an HTTP 501 response for ServerSocket
+type ServerSocketResponse501Headers struct {
+	XAPIVersion *string
+}
+
 // ServerSocketResponse503Headers the declared response headers of an HTTP 503 response for ServerSocket
 type ServerSocketResponse503Headers struct {
 	XAPIVersion *string
@@ -14306,6 +14706,8 @@ type ServerSocketResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers101 the parsed response headers for an HTTP 101 response
@@ -14322,6 +14724,8 @@ type ServerSocketResponse struct {
 	Headers429 *ServerSocketResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ServerSocketResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *ServerSocketResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ServerSocketResponse503Headers
 }
@@ -14354,6 +14758,11 @@ func (r ServerSocketResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ServerSocketResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r ServerSocketResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -15138,6 +15547,11 @@ type UpdateSettingsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateSettingsResponse413Headers the declared response headers of an HTTP 413 response for UpdateSettings
+type UpdateSettingsResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateSettingsResponse429Headers the declared response headers of an HTTP 429 response for UpdateSettings
 type UpdateSettingsResponse429Headers struct {
 	RetryAfter          *int
@@ -15161,6 +15575,8 @@ type UpdateSettingsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15173,6 +15589,8 @@ type UpdateSettingsResponse struct {
 	Headers401 *UpdateSettingsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *UpdateSettingsResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateSettingsResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateSettingsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15192,6 +15610,11 @@ func (r UpdateSettingsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r UpdateSettingsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15268,6 +15691,11 @@ type ListTemplatesResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// ListTemplatesResponse501Headers the declared response headers of an HTTP 501 response for ListTemplates
+type ListTemplatesResponse501Headers struct {
+	XAPIVersion *string
+}
+
 type ListTemplatesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15283,6 +15711,8 @@ type ListTemplatesResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListTemplatesResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -15295,6 +15725,8 @@ type ListTemplatesResponse struct {
 	Headers429 *ListTemplatesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListTemplatesResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *ListTemplatesResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15325,6 +15757,11 @@ func (r ListTemplatesResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListTemplatesResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r ListTemplatesResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -15396,6 +15833,11 @@ type GetTemplateResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// GetTemplateResponse501Headers the declared response headers of an HTTP 501 response for GetTemplate
+type GetTemplateResponse501Headers struct {
+	XAPIVersion *string
+}
+
 type GetTemplateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15413,6 +15855,8 @@ type GetTemplateResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetTemplateResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -15427,6 +15871,8 @@ type GetTemplateResponse struct {
 	Headers429 *GetTemplateResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetTemplateResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *GetTemplateResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15462,6 +15908,11 @@ func (r GetTemplateResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetTemplateResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r GetTemplateResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -15642,6 +16093,11 @@ type CreateUserResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// CreateUserResponse413Headers the declared response headers of an HTTP 413 response for CreateUser
+type CreateUserResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
 type CreateUserResponse429Headers struct {
 	RetryAfter          *int
@@ -15669,6 +16125,8 @@ type CreateUserResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15683,6 +16141,8 @@ type CreateUserResponse struct {
 	Headers403 *CreateUserResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateUserResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateUserResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15712,6 +16172,11 @@ func (r CreateUserResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16065,6 +16530,11 @@ type UpdateUserResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateUserResponse413Headers the declared response headers of an HTTP 413 response for UpdateUser
+type UpdateUserResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateUserResponse429Headers the declared response headers of an HTTP 429 response for UpdateUser
 type UpdateUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16094,6 +16564,8 @@ type UpdateUserResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16110,6 +16582,8 @@ type UpdateUserResponse struct {
 	Headers404 *UpdateUserResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *UpdateUserResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateUserResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16144,6 +16618,11 @@ func (r UpdateUserResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16348,6 +16827,11 @@ type SetUserPermsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// SetUserPermsResponse413Headers the declared response headers of an HTTP 413 response for SetUserPerms
+type SetUserPermsResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // SetUserPermsResponse429Headers the declared response headers of an HTTP 429 response for SetUserPerms
 type SetUserPermsResponse429Headers struct {
 	RetryAfter          *int
@@ -16373,6 +16857,8 @@ type SetUserPermsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16387,6 +16873,8 @@ type SetUserPermsResponse struct {
 	Headers403 *SetUserPermsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SetUserPermsResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SetUserPermsResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SetUserPermsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16411,6 +16899,11 @@ func (r SetUserPermsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SetUserPermsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetUserPermsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -17917,6 +18410,13 @@ func ParseListDatabaseHostsResponse(rsp *http.Response) (*ListDatabaseHostsRespo
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
 	}
 
 	switch {
@@ -18015,6 +18515,16 @@ func ParseListDatabaseHostsResponse(rsp *http.Response) (*ListDatabaseHostsRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers ListDatabaseHostsResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -18076,6 +18586,13 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18089,6 +18606,13 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	}
 
@@ -18160,6 +18684,16 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateDatabaseHostResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -18208,6 +18742,16 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers CreateDatabaseHostResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -18278,6 +18822,13 @@ func ParseDeleteDatabaseHostResponse(rsp *http.Response) (*DeleteDatabaseHostRes
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	}
 
@@ -18397,6 +18948,16 @@ func ParseDeleteDatabaseHostResponse(rsp *http.Response) (*DeleteDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers DeleteDatabaseHostResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -18464,6 +19025,13 @@ func ParseGetDatabaseHostResponse(rsp *http.Response) (*GetDatabaseHostResponse,
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	}
 
@@ -18573,6 +19141,16 @@ func ParseGetDatabaseHostResponse(rsp *http.Response) (*GetDatabaseHostResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers GetDatabaseHostResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -18634,6 +19212,13 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18647,6 +19232,13 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	}
 
@@ -18718,6 +19310,16 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateDatabaseHostResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -18766,6 +19368,16 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers UpdateDatabaseHostResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -18979,6 +19591,13 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19053,6 +19672,16 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateNodeResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19523,6 +20152,13 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19607,6 +20243,16 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateNodeResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20572,6 +21218,13 @@ func ParseCreateSelfOAuth2ClientResponse(rsp *http.Response) (*CreateSelfOAuth2C
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20643,6 +21296,16 @@ func ParseCreateSelfOAuth2ClientResponse(rsp *http.Response) (*CreateSelfOAuth2C
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateSelfOAuth2ClientResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateSelfOAuth2ClientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21083,6 +21746,13 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21181,6 +21851,16 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateServerWithGeneratedIdResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerWithGeneratedIdResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21699,6 +22379,13 @@ func ParseCreateServerResponse(rsp *http.Response) (*CreateServerResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21807,6 +22494,16 @@ func ParseCreateServerResponse(rsp *http.Response) (*CreateServerResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateServerResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21943,6 +22640,13 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22058,6 +22762,16 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers ListBackupsResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListBackupsResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -22149,6 +22863,13 @@ func ParseCreateBackupResponse(rsp *http.Response) (*CreateBackupResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -22285,6 +23006,16 @@ func ParseCreateBackupResponse(rsp *http.Response) (*CreateBackupResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers CreateBackupResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateBackupResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -22372,6 +23103,13 @@ func ParseDownloadBackupResponse(rsp *http.Response) (*DownloadBackupResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -22612,6 +23350,16 @@ func ParseDownloadBackupResponse(rsp *http.Response) (*DownloadBackupResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers DownloadBackupResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers DownloadBackupResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -22699,6 +23447,13 @@ func ParseRestoreBackupResponse(rsp *http.Response) (*RestoreBackupResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -22835,6 +23590,16 @@ func ParseRestoreBackupResponse(rsp *http.Response) (*RestoreBackupResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers RestoreBackupResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers RestoreBackupResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -22915,6 +23680,13 @@ func ParseDeleteBackupResponse(rsp *http.Response) (*DeleteBackupResponse, error
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -23041,6 +23813,16 @@ func ParseDeleteBackupResponse(rsp *http.Response) (*DeleteBackupResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers DeleteBackupResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteBackupResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -23301,6 +24083,13 @@ func ParseSendServerCommandResponse(rsp *http.Response) (*SendServerCommandRespo
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23392,6 +24181,16 @@ func ParseSendServerCommandResponse(rsp *http.Response) (*SendServerCommandRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers SendServerCommandResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers SendServerCommandResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23518,6 +24317,13 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
 	}
 
 	switch {
@@ -23626,6 +24432,16 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers ListServerDatabasesResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -23687,6 +24503,13 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23700,6 +24523,13 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -23778,6 +24608,16 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateServerDatabaseResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerDatabaseResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23826,6 +24666,16 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers CreateServerDatabaseResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateServerDatabaseResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -23899,6 +24749,13 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -24015,6 +24872,16 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers DeleteServerDatabaseResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteServerDatabaseResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -24092,6 +24959,13 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -24208,6 +25082,16 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers RotateServerDatabasePasswordResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers RotateServerDatabasePasswordResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -24274,6 +25158,13 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
@@ -24359,6 +25250,16 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers EditServerDefinitionResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers EditServerDefinitionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24470,6 +25371,13 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -24586,6 +25494,16 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers DeleteServerFileResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteServerFileResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -24673,6 +25591,13 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -24899,6 +25824,16 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers GetServerFileResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetServerFileResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -24986,6 +25921,13 @@ func ParsePutServerFileResponse(rsp *http.Response) (*PutServerFileResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -25122,6 +26064,16 @@ func ParsePutServerFileResponse(rsp *http.Response) (*PutServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers PutServerFileResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers PutServerFileResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -25202,6 +26154,13 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
@@ -25328,6 +26287,16 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers InstallServerResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers InstallServerResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -25814,6 +26783,13 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25929,6 +26905,16 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers ServerSocketResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers ServerSocketResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -26922,6 +27908,13 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26986,6 +27979,16 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateSettingsResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateSettingsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27095,6 +28098,13 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
 	}
 
 	switch {
@@ -27193,6 +28203,16 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers ListTemplatesResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -27260,6 +28280,13 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
 
 	}
 
@@ -27369,6 +28396,16 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers GetTemplateResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -27582,6 +28619,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27656,6 +28700,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateUserResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28130,6 +29184,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28214,6 +29275,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateUserResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28488,6 +29559,13 @@ func ParseSetUserPermsResponse(rsp *http.Response) (*SetUserPermsResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28562,6 +29640,16 @@ func ParseSetUserPermsResponse(rsp *http.Response) (*SetUserPermsResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers SetUserPermsResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers SetUserPermsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -562,9 +562,9 @@ type ConsoleLogs struct {
 	// Example: ["[10:30:15] [Server thread/INFO]: Starting minecraft server version 1.20.1"]
 	Logs []string `json:"logs"`
 
-	// Time Timestamp (unix milliseconds) of the newest line returned; pass it as `time` on the next call.
+	// Time Cursor (unix microseconds) of the newest line returned, or the `time` that was passed when nothing is new; pass it as `time` on the next call.
 	//
-	// Example: 1705314616000
+	// Example: 1705314616000000
 	Time int64 `json:"time"`
 }
 
@@ -2258,7 +2258,10 @@ type RestoreBackupParams struct {
 
 // GetServerConsoleParams defines parameters for GetServerConsole.
 type GetServerConsoleParams struct {
-	// Time Return lines newer than this timestamp (unix milliseconds).
+	// Time Console cursor: return the lines newer than it. Cursors are unix time in microseconds,
+	// strictly increasing per server (several lines in one microsecond get consecutive values),
+	// so pass back the `time` of the previous answer to get exactly the new lines; 0 returns the
+	// whole retained backlog.
 	Time *int64 `form:"time,omitempty" json:"time,omitempty"`
 }
 
@@ -4912,6 +4915,23 @@ func (response ListDatabaseHosts500JSONResponse) VisitListDatabaseHostsResponse(
 	return err
 }
 
+type ListDatabaseHosts501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response ListDatabaseHosts501JSONResponse) VisitListDatabaseHostsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateDatabaseHostRequestObject struct {
 	Body *CreateDatabaseHostJSONRequestBody
 }
@@ -5032,6 +5052,23 @@ func (response CreateDatabaseHost409JSONResponse) VisitCreateDatabaseHostRespons
 	return err
 }
 
+type CreateDatabaseHost413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateDatabaseHost413JSONResponse) VisitCreateDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateDatabaseHost429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateDatabaseHost429JSONResponse) VisitCreateDatabaseHostResponse(w http.ResponseWriter) error {
@@ -5074,6 +5111,23 @@ func (response CreateDatabaseHost500JSONResponse) VisitCreateDatabaseHostRespons
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDatabaseHost501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response CreateDatabaseHost501JSONResponse) VisitCreateDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5236,6 +5290,23 @@ func (response DeleteDatabaseHost500JSONResponse) VisitDeleteDatabaseHostRespons
 	return err
 }
 
+type DeleteDatabaseHost501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response DeleteDatabaseHost501JSONResponse) VisitDeleteDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetDatabaseHostRequestObject struct {
 	Id DatabaseHostId `json:"id"`
 }
@@ -5385,6 +5456,23 @@ func (response GetDatabaseHost500JSONResponse) VisitGetDatabaseHostResponse(w ht
 	return err
 }
 
+type GetDatabaseHost501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response GetDatabaseHost501JSONResponse) VisitGetDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateDatabaseHostRequestObject struct {
 	Id   DatabaseHostId `json:"id"`
 	Body *UpdateDatabaseHostJSONRequestBody
@@ -5506,6 +5594,23 @@ func (response UpdateDatabaseHost409JSONResponse) VisitUpdateDatabaseHostRespons
 	return err
 }
 
+type UpdateDatabaseHost413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateDatabaseHost413JSONResponse) VisitUpdateDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateDatabaseHost429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateDatabaseHost429JSONResponse) VisitUpdateDatabaseHostResponse(w http.ResponseWriter) error {
@@ -5548,6 +5653,23 @@ func (response UpdateDatabaseHost500JSONResponse) VisitUpdateDatabaseHostRespons
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDatabaseHost501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response UpdateDatabaseHost501JSONResponse) VisitUpdateDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5783,6 +5905,23 @@ func (response CreateNode409JSONResponse) VisitCreateNodeResponse(w http.Respons
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateNode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateNode413JSONResponse) VisitCreateNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6249,6 +6388,23 @@ func (response UpdateNode409JSONResponse) VisitUpdateNodeResponse(w http.Respons
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateNode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateNode413JSONResponse) VisitUpdateNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7120,6 +7276,23 @@ func (response CreateSelfOAuth2Client403JSONResponse) VisitCreateSelfOAuth2Clien
 	return err
 }
 
+type CreateSelfOAuth2Client413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateSelfOAuth2Client413JSONResponse) VisitCreateSelfOAuth2ClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSelfOAuth2Client429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateSelfOAuth2Client429JSONResponse) VisitCreateSelfOAuth2ClientResponse(w http.ResponseWriter) error {
@@ -7555,6 +7728,23 @@ func (response CreateServerWithGeneratedId409JSONResponse) VisitCreateServerWith
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerWithGeneratedId413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateServerWithGeneratedId413JSONResponse) VisitCreateServerWithGeneratedIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8110,6 +8300,23 @@ func (response CreateServer409JSONResponse) VisitCreateServerResponse(w http.Res
 	return err
 }
 
+type CreateServer413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateServer413JSONResponse) VisitCreateServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateServer429JSONResponse) VisitCreateServerResponse(w http.ResponseWriter) error {
@@ -8340,6 +8547,23 @@ func (response ListBackups500JSONResponse) VisitListBackupsResponse(w http.Respo
 	return err
 }
 
+type ListBackups501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response ListBackups501JSONResponse) VisitListBackupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListBackups503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response ListBackups503JSONResponse) VisitListBackupsResponse(w http.ResponseWriter) error {
@@ -8536,6 +8760,23 @@ func (response CreateBackup500JSONResponse) VisitCreateBackupResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBackup501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response CreateBackup501JSONResponse) VisitCreateBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8839,6 +9080,23 @@ func (response DownloadBackup500JSONResponse) VisitDownloadBackupResponse(w http
 	return err
 }
 
+type DownloadBackup501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response DownloadBackup501JSONResponse) VisitDownloadBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadBackup503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response DownloadBackup503JSONResponse) VisitDownloadBackupResponse(w http.ResponseWriter) error {
@@ -9033,6 +9291,23 @@ func (response RestoreBackup500JSONResponse) VisitRestoreBackupResponse(w http.R
 	return err
 }
 
+type RestoreBackup501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response RestoreBackup501JSONResponse) VisitRestoreBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RestoreBackup503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response RestoreBackup503JSONResponse) VisitRestoreBackupResponse(w http.ResponseWriter) error {
@@ -9205,6 +9480,23 @@ func (response DeleteBackup500JSONResponse) VisitDeleteBackupResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteBackup501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response DeleteBackup501JSONResponse) VisitDeleteBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9506,6 +9798,23 @@ func (response SendServerCommand409JSONResponse) VisitSendServerCommandResponse(
 	return err
 }
 
+type SendServerCommand413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendServerCommand413JSONResponse) VisitSendServerCommandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendServerCommand429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response SendServerCommand429JSONResponse) VisitSendServerCommandResponse(w http.ResponseWriter) error {
@@ -9719,6 +10028,23 @@ func (response ListServerDatabases500JSONResponse) VisitListServerDatabasesRespo
 	return err
 }
 
+type ListServerDatabases501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response ListServerDatabases501JSONResponse) VisitListServerDatabasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateServerDatabaseRequestObject struct {
 	ServerId ServerId `json:"serverId"`
 	Body     *CreateServerDatabaseJSONRequestBody
@@ -9840,6 +10166,23 @@ func (response CreateServerDatabase409JSONResponse) VisitCreateServerDatabaseRes
 	return err
 }
 
+type CreateServerDatabase413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateServerDatabase413JSONResponse) VisitCreateServerDatabaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateServerDatabase429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateServerDatabase429JSONResponse) VisitCreateServerDatabaseResponse(w http.ResponseWriter) error {
@@ -9882,6 +10225,23 @@ func (response CreateServerDatabase500JSONResponse) VisitCreateServerDatabaseRes
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerDatabase501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response CreateServerDatabase501JSONResponse) VisitCreateServerDatabaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10041,6 +10401,23 @@ func (response DeleteServerDatabase500JSONResponse) VisitDeleteServerDatabaseRes
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServerDatabase501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response DeleteServerDatabase501JSONResponse) VisitDeleteServerDatabaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10212,6 +10589,23 @@ func (response RotateServerDatabasePassword500JSONResponse) VisitRotateServerDat
 	return err
 }
 
+type RotateServerDatabasePassword501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response RotateServerDatabasePassword501JSONResponse) VisitRotateServerDatabasePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RotateServerDatabasePassword503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response RotateServerDatabasePassword503JSONResponse) VisitRotateServerDatabasePasswordResponse(w http.ResponseWriter) error {
@@ -10338,6 +10732,23 @@ func (response EditServerDefinition409JSONResponse) VisitEditServerDefinitionRes
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditServerDefinition413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response EditServerDefinition413JSONResponse) VisitEditServerDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10526,6 +10937,23 @@ func (response DeleteServerFile500JSONResponse) VisitDeleteServerFileResponse(w 
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServerFile501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response DeleteServerFile501JSONResponse) VisitDeleteServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10840,6 +11268,23 @@ func (response GetServerFile500JSONResponse) VisitGetServerFileResponse(w http.R
 	return err
 }
 
+type GetServerFile501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response GetServerFile501JSONResponse) VisitGetServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetServerFile503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response GetServerFile503JSONResponse) VisitGetServerFileResponse(w http.ResponseWriter) error {
@@ -11035,6 +11480,23 @@ func (response PutServerFile500JSONResponse) VisitPutServerFileResponse(w http.R
 	return err
 }
 
+type PutServerFile501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response PutServerFile501JSONResponse) VisitPutServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PutServerFile503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response PutServerFile503JSONResponse) VisitPutServerFileResponse(w http.ResponseWriter) error {
@@ -11206,6 +11668,23 @@ func (response InstallServer500JSONResponse) VisitInstallServerResponse(w http.R
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InstallServer501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response InstallServer501JSONResponse) VisitInstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11714,6 +12193,23 @@ func (response ServerSocket500JSONResponse) VisitServerSocketResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ServerSocket501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response ServerSocket501JSONResponse) VisitServerSocketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12609,6 +13105,23 @@ func (response UpdateSettings403JSONResponse) VisitUpdateSettingsResponse(w http
 	return err
 }
 
+type UpdateSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateSettings413JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateSettings429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateSettings429JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
@@ -12787,6 +13300,23 @@ func (response ListTemplates500JSONResponse) VisitListTemplatesResponse(w http.R
 	return err
 }
 
+type ListTemplates501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response ListTemplates501JSONResponse) VisitListTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetTemplateRequestObject struct {
 	Name TemplateName `json:"name"`
 }
@@ -12932,6 +13462,23 @@ func (response GetTemplate500JSONResponse) VisitGetTemplateResponse(w http.Respo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTemplate501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response GetTemplate501JSONResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13167,6 +13714,23 @@ func (response CreateUser409JSONResponse) VisitCreateUserResponse(w http.Respons
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13645,6 +14209,23 @@ func (response UpdateUser409JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
+type UpdateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateUser413JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUser429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateUser429JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
@@ -13932,6 +14513,23 @@ func (response SetUserPerms404JSONResponse) VisitSetUserPermsResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetUserPerms413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetUserPerms413JSONResponse) VisitSetUserPermsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
