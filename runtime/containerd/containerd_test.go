@@ -101,7 +101,9 @@ func TestDaemonKilled(t *testing.T) {
 	address, image := testConfig(t)
 	runtimetest.KillDaemon(t, func(t *testing.T, stateDir string) runtime.Runtime {
 		return newTestRuntime(t, Options{Address: address, StateDir: stateDir, Logger: testLogger(t)})
-	}, runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), Limits: runtime.Limits{MemoryMiB: 64}})
+	}, func(t *testing.T) runtime.Spec {
+		return runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), Limits: runtime.Limits{MemoryMiB: 64}}
+	})
 }
 
 func TestUnavailable(t *testing.T) {

@@ -36,6 +36,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/internal/cgroup"
@@ -150,7 +151,8 @@ func (r *Runtime) probeCgroups() (bool, string) {
 	if !r.asRoot {
 		return false, "the daemon is not root"
 	}
-	g, err := cgroup.Create(filepath.Join(r.opts.CgroupParent, ".probe"), runtime.Limits{MemoryMiB: 64})
+	probe := fmt.Sprintf(".probe-%d-%d", os.Getpid(), time.Now().UnixNano())
+	g, err := cgroup.Create(filepath.Join(r.opts.CgroupParent, probe), runtime.Limits{MemoryMiB: 64})
 	if err != nil {
 		return false, err.Error()
 	}

@@ -127,15 +127,16 @@ func TestNeverRoot(t *testing.T) {
 // TestDaemonKilled: a daemon killed with SIGKILL leaves the process running; a new runtime
 // attaches to it.
 func TestDaemonKilled(t *testing.T) {
-	r, _ := newTestRuntime(t)
-	dir := dataDir(t, r)
 	runtimetest.KillDaemon(t, func(t *testing.T, stateDir string) runtime.Runtime {
 		r, err := New(Options{StateDir: stateDir, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
-	}, runtime.Spec{ID: runtimetest.NewID(), Dir: dir, Limits: runtime.Limits{MemoryMiB: 64}})
+	}, func(t *testing.T) runtime.Spec {
+		r, _ := newTestRuntime(t)
+		return runtime.Spec{ID: runtimetest.NewID(), Dir: dataDir(t, r), Limits: runtime.Limits{MemoryMiB: 64}}
+	})
 }
 
 func benchRuntime(b *testing.B) (*Runtime, string) {

@@ -33,6 +33,13 @@ func (r *Runtime) Create(_ context.Context, spec runtime.Spec) error {
 		return err
 	}
 	dir := r.dir(spec.ID)
+	switch _, err := r.loadSpec(spec.ID); {
+	case err == nil:
+		return fmt.Errorf("%w: %s", runtime.ErrExists, spec.ID)
+	case !errors.Is(err, runtime.ErrNotFound):
+		return fmt.Errorf("create %s: %w: %w", spec.ID, runtime.ErrExists, err) // unreadable spec.json
+	}
+	_ = os.RemoveAll(dir) // a folder without spec.json is what an interrupted Create leaves
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%w: %s", runtime.ErrExists, spec.ID)
@@ -111,8 +118,8 @@ func (r *Runtime) Delete(_ context.Context, id string) error {
 			r.log.Warn("process group did not end after SIGKILL", "id", id, "pid", p.rec.pid)
 		}
 	}
-	if r.cgroups {
-		if g, err := cgroup.Open(r.cgroupPath(id)); err == nil {
+	if r.opts.CgroupParent != NoCgroups { // even if this daemon could not use cgroups
+		if g, err := cgroup.Open(r.cgroupPath(id)); err == nil && g.Exists() {
 			if err := g.Delete(); err != nil {
 				r.log.Warn("remove cgroup", "id", id, "err", err)
 			}
@@ -124,10 +131,15 @@ func (r *Runtime) Delete(_ context.Context, id string) error {
 		delete(r.procs, id)
 	}
 	r.mu.Unlock()
-	if err := os.RemoveAll(r.dir(id)); err != nil {
-		return fmt.Errorf("delete %s: %w", id, err)
+	// A watcher settling the exit status may still write into the folder: retry briefly.
+	var err error
+	for range 20 {
+		if err = os.RemoveAll(r.dir(id)); err == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	return nil
+	return fmt.Errorf("delete %s: %w", id, err)
 }
 
 // pidRecord is the content of the pid file.

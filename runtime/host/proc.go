@@ -75,7 +75,7 @@ func (r *Runtime) current(id string) *proc {
 		return nil
 	}
 	p := r.newProc(id, rec, nil)
-	if r.cgroups {
+	if r.opts.CgroupParent != NoCgroups {
 		if g, err := cgroup.Open(r.cgroupPath(id)); err == nil && g.Exists() {
 			p.cg = g
 		}
@@ -111,11 +111,12 @@ func (p *proc) watchPidfd() {
 			if err != nil {
 				return
 			}
-			first := true
-			_ = rc.Read(func(uintptr) bool { // first call: wait for readability (= exit)
-				ready := !first
-				first = false
-				return ready
+			// Check readiness in the callback (a pidfd is readable once the process exited):
+			// the poller only reports edges after the read was prepared.
+			_ = rc.Read(func(fd uintptr) bool {
+				pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+				n, err := unix.Poll(pfd, 0)
+				return err != nil || n > 0
 			})
 		}()
 		select {

@@ -23,18 +23,21 @@ const (
 )
 
 // KillDaemon checks the promise of Attach for real: the current test binary is started again
-// as a child "daemon" that creates and starts spec (command CmdEcho) with newRuntime(stateDir)
+// as a child "daemon" that creates and starts newSpec(t) (command CmdEcho; newSpec runs in the
+// parent only, so its temporary folders are cleaned up) with newRuntime(stateDir)
 // and talks to it; the child is then killed with SIGKILL, and a new runtime on the same state
 // folder must find the instance running, attach, write stdin, read the echo, and stop it.
 //
-// The calling test must call KillDaemon first thing: in the child it runs the child's part and
-// never returns.
-func KillDaemon(t *testing.T, newRuntime func(t *testing.T, stateDir string) runtime.Runtime, spec runtime.Spec) {
+// The calling test must call KillDaemon first thing (the child is killed, so anything it set up
+// before, like t.TempDir folders, would leak): in the child it runs the child's part and never
+// returns.
+func KillDaemon(t *testing.T, newRuntime func(t *testing.T, stateDir string) runtime.Runtime, newSpec func(t *testing.T) runtime.Spec) {
 	if os.Getenv(envChild) == t.Name() {
 		killDaemonChild(t, newRuntime)
 		return
 	}
 	stateDir := t.TempDir()
+	spec := newSpec(t)
 	spec.Command = CmdEcho
 	b, err := json.Marshal(spec)
 	if err != nil {
