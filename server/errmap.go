@@ -11,9 +11,25 @@ import (
 	"github.com/skypanel/skypanel/server/store"
 )
 
+// domainMappers are the per-feature error mappers (errmap_*.go files register theirs in init);
+// mapDomainError tries them after its own cases.
+var domainMappers []func(error) *APIError
+
 // mapDomainError maps the sentinel errors of the packages below the handlers to the envelope:
 // the one place where errors become HTTP.
 func mapDomainError(err error) *APIError {
+	if ae := mapCoreError(err); ae != nil {
+		return ae
+	}
+	for _, m := range domainMappers {
+		if ae := m(err); ae != nil {
+			return ae
+		}
+	}
+	return nil
+}
+
+func mapCoreError(err error) *APIError {
 	var se *oauth.ScopeError
 	switch {
 	case errors.As(err, &se):

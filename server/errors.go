@@ -138,4 +138,3 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 	}
 	c.AbortWithStatusJSON(ae.Status, envelope{Error: envelopeBody{Code: ae.Code, Msg: ae.Msg, Metadata: md}})
 }
-

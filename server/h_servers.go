@@ -18,7 +18,7 @@ func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
 	out := gen.Server{
 		Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID), NodeId: int64(s.NodeID),
 		Status: gen.ServerState(st.State), EnvironmentType: gen.EnvironmentType(s.EnvironmentType),
-		Resources: gen.ServerResources{Memory: s.Memory, Swap: s.Swap, Disk: s.Disk, Io: int(s.Io), Cpu: int(s.CPU)},
+		Resources:     gen.ServerResources{Memory: s.Memory, Swap: s.Swap, Disk: s.Disk, Io: int(s.Io), Cpu: int(s.CPU)},
 		FeatureLimits: gen.FeatureLimits{Databases: s.FeatureDatabases, Backups: s.FeatureBackups},
 		Deployment:    gen.ServerDeployment{Port: s.Port, Ip: s.IP},
 		Environment:   s.Environment, Created: s.CreatedAt.UTC(), Template: s.Template,
@@ -328,4 +328,3 @@ func (h *Handlers) SendServerCommand(ctx context.Context, req gen.SendServerComm
 	}
 	return gen.SendServerCommand204Response{}, nil
 }
-

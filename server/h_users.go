@@ -187,4 +187,3 @@ func (h *Handlers) SetUserPerms(ctx context.Context, req gen.SetUserPermsRequest
 	h.a.oauth.InvalidateCache() // clients keep only the scopes their user still holds
 	return gen.SetUserPerms204Response{}, nil
 }
-

@@ -24,6 +24,11 @@ type Features struct {
 // NodeClient is how the panel drives one node: in-process for the local node, over HTTP (the
 // generated client) for remote nodes.
 type NodeClient interface {
+	NodeFiles   // files_node.go
+	NodeBackups // backups_node.go
+	NodeInstall // install_node.go
+	NodeEvents  // socket_node.go
+
 	Features(ctx context.Context) (Features, error)
 	System(ctx context.Context) (sysinfo.System, error)
 

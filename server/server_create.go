@@ -140,4 +140,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
