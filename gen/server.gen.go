@@ -277,6 +277,7 @@ func (e OAuth2TokenResponseTokenType) Valid() bool {
 // Defines values for Scope.
 const (
 	ScopeAdmin                Scope = "admin"
+	ScopeNode                 Scope = "node"
 	ScopeNodesCreate          Scope = "nodes.create"
 	ScopeNodesDelete          Scope = "nodes.delete"
 	ScopeNodesDeploy          Scope = "nodes.deploy"
@@ -317,6 +318,8 @@ const (
 func (e Scope) Valid() bool {
 	switch e {
 	case ScopeAdmin:
+		return true
+	case ScopeNode:
 		return true
 	case ScopeNodesCreate:
 		return true

@@ -87,7 +87,7 @@ func TestAdminScope(t *testing.T) {
 		}
 		tok, _ := env.UserToken(t, "wannabe2", false, "nodes.view")
 		r := env.DoJSON(t, http.MethodPost, "/api/self/oauth2", tok, map[string]any{"name": "x", "scopes": []string{"admin"}})
-		r.ExpectError(t, http.StatusBadRequest, server.CodeFieldInvalid)
+		expectScopeRefused(t, r, "admin")
 	})
 	t.Run("admin scope of a demoted user implies nothing", func(t *testing.T) {
 		tok, uid := env.UserToken(t, "demoted", true, "admin")

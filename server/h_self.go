@@ -62,6 +62,11 @@ func (h *Handlers) CreateSelfOAuth2Client(ctx context.Context, req gen.CreateSel
 		return nil, errPermissionDenied([]string{"a user's token"})
 	}
 	scopes := fromScopes(req.Body.Scopes)
+	for _, sc := range scopes { // a token cannot mint a client wider than itself
+		if !p.Has(sc) {
+			return nil, errPermissionDenied([]string{sc})
+		}
+	}
 	id, secret, err := h.a.oauth.CreateClient(ctx, p.UserID, req.Body.Name, scopes)
 	if err != nil {
 		return nil, err

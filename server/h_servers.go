@@ -37,9 +37,13 @@ func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
 
 // status asks the server's node; an unreachable node reports "unknown".
 func (h *Handlers) status(ctx context.Context, s *ent.Server) daemon.StatusInfo {
-	nc, err := h.serverNode(ctx, s)
-	if err == nil {
-		if st, err := nc.Status(ctx, s.ID); err == nil {
+	nc, _ := h.serverNode(ctx, s)
+	return statusOn(ctx, nc, s.ID)
+}
+
+func statusOn(ctx context.Context, nc NodeClient, id string) daemon.StatusInfo {
+	if nc != nil {
+		if st, err := nc.Status(ctx, id); err == nil {
 			return st
 		}
 	}
@@ -87,8 +91,14 @@ func (h *Handlers) ListServers(ctx context.Context, req gen.ListServersRequestOb
 		return nil, err
 	}
 	out := gen.ServerList{Servers: make([]gen.Server, 0, len(rows)), Metadata: listMeta(page, limit, total)}
+	clients := map[int]NodeClient{} // one node lookup per node, not per server
 	for _, s := range rows {
-		out.Servers = append(out.Servers, toServer(s, h.status(ctx, s)))
+		nc, ok := clients[s.NodeID]
+		if !ok {
+			nc, _ = h.serverNode(ctx, s)
+			clients[s.NodeID] = nc
+		}
+		out.Servers = append(out.Servers, toServer(s, statusOn(ctx, nc, s.ID)))
 	}
 	return gen.ListServers200JSONResponse{Body: out}, nil
 }

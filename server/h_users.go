@@ -176,6 +176,9 @@ func (h *Handlers) SetUserPerms(ctx context.Context, req gen.SetUserPermsRequest
 	scopes := make([]string, 0, len(req.Body.Scopes))
 	seen := map[string]bool{}
 	for _, s := range req.Body.Scopes {
+		if s == gen.ScopeNode {
+			return nil, errFieldInvalid("scopes", "the node scope belongs to node deployment clients only")
+		}
 		if !seen[string(s)] {
 			seen[string(s)] = true
 			scopes = append(scopes, string(s))

@@ -17,7 +17,7 @@ var _ gen.StrictServerInterface = (*Handlers)(nil)
 
 func (a *App) registerRoutes(e *gin.Engine) error {
 	h := &Handlers{a: a}
-	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictGinServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{detachContext}, gen.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
 			writeError(c, a.log, bindError(err))
 		},
@@ -49,4 +49,15 @@ func bindError(err error) error {
 		msg = msg[:i]
 	}
 	return newAPIError(http.StatusBadRequest, CodeFieldInvalid, "malformed request body: "+msg, map[string]any{"field": "body"})
+}
+
+// detachContext hands handlers a copy of the pooled *gin.Context: code below the handler
+// (database/sql watchers, background work) may still read its context after gin has recycled
+// the original for another request.
+func detachContext(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(c *gin.Context, req any) (any, error) {
+		cp := c.Copy()
+		cp.Writer = c.Writer
+		return f(cp, req)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"regexp"
 	"strings"
 
@@ -48,8 +49,8 @@ func checkUserFields(username, email, password *string) error {
 		return errFieldInvalid("username", "username must be 3-32 characters: letters, digits, '_', '.' or '-'")
 	}
 	if email != nil {
-		at := strings.LastIndexByte(*email, '@')
-		if at < 1 || at == len(*email)-1 || len(*email) > 254 || strings.ContainsAny(*email, " \t\r\n") {
+		addr, err := mail.ParseAddress(*email)
+		if err != nil || addr.Address != *email || addr.Name != "" || len(*email) > 254 {
 			return errFieldInvalid("email", "email must be an address like name@example.com")
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,8 +18,12 @@ func openPanel(ctx context.Context, cmd *cobra.Command) (*store.Store, *oauth.Pr
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database in %s: %w", dataDir(cmd), err)
 	}
+	var ttl time.Duration
+	if f := cmd.Flags().Lookup("token-ttl"); f != nil {
+		ttl, _ = cmd.Flags().GetDuration("token-ttl")
+	}
 	op, err := oauth.New(ctx, oauth.Options{Client: st.Client, GlobalSecret: st.Keys.OAuth2,
-		SecretKey: st.Keys.SecretHash, Logger: log})
+		SecretKey: st.Keys.SecretHash, TokenTTL: ttl, Logger: log})
 	if err != nil {
 		st.Close()
 		return nil, nil, err

@@ -29,9 +29,9 @@ type introspection struct {
 
 // IntrospectHandler serves POST /oauth2/introspect (RFC 7662, form parameter token). The
 // caller authenticates with client credentials (HTTP Basic or client_id/client_secret in
-// the body) or a bearer token, and must be a node's deployment client or an effective
-// administrator: otherwise 401 invalid_client (bad or missing credentials) or 403
-// request_forbidden.
+// the body) or a bearer token (bad or missing credentials: 401 invalid_client). Node
+// deployment clients and effective administrators may introspect any token; any other client
+// only its own tokens — a foreign token answers {"active": false}, like an unknown one.
 func (p *Provider) IntrospectHandler() http.Handler { return http.HandlerFunc(p.serveIntrospect) }
 
 func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +45,8 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 		p.writeError(ctx, w, r, nil, fosite.ErrInvalidRequest.WithHint("Unable to parse the form body."))
 		return
 	}
-	if err := p.authorizeIntrospection(ctx, r); err != nil {
+	caller, privileged, err := p.authorizeIntrospection(ctx, r)
+	if err != nil {
 		p.writeError(ctx, w, r, nil, err)
 		return
 	}
@@ -55,7 +56,7 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pr, err := p.Authenticate(ctx, token)
-	if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrExpiredToken) {
+	if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrExpiredToken) || (err == nil && !privileged && pr.ClientID != caller) {
 		writeJSON(w, http.StatusOK, introspection{Active: false})
 		return
 	} else if err != nil {
@@ -77,40 +78,35 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// authorizeIntrospection authenticates the caller and checks it may introspect.
-func (p *Provider) authorizeIntrospection(ctx context.Context, r *http.Request) error {
+// authorizeIntrospection authenticates the caller; privileged callers (node clients and
+// effective administrators) may introspect any token, others only their own.
+func (p *Provider) authorizeIntrospection(ctx context.Context, r *http.Request) (caller string, privileged bool, err error) {
 	if auth := r.Header.Get("Authorization"); len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
 		pr, err := p.Authenticate(ctx, auth[7:])
 		if err != nil {
 			if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrExpiredToken) {
-				return fosite.ErrRequestUnauthorized.WithHint("The bearer token is invalid or expired.")
+				return "", false, fosite.ErrRequestUnauthorized.WithHint("The bearer token is invalid or expired.")
 			}
-			return &storageError{err}
+			return "", false, &storageError{err}
 		}
-		if !pr.Admin && pr.NodeID == 0 {
-			return fosite.ErrRequestForbidden.WithHint("Only node clients and administrators may introspect tokens.")
-		}
-		return nil
+		return pr.ClientID, pr.Admin || pr.NodeID != 0, nil
 	}
 	id, secret, err := clientCredentials(r)
 	if err != nil {
-		return err
+		return "", false, err
 	}
 	c, err := p.storage.loadClient(ctx, id)
 	if err != nil {
 		if errors.As(err, new(*storageError)) {
-			return err
+			return "", false, err
 		}
-		return fosite.ErrInvalidClient.WithHint("Client authentication failed.")
+		return "", false, fosite.ErrInvalidClient.WithHint("Client authentication failed.")
 	}
 	if !store.VerifySecret(p.secretKey, c.SecretHash, secret) {
-		return fosite.ErrInvalidClient.WithHint("Client authentication failed.")
+		return "", false, fosite.ErrInvalidClient.WithHint("Client authentication failed.")
 	}
 	fc := newClient(c)
-	if fc.nodeID == 0 && !(fc.userAdmin && slices.Contains(fc.Scopes, ScopeAdmin)) {
-		return fosite.ErrRequestForbidden.WithHint("Only node clients and administrators may introspect tokens.")
-	}
-	return nil
+	return id, fc.nodeID != 0 || (fc.userAdmin && slices.Contains(fc.Scopes, ScopeAdmin)), nil
 }
 
 // clientCredentials reads client_id/client_secret from HTTP Basic (form-urlencoded per

@@ -39,9 +39,10 @@ func TestIntrospect(t *testing.T) {
 		{"unknown token", form("ory_at_bogus.bogus"), []string{aid, asecret}, 200, false, ""},
 		{"no credentials", form(userTok), nil, 401, false, "invalid_client"},
 		{"wrong secret", form(userTok), []string{aid, "nope"}, 401, false, "invalid_client"},
-		{"regular user client", form(adminTok), []string{uid, usecret}, 403, false, "request_forbidden"},
-		{"admin user without admin scope", form(userTok), []string{pid, psecret}, 403, false, "request_forbidden"},
-		{"regular user bearer", form(adminTok), []string{userTok}, 403, false, "request_forbidden"},
+		{"regular user client, foreign token", form(adminTok), []string{uid, usecret}, 200, false, ""},
+		{"admin user without admin scope, foreign token", form(userTok), []string{pid, psecret}, 200, false, ""},
+		{"regular user bearer, foreign token", form(adminTok), []string{userTok}, 200, false, ""},
+		{"regular user client, own token", form(userTok), []string{uid, usecret}, 200, true, ""},
 		{"missing token", url.Values{"x": {"y"}}, []string{aid, asecret}, 400, false, "invalid_request"},
 	}
 	for _, tt := range tests {
