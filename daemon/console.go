@@ -134,7 +134,12 @@ func cleanLine(b []byte, cut bool) string {
 	} else {
 		b = trimEOL(b)
 	}
-	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	var s string
+	if utf8.Valid(b) { // fast path (ASCII words at a time) for the usual, valid output
+		s = string(b)
+	} else {
+		s = strings.ToValidUTF8(string(b), "\uFFFD")
+	}
 	if cut {
 		s += TruncatedMarker
 	}

@@ -40,13 +40,13 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 	}
 	runtimes := map[string]rt.Runtime{}
 	hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), User: o.hostUser,
-		Logger: log.With("component", "runtime.host")})
+		Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("host runtime: %w", err)
 	}
 	runtimes[rt.EnvStandard] = hr
 	cr, err := containerd.New(ctx, containerd.Options{Address: o.containerd, Namespace: o.containerdNamespace,
-		StateDir: filepath.Join(nodeDir, "containerd"), Logger: log.With("component", "runtime.containerd"),
+		StateDir: filepath.Join(nodeDir, "containerd"), Logger: log,
 		Registry: containerd.RegistryOptions{Mirror: o.registryMirror, PlainHTTP: o.registryPlainHTTP,
 			Username: o.registryUser, Password: o.registryPassword}})
 	if err != nil {
@@ -56,7 +56,7 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 	if err := cr.Available(ctx); err != nil {
 		log.Warn("docker environment unavailable; standard servers only", "reason", err)
 	}
-	m, err := daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log.With("component", "daemon")})
+	m, err := daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -80,11 +80,12 @@ func (o RegistryOptions) hosts() docker.RegistryHosts {
 	}
 }
 
-// normalize turns "busybox" into "docker.io/library/busybox:latest".
+// normalize turns "busybox" into "docker.io/library/busybox:latest". A malformed reference is
+// an image that cannot be had (ErrImage, so the API names the image field).
 func normalize(ref string) (string, error) {
 	named, err := reference.ParseDockerRef(ref)
 	if err != nil {
-		return "", fmt.Errorf("%w: image %q: %w", runtime.ErrInvalidSpec, ref, err)
+		return "", fmt.Errorf("%w: image %q: %w", runtime.ErrImage, ref, err)
 	}
 	return named.String(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/skypanel/skypanel/runtime"
@@ -82,7 +83,7 @@ func (r *Runtime) spawn(spec runtime.Spec, cg *cgroup.Group) (*proc, error) {
 	}
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %w", runtime.ErrInvalidSpec, err)
+			return nil, fmt.Errorf("%w: %w%s", runtime.ErrInvalidSpec, err, r.reachHint(spec.Dir))
 		}
 		return nil, err
 	}
@@ -178,4 +179,42 @@ func (r *Runtime) console(p *proc, fromEnd bool) (runtime.Console, error) {
 		return nil, err
 	}
 	return stdio.NewConsole(fl, in, fl, in), nil
+}
+
+// reachHint names the first folder on the way to dir that the server processes' user cannot
+// enter (as root, a data folder under e.g. a 0700 home folder makes every start fail with a
+// bare "permission denied"), or returns "".
+func (r *Runtime) reachHint(dir string) string {
+	if !r.asRoot {
+		return ""
+	}
+	for d := string(filepath.Separator); ; {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return ""
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return ""
+		}
+		perm := fi.Mode().Perm()
+		var x os.FileMode = 0o001
+		switch {
+		case st.Uid == r.uid:
+			x = 0o100
+		case st.Gid == r.gid:
+			x = 0o010
+		}
+		if perm&x == 0 {
+			return fmt.Sprintf(" (uid %d cannot reach the server folder %s: %s has mode %v)", r.uid, dir, d, perm)
+		}
+		if d == dir {
+			return ""
+		}
+		rel, err := filepath.Rel(d, dir)
+		if err != nil || rel == "." {
+			return ""
+		}
+		d = filepath.Join(d, strings.Split(rel, string(filepath.Separator))[0])
+	}
 }
