@@ -703,36 +703,37 @@ type Error struct {
 
 // ErrorCode Machine-readable error code. HTTP status and meaning of each:
 //
-// - `ErrFieldRequired` (400): a required field or parameter is missing (metadata.field, metadata.errors).
-// - `ErrFieldInvalid` (400): a field or parameter has an invalid value, including page/limit out of range and unknown JSON fields (metadata.field, metadata.errors).
-// - `ErrServerNotFound` (404): the server does not exist or is not visible to the caller (metadata.id).
-// - `ErrUserNotFound` (404): the user does not exist (metadata.id).
-// - `ErrNodeNotFound` (404): the node does not exist (metadata.id).
-// - `ErrPermissionDenied` (403): the token lacks a required scope or the caller may not act on this resource (metadata.scopes lists the required scopes).
-// - `ErrDatabaseError` (500): the panel's database failed; msg is safe and carries a request id, never SQL.
-// - `ErrUnauthorized` (401): missing, malformed, invalid or expired bearer token.
-// - `ErrNotFound` (404): no such route, or a resource without a more specific code (metadata.id).
-// - `ErrMethodNotAllowed` (405): the route exists but not for this HTTP method.
-// - `ErrRateLimited` (429): rate limit exceeded; see the Retry-After and X-RateLimit-* headers.
-// - `ErrConflict` (409): the request conflicts with existing state: duplicate username/email, server id reused with a different body, resource still in use.
-// - `ErrPayloadTooLarge` (413): the request body exceeds the configured maximum size.
-// - `ErrUnsupportedMediaType` (415): the request Content-Type is not accepted by this operation.
-// - `ErrNotImplemented` (501): the feature is not implemented (for example legacy eggId).
-// - `ErrInternal` (500): unexpected server error; msg is safe and carries a request id.
-// - `ErrServerNotRunning` (409): the action needs a running server (for example sending a console command).
-// - `ErrServerBusy` (409): another action is in progress on the server (installing, starting, stopping, restoring).
-// - `ErrInvalidState` (409): the server's current state does not allow the action (for example restoring a running server without stop=true).
-// - `ErrTemplateNotFound` (404): the template does not exist; 400 when a request body names an unknown template (metadata.field).
-// - `ErrBackupNotFound` (404): the backup does not exist (metadata.id).
-// - `ErrBackupLimit` (409): the server reached featureLimits.backups.
-// - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
-// - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
-// - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-// - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
-// - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
-// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
-// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
-// - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+//   - `ErrFieldRequired` (400): a required field or parameter is missing (metadata.field, metadata.errors).
+//   - `ErrFieldInvalid` (400): a field or parameter has an invalid value, including page/limit out of range and unknown JSON fields (metadata.field, metadata.errors).
+//   - `ErrServerNotFound` (404): the server does not exist or is not visible to the caller (metadata.id).
+//   - `ErrUserNotFound` (404): the user does not exist (metadata.id).
+//   - `ErrNodeNotFound` (404): the node does not exist (metadata.id).
+//   - `ErrPermissionDenied` (403): the token lacks a required scope or the caller may not act on this resource (metadata.scopes lists the required scopes).
+//   - `ErrDatabaseError` (500; 503 when a database host cannot be reached): the panel's database or a MySQL/MariaDB
+//     database host failed; msg is safe (host id and at most the MySQL error number, never SQL or a password).
+//   - `ErrUnauthorized` (401): missing, malformed, invalid or expired bearer token.
+//   - `ErrNotFound` (404): no such route, or a resource without a more specific code (metadata.id).
+//   - `ErrMethodNotAllowed` (405): the route exists but not for this HTTP method.
+//   - `ErrRateLimited` (429): rate limit exceeded; see the Retry-After and X-RateLimit-* headers.
+//   - `ErrConflict` (409): the request conflicts with existing state: duplicate username/email, server id reused with a different body, resource still in use.
+//   - `ErrPayloadTooLarge` (413): the request body exceeds the configured maximum size.
+//   - `ErrUnsupportedMediaType` (415): the request Content-Type is not accepted by this operation.
+//   - `ErrNotImplemented` (501): the feature is not implemented (for example legacy eggId).
+//   - `ErrInternal` (500): unexpected server error; msg is safe and carries a request id.
+//   - `ErrServerNotRunning` (409): the action needs a running server (for example sending a console command).
+//   - `ErrServerBusy` (409): another action is in progress on the server (installing, starting, stopping, restoring).
+//   - `ErrInvalidState` (409): the server's current state does not allow the action (for example restoring a running server without stop=true).
+//   - `ErrTemplateNotFound` (404): the template does not exist; 400 when a request body names an unknown template (metadata.field).
+//   - `ErrBackupNotFound` (404): the backup does not exist (metadata.id).
+//   - `ErrBackupLimit` (409): the server reached featureLimits.backups.
+//   - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
+//   - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
+//   - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
+//   - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+//   - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
+//   - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
+//   - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
+//   - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
 //
 // Example: ErrServerNotFound
 type ErrorCode string
@@ -747,7 +748,8 @@ type ErrorDetail struct {
 	// - `ErrUserNotFound` (404): the user does not exist (metadata.id).
 	// - `ErrNodeNotFound` (404): the node does not exist (metadata.id).
 	// - `ErrPermissionDenied` (403): the token lacks a required scope or the caller may not act on this resource (metadata.scopes lists the required scopes).
-	// - `ErrDatabaseError` (500): the panel's database failed; msg is safe and carries a request id, never SQL.
+	// - `ErrDatabaseError` (500; 503 when a database host cannot be reached): the panel's database or a MySQL/MariaDB
+	//   database host failed; msg is safe (host id and at most the MySQL error number, never SQL or a password).
 	// - `ErrUnauthorized` (401): missing, malformed, invalid or expired bearer token.
 	// - `ErrNotFound` (404): no such route, or a resource without a more specific code (metadata.id).
 	// - `ErrMethodNotAllowed` (405): the route exists but not for this HTTP method.
@@ -2022,7 +2024,8 @@ type WsError struct {
 	// - `ErrUserNotFound` (404): the user does not exist (metadata.id).
 	// - `ErrNodeNotFound` (404): the node does not exist (metadata.id).
 	// - `ErrPermissionDenied` (403): the token lacks a required scope or the caller may not act on this resource (metadata.scopes lists the required scopes).
-	// - `ErrDatabaseError` (500): the panel's database failed; msg is safe and carries a request id, never SQL.
+	// - `ErrDatabaseError` (500; 503 when a database host cannot be reached): the panel's database or a MySQL/MariaDB
+	//   database host failed; msg is safe (host id and at most the MySQL error number, never SQL or a password).
 	// - `ErrUnauthorized` (401): missing, malformed, invalid or expired bearer token.
 	// - `ErrNotFound` (404): no such route, or a resource without a more specific code (metadata.id).
 	// - `ErrMethodNotAllowed` (405): the route exists but not for this HTTP method.

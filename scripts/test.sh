@@ -8,6 +8,7 @@ dir=${SKYPANEL_TEST_DIR:-/tmp/skypanel-test}
 mkdir -p "$dir"
 cleanup() {
   scripts/containerd-stop.sh "$dir/containerd" --purge >/dev/null 2>&1 || true
+  scripts/mariadb-stop.sh "$dir/mariadb" --purge >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 if [ "$(id -u)" -eq 0 ] && command -v containerd >/dev/null; then
@@ -15,6 +16,12 @@ if [ "$(id -u)" -eq 0 ] && command -v containerd >/dev/null; then
   echo "containerd for tests: $SKYPANEL_TEST_CONTAINERD (image $SKYPANEL_TEST_IMAGE)"
 else
   echo "not root or no containerd: containerd tests will skip"
+fi
+if command -v mariadbd >/dev/null; then
+  eval "$(scripts/mariadb-start.sh "$dir/mariadb")"
+  echo "MariaDB for tests: 127.0.0.1:$(cat "$dir/mariadb/port")"
+else
+  echo "no mariadbd (apt-get install -y mariadb-server): database tests will skip"
 fi
 export CGO_ENABLED=1
 go vet ./...

@@ -151,6 +151,11 @@ func (h *Handlers) DeleteServer(ctx context.Context, req gen.DeleteServerRequest
 	if err != nil {
 		return nil, err
 	}
+	// MySQL databases first (also with skipNode: they live on database hosts, not the node);
+	// a failure keeps the server, so deleting it again retries.
+	if err := h.dropServerDatabases(ctx, s); err != nil {
+		return nil, err
+	}
 	if req.Params.SkipNode == nil || !*req.Params.SkipNode {
 		nc, err := h.serverNode(ctx, s)
 		if err != nil {
