@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -31,7 +33,12 @@ type Contract struct {
 	ops       map[string]*Operation // key: METHOD + " " + GinPath
 	implies   map[string][]string
 	allScopes []string
+	expanded  sync.Map // strings.Join(granted, " ") → map[string]bool (read-only)
+	nExpanded atomic.Int32
 }
+
+// maxExpanded bounds the Expand memo (distinct granted scope lists).
+const maxExpanded = 4096
 
 // LoadContract parses and validates the spec.
 func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
@@ -155,8 +162,21 @@ func (c *Contract) Operations() []*Operation {
 func (c *Contract) AllScopes() []string { return c.allScopes }
 
 // Expand returns the effective scope set of a granted list: each scope plus what it implies
-// (x-scope-implies; "*" means every scope of the catalogue).
+// (x-scope-implies; "*" means every scope of the catalogue). The result is memoised and shared:
+// callers must not modify it.
 func (c *Contract) Expand(granted []string) map[string]bool {
+	key := strings.Join(granted, " ")
+	if m, ok := c.expanded.Load(key); ok {
+		return m.(map[string]bool)
+	}
+	out := c.expand(granted)
+	if c.nExpanded.Add(1) <= maxExpanded {
+		c.expanded.Store(key, out)
+	}
+	return out
+}
+
+func (c *Contract) expand(granted []string) map[string]bool {
 	out := make(map[string]bool, len(granted))
 	var add func(s string)
 	add = func(s string) {

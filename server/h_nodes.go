@@ -26,13 +26,15 @@ func (h *Handlers) nodeByID(ctx context.Context, id int64) (*ent.Node, error) {
 func (h *Handlers) ListNodes(ctx context.Context, req gen.ListNodesRequestObject) (gen.ListNodesResponseObject, error) {
 	page, limit := pageOf(req.Params.Page, req.Params.Limit)
 	q := h.a.store.Client.Node.Query()
-	total, err := q.Clone().Count(ctx)
+	rows, err := q.Clone().Order(ent.Asc("id")).Offset(offset(page, limit)).Limit(limit).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Order(ent.Asc("id")).Offset(offset(page, limit)).Limit(limit).All(ctx)
-	if err != nil {
-		return nil, err
+	total, known := knownTotal(page, limit, len(rows))
+	if !known {
+		if total, err = q.Aggregate(ent.Count()).Int(ctx); err != nil {
+			return nil, err
+		}
 	}
 	out := gen.NodeList{Nodes: make([]gen.Node, 0, len(rows)), Metadata: listMeta(page, limit, total)}
 	for _, n := range rows {

@@ -82,11 +82,13 @@ func (h *Handlers) ListServers(ctx context.Context, req gen.ListServersRequestOb
 	if f := req.Params.Name; f != nil {
 		q = q.Where(predicate.Server(wildcard(server.FieldName, *f)))
 	}
-	total, err := q.Clone().Count(ctx)
+	// COUNT(*), not ent's Count (COUNT(`servers`.`id`)): SQLite answers an unfiltered COUNT(*)
+	// from the b-tree without reading every index entry.
+	total, err := q.Clone().Aggregate(ent.Count()).Int(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Order(ent.Asc(server.FieldID)).Offset(offset(page, limit)).Limit(limit).All(ctx)
+	rows, err := pageRows(ctx, q, page, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -342,4 +344,18 @@ func (h *Handlers) SendServerCommand(ctx context.Context, req gen.SendServerComm
 		return nil, err
 	}
 	return gen.SendServerCommand204Response{}, nil
+}
+
+// pageRows reads one page ordered by id. The page's first id is found with OFFSET on an
+// id-only query (covering index: skipped rows are never read from the table), then only the
+// page's rows are read.
+func pageRows(ctx context.Context, q *ent.ServerQuery, page, limit int) ([]*ent.Server, error) {
+	if off := offset(page, limit); off > 0 {
+		first, err := q.Clone().Order(ent.Asc(server.FieldID)).Offset(off).Limit(1).IDs(ctx)
+		if err != nil || len(first) == 0 {
+			return nil, err
+		}
+		q = q.Where(server.IDGTE(first[0]))
+	}
+	return q.Order(ent.Asc(server.FieldID)).Limit(limit).All(ctx)
 }

@@ -32,7 +32,7 @@ func (h *Handlers) ListUsers(ctx context.Context, req gen.ListUsersRequestObject
 	if f := req.Params.Email; f != nil {
 		q = q.Where(predicate.User(wildcard(user.FieldEmail, strings.ToLower(*f))))
 	}
-	total, err := q.Clone().Count(ctx)
+	total, err := q.Clone().Aggregate(ent.Count()).Int(ctx)
 	if err != nil {
 		return nil, err
 	}

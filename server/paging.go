@@ -29,6 +29,15 @@ func pageOf(page, limit *int) (p, l int) {
 
 func offset(page, limit int) int { return (page - 1) * limit }
 
+// knownTotal derives the total from a page that is not full and not past the end (no COUNT
+// query needed); known is false otherwise.
+func knownTotal(page, limit, got int) (total int, known bool) {
+	if got < limit && (got > 0 || page == 1) {
+		return offset(page, limit) + got, true
+	}
+	return 0, false
+}
+
 func listMeta(page, limit int, total int) gen.ListMetadata {
 	return gen.ListMetadata{Paging: gen.Paging{Page: page, Size: limit, MaxSize: maxLimit, Total: int64(total)}}
 }

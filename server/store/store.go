@@ -44,7 +44,7 @@ type Store struct {
 // immediate transactions so a read-then-write transaction cannot fail to upgrade its lock.
 // Shared cache is not used: it serialises connections on table locks and does not help WAL.
 func DSN(path string) string {
-	return path + "?_fk=1&_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate"
+	return path + "?_fk=1&_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=64"
 }
 
 // Open opens (creating if needed) dataDir/skypanel.db, migrates the schema and loads the
