@@ -159,6 +159,21 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for InstallStepApi.
+const (
+	InstallStepApiPaper InstallStepApi = "paper"
+)
+
+// Valid indicates whether the value is a known member of the InstallStepApi enum.
+func (e InstallStepApi) Valid() bool {
+	switch e {
+	case InstallStepApiPaper:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstallStepType.
 const (
 	InstallStepTypeAlterfile InstallStepType = "alterfile"
@@ -832,15 +847,24 @@ type FileList struct {
 //
 // Example: {"type":"mojangdl","version":"{{version}}"}
 type InstallStep struct {
+	// Api download: resolve the file through this API instead of files (paper = PaperMC downloads API v2, verified with its sha256).
+	Api *InstallStepApi `json:"api,omitempty"`
+
+	// Build download with api: build number, or latest = newest build on the default (stable) channel.
+	Build *string `json:"build,omitempty"`
+
 	// Commands command: commands to run, in order, in the server's environment.
 	//
 	// Example: ["chmod +x start.sh"]
 	Commands *[]string `json:"commands,omitempty"`
 
-	// Files download: URLs to fetch (into target); mkdir: folders to create.
+	// Files download: one URL → saved as target (default its file name); several → into the folder target; mkdir: folders to create.
 	//
 	// Example: ["https://example.com/server.jar"]
 	Files *[]string `json:"files,omitempty"`
+
+	// Project download with api: the project (paper, folia, velocity, ...).
+	Project *string `json:"project,omitempty"`
 
 	// Regex alterfile: treat search as a regular expression.
 	Regex *bool `json:"regex,omitempty"`
@@ -886,6 +910,9 @@ type InstallStep struct {
 	// Example: {{version}}
 	Version *string `json:"version,omitempty"`
 }
+
+// InstallStepApi download: resolve the file through this API instead of files (paper = PaperMC downloads API v2, verified with its sha256).
+type InstallStepApi string
 
 // InstallStepType Kind of install step.
 //
@@ -1786,6 +1813,11 @@ type Template struct {
 
 	// Install Install steps, run in order.
 	Install []InstallStep `json:"install"`
+
+	// InstallImage Image that `command` install steps run in (docker environment); default the server's image.
+	//
+	// Example: ghcr.io/pterodactyl/yolks:debian
+	InstallImage *string `json:"installImage,omitempty"`
 
 	// Name Example: minecraft-java
 	Name string `json:"name"`
@@ -3079,6 +3111,8 @@ type ClientInterface interface {
 	// InstallServer Install a server
 	//
 	// Runs the template's install steps again (the server must be stopped: 409 ErrInvalidState otherwise). Returns when installation has started; poll status.
+	// 400 ErrFieldInvalid (metadata.field `template`) when the server has no template; 400 ErrFieldRequired /
+	// ErrFieldInvalid (metadata.field `variables.<name>`) when its variables no longer fit the template.
 	//
 	// Corresponds with POST /api/servers/{serverId}/install (the `InstallServer` operationId).
 	InstallServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4218,6 +4252,8 @@ func (c *Client) PutServerFileWithBody(ctx context.Context, serverId ServerId, p
 // InstallServer Install a server
 //
 // Runs the template's install steps again (the server must be stopped: 409 ErrInvalidState otherwise). Returns when installation has started; poll status.
+// 400 ErrFieldInvalid (metadata.field `template`) when the server has no template; 400 ErrFieldRequired /
+// ErrFieldInvalid (metadata.field `variables.<name>`) when its variables no longer fit the template.
 //
 // Corresponds with POST /api/servers/{serverId}/install (the `InstallServer` operationId).
 func (c *Client) InstallServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7972,6 +8008,8 @@ type ClientWithResponsesInterface interface {
 	// InstallServerWithResponse Install a server
 	//
 	// Runs the template's install steps again (the server must be stopped: 409 ErrInvalidState otherwise). Returns when installation has started; poll status.
+	// 400 ErrFieldInvalid (metadata.field `template`) when the server has no template; 400 ErrFieldRequired /
+	// ErrFieldInvalid (metadata.field `variables.<name>`) when its variables no longer fit the template.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14204,11 +14242,6 @@ type InstallServerResponse500Headers struct {
 	XAPIVersion *string
 }
 
-// InstallServerResponse501Headers the declared response headers of an HTTP 501 response for InstallServer
-type InstallServerResponse501Headers struct {
-	XAPIVersion *string
-}
-
 // InstallServerResponse503Headers the declared response headers of an HTTP 503 response for InstallServer
 type InstallServerResponse503Headers struct {
 	XAPIVersion *string
@@ -14231,8 +14264,6 @@ type InstallServerResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
-	// JSON501 the response for an HTTP 501 `application/json` response
-	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -14251,8 +14282,6 @@ type InstallServerResponse struct {
 	Headers429 *InstallServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *InstallServerResponse500Headers
-	// Headers501 the parsed response headers for an HTTP 501 response
-	Headers501 *InstallServerResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *InstallServerResponse503Headers
 }
@@ -14290,11 +14319,6 @@ func (r InstallServerResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r InstallServerResponse) GetJSON500() *Internal {
 	return r.JSON500
-}
-
-// GetJSON501 returns the response for an HTTP 501 `application/json` response
-func (r InstallServerResponse) GetJSON501() *NotImplemented {
-	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -15697,11 +15721,6 @@ type ListTemplatesResponse500Headers struct {
 	XAPIVersion *string
 }
 
-// ListTemplatesResponse501Headers the declared response headers of an HTTP 501 response for ListTemplates
-type ListTemplatesResponse501Headers struct {
-	XAPIVersion *string
-}
-
 type ListTemplatesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15717,8 +15736,6 @@ type ListTemplatesResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
-	// JSON501 the response for an HTTP 501 `application/json` response
-	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListTemplatesResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -15731,8 +15748,6 @@ type ListTemplatesResponse struct {
 	Headers429 *ListTemplatesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ListTemplatesResponse500Headers
-	// Headers501 the parsed response headers for an HTTP 501 response
-	Headers501 *ListTemplatesResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15763,11 +15778,6 @@ func (r ListTemplatesResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListTemplatesResponse) GetJSON500() *Internal {
 	return r.JSON500
-}
-
-// GetJSON501 returns the response for an HTTP 501 `application/json` response
-func (r ListTemplatesResponse) GetJSON501() *NotImplemented {
-	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -15839,11 +15849,6 @@ type GetTemplateResponse500Headers struct {
 	XAPIVersion *string
 }
 
-// GetTemplateResponse501Headers the declared response headers of an HTTP 501 response for GetTemplate
-type GetTemplateResponse501Headers struct {
-	XAPIVersion *string
-}
-
 type GetTemplateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15861,8 +15866,6 @@ type GetTemplateResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
-	// JSON501 the response for an HTTP 501 `application/json` response
-	JSON501 *NotImplemented
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetTemplateResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -15877,8 +15880,6 @@ type GetTemplateResponse struct {
 	Headers429 *GetTemplateResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetTemplateResponse500Headers
-	// Headers501 the parsed response headers for an HTTP 501 response
-	Headers501 *GetTemplateResponse501Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -15914,11 +15915,6 @@ func (r GetTemplateResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetTemplateResponse) GetJSON500() *Internal {
 	return r.JSON500
-}
-
-// GetJSON501 returns the response for an HTTP 501 `application/json` response
-func (r GetTemplateResponse) GetJSON501() *NotImplemented {
-	return r.JSON501
 }
 
 // GetBody returns the raw response body bytes
@@ -17915,6 +17911,8 @@ func (c *ClientWithResponses) PutServerFileWithBodyWithResponse(ctx context.Cont
 // InstallServerWithResponse Install a server
 //
 // Runs the template's install steps again (the server must be stopped: 409 ErrInvalidState otherwise). Returns when installation has started; poll status.
+// 400 ErrFieldInvalid (metadata.field `template`) when the server has no template; 400 ErrFieldRequired /
+// ErrFieldInvalid (metadata.field `variables.<name>`) when its variables no longer fit the template.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26161,13 +26159,6 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 		}
 		response.JSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
-		var dest NotImplemented
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON501 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26293,16 +26284,6 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
-	case rsp.StatusCode == 501:
-		var headers InstallServerResponse501Headers
-		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAPIVersion = &value
-		}
-		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers InstallServerResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -28104,13 +28085,6 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 		}
 		response.JSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
-		var dest NotImplemented
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON501 = &dest
-
 	}
 
 	switch {
@@ -28209,16 +28183,6 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
-	case rsp.StatusCode == 501:
-		var headers ListTemplatesResponse501Headers
-		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAPIVersion = &value
-		}
-		response.Headers501 = &headers
 	}
 
 	return response, nil
@@ -28286,13 +28250,6 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
-		var dest NotImplemented
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON501 = &dest
 
 	}
 
@@ -28402,16 +28359,6 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
-	case rsp.StatusCode == 501:
-		var headers GetTemplateResponse501Headers
-		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAPIVersion = &value
-		}
-		response.Headers501 = &headers
 	}
 
 	return response, nil

@@ -163,6 +163,21 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for InstallStepApi.
+const (
+	InstallStepApiPaper InstallStepApi = "paper"
+)
+
+// Valid indicates whether the value is a known member of the InstallStepApi enum.
+func (e InstallStepApi) Valid() bool {
+	switch e {
+	case InstallStepApiPaper:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstallStepType.
 const (
 	InstallStepTypeAlterfile InstallStepType = "alterfile"
@@ -836,15 +851,24 @@ type FileList struct {
 //
 // Example: {"type":"mojangdl","version":"{{version}}"}
 type InstallStep struct {
+	// Api download: resolve the file through this API instead of files (paper = PaperMC downloads API v2, verified with its sha256).
+	Api *InstallStepApi `json:"api,omitempty"`
+
+	// Build download with api: build number, or latest = newest build on the default (stable) channel.
+	Build *string `json:"build,omitempty"`
+
 	// Commands command: commands to run, in order, in the server's environment.
 	//
 	// Example: ["chmod +x start.sh"]
 	Commands *[]string `json:"commands,omitempty"`
 
-	// Files download: URLs to fetch (into target); mkdir: folders to create.
+	// Files download: one URL → saved as target (default its file name); several → into the folder target; mkdir: folders to create.
 	//
 	// Example: ["https://example.com/server.jar"]
 	Files *[]string `json:"files,omitempty"`
+
+	// Project download with api: the project (paper, folia, velocity, ...).
+	Project *string `json:"project,omitempty"`
 
 	// Regex alterfile: treat search as a regular expression.
 	Regex *bool `json:"regex,omitempty"`
@@ -890,6 +914,9 @@ type InstallStep struct {
 	// Example: {{version}}
 	Version *string `json:"version,omitempty"`
 }
+
+// InstallStepApi download: resolve the file through this API instead of files (paper = PaperMC downloads API v2, verified with its sha256).
+type InstallStepApi string
 
 // InstallStepType Kind of install step.
 //
@@ -1790,6 +1817,11 @@ type Template struct {
 
 	// Install Install steps, run in order.
 	Install []InstallStep `json:"install"`
+
+	// InstallImage Image that `command` install steps run in (docker environment); default the server's image.
+	//
+	// Example: ghcr.io/pterodactyl/yolks:debian
+	InstallImage *string `json:"installImage,omitempty"`
 
 	// Name Example: minecraft-java
 	Name string `json:"name"`
@@ -11678,23 +11710,6 @@ func (response InstallServer500JSONResponse) VisitInstallServerResponse(w http.R
 	return err
 }
 
-type InstallServer501JSONResponse struct{ NotImplementedJSONResponse }
-
-func (response InstallServer501JSONResponse) VisitInstallServerResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.XAPIVersion != nil {
-		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
-	}
-	w.WriteHeader(501)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type InstallServer503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response InstallServer503JSONResponse) VisitInstallServerResponse(w http.ResponseWriter) error {
@@ -13306,23 +13321,6 @@ func (response ListTemplates500JSONResponse) VisitListTemplatesResponse(w http.R
 	return err
 }
 
-type ListTemplates501JSONResponse struct{ NotImplementedJSONResponse }
-
-func (response ListTemplates501JSONResponse) VisitListTemplatesResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.XAPIVersion != nil {
-		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
-	}
-	w.WriteHeader(501)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type GetTemplateRequestObject struct {
 	Name TemplateName `json:"name"`
 }
@@ -13468,23 +13466,6 @@ func (response GetTemplate500JSONResponse) VisitGetTemplateResponse(w http.Respo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(500)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type GetTemplate501JSONResponse struct{ NotImplementedJSONResponse }
-
-func (response GetTemplate501JSONResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.XAPIVersion != nil {
-		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
-	}
-	w.WriteHeader(501)
 	_, err := buf.WriteTo(w)
 	return err
 }

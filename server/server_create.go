@@ -23,9 +23,6 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	if b.EggId != nil {
 		return out, false, errNotImplemented("eggId (Pterodactyl eggs); use template or startup")
 	}
-	if b.Template != nil {
-		return out, false, errNotImplemented("template")
-	}
 	hash := createHash(id, b)
 	db := h.a.store.Client
 	if existing, err := db.Server.Get(ctx, id); err == nil {
@@ -39,6 +36,10 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	if _, err := db.User.Get(ctx, int(b.OwnerId)); ent.IsNotFound(err) {
 		return out, false, errUserNotFound(b.OwnerId)
 	} else if err != nil {
+		return out, false, err
+	}
+	b, tpl, err := applyTemplate(p.Admin, b) // h_templates.go: variables checked, defaults from the template
+	if err != nil {
 		return out, false, err
 	}
 	n, err := h.pickNode(ctx, b.NodeId)
@@ -58,6 +59,9 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 			err = errors.Join(err, derr)
 		}
 		return out, false, err
+	}
+	if tpl != nil {
+		h.startInstall(ctx, nc, row.ID)
 	}
 	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil
 }
@@ -102,6 +106,7 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 	c := db.Server.Create().SetID(id).SetName(b.Name).SetOwnerID(int(b.OwnerId)).SetNodeID(n.ID).
 		SetEnvironmentType(env).SetImage(image).SetStartup(startup).SetPort(port).SetCreateHash(hash).
 		SetIP(deref(b.Ip)).SetAutoRestart(b.AutoRestart != nil && *b.AutoRestart)
+	c.SetNillableTemplate(b.Template)
 	if b.Environment != nil {
 		c.SetEnvironment(*b.Environment)
 	}

@@ -49,7 +49,8 @@ func variableString(v gen.VariableValue) string {
 	return string(raw)
 }
 
-// definitionOf builds the node's definition of a server row.
+// definitionOf builds the node's definition of a server row. A server made from a template
+// takes its stop command, stop timeout and install plan from it; others stop with "stop".
 func definitionOf(s *ent.Server) daemon.Definition {
 	vars := map[string]string{}
 	for k, v := range s.Environment {
@@ -66,12 +67,14 @@ func definitionOf(s *ent.Server) daemon.Definition {
 			vars[k] = string(b)
 		}
 	}
-	return daemon.Definition{
+	d := daemon.Definition{
 		ID: s.ID, Name: s.Name, Environment: s.EnvironmentType, Image: s.Image, Startup: s.Startup,
 		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop",
 		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
 			DiskMiB: s.Disk},
 	}
+	templateDefinition(&d, s) // stop command and timeout, install plan (h_templates.go)
+	return d
 }
 
 // createHash fingerprints a create request so an identical retry is recognised.

@@ -44,6 +44,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "registry username")
 	f.StringVar(&o.node.registryPassword, "registry-password", os.Getenv("SKYPANEL_REGISTRY_PASSWORD"), "registry password [$SKYPANEL_REGISTRY_PASSWORD]")
 	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "unprivileged user running standard servers when serve runs as root")
+	addInstallFlags(cmd)
 	return cmd
 }
 
@@ -72,9 +73,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 		ln.Close()
 		return err
 	}
-	defer mgr.Close() // detaches consoles; game servers keep running
 	local := &server.LocalNode{DataDir: o.cfg.DataDir, Runtimes: runtimes, Manager: mgr, Logger: log}
-	defer local.Wait()
+	defer local.Wait() // background power actions and installs, after the manager cancelled them
+	defer mgr.Close()  // first: detaches consoles (game servers keep running), cancels installs
 	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
 		Nodes: server.LocalOnly{Local: local}})
 	if err != nil {

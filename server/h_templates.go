@@ -1,0 +1,213 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/install"
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/templates"
+)
+
+// builtinTemplates are the templates the panel serves (embedded; validated by their tests).
+var builtinTemplates = templates.MustBuiltin()
+
+// ListTemplates lists the templates ordered by name.
+func (h *Handlers) ListTemplates(_ context.Context, req gen.ListTemplatesRequestObject) (gen.ListTemplatesResponseObject, error) {
+	page, limit := pageOf(req.Params.Page, req.Params.Limit)
+	list := builtinTemplates.List(offset(page, limit), limit)
+	out := gen.TemplateList{Templates: make([]gen.TemplateSummary, 0, len(list)),
+		Metadata: listMeta(page, limit, builtinTemplates.Len())}
+	for _, t := range list {
+		out.Templates = append(out.Templates, gen.TemplateSummary{Name: t.Name, Display: t.Display, Type: t.Type,
+			SupportedVersions: t.SupportedVersions})
+	}
+	return gen.ListTemplates200JSONResponse{Body: out}, nil
+}
+
+// GetTemplate returns one template in full.
+func (h *Handlers) GetTemplate(_ context.Context, req gen.GetTemplateRequestObject) (gen.GetTemplateResponseObject, error) {
+	t, err := builtinTemplates.Get(req.Name)
+	if err != nil {
+		return nil, errNotFound(CodeTemplateNotFound, "Template", req.Name)
+	}
+	return templateResponse{t}, nil
+}
+
+// templateResponse writes a template as its own JSON format, which is the API's Template
+// schema plus the fields the schema does not list yet (installImage; api, project and build of
+// download steps), so no field of the template is lost on the way.
+type templateResponse struct{ t *templates.Template }
+
+func (r templateResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(r.t); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// InstallServer runs the server's template install steps again (from the current template).
+func (h *Handlers) InstallServer(ctx context.Context, req gen.InstallServerRequestObject) (gen.InstallServerResponseObject, error) {
+	s, err := h.serverByID(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	if s.Template == nil {
+		return nil, errFieldInvalid("template", "the server was not created from a template: it has nothing to install")
+	}
+	tpl, err := builtinTemplates.Get(*s.Template)
+	if err != nil {
+		return nil, unknownTemplate(*s.Template)
+	}
+	if _, err := tpl.Resolve(s.Variables, true); err != nil {
+		return nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	st, err := nc.Status(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch st.State {
+	case daemon.StateStopped, daemon.StateCrashed, daemon.StateInstallFailed:
+	default:
+		return nil, newAPIError(http.StatusConflict, CodeInvalidState,
+			fmt.Sprintf("the server is %s: stop it before reinstalling", st.State), map[string]any{"state": st.State})
+	}
+	if err := nc.UpdateServer(ctx, definitionOf(s)); err != nil { // the template's current steps
+		return nil, err
+	}
+	if err := nc.Install(ctx, s.ID); err != nil {
+		return nil, err
+	}
+	return gen.InstallServer204Response{}, nil
+}
+
+func unknownTemplate(name string) *APIError {
+	return newAPIError(http.StatusBadRequest, CodeTemplateNotFound, fmt.Sprintf("template %q does not exist", name),
+		map[string]any{"field": "template", "id": name})
+}
+
+// applyTemplate resolves a create request's template: its variables are validated against the
+// template (defaults filled in), and the template's run command and image fill in an absent
+// startup and dockerImage; only admin sets variables that are not userEditable. It returns a
+// copy of b and the template (nil without one).
+func applyTemplate(admin bool, b *gen.ServerCreate) (*gen.ServerCreate, *templates.Template, error) {
+	if b.Template == nil {
+		return b, nil, nil
+	}
+	tpl, err := builtinTemplates.Get(*b.Template)
+	if err != nil {
+		return nil, nil, unknownTemplate(*b.Template)
+	}
+	if env := b.EnvironmentType; env != nil && !tpl.Supports(string(*env)) {
+		return nil, nil, errFieldInvalid("environmentType", fmt.Sprintf("the template %s does not support the %s environment", tpl.Name, *env))
+	}
+	values := map[string]any{}
+	if b.Variables != nil {
+		for name, v := range *b.Variables {
+			if def, ok := tpl.Variables[name]; ok && !def.Editable() && !admin {
+				return nil, nil, newAPIError(http.StatusForbidden, CodePermissionDenied,
+					fmt.Sprintf("only administrators set the variable %q", name),
+					map[string]any{"scopes": []string{"admin"}, "field": "variables." + name})
+			}
+			values[name] = variableValue(v)
+		}
+	}
+	vars, err := tpl.Resolve(values, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := *b
+	if out.Startup == nil || strings.TrimSpace(*out.Startup) == "" {
+		command := tpl.Run.Command
+		out.Startup = &command
+	}
+	standard := b.EnvironmentType != nil && *b.EnvironmentType == gen.EnvironmentType(templates.EnvStandard)
+	if (out.DockerImage == nil || *out.DockerImage == "") && tpl.Image != "" && !standard {
+		image := tpl.Image
+		out.DockerImage = &image
+	}
+	resolved := make(map[string]gen.VariableValue, len(vars))
+	startup := *out.Startup
+	for name, v := range vars {
+		var gv gen.VariableValue
+		if err := gv.FromVariableString(v); err != nil {
+			return nil, nil, err
+		}
+		resolved[name] = gv
+		startup = strings.ReplaceAll(startup, "{{"+name+"}}", v)
+	}
+	out.Variables = &resolved
+	if strings.TrimSpace(startup) == "" {
+		return nil, nil, newAPIError(http.StatusBadRequest, CodeFieldRequired,
+			fmt.Sprintf("the template %s has no command of its own: give startup (or its variables)", tpl.Name),
+			map[string]any{"field": "startup"})
+	}
+	return &out, tpl, nil
+}
+
+// variableValue decodes an API variable value into a string, json.Number or bool.
+func variableValue(v gen.VariableValue) any {
+	raw, err := v.MarshalJSON()
+	if err != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var x any
+	if dec.Decode(&x) != nil {
+		return nil
+	}
+	return x
+}
+
+// startInstall starts the installation of a freshly created server; a failure to start is
+// logged (the server exists, its status tells, and POST install retries).
+func (h *Handlers) startInstall(ctx context.Context, nc NodeClient, id string) {
+	if err := nc.Install(ctx, id); err != nil {
+		h.a.log.Warn("installation did not start", "server", id, "err", err)
+	}
+}
+
+// templateDefinition completes a server's node definition from its template: the stop
+// command (placeholders substituted) and timeout, and the install plan. Servers without a
+// (known) template keep what definitionOf set.
+func templateDefinition(d *daemon.Definition, s *ent.Server) {
+	if s.Template == nil {
+		return
+	}
+	tpl, err := builtinTemplates.Get(*s.Template)
+	if err != nil {
+		return
+	}
+	vals := map[string]string{daemon.VarServerMemory: fmt.Sprint(d.Limits.MemoryMiB),
+		daemon.VarServerPort: fmt.Sprint(d.Port), daemon.VarServerIP: d.IP}
+	for k, v := range d.Variables {
+		if _, builtin := vals[k]; !builtin {
+			vals[k] = v
+		}
+	}
+	stop, err := daemon.Substitute("stop", tpl.Run.Stop, vals)
+	if err != nil {
+		stop = tpl.Run.Stop
+	}
+	d.StopCommand = stop
+	d.StopTimeout = daemon.Duration(time.Duration(tpl.Run.StopSeconds()) * time.Second)
+	if raw, err := (install.Plan{Image: tpl.InstallImage, Steps: tpl.Install}).Encode(); err == nil {
+		d.Install = raw
+	}
+}
