@@ -8,6 +8,10 @@ import (
 	"sync"
 )
 
+// InstallInstanceSuffix names the temporary runtime instance that runs an install's command
+// steps ("<id>-install"); Delete and Load remove it with the server.
+const InstallInstanceSuffix = "-install"
+
 // InstallFunc performs a server's installation in dir (its volume), writing progress to out
 // (it lands in the console, line by line). It must return promptly once ctx is cancelled.
 type InstallFunc func(ctx context.Context, def Definition, dir string, out io.Writer) error

@@ -212,6 +212,9 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 		if err := s.rt.Delete(ctx, id); err != nil {
 			return fmt.Errorf("delete instance of %q: %w", id, err)
 		}
+		if err := s.rt.Delete(ctx, id+InstallInstanceSuffix); err != nil {
+			return fmt.Errorf("delete install instance of %q: %w", id, err)
+		}
 	}
 	if err := os.RemoveAll(m.st.volumeDir(id)); err != nil {
 		return fmt.Errorf("delete files of %q: %w", id, err)

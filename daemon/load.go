@@ -78,6 +78,11 @@ func (m *Manager) reconcile(ctx context.Context, s *server, rec record) error {
 		s.mu.Unlock()
 		return nil
 	}
+	// An install that was running when the daemon stopped is over (install_failed): remove its
+	// temporary instance so its command does not go on behind the server's back.
+	if err := s.rt.Delete(ctx, s.id+InstallInstanceSuffix); err != nil {
+		return fmt.Errorf("delete leftover install instance: %w", err)
+	}
 	state, err := s.rt.State(ctx, s.id)
 	if err != nil {
 		return fmt.Errorf("instance state: %w", err)

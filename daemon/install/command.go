@@ -9,12 +9,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/runtime"
 )
 
 const (
 	// InstanceSuffix names the temporary runtime instance of command steps: "<id>-install".
-	InstanceSuffix = "-install"
+	InstanceSuffix = daemon.InstallInstanceSuffix
 	// cleanupTimeout bounds deleting the temporary instance and waiting for a killed command.
 	cleanupTimeout = 30 * time.Second
 	// drainTimeout bounds waiting for the rest of a finished command's output.
