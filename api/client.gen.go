@@ -518,7 +518,7 @@ type Backup struct {
 	// Id Example: backup-20240115-103000
 	Id string `json:"id"`
 
-	// Live True when taken while the server was running.
+	// Live True when taken while the server ran without its backup commands (files may have changed during it).
 	//
 	// Example: false
 	Live bool `json:"live"`
@@ -805,7 +805,7 @@ type ErrorDetail struct {
 
 // FeatureLimits Limits on server features.
 type FeatureLimits struct {
-	// Backups Maximum number of stored backups.
+	// Backups Maximum number of stored backups (running or done; failed ones do not count). 0 = no backups.
 	//
 	// Example: 1
 	Backups int `json:"backups"`
@@ -2970,6 +2970,7 @@ type ClientInterface interface {
 	//
 	// Streams the backup archive (gzip-compressed tar) as `application/octet-stream`. Supports `Range` (206) and
 	// `If-None-Match` (304; the ETag is the archive's SHA-256).
+	// 409 ErrBackupInProgress while it is written, ErrConflict when it failed.
 	//
 	// Corresponds with GET /api/servers/{serverId}/backup/download/{backupId} (the `DownloadBackup` operationId).
 	DownloadBackup(ctx context.Context, serverId ServerId, backupId BackupId, params *DownloadBackupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2979,6 +2980,8 @@ type ClientInterface interface {
 	// Replaces the server's files with the backup's content. The server must be stopped; with `stop=true` it is
 	// stopped first (and not restarted). 409 ErrInvalidState when running without `stop`, ErrBackupInProgress when
 	// the backup is not done.
+	// 409 ErrConflict when the backup failed or its archive does not match its SHA-256; 413 ErrDiskLimit
+	// when it holds more than the disk limit. On any failure the files are unchanged.
 	//
 	// Corresponds with POST /api/servers/{serverId}/backup/restore/{backupId} (the `RestoreBackup` operationId).
 	RestoreBackup(ctx context.Context, serverId ServerId, backupId BackupId, params *RestoreBackupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3082,6 +3085,7 @@ type ClientInterface interface {
 	// DeleteServerFile Delete a file or folder
 	//
 	// Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
+	// A symlink (staying inside) is removed itself, not what it names.
 	//
 	// Corresponds with DELETE /api/servers/{serverId}/file/{path} (the `DeleteServerFile` operationId).
 	DeleteServerFile(ctx context.Context, serverId ServerId, path FilePath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3102,6 +3106,9 @@ type ClientInterface interface {
 	// temporary file and renamed, so readers never see a partial file). With `folder=true` creates the folder
 	// (and parents) instead and the body is ignored. 413 ErrDiskLimit when the server's disk limit would be
 	// exceeded, 413 ErrPayloadTooLarge over the configured upload limit.
+	// A body shorter than its Content-Length (or a cut chunked body) → 400 ErrFieldInvalid (metadata.field
+	// `body`); nothing is written. 409 ErrConflict when a folder exists at the path or a parent is a file.
+	// New files belong to the server's user.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3951,6 +3958,7 @@ func (c *Client) CreateBackup(ctx context.Context, serverId ServerId, reqEditors
 //
 // Streams the backup archive (gzip-compressed tar) as `application/octet-stream`. Supports `Range` (206) and
 // `If-None-Match` (304; the ETag is the archive's SHA-256).
+// 409 ErrBackupInProgress while it is written, ErrConflict when it failed.
 //
 // Corresponds with GET /api/servers/{serverId}/backup/download/{backupId} (the `DownloadBackup` operationId).
 func (c *Client) DownloadBackup(ctx context.Context, serverId ServerId, backupId BackupId, params *DownloadBackupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3970,6 +3978,8 @@ func (c *Client) DownloadBackup(ctx context.Context, serverId ServerId, backupId
 // Replaces the server's files with the backup's content. The server must be stopped; with `stop=true` it is
 // stopped first (and not restarted). 409 ErrInvalidState when running without `stop`, ErrBackupInProgress when
 // the backup is not done.
+// 409 ErrConflict when the backup failed or its archive does not match its SHA-256; 413 ErrDiskLimit
+// when it holds more than the disk limit. On any failure the files are unchanged.
 //
 // Corresponds with POST /api/servers/{serverId}/backup/restore/{backupId} (the `RestoreBackup` operationId).
 func (c *Client) RestoreBackup(ctx context.Context, serverId ServerId, backupId BackupId, params *RestoreBackupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4193,6 +4203,7 @@ func (c *Client) EditServerDefinition(ctx context.Context, serverId ServerId, bo
 // DeleteServerFile Delete a file or folder
 //
 // Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
+// A symlink (staying inside) is removed itself, not what it names.
 //
 // Corresponds with DELETE /api/servers/{serverId}/file/{path} (the `DeleteServerFile` operationId).
 func (c *Client) DeleteServerFile(ctx context.Context, serverId ServerId, path FilePath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4233,6 +4244,9 @@ func (c *Client) GetServerFile(ctx context.Context, serverId ServerId, path File
 // temporary file and renamed, so readers never see a partial file). With `folder=true` creates the folder
 // (and parents) instead and the body is ignored. 413 ErrDiskLimit when the server's disk limit would be
 // exceeded, 413 ErrPayloadTooLarge over the configured upload limit.
+// A body shorter than its Content-Length (or a cut chunked body) → 400 ErrFieldInvalid (metadata.field
+// `body`); nothing is written. 409 ErrConflict when a folder exists at the path or a parent is a file.
+// New files belong to the server's user.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7849,6 +7863,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Streams the backup archive (gzip-compressed tar) as `application/octet-stream`. Supports `Range` (206) and
 	// `If-None-Match` (304; the ETag is the archive's SHA-256).
+	// 409 ErrBackupInProgress while it is written, ErrConflict when it failed.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7860,6 +7875,8 @@ type ClientWithResponsesInterface interface {
 	// Replaces the server's files with the backup's content. The server must be stopped; with `stop=true` it is
 	// stopped first (and not restarted). 409 ErrInvalidState when running without `stop`, ErrBackupInProgress when
 	// the backup is not done.
+	// 409 ErrConflict when the backup failed or its archive does not match its SHA-256; 413 ErrDiskLimit
+	// when it holds more than the disk limit. On any failure the files are unchanged.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7975,6 +7992,7 @@ type ClientWithResponsesInterface interface {
 	// DeleteServerFileWithResponse Delete a file or folder
 	//
 	// Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
+	// A symlink (staying inside) is removed itself, not what it names.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7999,6 +8017,9 @@ type ClientWithResponsesInterface interface {
 	// temporary file and renamed, so readers never see a partial file). With `folder=true` creates the folder
 	// (and parents) instead and the body is ignored. 413 ErrDiskLimit when the server's disk limit would be
 	// exceeded, 413 ErrPayloadTooLarge over the configured upload limit.
+	// A body shorter than its Content-Length (or a cut chunked body) → 400 ErrFieldInvalid (metadata.field
+	// `body`); nothing is written. 409 ErrConflict when a folder exists at the path or a parent is a file.
+	// New files belong to the server's user.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17656,6 +17677,7 @@ func (c *ClientWithResponses) CreateBackupWithResponse(ctx context.Context, serv
 //
 // Streams the backup archive (gzip-compressed tar) as `application/octet-stream`. Supports `Range` (206) and
 // `If-None-Match` (304; the ETag is the archive's SHA-256).
+// 409 ErrBackupInProgress while it is written, ErrConflict when it failed.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -17673,6 +17695,8 @@ func (c *ClientWithResponses) DownloadBackupWithResponse(ctx context.Context, se
 // Replaces the server's files with the backup's content. The server must be stopped; with `stop=true` it is
 // stopped first (and not restarted). 409 ErrInvalidState when running without `stop`, ErrBackupInProgress when
 // the backup is not done.
+// 409 ErrConflict when the backup failed or its archive does not match its SHA-256; 413 ErrDiskLimit
+// when it holds more than the disk limit. On any failure the files are unchanged.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -17860,6 +17884,7 @@ func (c *ClientWithResponses) EditServerDefinitionWithResponse(ctx context.Conte
 // DeleteServerFileWithResponse Delete a file or folder
 //
 // Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
+// A symlink (staying inside) is removed itself, not what it names.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -17896,6 +17921,9 @@ func (c *ClientWithResponses) GetServerFileWithResponse(ctx context.Context, ser
 // temporary file and renamed, so readers never see a partial file). With `folder=true` creates the folder
 // (and parents) instead and the body is ignored. 413 ErrDiskLimit when the server's disk limit would be
 // exceeded, 413 ErrPayloadTooLarge over the configured upload limit.
+// A body shorter than its Content-Length (or a cut chunked body) → 400 ErrFieldInvalid (metadata.field
+// `body`); nothing is written. 409 ErrConflict when a folder exists at the path or a parent is a file.
+// New files belong to the server's user.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //

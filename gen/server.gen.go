@@ -522,7 +522,7 @@ type Backup struct {
 	// Id Example: backup-20240115-103000
 	Id string `json:"id"`
 
-	// Live True when taken while the server was running.
+	// Live True when taken while the server ran without its backup commands (files may have changed during it).
 	//
 	// Example: false
 	Live bool `json:"live"`
@@ -809,7 +809,7 @@ type ErrorDetail struct {
 
 // FeatureLimits Limits on server features.
 type FeatureLimits struct {
-	// Backups Maximum number of stored backups.
+	// Backups Maximum number of stored backups (running or done; failed ones do not count). 0 = no backups.
 	//
 	// Example: 1
 	Backups int `json:"backups"`

@@ -56,3 +56,8 @@ else
   # shellcheck disable=SC2086 # BENCH_LIFECYCLE_ARGS is a list of flags (e.g. "-n 20 -profile=false")
   bin/lifecycle -bin bin/skypanel ${BENCH_LIFECYCLE_ARGS:-}
 fi
+
+# ---------------------------------------------------------------------------------------------
+section "issue 5: files and backups (backup/restore vs tar, download vs http.ServeContent, upload vs direct write, upload RSS)"
+go build -o bin/filesbench ./bench/files
+bin/filesbench

@@ -26,5 +26,8 @@ fi
 export CGO_ENABLED=1
 go vet ./...
 go test -count=1 -timeout 25m ./... 2>&1 | tee "$dir/go-test.log"
-# the race detector on the concurrent core (state machine, fan-out, middleware, OAuth2 cache)
-go test -count=1 -race -timeout 15m ./daemon/ ./server/ ./server/oauth/ 2>&1 | tail -5
+# the race detector on the concurrent core (state machine, fan-out, middleware, OAuth2 cache,
+# file manager and backups)
+go test -count=1 -race -timeout 15m ./daemon/ ./daemon/files/ ./daemon/backup/ ./server/ ./server/oauth/ 2>&1 | tail -8
+# fuzz the file manager's path handling for a short budget
+go test -run '^$' -fuzz FuzzResolve -fuzztime 15s ./daemon/files 2>&1 | tail -3

@@ -22,6 +22,9 @@ type LocalNode struct {
 	Logger   *slog.Logger
 
 	wg sync.WaitGroup // background power actions
+
+	svcMu sync.Mutex
+	svc   *localServices // files and backups (files_node.go)
 }
 
 var _ NodeClient = (*LocalNode)(nil)
@@ -89,7 +92,7 @@ func (l *LocalNode) DeleteServer(ctx context.Context, id string) error {
 	if err := m.Delete(ctx, id); err != nil && !errors.Is(err, daemon.ErrNotFound) {
 		return err
 	}
-	return nil
+	return l.forgetServer(id) // its backups and cached disk usage
 }
 
 // Power runs start and kill now; stop and restart are checked against the current state and

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
+	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
@@ -60,11 +62,20 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 		}
 		return out, false, err
 	}
+	if tpl != nil && tpl.Backup != nil { // consistent backups of a running server (save-off/save-on)
+		cmds := backup.Commands{Before: tpl.Backup.Before, After: tpl.Backup.After, Wait: templateBackupWait}
+		if err := nc.SetBackupCommands(ctx, row.ID, cmds); err != nil {
+			h.a.log.Warn("backup commands of the template not stored; backups will be live", "server", row.ID, "err", err)
+		}
+	}
 	if tpl != nil {
 		h.startInstall(ctx, nc, row.ID)
 	}
 	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil
 }
+
+// templateBackupWait lets a game finish writing after the template's before-backup commands.
+const templateBackupWait = 5 * time.Second
 
 // insertServer resolves defaults (environment, port) and inserts the row.
 func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node, id, hash string, b *gen.ServerCreate) (*ent.Server, error) {

@@ -25,8 +25,16 @@ func (a *App) validate(c *gin.Context, op *Operation) error {
 	for _, p := range c.Params {
 		params[p.Key] = p.Value
 	}
+	req := c.Request
+	if op.Streamed {
+		// kin-openapi reads the whole body for its security check: give it a body-less copy so
+		// uploads stay streamed (and a disk limit can refuse them before reading).
+		r2 := *c.Request
+		r2.Body = http.NoBody
+		req = &r2
+	}
 	in := &openapi3filter.RequestValidationInput{
-		Request:    c.Request,
+		Request:    req,
 		PathParams: params,
 		Route:      op.Route,
 		Options: &openapi3filter.Options{
@@ -35,7 +43,7 @@ func (a *App) validate(c *gin.Context, op *Operation) error {
 			ExcludeRequestBody: op.Streamed,
 		},
 	}
-	err := openapi3filter.ValidateRequest(c.Request.Context(), in)
+	err := openapi3filter.ValidateRequest(req.Context(), in)
 	if err == nil {
 		return nil
 	}

@@ -75,7 +75,12 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 	}
 	local := &server.LocalNode{DataDir: o.cfg.DataDir, Runtimes: runtimes, Manager: mgr, Logger: log}
 	defer local.Wait() // background power actions and installs, after the manager cancelled them
-	defer mgr.Close()  // first: detaches consoles (game servers keep running), cancels installs
+	defer mgr.Close()  // detaches consoles (game servers keep running), cancels installs
+	if err := local.OpenServices(); err != nil {
+		ln.Close()
+		return err
+	}
+	defer local.CloseServices() // first: cancels running backups (they end failed)
 	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
 		Nodes: server.LocalOnly{Local: local}})
 	if err != nil {

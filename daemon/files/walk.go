@@ -1,0 +1,111 @@
+package files
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// TempPrefix starts the name of an upload in progress; walks for backups skip such files.
+const TempPrefix = ".skypanel-upload-"
+
+// maxDepth bounds the folder depth of a walk (each level holds one descriptor).
+const maxDepth = 256
+
+// WalkFunc is called by Walk for every entry: rel is its path from the walk's root ("/"
+// separators), dir the Root of its folder (open it with dir.OpenFile(name, …)) and fi its
+// Lstat (symlinks are reported, never followed). Returning fs.SkipDir for a folder skips its
+// content; any other error stops the walk.
+type WalkFunc func(rel string, dir *os.Root, name string, fi fs.FileInfo) error
+
+// Walk visits everything under root, parents before their content, names sorted bytewise.
+// Each folder is opened as its own os.Root beneath its parent's, so every lookup is one
+// component relative to an open folder: nothing outside root is reached, even when folders
+// are replaced by symlinks during the walk. Entries that vanish during the walk are skipped.
+func Walk(root *os.Root, fn WalkFunc) error {
+	return walkDir(root, "", fn, 0)
+}
+
+func walkDir(dir *os.Root, prefix string, fn WalkFunc, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("%w: folders nested deeper than %d levels at %q", ErrPathInvalid, maxDepth, prefix)
+	}
+	names, err := readNames(dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		fi, err := dir.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("stat %s%s: %w", prefix, name, err)
+		}
+		rel := prefix + name
+		err = fn(rel, dir, name, fi)
+		if errors.Is(err, fs.SkipDir) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			continue
+		}
+		sub, err := dir.OpenRoot(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("open folder %s: %w", rel, err)
+		}
+		err = walkDir(sub, rel+"/", fn, depth+1)
+		_ = sub.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readNames lists a folder's names, sorted.
+func readNames(dir *os.Root) ([]string, error) {
+	f, err := dir.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("open folder: %w", err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("read folder: %w", err)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// IsTemp reports whether a name is an upload in progress.
+func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }
+
+// size walks r and returns the apparent size of its regular files; upload temporaries last
+// modified before the given time (left by a process that died) are removed on the way.
+func size(r *os.Root, leftBefore time.Time) (int64, error) {
+	var total int64
+	err := Walk(r, func(rel string, dir *os.Root, name string, fi fs.FileInfo) error {
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		if IsTemp(name) && fi.ModTime().Before(leftBefore) {
+			if err := dir.Remove(name); err == nil || errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+		}
+		total += fi.Size()
+		return nil
+	})
+	return total, err
+}
