@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skypanel/skypanel/daemon/internal/jsonfile"
 	"github.com/skypanel/skypanel/runtime"
 )
 
@@ -112,18 +113,18 @@ func TestWriteJSONAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	for i := range 3 {
-		if err := writeJSON(path, record{State: StateRunning, Message: strings.Repeat("x", i)}); err != nil {
+		if err := jsonfile.Write(path, record{State: StateRunning, Message: strings.Repeat("x", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var r record
-	if err := readJSON(path, &r); err != nil || r.Message != "xx" {
+	if err := jsonfile.Read(path, &r); err != nil || r.Message != "xx" {
 		t.Fatalf("%+v %v", r, err)
 	}
 	if e, _ := os.ReadDir(dir); len(e) != 1 {
 		t.Fatalf("temp files left: %v", e)
 	}
-	if err := writeJSON(filepath.Join(dir, "missing", "x.json"), r); err == nil {
+	if err := jsonfile.Write(filepath.Join(dir, "missing", "x.json"), r); err == nil {
 		t.Fatal("write into a missing folder succeeded")
 	}
 	st := store{root: dir}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/skypanel/skypanel/daemon/internal/jsonfile"
 	"github.com/skypanel/skypanel/runtime"
 )
 
@@ -38,68 +39,24 @@ type store struct{ root string }
 func (st store) serverDir(id string) string { return filepath.Join(st.root, serversDir, id) }
 func (st store) volumeDir(id string) string { return filepath.Join(st.root, volumesDir, id) }
 
-// writeJSON atomically replaces path with v as JSON: temp file, fsync, rename, fsync dir.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable; not all filesystems support it
-		_ = d.Close()
-	}
-	return nil
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
-	}
-	return nil
-}
-
 func (st store) writeDefinition(d Definition) error {
-	return writeJSON(filepath.Join(st.serverDir(d.ID), definitionFile), d)
+	return jsonfile.Write(filepath.Join(st.serverDir(d.ID), definitionFile), d)
 }
 
 func (st store) readDefinition(id string) (Definition, error) {
 	var d Definition
-	err := readJSON(filepath.Join(st.serverDir(id), definitionFile), &d)
+	err := jsonfile.Read(filepath.Join(st.serverDir(id), definitionFile), &d)
 	return d, err
 }
 
 func (st store) writeRecord(id string, r record) error {
-	return writeJSON(filepath.Join(st.serverDir(id), stateFile), r)
+	return jsonfile.Write(filepath.Join(st.serverDir(id), stateFile), r)
 }
 
 // readRecord returns the saved record; a missing file is a stopped server.
 func (st store) readRecord(id string) (record, error) {
 	r := record{State: StateStopped}
-	err := readJSON(filepath.Join(st.serverDir(id), stateFile), &r)
+	err := jsonfile.Read(filepath.Join(st.serverDir(id), stateFile), &r)
 	if errors.Is(err, fs.ErrNotExist) {
 		return record{State: StateStopped}, nil
 	}

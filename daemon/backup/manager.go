@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/klauspost/pgzip"
+	"github.com/skypanel/skypanel/daemon/internal/jsonfile"
 )
 
 // Options configure a Manager. Zero values take the documented defaults.
@@ -255,7 +256,7 @@ func (m *Manager) SetCommands(server string, c Commands) error {
 	if err := os.MkdirAll(m.serverDir(server), 0o700); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(m.serverDir(server), commandsFile), c)
+	return jsonfile.Write(filepath.Join(m.serverDir(server), commandsFile), c)
 }
 
 // Commands returns a server's backup commands (none when never set).
@@ -264,7 +265,7 @@ func (m *Manager) Commands(server string) (Commands, error) {
 	if err := checkServer(server); err != nil {
 		return c, err
 	}
-	err := readJSON(filepath.Join(m.serverDir(server), commandsFile), &c)
+	err := jsonfile.Read(filepath.Join(m.serverDir(server), commandsFile), &c)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Commands{}, nil
 	}

@@ -2,7 +2,6 @@ package backup
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skypanel/skypanel/daemon/internal/jsonfile"
 )
 
 // State of a backup.
@@ -90,7 +91,7 @@ func (m *Manager) readInfo(server, id string) (Info, error) {
 		return Info{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
 	var in Info
-	if err := readJSON(m.metaPath(server, id), &in); errors.Is(err, fs.ErrNotExist) {
+	if err := jsonfile.Read(m.metaPath(server, id), &in); errors.Is(err, fs.ErrNotExist) {
 		return Info{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	} else if err != nil {
 		return Info{}, err
@@ -103,7 +104,7 @@ func (m *Manager) writeInfo(server string, in Info) error {
 	if len(in.Reason) > maxReason {
 		in.Reason = in.Reason[:maxReason-3] + "..."
 	}
-	return writeJSON(m.metaPath(server, in.ID), in)
+	return jsonfile.Write(m.metaPath(server, in.ID), in)
 }
 
 // list reads every backup of a server, newest first.
@@ -177,45 +178,6 @@ func (m *Manager) newID(server string, now time.Time) string {
 			return id
 		}
 	}
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeJSON atomically replaces path with v: temp file, fsync, rename, fsync folder.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
 }
 
 func syncDir(dir string) error {
