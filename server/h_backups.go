@@ -11,11 +11,7 @@ import (
 
 // ListBackups lists a server's backups, newest first, paged.
 func (h *Handlers) ListBackups(ctx context.Context, req gen.ListBackupsRequestObject) (gen.ListBackupsResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -40,11 +36,7 @@ func toBackup(in backup.Info) gen.Backup {
 
 // CreateBackup starts a backup within the server's featureLimits.backups.
 func (h *Handlers) CreateBackup(ctx context.Context, req gen.CreateBackupRequestObject) (gen.CreateBackupResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +49,7 @@ func (h *Handlers) CreateBackup(ctx context.Context, req gen.CreateBackupRequest
 
 // DownloadBackup streams a finished backup's archive (Range, If-None-Match on its SHA-256).
 func (h *Handlers) DownloadBackup(ctx context.Context, req gen.DownloadBackupRequestObject) (gen.DownloadBackupResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +68,7 @@ func (h *Handlers) DownloadBackup(ctx context.Context, req gen.DownloadBackupReq
 
 // RestoreBackup replaces the server's files with a backup (stop=true stops a running server).
 func (h *Handlers) RestoreBackup(ctx context.Context, req gen.RestoreBackupRequestObject) (gen.RestoreBackupResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +81,7 @@ func (h *Handlers) RestoreBackup(ctx context.Context, req gen.RestoreBackupReque
 
 // DeleteBackup removes a backup.
 func (h *Handlers) DeleteBackup(ctx context.Context, req gen.DeleteBackupRequestObject) (gen.DeleteBackupResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}

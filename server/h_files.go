@@ -16,11 +16,7 @@ import (
 
 // GetServerFile lists a folder (JSON, paged) or streams a file (Range, ETag, If-None-Match).
 func (h *Handlers) GetServerFile(ctx context.Context, req gen.GetServerFileRequestObject) (gen.GetServerFileResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -43,11 +39,7 @@ func (h *Handlers) GetServerFile(ctx context.Context, req gen.GetServerFileReque
 // PutServerFile uploads a file (streamed; refused before reading when Content-Length passes
 // the disk limit) or, with folder=true, creates a folder.
 func (h *Handlers) PutServerFile(ctx context.Context, req gen.PutServerFileRequestObject) (gen.PutServerFileResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +63,7 @@ func (h *Handlers) PutServerFile(ctx context.Context, req gen.PutServerFileReque
 
 // DeleteServerFile removes a file or a folder recursively.
 func (h *Handlers) DeleteServerFile(ctx context.Context, req gen.DeleteServerFileRequestObject) (gen.DeleteServerFileResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}

@@ -176,15 +176,11 @@ func (h *Handlers) DeleteServer(ctx context.Context, req gen.DeleteServerRequest
 // EditServerDefinition changes name, command, memory and variables; the node applies limits
 // live where it can. The database changes only when the node accepted the new definition.
 func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerDefinitionRequestObject) (gen.EditServerDefinitionResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
 	b := req.Body
-	nc, err := h.serverNode(ctx, s)
-	if err != nil {
-		return nil, err
-	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name)
 		if b.Type != nil && b.Type.Type != nil {
@@ -220,11 +216,7 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 
 // power runs a power action on the caller's server.
 func (h *Handlers) power(ctx context.Context, id string, action PowerAction) error {
-	s, err := h.serverByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -265,11 +257,7 @@ func (h *Handlers) KillServer(ctx context.Context, req gen.KillServerRequestObje
 
 // GetServerStatus reports running and the state.
 func (h *Handlers) GetServerStatus(ctx context.Context, req gen.GetServerStatusRequestObject) (gen.GetServerStatusResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -286,11 +274,7 @@ func (h *Handlers) GetServerStatus(ctx context.Context, req gen.GetServerStatusR
 
 // GetServerStats samples CPU and memory (memory excludes page cache).
 func (h *Handlers) GetServerStats(ctx context.Context, req gen.GetServerStatsRequestObject) (gen.GetServerStatsResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -308,11 +292,7 @@ func (h *Handlers) GetServerStats(ctx context.Context, req gen.GetServerStatsReq
 
 // GetServerConsole returns console lines after the cursor `time`.
 func (h *Handlers) GetServerConsole(ctx context.Context, req gen.GetServerConsoleRequestObject) (gen.GetServerConsoleResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
@@ -332,11 +312,7 @@ func (h *Handlers) GetServerConsole(ctx context.Context, req gen.GetServerConsol
 
 // SendServerCommand writes a command line to the server's stdin.
 func (h *Handlers) SendServerCommand(ctx context.Context, req gen.SendServerCommandRequestObject) (gen.SendServerCommandResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,19 @@ func (h *Handlers) serverByID(ctx context.Context, id string) (*ent.Server, erro
 	return s, nil
 }
 
+// serverOnNode loads a server the caller may see (see serverByID) and the client of its node.
+func (h *Handlers) serverOnNode(ctx context.Context, id string) (*ent.Server, NodeClient, error) {
+	s, err := h.serverByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, nc, nil
+}
+
 // variableString renders a template variable value as the string substituted into commands.
 func variableString(v gen.VariableValue) string {
 	raw, err := v.MarshalJSON()
