@@ -181,6 +181,9 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		return nil, err
 	}
 	b := req.Body
+	if err := checkDefinitionTemplate(s, b); err != nil {
+		return nil, err
+	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name)
 		if b.Type != nil && b.Type.Type != nil {
@@ -334,4 +337,32 @@ func pageRows(ctx context.Context, q *ent.ServerQuery, page, limit int) ([]*ent.
 		q = q.Where(server.IDGTE(first[0]))
 	}
 	return q.Order(ent.Asc(server.FieldID)).Limit(limit).All(ctx)
+}
+
+// checkDefinitionTemplate refuses an unknown template and variables that no longer fit the
+// server's template (the same rules as at create time).
+func checkDefinitionTemplate(s *ent.Server, b *gen.ServerDefinitionUpdate) error {
+	name := s.Template
+	if b.Type != nil && b.Type.Type != nil {
+		name = b.Type.Type
+	}
+	if name == nil || *name == "" {
+		return nil
+	}
+	tpl, err := builtinTemplates.Get(*name)
+	if err != nil {
+		return unknownTemplate(*name)
+	}
+	if b.Variables == nil {
+		return nil
+	}
+	merged := map[string]any{}
+	for k, v := range s.Variables {
+		merged[k] = v
+	}
+	for k, v := range *b.Variables {
+		merged[k] = variableValue(v)
+	}
+	_, err = tpl.Resolve(merged, true)
+	return err
 }
