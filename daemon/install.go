@@ -21,11 +21,8 @@ type InstallFunc func(ctx context.Context, def Definition, dir string, out io.Wr
 // crashed and install_failed. Kill cancels it; Delete cancels it and waits for it. Install
 // returns fn's error (ErrInvalidState when an installation is not possible now).
 func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error {
-	s, err := m.get(id)
+	s, err := m.locked(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -194,11 +194,8 @@ func mkdirNew(dir string, perm os.FileMode) (created bool, err error) {
 // Delete stops (kills) a server, deletes its runtime instance and removes its folders. Its
 // subscriptions receive EventDeleted and are closed.
 func (m *Manager) Delete(ctx context.Context, id string) error {
-	s, err := m.get(id)
+	s, err := m.locked(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	defer s.unlock()

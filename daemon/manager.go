@@ -162,6 +162,18 @@ func (m *Manager) get(id string) (*server, error) {
 	return s, nil
 }
 
+// locked finds server id and takes its power lock (see lock); the caller unlocks.
+func (m *Manager) locked(ctx context.Context, id string) (*server, error) {
+	s, err := m.get(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.lock(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // lock takes s's power lock, waiting for the running action at most until ctx ends.
 func (m *Manager) lock(ctx context.Context, s *server) error {
 	select {

@@ -14,11 +14,8 @@ import (
 // Start starts a stopped or crashed server and returns once its process runs. A changed
 // definition is applied to the runtime instance first (see Update).
 func (m *Manager) Start(ctx context.Context, id string) error {
-	s, err := m.get(id)
+	s, err := m.locked(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	defer s.unlock()
@@ -30,11 +27,8 @@ func (m *Manager) Start(ctx context.Context, id string) error {
 // wait for a previous power action: once begun, a stop runs to its end. Stopping a stopped
 // server does nothing; stopping a crashed one clears the crash (→ stopped).
 func (m *Manager) Stop(ctx context.Context, id string) error {
-	s, err := m.get(id)
+	s, err := m.locked(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	defer s.unlock()
@@ -43,11 +37,8 @@ func (m *Manager) Stop(ctx context.Context, id string) error {
 
 // Restart stops the server (when running) and starts it, as one power action.
 func (m *Manager) Restart(ctx context.Context, id string) error {
-	s, err := m.get(id)
+	s, err := m.locked(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	defer s.unlock()

@@ -16,11 +16,8 @@ func (m *Manager) Update(ctx context.Context, def Definition) error {
 	if err := def.Validate(); err != nil {
 		return err
 	}
-	s, err := m.get(def.ID)
+	s, err := m.locked(ctx, def.ID)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	defer s.unlock()

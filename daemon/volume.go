@@ -29,11 +29,8 @@ func (m *Manager) VolumeDir(id string) (string, error) {
 // or installing server is refused with ErrInvalidState. ctx bounds the wait for a previous power
 // action.
 func (m *Manager) WithVolumeExclusive(ctx context.Context, id string, stop bool, fn func(dir string) error) error {
-	s, err := m.get(id)
+	s, err := m.locked(ctx, id)
 	if err != nil {
-		return err
-	}
-	if err := m.lock(ctx, s); err != nil {
 		return err
 	}
 	defer s.unlock()
