@@ -3144,26 +3144,44 @@ type ClientInterface interface {
 	//
 	// **Authentication.** Either send `Authorization: Bearer <token>` on the upgrade request, or (browsers)
 	// upgrade without it and send `{"type":"auth","token":"<token>"}` as the first message within 10 seconds
-	// (otherwise the socket is closed with 4008). The token needs `server.view` on this server. Messages of each
-	// kind are delivered only when the token holds the matching scope: `console` needs `server.console`,
-	// `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs `server.sendCommand`
-	// (implied by `server.console`). A message the token may not send gets an `error` message with
-	// `ErrPermissionDenied`, not a close.
+	// (otherwise the socket is closed with 4008). The token needs `server.view` on this server: with the header,
+	// a server that does not exist or is not the caller's answers 404 before the upgrade; with an auth message,
+	// a token without `server.view`, or a server that does not exist or is not the caller's, closes with 4003.
+	// Messages of each kind are delivered only when the token holds the matching scope: `console` needs
+	// `server.console`, `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs
+	// `server.sendCommand` (implied by `server.console`). A message the token may not send gets an `error`
+	// message with `ErrPermissionDenied`, not a close. The token and the server are re-checked every 30 seconds.
 	//
-	// **Client → server** (`WsClientMessage`):
-	// - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`.
+	// **Client → server** (`WsClientMessage`, at most 16 KiB, otherwise the socket is closed with 1009):
+	// - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`
+	//   (an invalid token then gets an `error` with `ErrUnauthorized` and the previous token stays in use).
 	// - `{"type":"console","data":"command"}` — send a console command.
+	// An invalid message gets an `error` (`ErrFieldInvalid` or `ErrFieldRequired`). A client may send 10 messages
+	// per second on average, in bursts of 20; further messages are ignored with an `error` `ErrRateLimited`, and a
+	// client that keeps flooding (50 ignored messages) is closed with 4029.
 	//
 	// **Server → client** (`WsServerMessage`):
-	// - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer is replayed.
-	//   A slow reader loses lines and receives an `error` with `ErrRateLimited` saying how many were dropped.
+	// - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer (up to 1000
+	//   lines) is replayed first. A slow reader loses lines; it then receives a `console` notice
+	//   (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
+	//   `ErrRateLimited` saying how many were dropped.
 	// - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-	// - `{"type":"status","data":{"state":"running","running":true}}` — on connect and on every state change.
+	// - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
 	// - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
-	// - `{"type":"token_expiring","data":{"expiresIn":60}}` — the token expires soon; send a new `auth`.
+	// - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
+	//   expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
 	//
-	// **Close codes:** 4001 unauthorized or token expired; 4003 forbidden (scope lost); 4004 server deleted;
-	// 4008 authentication timeout; 4029 rate limited (too many client messages). 1001 when the panel shuts down.
+	// **Keepalive.** The server pings every 25 seconds and drops a peer that does not answer within 10 seconds or
+	// does not read for 10 seconds; clients may ping the server too.
+	//
+	// **Limits.** A browser's `Origin` must be the panel's own host or a configured allowed origin (403 otherwise).
+	// At most 500 sockets per server: more are refused with 429 before the upgrade, or closed with 4029 after an
+	// auth message.
+	//
+	// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
+	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
+	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
+	// 1009 message too big; 1011 the server's events became unavailable.
 	//
 	// Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 	ServerSocket(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4322,26 +4340,45 @@ func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditor
 //
 // **Authentication.** Either send `Authorization: Bearer <token>` on the upgrade request, or (browsers)
 // upgrade without it and send `{"type":"auth","token":"<token>"}` as the first message within 10 seconds
-// (otherwise the socket is closed with 4008). The token needs `server.view` on this server. Messages of each
-// kind are delivered only when the token holds the matching scope: `console` needs `server.console`,
-// `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs `server.sendCommand`
-// (implied by `server.console`). A message the token may not send gets an `error` message with
-// `ErrPermissionDenied`, not a close.
+// (otherwise the socket is closed with 4008). The token needs `server.view` on this server: with the header,
+// a server that does not exist or is not the caller's answers 404 before the upgrade; with an auth message,
+// a token without `server.view`, or a server that does not exist or is not the caller's, closes with 4003.
+// Messages of each kind are delivered only when the token holds the matching scope: `console` needs
+// `server.console`, `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs
+// `server.sendCommand` (implied by `server.console`). A message the token may not send gets an `error`
+// message with `ErrPermissionDenied`, not a close. The token and the server are re-checked every 30 seconds.
 //
-// **Client → server** (`WsClientMessage`):
-// - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`.
-// - `{"type":"console","data":"command"}` — send a console command.
+// **Client → server** (`WsClientMessage`, at most 16 KiB, otherwise the socket is closed with 1009):
+//   - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`
+//     (an invalid token then gets an `error` with `ErrUnauthorized` and the previous token stays in use).
+//   - `{"type":"console","data":"command"}` — send a console command.
+//
+// An invalid message gets an `error` (`ErrFieldInvalid` or `ErrFieldRequired`). A client may send 10 messages
+// per second on average, in bursts of 20; further messages are ignored with an `error` `ErrRateLimited`, and a
+// client that keeps flooding (50 ignored messages) is closed with 4029.
 //
 // **Server → client** (`WsServerMessage`):
-//   - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer is replayed.
-//     A slow reader loses lines and receives an `error` with `ErrRateLimited` saying how many were dropped.
+//   - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer (up to 1000
+//     lines) is replayed first. A slow reader loses lines; it then receives a `console` notice
+//     (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
+//     `ErrRateLimited` saying how many were dropped.
 //   - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-//   - `{"type":"status","data":{"state":"running","running":true}}` — on connect and on every state change.
+//   - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
 //   - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
-//   - `{"type":"token_expiring","data":{"expiresIn":60}}` — the token expires soon; send a new `auth`.
+//   - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
+//     expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
 //
-// **Close codes:** 4001 unauthorized or token expired; 4003 forbidden (scope lost); 4004 server deleted;
-// 4008 authentication timeout; 4029 rate limited (too many client messages). 1001 when the panel shuts down.
+// **Keepalive.** The server pings every 25 seconds and drops a peer that does not answer within 10 seconds or
+// does not read for 10 seconds; clients may ping the server too.
+//
+// **Limits.** A browser's `Origin` must be the panel's own host or a configured allowed origin (403 otherwise).
+// At most 500 sockets per server: more are refused with 429 before the upgrade, or closed with 4029 after an
+// auth message.
+//
+// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
+// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
+// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
+// 1009 message too big; 1011 the server's events became unavailable.
 //
 // Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8061,26 +8098,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// **Authentication.** Either send `Authorization: Bearer <token>` on the upgrade request, or (browsers)
 	// upgrade without it and send `{"type":"auth","token":"<token>"}` as the first message within 10 seconds
-	// (otherwise the socket is closed with 4008). The token needs `server.view` on this server. Messages of each
-	// kind are delivered only when the token holds the matching scope: `console` needs `server.console`,
-	// `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs `server.sendCommand`
-	// (implied by `server.console`). A message the token may not send gets an `error` message with
-	// `ErrPermissionDenied`, not a close.
+	// (otherwise the socket is closed with 4008). The token needs `server.view` on this server: with the header,
+	// a server that does not exist or is not the caller's answers 404 before the upgrade; with an auth message,
+	// a token without `server.view`, or a server that does not exist or is not the caller's, closes with 4003.
+	// Messages of each kind are delivered only when the token holds the matching scope: `console` needs
+	// `server.console`, `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs
+	// `server.sendCommand` (implied by `server.console`). A message the token may not send gets an `error`
+	// message with `ErrPermissionDenied`, not a close. The token and the server are re-checked every 30 seconds.
 	//
-	// **Client → server** (`WsClientMessage`):
-	// - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`.
+	// **Client → server** (`WsClientMessage`, at most 16 KiB, otherwise the socket is closed with 1009):
+	// - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`
+	//   (an invalid token then gets an `error` with `ErrUnauthorized` and the previous token stays in use).
 	// - `{"type":"console","data":"command"}` — send a console command.
+	// An invalid message gets an `error` (`ErrFieldInvalid` or `ErrFieldRequired`). A client may send 10 messages
+	// per second on average, in bursts of 20; further messages are ignored with an `error` `ErrRateLimited`, and a
+	// client that keeps flooding (50 ignored messages) is closed with 4029.
 	//
 	// **Server → client** (`WsServerMessage`):
-	// - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer is replayed.
-	//   A slow reader loses lines and receives an `error` with `ErrRateLimited` saying how many were dropped.
+	// - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer (up to 1000
+	//   lines) is replayed first. A slow reader loses lines; it then receives a `console` notice
+	//   (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
+	//   `ErrRateLimited` saying how many were dropped.
 	// - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-	// - `{"type":"status","data":{"state":"running","running":true}}` — on connect and on every state change.
+	// - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
 	// - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
-	// - `{"type":"token_expiring","data":{"expiresIn":60}}` — the token expires soon; send a new `auth`.
+	// - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
+	//   expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
 	//
-	// **Close codes:** 4001 unauthorized or token expired; 4003 forbidden (scope lost); 4004 server deleted;
-	// 4008 authentication timeout; 4029 rate limited (too many client messages). 1001 when the panel shuts down.
+	// **Keepalive.** The server pings every 25 seconds and drops a peer that does not answer within 10 seconds or
+	// does not read for 10 seconds; clients may ping the server too.
+	//
+	// **Limits.** A browser's `Origin` must be the panel's own host or a configured allowed origin (403 otherwise).
+	// At most 500 sockets per server: more are refused with 429 before the upgrade, or closed with 4029 after an
+	// auth message.
+	//
+	// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
+	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
+	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
+	// 1009 message too big; 1011 the server's events became unavailable.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14732,11 +14787,6 @@ type ServerSocketResponse500Headers struct {
 	XAPIVersion *string
 }
 
-// ServerSocketResponse501Headers the declared response headers of an HTTP 501 response for ServerSocket
-type ServerSocketResponse501Headers struct {
-	XAPIVersion *string
-}
-
 // ServerSocketResponse503Headers the declared response headers of an HTTP 503 response for ServerSocket
 type ServerSocketResponse503Headers struct {
 	XAPIVersion *string
@@ -14757,8 +14807,6 @@ type ServerSocketResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
-	// JSON501 the response for an HTTP 501 `application/json` response
-	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
 	// Headers101 the parsed response headers for an HTTP 101 response
@@ -14775,8 +14823,6 @@ type ServerSocketResponse struct {
 	Headers429 *ServerSocketResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *ServerSocketResponse500Headers
-	// Headers501 the parsed response headers for an HTTP 501 response
-	Headers501 *ServerSocketResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ServerSocketResponse503Headers
 }
@@ -14809,11 +14855,6 @@ func (r ServerSocketResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ServerSocketResponse) GetJSON500() *Internal {
 	return r.JSON500
-}
-
-// GetJSON501 returns the response for an HTTP 501 `application/json` response
-func (r ServerSocketResponse) GetJSON501() *NotImplemented {
-	return r.JSON501
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -17989,26 +18030,45 @@ func (c *ClientWithResponses) RestartServerWithResponse(ctx context.Context, ser
 //
 // **Authentication.** Either send `Authorization: Bearer <token>` on the upgrade request, or (browsers)
 // upgrade without it and send `{"type":"auth","token":"<token>"}` as the first message within 10 seconds
-// (otherwise the socket is closed with 4008). The token needs `server.view` on this server. Messages of each
-// kind are delivered only when the token holds the matching scope: `console` needs `server.console`,
-// `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs `server.sendCommand`
-// (implied by `server.console`). A message the token may not send gets an `error` message with
-// `ErrPermissionDenied`, not a close.
+// (otherwise the socket is closed with 4008). The token needs `server.view` on this server: with the header,
+// a server that does not exist or is not the caller's answers 404 before the upgrade; with an auth message,
+// a token without `server.view`, or a server that does not exist or is not the caller's, closes with 4003.
+// Messages of each kind are delivered only when the token holds the matching scope: `console` needs
+// `server.console`, `stats` needs `server.stats`, `status` needs `server.status`; sending commands needs
+// `server.sendCommand` (implied by `server.console`). A message the token may not send gets an `error`
+// message with `ErrPermissionDenied`, not a close. The token and the server are re-checked every 30 seconds.
 //
-// **Client → server** (`WsClientMessage`):
-// - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`.
-// - `{"type":"console","data":"command"}` — send a console command.
+// **Client → server** (`WsClientMessage`, at most 16 KiB, otherwise the socket is closed with 1009):
+//   - `{"type":"auth","token":"…"}` — authenticate, or re-authenticate with a fresh token after `token_expiring`
+//     (an invalid token then gets an `error` with `ErrUnauthorized` and the previous token stays in use).
+//   - `{"type":"console","data":"command"}` — send a console command.
+//
+// An invalid message gets an `error` (`ErrFieldInvalid` or `ErrFieldRequired`). A client may send 10 messages
+// per second on average, in bursts of 20; further messages are ignored with an `error` `ErrRateLimited`, and a
+// client that keeps flooding (50 ignored messages) is closed with 4029.
 //
 // **Server → client** (`WsServerMessage`):
-//   - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer is replayed.
-//     A slow reader loses lines and receives an `error` with `ErrRateLimited` saying how many were dropped.
+//   - `{"type":"console","data":"line"}` — one console line (string). On connect the recent buffer (up to 1000
+//     lines) is replayed first. A slow reader loses lines; it then receives a `console` notice
+//     (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
+//     `ErrRateLimited` saying how many were dropped.
 //   - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-//   - `{"type":"status","data":{"state":"running","running":true}}` — on connect and on every state change.
+//   - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
 //   - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
-//   - `{"type":"token_expiring","data":{"expiresIn":60}}` — the token expires soon; send a new `auth`.
+//   - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
+//     expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
 //
-// **Close codes:** 4001 unauthorized or token expired; 4003 forbidden (scope lost); 4004 server deleted;
-// 4008 authentication timeout; 4029 rate limited (too many client messages). 1001 when the panel shuts down.
+// **Keepalive.** The server pings every 25 seconds and drops a peer that does not answer within 10 seconds or
+// does not read for 10 seconds; clients may ping the server too.
+//
+// **Limits.** A browser's `Origin` must be the panel's own host or a configured allowed origin (403 otherwise).
+// At most 500 sockets per server: more are refused with 429 before the upgrade, or closed with 4029 after an
+// auth message.
+//
+// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
+// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
+// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
+// 1009 message too big; 1011 the server's events became unavailable.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26798,13 +26858,6 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 		}
 		response.JSON500 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
-		var dest NotImplemented
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON501 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest NodeUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26920,16 +26973,6 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
-	case rsp.StatusCode == 501:
-		var headers ServerSocketResponse501Headers
-		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
-			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XAPIVersion = &value
-		}
-		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers ServerSocketResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {

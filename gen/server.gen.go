@@ -12218,23 +12218,6 @@ func (response ServerSocket500JSONResponse) VisitServerSocketResponse(w http.Res
 	return err
 }
 
-type ServerSocket501JSONResponse struct{ NotImplementedJSONResponse }
-
-func (response ServerSocket501JSONResponse) VisitServerSocketResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.XAPIVersion != nil {
-		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
-	}
-	w.WriteHeader(501)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type ServerSocket503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response ServerSocket503JSONResponse) VisitServerSocketResponse(w http.ResponseWriter) error {

@@ -61,3 +61,7 @@ fi
 section "issue 5: files and backups (backup/restore vs tar, download vs http.ServeContent, upload vs direct write, upload RSS)"
 go build -o bin/filesbench ./bench/files
 bin/filesbench
+
+# ---------------------------------------------------------------------------------------------
+section "issue 6: WebSocket consoles (100 sockets × 50,000 lines/s, with and without a stalled socket)"
+go run ./bench/socket -duration 20s -client both

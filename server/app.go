@@ -38,6 +38,7 @@ type App struct {
 	ipLimit     *limiter
 	engine      *gin.Engine
 	handler     http.Handler
+	sockets     *socketState // WebSocket options, hubs and open sockets (socket_options.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -55,6 +56,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
+		sockets:     newSocketState(),
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes

@@ -40,6 +40,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownWait)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	// Shutdown does not touch hijacked connections: close the WebSockets (1001) ourselves.
+	if cerr := a.CloseSockets(sctx); err == nil {
+		err = cerr
+	}
 	<-errc
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

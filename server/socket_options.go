@@ -1,0 +1,190 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// SocketOptions configure the server WebSockets (GET /api/servers/{id}/socket). Zero values
+// take the defaults listed with each field.
+type SocketOptions struct {
+	// AllowedOrigins are the browser origins allowed besides the panel's own host (an Origin
+	// whose host equals the request's Host is always allowed; requests without Origin are not
+	// from browsers and always allowed). Patterns as in path.Match, matched against the
+	// origin's host ("panel.example.com", "*.example.com") or, when the pattern contains
+	// "://", against scheme://host ("https://panel.example.com"). "*" allows every origin.
+	AllowedOrigins []string
+
+	AuthTimeout   time.Duration // first-message authentication deadline, else close 4008 (10s)
+	PingInterval  time.Duration // server ping period (25s)
+	PongTimeout   time.Duration // a ping unanswered this long drops the peer (10s)
+	WriteTimeout  time.Duration // a write blocked this long drops the peer (10s)
+	ExpiryWarning time.Duration // token_expiring is sent this long before the token expires (60s)
+	Revalidate    time.Duration // the token and the server are re-checked this often (30s)
+
+	MaxMessageBytes int64   // largest client message; larger closes with 1009 (16 KiB)
+	MessageRate     float64 // client messages per second allowed on average (10)
+	MessageBurst    int     // client messages allowed in a burst (20)
+	// AbuseLimit is how many throttled messages (forgiven at MessageRate per second) a socket
+	// may send before it is closed with 4029 (50).
+	AbuseLimit int
+
+	MaxPerServer int // sockets per server; more are refused (429 / 4029) (500)
+	Buffer       int // messages queued per socket; a slower reader loses messages (4096)
+	Backlog      int // console lines replayed on connect, at most (1000)
+	// FlushInterval is the shortest time between two writes to one socket: lines arriving
+	// meanwhile go out in the same write. It trades at most this much latency for far fewer
+	// system calls under heavy output (5ms; negative: no pause).
+	FlushInterval time.Duration
+	// UpstreamBuffer is the buffer of the panel's one event stream per watched server (4096).
+	UpstreamBuffer int
+	// SendBuffer is the kernel send buffer of each socket's TCP connection in bytes (256 KiB;
+	// Linux doubles it; negative: the kernel's autotuning, up to net.ipv4.tcp_wmem). It
+	// bounds the kernel memory a stalled reader holds and how soon it starts losing messages.
+	SendBuffer int
+}
+
+// DefaultSocketOptions returns the defaults.
+func DefaultSocketOptions() SocketOptions {
+	return SocketOptions{
+		AuthTimeout: 10 * time.Second, PingInterval: 25 * time.Second, PongTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, ExpiryWarning: 60 * time.Second, Revalidate: 30 * time.Second,
+		MaxMessageBytes: 16 << 10, MessageRate: 10, MessageBurst: 20, AbuseLimit: 50,
+		MaxPerServer: 500, Buffer: 4096, Backlog: 1000, FlushInterval: 5 * time.Millisecond,
+		UpstreamBuffer: 4096, SendBuffer: 256 << 10,
+	}
+}
+
+func (o SocketOptions) withDefaults() SocketOptions {
+	d := DefaultSocketOptions()
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	num := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	dur(&o.AuthTimeout, d.AuthTimeout)
+	dur(&o.PingInterval, d.PingInterval)
+	dur(&o.PongTimeout, d.PongTimeout)
+	dur(&o.WriteTimeout, d.WriteTimeout)
+	dur(&o.ExpiryWarning, d.ExpiryWarning)
+	dur(&o.Revalidate, d.Revalidate)
+	if o.FlushInterval < 0 {
+		o.FlushInterval = 0
+	} else if o.FlushInterval == 0 {
+		o.FlushInterval = d.FlushInterval
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = d.MaxMessageBytes
+	}
+	if o.MessageRate <= 0 {
+		o.MessageRate = d.MessageRate
+	}
+	num(&o.MessageBurst, d.MessageBurst)
+	num(&o.AbuseLimit, d.AbuseLimit)
+	num(&o.MaxPerServer, d.MaxPerServer)
+	num(&o.Buffer, d.Buffer)
+	num(&o.Backlog, d.Backlog)
+	num(&o.UpstreamBuffer, d.UpstreamBuffer)
+	if o.SendBuffer == 0 {
+		o.SendBuffer = d.SendBuffer
+	}
+	o.Buffer = max(o.Buffer, 16)
+	return o
+}
+
+// socketState is an App's WebSocket machinery: options, the per-server hubs and every open
+// socket (for shutdown).
+type socketState struct {
+	mu      sync.Mutex
+	opts    SocketOptions
+	hubs    map[string]*hub
+	sockets map[*socket]struct{}
+	closed  bool
+	wg      sync.WaitGroup // socket sessions and hub pumps
+}
+
+func newSocketState() *socketState {
+	return &socketState{opts: DefaultSocketOptions(), hubs: map[string]*hub{}, sockets: map[*socket]struct{}{}}
+}
+
+func (a *App) socketState() *socketState { return a.sockets }
+
+// SetSocketOptions changes the WebSocket options; sockets opened afterwards use them.
+func (a *App) SetSocketOptions(o SocketOptions) {
+	st := a.socketState()
+	st.mu.Lock()
+	st.opts = o.withDefaults()
+	st.mu.Unlock()
+}
+
+func (st *socketState) options() SocketOptions {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.opts
+}
+
+// SocketCount returns how many sockets are attached to a server's events right now.
+func (a *App) SocketCount(serverID string) int {
+	st := a.socketState()
+	st.mu.Lock()
+	h := st.hubs[serverID]
+	st.mu.Unlock()
+	if h == nil {
+		return 0
+	}
+	return h.count()
+}
+
+// CloseSockets closes every WebSocket with 1001 (going away), refuses new ones and waits
+// until their goroutines ended or ctx ends. Call it when the panel shuts down:
+// http.Server.Shutdown does not wait for hijacked connections.
+func (a *App) CloseSockets(ctx context.Context) error {
+	st := a.socketState()
+	st.mu.Lock()
+	st.closed = true
+	all := make([]*socket, 0, len(st.sockets))
+	for s := range st.sockets {
+		all = append(all, s)
+	}
+	st.mu.Unlock()
+	for _, s := range all {
+		s.closeWith(closeGoingAway, "the panel is shutting down", false)
+	}
+	done := make(chan struct{})
+	go func() {
+		st.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// register adds a socket (CloseSockets waits for it); false when the panel is shutting down.
+func (st *socketState) register(s *socket) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return false
+	}
+	st.sockets[s] = struct{}{}
+	st.wg.Add(1)
+	return true
+}
+
+// unregister removes a socket whose goroutines have all ended.
+func (st *socketState) unregister(s *socket) {
+	st.mu.Lock()
+	delete(st.sockets, s)
+	st.mu.Unlock()
+	st.wg.Done()
+}
