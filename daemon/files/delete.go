@@ -5,14 +5,7 @@ import "time"
 // Delete removes the file p, or the folder p with everything in it. A symlink (that stays
 // inside) is removed itself, not what it names. The root cannot be deleted.
 func (s *Service) Delete(vol Volume, p string) error {
-	rel, err := Clean(p)
-	if err != nil {
-		return err
-	}
-	if rel == "." {
-		return invalidPath(p, "the root folder cannot be deleted")
-	}
-	r, err := openRoot(vol)
+	rel, r, err := openPath(vol, p, "the root folder cannot be deleted")
 	if err != nil {
 		return err
 	}

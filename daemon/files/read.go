@@ -43,11 +43,7 @@ type Result struct {
 // Read opens what p names: a regular file is returned open; a folder is listed, page by
 // page (page ≥ 1, limit ≥ 1). Anything else is ErrPathInvalid.
 func (s *Service) Read(vol Volume, p string, page, limit int) (Result, error) {
-	rel, err := Clean(p)
-	if err != nil {
-		return Result{}, err
-	}
-	r, err := openRoot(vol)
+	rel, r, err := openPath(vol, p, "")
 	if err != nil {
 		return Result{}, err
 	}

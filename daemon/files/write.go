@@ -22,14 +22,7 @@ var buffers = sync.Pool{New: func() any { b := make([]byte, copyBuffer); return 
 // file in the destination folder, renamed over p once complete. Missing parent folders are
 // created. See the package doc for the disk limit. On any error nothing is left behind.
 func (s *Service) Write(vol Volume, p string, body io.Reader, size int64) error {
-	rel, err := Clean(p)
-	if err != nil {
-		return err
-	}
-	if rel == "." {
-		return invalidPath(p, "the root folder is not a file")
-	}
-	r, err := openRoot(vol)
+	rel, r, err := openPath(vol, p, "the root folder is not a file")
 	if err != nil {
 		return err
 	}
@@ -169,11 +162,7 @@ func fill(r io.Reader, buf []byte) (int, error) {
 
 // Mkdir creates the folder p and its missing parents; an existing folder is fine.
 func (s *Service) Mkdir(vol Volume, p string) error {
-	rel, err := Clean(p)
-	if err != nil {
-		return err
-	}
-	r, err := openRoot(vol)
+	rel, r, err := openPath(vol, p, "")
 	if err != nil {
 		return err
 	}
