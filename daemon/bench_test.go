@@ -28,7 +28,7 @@ func BenchmarkConsole(b *testing.B) {
 			b.SetBytes(int64(len(payload)))
 			b.ResetTimer()
 			for range b.N {
-				_ = splitLines(bytes.NewReader(payload), 8<<10, r.add)
+				_ = scanLines(bytes.NewReader(payload), 8<<10, r.addBatch)
 			}
 			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "lines/s")
 		})

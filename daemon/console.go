@@ -1,7 +1,7 @@
 package daemon
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"sort"
@@ -38,6 +38,7 @@ type ring struct {
 	last int64
 	now  func() time.Time
 	hub  *hub
+	pub  []ConsoleLine // scratch for addBatch's publish, guarded by mu
 }
 
 func newRing(size int, now func() time.Time, h *hub) *ring {
@@ -45,20 +46,41 @@ func newRing(size int, now func() time.Time, h *hub) *ring {
 }
 
 // add appends a line and publishes it.
-func (r *ring) add(text string) {
+func (r *ring) add(text string) { r.addBatch([]string{text}) }
+
+// addBatch appends lines under one lock and one clock reading, and publishes them in order.
+// Cursors stay strictly increasing: lines sharing a timestamp take the previous cursor + 1.
+func (r *ring) addBatch(texts []string) {
+	if len(texts) == 0 {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t := r.now()
-	r.last = max(t.UnixMicro(), r.last+1)
-	l := ConsoleLine{Cursor: r.last, Time: t.UnixMilli(), Text: text}
-	if r.n < len(r.buf) {
-		r.buf[(r.head+r.n)%len(r.buf)] = l
-		r.n++
-	} else {
-		r.buf[r.head] = l
-		r.head = (r.head + 1) % len(r.buf)
+	us, ms := t.UnixMicro(), t.UnixMilli()
+	size := len(r.buf)
+	r.pub = r.pub[:0]
+	for _, text := range texts {
+		r.last = max(us, r.last+1)
+		l := ConsoleLine{Cursor: r.last, Time: ms, Text: text}
+		if r.n < size {
+			i := r.head + r.n
+			if i >= size {
+				i -= size
+			}
+			r.buf[i] = l
+			r.n++
+		} else {
+			r.buf[r.head] = l
+			if r.head++; r.head == size {
+				r.head = 0
+			}
+		}
+		r.pub = append(r.pub, l)
 	}
-	r.hub.publish(Event{Kind: EventConsole, Line: l})
+	r.hub.publishLines(r.pub)
+	clear(r.pub) // do not pin line strings beyond the ring
+	r.pub = r.pub[:0]
 }
 
 func (r *ring) at(i int) ConsoleLine { return r.buf[(r.head+i)%len(r.buf)] }
@@ -90,27 +112,35 @@ func (r *ring) subscribe(buffer int) (*Subscription, error) {
 	return r.hub.subscribe(buffer, backlog)
 }
 
+// readChunk is the size of one read of console output: every complete line of a read is
+// stored under one lock and one clock reading.
+const readChunk = 64 << 10
+
 // splitLines reads r until EOF or error and calls emit for every line. Lines are split on
 // '\n' (a trailing '\r' is dropped); a line longer than maxBytes is cut at maxBytes (at a rune
 // boundary), marked with TruncatedMarker and the rest of it discarded; each run of invalid UTF-8
 // bytes is replaced with one U+FFFD, so lines are always valid in JSON. A final line without
 // newline is emitted too. It returns nil at EOF.
 func splitLines(r io.Reader, maxBytes int, emit func(string)) error {
-	br := bufio.NewReaderSize(r, maxBytes)
-	discarding := false
+	return scanLines(r, maxBytes, func(lines []string) {
+		for _, l := range lines {
+			emit(l)
+		}
+	})
+}
+
+// scanLines is splitLines delivering the lines of each read as one batch; the slice is reused
+// after emit returns, the strings are not.
+func scanLines(r io.Reader, maxBytes int, emit func([]string)) error {
+	sc := lineScanner{max: maxBytes, buf: make([]byte, max(readChunk, 2*maxBytes))}
 	for {
-		chunk, err := br.ReadSlice('\n')
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			if !discarding {
-				emit(cleanLine(chunk, true))
-				discarding = true
-			}
-			continue
-		case discarding:
-			discarding = false // chunk is the tail of an overlong line
-		case len(chunk) > 0:
-			emit(cleanLine(chunk, false))
+		n, err := r.Read(sc.buf[sc.n:])
+		sc.n += n
+		sc.scan(err != nil)
+		if len(sc.out) > 0 {
+			emit(sc.out)
+			clear(sc.out)
+			sc.out = sc.out[:0]
 		}
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -118,6 +148,110 @@ func splitLines(r io.Reader, maxBytes int, emit func(string)) error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// lineScanner holds the unfinished line of scanLines between reads.
+type lineScanner struct {
+	max        int
+	buf        []byte // buf[:n] is unconsumed input, starting at a line start
+	n          int
+	discarding bool // dropping the rest of a cut line up to its newline
+	out        []string
+}
+
+// scan moves the complete lines of buf[:n] to out; at the end of input (final) the unfinished
+// line goes too. The unfinished rest moves to the front of buf.
+func (sc *lineScanner) scan(final bool) {
+	data := sc.buf[:sc.n]
+	if sc.discarding {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			sc.n = 0
+			sc.discarding = !final
+			return
+		}
+		sc.discarding = false
+		data = data[i+1:]
+	}
+	if end := bytes.LastIndexByte(data, '\n') + 1; end > 0 {
+		sc.block(data[:end])
+		data = data[end:]
+	}
+	switch {
+	case len(data) >= sc.max:
+		sc.out = append(sc.out, cleanLine(data[:sc.max], true))
+		sc.discarding = !final
+		data = nil
+	case final && len(data) > 0:
+		sc.out = append(sc.out, cleanLine(data, false))
+		data = nil
+	}
+	sc.n = copy(sc.buf, data)
+}
+
+// block appends the lines of b (complete lines, each ending in '\n'). Usually b is valid UTF-8
+// and has no overlong line: then all its lines share one string allocation. A cut or invalid
+// line is converted on its own, so no retained line pins a discarded tail.
+func (sc *lineScanner) block(b []byte) {
+	for len(b) > 0 {
+		run := sc.cleanRun(b)
+		if run > 0 {
+			sc.sliceLines(string(b[:run]))
+			b = b[run:]
+			continue
+		}
+		i := bytes.IndexByte(b, '\n') + 1
+		if l := b[:i]; len(l)-1 >= sc.max {
+			sc.out = append(sc.out, cleanLine(l[:sc.max], true))
+		} else {
+			sc.out = append(sc.out, cleanLine(l, false))
+		}
+		b = b[i:]
+	}
+}
+
+// cleanRun returns the length of the leading complete lines of b that are valid UTF-8 and not
+// overlong.
+func (sc *lineScanner) cleanRun(b []byte) int {
+	if utf8.Valid(b) && sc.allShort(b) {
+		return len(b)
+	}
+	run := 0
+	for run < len(b) {
+		i := bytes.IndexByte(b[run:], '\n')
+		if i >= sc.max || !utf8.Valid(b[run:run+i]) {
+			break
+		}
+		run += i + 1
+	}
+	return run
+}
+
+func (sc *lineScanner) allShort(b []byte) bool {
+	if len(b) <= sc.max {
+		return true
+	}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i >= sc.max {
+			return false
+		}
+		b = b[i+1:]
+	}
+	return true
+}
+
+// sliceLines appends the lines of s (each ending in '\n') as substrings of s.
+func (sc *lineScanner) sliceLines(s string) {
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		l := s[:i]
+		if n := len(l); n > 0 && l[n-1] == '\r' {
+			l = l[:n-1]
+		}
+		sc.out = append(sc.out, l)
+		s = s[i+1:]
 	}
 }
 

@@ -1,8 +1,11 @@
 package daemon
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -68,7 +71,9 @@ func FuzzSplitLines(f *testing.F) {
 	f.Add(bytes.Repeat([]byte("é"), 100), 64)
 	f.Fuzz(func(t *testing.T, in []byte, maxBytes int) {
 		maxBytes = 16 + abs(maxBytes)%4096
+		var got []string
 		_ = splitLines(bytes.NewReader(in), maxBytes, func(s string) {
+			got = append(got, s)
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 line %q", s)
 			}
@@ -79,7 +84,107 @@ func FuzzSplitLines(f *testing.F) {
 				t.Fatalf("line of %d bytes with max %d", len(s), maxBytes)
 			}
 		})
+		if want := refSplit(in, maxBytes); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q (the bufio reference)", got, want)
+		}
+		var odd []string // same lines whatever the read sizes
+		_ = splitLines(iotest.OneByteReader(bytes.NewReader(in)), maxBytes, func(s string) { odd = append(odd, s) })
+		if !slices.Equal(odd, got) {
+			t.Fatalf("one byte reads: %q, want %q", odd, got)
+		}
 	})
+}
+
+// refSplit is the straightforward bufio definition of splitLines's output.
+func refSplit(in []byte, maxBytes int) []string {
+	var out []string
+	br := bufio.NewReaderSize(bytes.NewReader(in), maxBytes)
+	discarding := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			if !discarding {
+				out = append(out, cleanLine(chunk, true))
+				discarding = true
+			}
+			continue
+		case discarding:
+			discarding = false
+		case len(chunk) > 0:
+			out = append(out, cleanLine(chunk, false))
+		}
+		if err != nil {
+			return out
+		}
+	}
+}
+
+// TestScanLinesMatchesReference: whatever the read sizes, batching and shared line strings give
+// the lines of the bufio definition.
+func TestScanLinesMatchesReference(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	in := []byte("a\r\nb\n" + long + "\nc\xff\n\n" + strings.Repeat("é", 70) + "\n" + long + "\r\n" +
+		strings.Repeat("ok line\n", 50) + "tail\r")
+	want := refSplit(in, 64)
+	readers := map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(in) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(in)) },
+		"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(in)) },
+		"data+EOF": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(in)) },
+	}
+	for name, r := range readers {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			err := scanLines(r(), 64, func(ls []string) { got = append(got, ls...) })
+			if err != nil || !slices.Equal(got, want) {
+				t.Fatalf("got %q (err %v), want %q", got, err, want)
+			}
+		})
+	}
+}
+
+// TestScanLinesReadError: a read error ends the scan with that error after the pending line.
+func TestScanLinesReadError(t *testing.T) {
+	r := io.MultiReader(strings.NewReader("a\nb"), iotest.ErrReader(io.ErrClosedPipe))
+	var got []string
+	err := scanLines(r, 64, func(ls []string) { got = append(got, ls...) })
+	if !errors.Is(err, io.ErrClosedPipe) || !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("got %q, err %v", got, err)
+	}
+}
+
+// TestRingBatch: one batch shares a timestamp, keeps cursors strictly increasing past the
+// previous batch, evicts the oldest lines and reaches subscribers line by line in order.
+func TestRingBatch(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(clock.Now)
+	r := newRing(3, clock.Now, h)
+	sub, _ := r.subscribe(10)
+	r.addBatch([]string{"a", "b"})
+	r.addBatch([]string{"c", "d", "e", "f"})
+	lines, _ := r.since(0)
+	var got []string
+	for i, l := range lines {
+		got = append(got, l.Text)
+		if i > 0 && l.Cursor != lines[i-1].Cursor+1 {
+			t.Fatalf("cursors %v", lines)
+		}
+	}
+	if !slices.Equal(got, []string{"d", "e", "f"}) || lines[0].Time != clock.Now().UnixMilli() {
+		t.Fatalf("ring %v", lines)
+	}
+	var cursors []int64
+	for _, want := range []string{"a", "b", "c", "d", "e", "f"} {
+		ev := <-sub.C()
+		if ev.Kind != EventConsole || ev.Line.Text != want {
+			t.Fatalf("event %+v, want %q", ev, want)
+		}
+		cursors = append(cursors, ev.Line.Cursor)
+	}
+	if cursors[5] != lines[2].Cursor || !slices.IsSorted(cursors) {
+		t.Fatalf("event cursors %v, ring %v", cursors, lines)
+	}
 }
 
 func abs(n int) int {

@@ -51,6 +51,15 @@ func (h *hub) publish(ev Event) {
 	}
 }
 
+// publishLines publishes one console event per line, taking each subscriber's lock once.
+func (h *hub) publishLines(lines []ConsoleLine) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.subs {
+		s.deliverLines(lines, h.now)
+	}
+}
+
 func (h *hub) count() int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -135,9 +144,33 @@ func (s *Subscription) finish(final *Event) {
 func (s *Subscription) deliver(ev Event, now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed {
+		s.deliverLocked(&ev, now)
+	}
+}
+
+// deliverLines delivers one console event per line; it never blocks.
+func (s *Subscription) deliverLines(lines []ConsoleLine, now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
 		return
 	}
+	ev := Event{Kind: EventConsole}
+	for i, l := range lines {
+		if s.dropped > 0 && len(s.ch) == cap(s.ch) {
+			// Still full: the rest is lost too, without trying each line.
+			s.dropped += len(lines) - i
+			return
+		}
+		ev.Line = l
+		s.deliverLocked(&ev, now)
+	}
+}
+
+// deliverLocked sends ev (s.mu held, s not closed), preceded by the dropped-events notice when
+// events were lost since the last delivery.
+func (s *Subscription) deliverLocked(ev *Event, now func() time.Time) {
 	if s.dropped > 0 {
 		t := now()
 		notice := Event{Kind: EventConsole, Dropped: s.dropped, Line: ConsoleLine{
@@ -153,7 +186,7 @@ func (s *Subscription) deliver(ev Event, now func() time.Time) {
 		}
 	}
 	select {
-	case s.ch <- ev:
+	case s.ch <- *ev:
 	default:
 		s.dropped++
 	}

@@ -134,3 +134,30 @@ func TestSubscriptionEvents(t *testing.T) {
 		t.Fatalf("backlog %+v", b)
 	}
 }
+
+// TestSlowSubscriberBatch: a batch that overflows a subscriber counts every lost line in the
+// notice, like single events do.
+func TestSlowSubscriberBatch(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(clock.Now)
+	slow, _ := h.subscribe(2, nil)
+	batch := make([]ConsoleLine, 10)
+	for i := range batch {
+		batch[i] = ConsoleLine{Cursor: int64(i + 1), Text: strconv.Itoa(i)}
+	}
+	h.publishLines(batch)
+	h.publishLines(batch[:3])
+	for _, want := range []string{"0", "1"} {
+		if ev := <-slow.C(); ev.Line.Text != want {
+			t.Fatalf("got %q, want %q", ev.Line.Text, want)
+		}
+	}
+	h.publishLines([]ConsoleLine{{Cursor: 11, Text: "10"}})
+	if notice := <-slow.C(); notice.Dropped != 11 {
+		t.Fatalf("notice %+v, want 11 dropped", notice)
+	}
+	if ev := <-slow.C(); ev.Line.Text != "10" || ev.Line.Cursor != 11 {
+		t.Fatalf("after the notice: %+v", ev)
+	}
+	slow.Close()
+}

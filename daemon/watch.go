@@ -80,7 +80,7 @@ func (m *Manager) watch(s *server, p *proc, exitCh <-chan runtime.ExitStatus) {
 	go func() {
 		defer wg.Done()
 		defer close(pumpDone)
-		if err := splitLines(p.con.Output(), m.opts.MaxLineBytes, s.ring.add); err != nil {
+		if err := scanLines(p.con.Output(), m.opts.MaxLineBytes, s.ring.addBatch); err != nil {
 			m.log.Debug("console output ended", "server", s.id, "err", err)
 		}
 	}()
