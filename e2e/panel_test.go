@@ -154,13 +154,6 @@ func (p *panel) output() string {
 	return p.log.String()
 }
 
-// pid returns the process id of the running `skypanel serve`.
-func (p *panel) pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cmd.Process.Pid
-}
-
 // kill9 sends SIGKILL to `skypanel serve` and waits for it to be gone.
 func (p *panel) kill9(t *testing.T) {
 	t.Helper()

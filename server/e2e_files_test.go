@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -310,9 +309,4 @@ func waitGone(t *testing.T, dir, name string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func hexSum(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -94,5 +93,3 @@ func requireAdmin(ctx context.Context) error {
 	}
 	return nil
 }
-
-var errLastAdmin = errors.New("last administrator")

@@ -13,7 +13,6 @@ import (
 type data struct {
 	n   int64
 	rng *rand.ChaCha8
-	buf []byte
 }
 
 func newData(n int64, seed byte) *data {
