@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/skypanel/skypanel/api"
@@ -34,6 +36,7 @@ var lifecycleCases = []struct {
 	{"restart", testRestart},
 	{"missing-command", testMissingCommand},
 	{"idempotent-create", testIdempotentCreate},
+	{"writes-own-folder", testWritesOwnFolder},
 }
 
 // TestLifecycle drives servers through the API of one `skypanel serve`, in both environments.
@@ -89,10 +92,24 @@ func testConsole(t *testing.T, p *panel, e environment) {
 		t.Errorf("console?time=0 = %q, want %q", all, want)
 	}
 	pid := s.pidOf(t)
-	if e.typ == api.EnvironmentTypeStandard {
-		assertUnprivileged(t, pid)
-	}
+	assertUnprivileged(t, pid) // standard: the host user; docker: --container-user (988:988)
 	s.remove(t, pid)
+}
+
+// testWritesOwnFolder: the server's process (an unprivileged user in both environments) can
+// create files in its folder, and they belong to that user.
+func testWritesOwnFolder(t *testing.T, p *panel, e environment) {
+	s := p.create(t, serverID("writes", e), e, p.body(e, "echo data > made-by-server.txt && echo written; "+echoLoop))
+	s.start(t)
+	s.waitLine(t, "written")
+	fi, err := os.Stat(filepath.Join(p.dir, "node", "volumes", s.id, "made-by-server.txt"))
+	if err != nil {
+		t.Fatalf("the file the server wrote: %v", err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 && st.Uid == 0 {
+		t.Errorf("the server's file belongs to root, want the server's unprivileged user")
+	}
+	s.remove(t, s.pidOf(t))
 }
 
 // assertUnprivileged checks that every process of a standard server's group runs as a

@@ -23,6 +23,7 @@ type nodeOptions struct {
 	registryUser        string
 	registryPassword    string
 	hostUser            string
+	containerUser       string
 }
 
 // startNode builds the runtimes and the daemon Manager and re-attaches to running servers.
@@ -46,7 +47,7 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 	}
 	runtimes[rt.EnvStandard] = hr
 	cr, err := containerd.New(ctx, containerd.Options{Address: o.containerd, Namespace: o.containerdNamespace,
-		StateDir: filepath.Join(nodeDir, "containerd"), Logger: log,
+		StateDir: filepath.Join(nodeDir, "containerd"), Logger: log, User: o.containerUser,
 		Registry: containerd.RegistryOptions{Mirror: o.registryMirror, PlainHTTP: o.registryPlainHTTP,
 			Username: o.registryUser, Password: o.registryPassword}})
 	if err != nil {

@@ -44,6 +44,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "registry username")
 	f.StringVar(&o.node.registryPassword, "registry-password", os.Getenv("SKYPANEL_REGISTRY_PASSWORD"), "registry password [$SKYPANEL_REGISTRY_PASSWORD]")
 	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "unprivileged user running standard servers when serve runs as root")
+	f.StringVar(&o.node.containerUser, "container-user", envOr("SKYPANEL_CONTAINER_USER", "988:988"),
+		`uid:gid docker servers run as (their folder is given to it; "" keeps each image's own user)`)
 	addInstallFlags(cmd)
 	return cmd
 }

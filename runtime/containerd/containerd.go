@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -152,4 +153,25 @@ func (r *Runtime) Available(ctx context.Context) error {
 // ns puts the runtime's namespace on ctx.
 func (r *Runtime) ns(ctx context.Context) context.Context {
 	return namespaces.WithNamespace(ctx, r.opts.Namespace)
+}
+
+// Owner is the numeric uid:gid processes run as when Options.User is numeric ("uid" or
+// "uid:gid"): the daemon gives each server's folder to it. Otherwise (the image's own user, or
+// a name) it reports root and the folder stays root's.
+func (r *Runtime) Owner() (uid, gid uint32) {
+	u, g, _ := strings.Cut(r.opts.User, ":")
+	if u == "" {
+		return 0, 0
+	}
+	uv, err := strconv.ParseUint(u, 10, 32)
+	if err != nil {
+		return 0, 0
+	}
+	gv := uv
+	if g != "" {
+		if gv, err = strconv.ParseUint(g, 10, 32); err != nil {
+			return 0, 0
+		}
+	}
+	return uint32(uv), uint32(gv)
 }
