@@ -175,21 +175,29 @@ func (m *Manager) adopt(s *server, con runtime.Console, exitCh <-chan runtime.Ex
 	}
 }
 
+// processToEnd decides whether stop/kill must end a process (s.mu held): stopped and failed
+// installs have none (nothing to do), a crashed server just becomes stopped, running and
+// stopping ones (a previous stop gave up: try again) do; anything else is an invalid state.
+func (m *Manager) processToEnd(s *server) (bool, error) {
+	switch st := s.rec.State; st {
+	case StateStopped, StateInstallFailed:
+		return false, nil
+	case StateCrashed:
+		m.setState(s, StateStopped, "")
+		return false, nil
+	case StateRunning, StateStopping:
+		return true, nil
+	default:
+		return false, invalid(st)
+	}
+}
+
 // stopLocked stops s (power lock held).
 func (m *Manager) stopLocked(s *server) error {
 	s.mu.Lock()
-	switch st := s.rec.State; st {
-	case StateStopped, StateInstallFailed:
+	if run, err := m.processToEnd(s); !run {
 		s.mu.Unlock()
-		return nil
-	case StateCrashed:
-		m.setState(s, StateStopped, "")
-		s.mu.Unlock()
-		return nil
-	case StateRunning, StateStopping: // stopping: a previous stop gave up; try again
-	default:
-		s.mu.Unlock()
-		return invalid(st)
+		return err
 	}
 	p := s.proc
 	p.stopRequested = true
@@ -235,18 +243,9 @@ func (m *Manager) escalate(s *server, p *proc, cmd string, timeout time.Duration
 // killLocked sends SIGKILL and waits for the exit (power lock held).
 func (m *Manager) killLocked(ctx context.Context, s *server, reason string) error {
 	s.mu.Lock()
-	switch st := s.rec.State; st {
-	case StateStopped, StateInstallFailed:
+	if run, err := m.processToEnd(s); !run {
 		s.mu.Unlock()
-		return nil
-	case StateCrashed:
-		m.setState(s, StateStopped, "")
-		s.mu.Unlock()
-		return nil
-	case StateRunning, StateStopping:
-	default:
-		s.mu.Unlock()
-		return invalid(st)
+		return err
 	}
 	p := s.proc
 	p.stopRequested = true
