@@ -103,6 +103,14 @@ func (d Definition) Spec(dir string) (runtime.Spec, error) {
 	}
 	return runtime.Spec{
 		ID: d.ID, Image: d.Image, Command: env[VarStartup], Env: env, Dir: dir,
-		Limits: d.Limits.Runtime(),
+		Limits: d.Limits.Runtime(), IP: d.IP, Ports: d.ports(),
 	}, nil
+}
+
+// ports are the ports published for d (its primary port, if any).
+func (d Definition) ports() []int {
+	if d.Port <= 0 {
+		return nil
+	}
+	return []int{d.Port}
 }

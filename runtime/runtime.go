@@ -35,6 +35,17 @@ type Spec struct {
 	Env     map[string]string // environment (server variables plus STARTUP, SERVER_MEMORY, ...)
 	Dir     string            // host folder with the server's data (bind-mounted at /home/container)
 	Limits  Limits
+	// User is the uid:gid the instance's processes run as; nil = the runtime's default.
+	User *User
+	// Network: the ports published for the instance (TCP and UDP) on IP ("" = every address of
+	// the node). The host runtime ignores them (host processes bind what they like).
+	IP    string
+	Ports []int
+}
+
+// User is a numeric uid:gid.
+type User struct {
+	UID, GID uint32
 }
 
 // State is what the runtime knows about an instance.
