@@ -41,6 +41,11 @@ func (s *Service) Write(vol Volume, p string, body io.Reader, size int64) error 
 	if err != nil {
 		return err
 	}
+	if size < 0 {
+		if err := s.overLimit(v, r, vol, p); err != nil {
+			return err
+		}
+	}
 	if size >= 0 && vol.LimitBytes > 0 {
 		if used, reserved := v.snapshot(); used+reserved-old+size > vol.LimitBytes {
 			return limitError(p, vol.LimitBytes, used)
@@ -170,6 +175,9 @@ func (s *Service) Mkdir(vol Volume, p string) error {
 	v := s.volume(vol.ID)
 	v.rw.RLock()
 	defer v.rw.RUnlock()
+	if err := s.overLimit(v, r, vol, p); err != nil {
+		return err
+	}
 	real, err := resolve(r, p, rel, true)
 	if err != nil {
 		return err

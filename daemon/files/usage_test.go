@@ -1,0 +1,65 @@
+package files
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOverLimitRefusesWrites: files the game wrote past the limit (os calls, not the
+// service) are seen by Measure, every write is refused until a delete brings usage back under.
+func TestOverLimitRefusesWrites(t *testing.T) {
+	s, v := newVol(t, 1000)
+	must(t, s.Write(v, "a.txt", strings.NewReader("hello"), 5))
+	// the game writes 2000 bytes behind the service's back
+	must(t, os.WriteFile(filepath.Join(v.Dir, "world.dat"), make([]byte, 2000), 0o644))
+	used, err := s.Measure(v)
+	must(t, err)
+	if used != 2005 {
+		t.Fatalf("Measure = %d, want 2005", used)
+	}
+	refused := map[string]func() error{
+		"mkdir":              func() error { return s.Mkdir(v, "new/folder") },
+		"empty write":        func() error { return s.Write(v, "empty.txt", strings.NewReader(""), 0) },
+		"empty chunked":      func() error { return s.Write(v, "empty2.txt", strings.NewReader(""), -1) },
+		"small known size":   func() error { return s.Write(v, "b.txt", strings.NewReader("x"), 1) },
+		"small chunked body": func() error { return s.Write(v, "c.txt", strings.NewReader("x"), -1) },
+	}
+	for name, op := range refused {
+		t.Run(name, func(t *testing.T) {
+			err := op()
+			var le *LimitError
+			if !errors.Is(err, ErrDiskLimit) || !errors.As(err, &le) || le.UsedBytes != 2005 {
+				t.Fatalf("err = %v, want ErrDiskLimit with 2005 bytes used", err)
+			}
+		})
+	}
+	for _, p := range []string{"new", "empty.txt", "empty2.txt", "b.txt", "c.txt"} {
+		if _, err := os.Lstat(filepath.Join(v.Dir, p)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s exists after a refused write (err %v)", p, err)
+		}
+	}
+	must(t, s.Delete(v, "world.dat"))
+	if u, err := s.Usage(v); err != nil || u != 5 {
+		t.Fatalf("Usage after delete = %d, %v; want 5", u, err)
+	}
+	must(t, s.Mkdir(v, "new/folder"))
+	must(t, s.Write(v, "b.txt", strings.NewReader("x"), 1))
+}
+
+// TestSizeCountsSparseLength: the limit counts a sparse file at its full length.
+func TestSizeCountsSparseLength(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "tmp"), nil, 0o644))
+	must(t, os.Truncate(filepath.Join(dir, "tmp"), 1<<30))
+	r, err := os.OpenRoot(dir)
+	must(t, err)
+	defer r.Close()
+	n, err := Size(r)
+	must(t, err)
+	if n != 1<<30 {
+		t.Fatalf("Size = %d, want %d", n, 1<<30)
+	}
+}
