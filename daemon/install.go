@@ -54,6 +54,10 @@ func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error 
 	if s.deleted || m.ctx.Err() != nil {
 		return err // deleted, or the daemon is shutting down: Load reports install_failed
 	}
+	if over := s.installOver; over != nil && err != nil {
+		err = fmt.Errorf("installation stopped: %w", over) // the disk watcher cancelled it
+	}
+	s.installOver = nil
 	if err != nil {
 		if errors.Is(err, context.Canceled) && ictx.Err() != nil {
 			err = fmt.Errorf("installation cancelled: %w", err)
