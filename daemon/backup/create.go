@@ -28,6 +28,8 @@ type CreateOptions struct {
 	Before func(ctx context.Context) error
 	After  func(ctx context.Context) error
 	Live   bool // the server runs
+	// LimitBytes is the server's disk limit (0 = none): a volume holding more fails at once.
+	LimitBytes int64
 }
 
 // Create starts a backup of the volume dir and returns its Info (state running) at once.
@@ -102,7 +104,7 @@ func (m *Manager) run(ctx context.Context, server, dir string, in Info, opts Cre
 			in.Live = opts.Live
 		}
 	}
-	size, sum, err := m.archive(ctx, dir, m.partPath(server, in.ID), log)
+	size, sum, err := m.archive(ctx, dir, m.partPath(server, in.ID), opts.LimitBytes, log)
 	if opts.Before != nil && opts.After != nil { // also after a failed Before: it may have paused saves
 		if err := m.runHook(context.WithoutCancel(ctx), opts.After); err != nil {
 			log.Warn("after-backup commands failed", "err", err)
@@ -132,12 +134,15 @@ func (m *Manager) runHook(ctx context.Context, fn func(context.Context) error) e
 }
 
 // archive writes dir as a .tar.gz to dst and returns its size and SHA-256.
-func (m *Manager) archive(ctx context.Context, dir, dst string, log interface{ Warn(string, ...any) }) (int64, string, error) {
+func (m *Manager) archive(ctx context.Context, dir, dst string, limit int64, log interface{ Warn(string, ...any) }) (int64, string, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return 0, "", fmt.Errorf("open the server's folder: %w", err)
 	}
 	defer root.Close()
+	if err := scan(root, limit); err != nil {
+		return 0, "", err
+	}
 	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return 0, "", fmt.Errorf("create archive: %w", err)
@@ -179,6 +184,9 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, log interface{ W
 
 // addEntry writes one walked entry: folders, regular files and symlinks; the rest is skipped.
 func addEntry(tw *tar.Writer, d *os.Root, rel, name string, fi fs.FileInfo, buf []byte, log interface{ Warn(string, ...any) }) error {
+	if err := checkName(rel); err != nil {
+		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
+	}
 	hdr := &tar.Header{Name: rel, Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		hdr.Uid, hdr.Gid = int(st.Uid), int(st.Gid)
@@ -208,6 +216,9 @@ func addEntry(tw *tar.Writer, d *os.Root, rel, name string, fi fs.FileInfo, buf 
 	}
 	if !st.Mode().IsRegular() {
 		return nil // swapped for something else since the walk saw it
+	}
+	if err := checkSparse(rel, st); err != nil { // made sparse since the scan
+		return err
 	}
 	hdr.Typeflag, hdr.Size, hdr.ModTime = tar.TypeReg, st.Size(), st.ModTime()
 	if err := tw.WriteHeader(hdr); err != nil {

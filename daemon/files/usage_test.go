@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestOverLimitRefusesWrites: files the game wrote past the limit (os calls, not the
@@ -61,5 +62,24 @@ func TestSizeCountsSparseLength(t *testing.T) {
 	must(t, err)
 	if n != 1<<30 {
 		t.Fatalf("Size = %d, want %d", n, 1<<30)
+	}
+}
+
+// TestTempLookalikeIsTenantData: a tenant's file that merely starts with TempPrefix is listed
+// and counted, and never swept as a leftover upload.
+func TestTempLookalikeIsTenantData(t *testing.T) {
+	s, v := newVol(t, 1<<20)
+	p := filepath.Join(v.Dir, TempPrefix+"mine.tmp")
+	must(t, os.WriteFile(p, []byte("mine"), 0o644))
+	old := time.Now().Add(-time.Hour)
+	must(t, os.Chtimes(p, old, old))
+	if n, err := s.Measure(v); err != nil || n != 4 {
+		t.Fatalf("Measure = %d, %v; want 4", n, err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the tenant's file was swept: %v", err)
+	}
+	if !IsTemp(TempName()) || IsTemp(TempPrefix+"mine.tmp") || IsTemp(TempPrefix+"0123456789ABCDEF.tmp") {
+		t.Fatal("IsTemp must accept exactly the names TempName makes")
 	}
 }

@@ -94,7 +94,7 @@ type upload struct {
 // store streams the body into a temporary file next to real and renames it into place.
 func (s *Service) store(r *os.Root, v *volume, vol Volume, p, real string, up upload, uid, gid int) (err error) {
 	body, old, perm := up.body, up.old, up.perm
-	tmp := join(parent(real), TempPrefix+randomName()+".tmp")
+	tmp := join(parent(real), TempName())
 	f, err := r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
 	if err != nil {
 		return err
