@@ -120,30 +120,57 @@ func (m *Manager) stopOverLimit(s *server, over *DiskLimitError) {
 }
 
 // diskAllowsStart refuses to start a server whose folder is above its disk limit (measured
-// now: the server does not run, so one walk is exact). Power lock held, s.mu not.
+// now: the server does not run, so one walk is exact), with a console notice. Power lock held,
+// s.mu not.
 func (m *Manager) diskAllowsStart(ctx context.Context, s *server) error {
 	s.mu.Lock()
-	vol, st := m.volume(s), s.rec.State
+	st := s.rec.State
 	s.mu.Unlock()
-	if vol.LimitBytes <= 0 || checkStart(st) != nil {
-		return nil // no limit, or the state check answers
+	if checkStart(st) != nil {
+		return nil // the state check answers
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	err := m.overDisk(s)
+	var over *DiskLimitError
+	if errors.As(err, &over) {
+		s.mu.Lock()
+		s.say("not starting: %v", over)
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// CheckDisk measures a server's folder now and returns a DiskLimitError (ErrOverDiskLimit)
+// when it holds more than the server's disk limit; nil without a limit. The panel checks it
+// before a restart it runs in the background, so the refusal reaches the client.
+func (m *Manager) CheckDisk(id string) error {
+	s, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	return m.overDisk(s)
+}
+
+// overDisk measures s's folder: a DiskLimitError above its limit, else nil (also when the
+// folder cannot be measured: that is logged, and a missing folder holds nothing).
+func (m *Manager) overDisk(s *server) error {
+	s.mu.Lock()
+	vol := m.volume(s)
+	s.mu.Unlock()
+	if vol.LimitBytes <= 0 {
+		return nil
+	}
 	used, err := m.files.Measure(vol)
 	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) { // no folder yet (first start) holds nothing
-			m.log.Warn("measure disk usage before start", "server", s.id, "err", err)
+		if !errors.Is(err, fs.ErrNotExist) {
+			m.log.Warn("measure disk usage", "server", s.id, "err", err)
 		}
 		return nil
 	}
 	if used <= vol.LimitBytes {
 		return nil
 	}
-	over := &DiskLimitError{ID: s.id, UsedBytes: used, LimitBytes: vol.LimitBytes}
-	s.mu.Lock()
-	s.say("not starting: %v", over)
-	s.mu.Unlock()
-	return over
+	return &DiskLimitError{ID: s.id, UsedBytes: used, LimitBytes: vol.LimitBytes}
 }
