@@ -109,4 +109,12 @@ func TestDiskLimitCancelsInstall(t *testing.T) {
 	if st.State != daemon.StateInstallFailed || !strings.Contains(st.Message, "over its disk limit") {
 		t.Fatalf("status = %+v", st)
 	}
+	ran := false // the folder still holds the blob: a new installation is refused before it runs
+	err = m.Install(ctx, "disk2", func(context.Context, daemon.Definition, string, io.Writer) error { ran = true; return nil })
+	if !errors.Is(err, daemon.ErrOverDiskLimit) || ran {
+		t.Fatalf("Install over the limit = %v (ran %v), want ErrOverDiskLimit before running", err, ran)
+	}
+	if st, _ := m.Status("disk2"); st.State != daemon.StateInstallFailed {
+		t.Fatalf("state after a refused install = %s", st.State)
+	}
 }
