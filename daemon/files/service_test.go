@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func newVol(t *testing.T, limit int64) (*Service, Volume) {
+func newVol(t testing.TB, limit int64) (*Service, Volume) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "vol")
 	must(t, os.Mkdir(dir, 0o750))
