@@ -66,7 +66,7 @@ func (m *Manager) diskLoop() {
 // above the limit is stopped, an installation above it is cancelled.
 func (m *Manager) checkDisk(s *server) {
 	s.mu.Lock()
-	vol, st, cancel := m.volume(s), s.rec.State, s.installCancel
+	vol, st, cancel, done := m.volume(s), s.rec.State, s.installCancel, s.installDone
 	s.mu.Unlock()
 	if vol.LimitBytes <= 0 || (st != StateRunning && st != StateInstalling) {
 		return
@@ -82,9 +82,14 @@ func (m *Manager) checkDisk(s *server) {
 	over := &DiskLimitError{ID: s.id, UsedBytes: used, LimitBytes: vol.LimitBytes}
 	if st == StateInstalling && cancel != nil {
 		s.mu.Lock()
-		s.installOver = over
+		same := s.installDone == done // still the installation that was measured
+		if same {
+			s.installOver = over
+		}
 		s.mu.Unlock()
-		cancel()
+		if same {
+			cancel()
+		}
 		return
 	}
 	m.spawn(func() { m.stopOverLimit(s, over) })
