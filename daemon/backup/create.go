@@ -158,12 +158,12 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, limit int64, log
 		return 0, "", err
 	}
 	tw := tar.NewWriter(gz)
-	buf := make([]byte, 1<<20)
+	a := &archiver{tw: tw, buf: make([]byte, 1<<20), log: log, limit: limit}
 	err = files.Walk(root, func(rel string, d *os.Root, name string, fi fs.FileInfo) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := addEntry(tw, d, rel, name, fi, buf, log)
+		err := a.add(d, rel, name, fi)
 		m.hook("entry:" + rel)
 		return err
 	})
@@ -182,8 +182,19 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, limit int64, log
 	return out.n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// addEntry writes one walked entry: folders, regular files and symlinks; the rest is skipped.
-func addEntry(tw *tar.Writer, d *os.Root, rel, name string, fi fs.FileInfo, buf []byte, log interface{ Warn(string, ...any) }) error {
+// archiver writes the entries of one archive.
+type archiver struct {
+	tw    *tar.Writer
+	buf   []byte
+	log   interface{ Warn(string, ...any) }
+	limit int64 // the server's disk limit (0 = none)
+	total int64 // bytes of the regular files stored so far
+}
+
+// add writes one walked entry: folders, regular files and symlinks; the rest is skipped. Files
+// that grew past the disk limit since the scan fail the backup (the restore would refuse it).
+func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
+	tw, buf, log := a.tw, a.buf, a.log
 	if err := checkName(rel); err != nil {
 		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
 	}
@@ -219,6 +230,10 @@ func addEntry(tw *tar.Writer, d *os.Root, rel, name string, fi fs.FileInfo, buf 
 	}
 	if err := checkSparse(rel, st); err != nil { // made sparse since the scan
 		return err
+	}
+	if a.total += st.Size(); a.limit > 0 && a.total > a.limit {
+		return fmt.Errorf("%w: the server's files grew past its disk limit of %d MiB during the backup (at %s)",
+			files.ErrDiskLimit, a.limit>>20, quote(rel))
 	}
 	hdr.Typeflag, hdr.Size, hdr.ModTime = tar.TypeReg, st.Size(), st.ModTime()
 	if err := tw.WriteHeader(hdr); err != nil {

@@ -122,3 +122,25 @@ func TestRestoreRefusesCraftedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupGrowsPastLimit: a file that grows past the disk limit after the scan (the game
+// writes during the backup) fails the backup instead of leaving one the restore would refuse.
+func TestBackupGrowsPastLimit(t *testing.T) {
+	n := newNode(t)
+	must(t, os.WriteFile(filepath.Join(n.vol, "a.bin"), make([]byte, 100<<10), 0o644))
+	must(t, os.WriteFile(filepath.Join(n.vol, "b.bin"), make([]byte, 100<<10), 0o644))
+	m := n.manager(t, nil)
+	m.testHook = func(ev string) {
+		if ev == "entry:a.bin" {
+			must(t, os.WriteFile(filepath.Join(n.vol, "b.bin"), make([]byte, 2<<20), 0o644))
+		}
+	}
+	in, err := m.Create("srv", n.vol, CreateOptions{Max: 5, LimitBytes: 1 << 20})
+	must(t, err)
+	must(t, m.Wait(context.Background(), "srv"))
+	in, err = m.Get("srv", in.ID)
+	must(t, err)
+	if in.State != StateFailed || !strings.Contains(in.Reason, `grew past its disk limit of 1 MiB during the backup (at "b.bin")`) {
+		t.Fatalf("backup %s %q", in.State, in.Reason)
+	}
+}
