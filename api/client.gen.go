@@ -744,7 +744,7 @@ type Error struct {
 //   - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
 //   - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
 //   - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-//   - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+//   - `ErrDiskLimit` (413): the write would exceed the server's disk limit (or its files already do); 409 on start/restart while the server's files hold more than its disk limit.
 //   - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
 //   - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 //   - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
@@ -783,7 +783,7 @@ type ErrorDetail struct {
 	// - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
 	// - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
 	// - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit (or its files already do); 409 on start/restart while the server's files hold more than its disk limit.
 	// - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
@@ -2076,7 +2076,7 @@ type WsError struct {
 	// - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
 	// - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
 	// - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit (or its files already do); 409 on start/restart while the server's files hold more than its disk limit.
 	// - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
@@ -3133,7 +3133,8 @@ type ClientInterface interface {
 
 	// RestartServer Restart a server
 	//
-	// Stops (if running) and starts the server. Needs both server.start and server.stop.
+	// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+	// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 	//
 	// Corresponds with POST /api/servers/{serverId}/restart (the `RestartServer` operationId).
 	RestartServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3189,6 +3190,8 @@ type ClientInterface interface {
 	// StartServer Start a server
 	//
 	// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+	// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
+	// (`limits.disk`): delete files through the file API first.
 	//
 	// Corresponds with POST /api/servers/{serverId}/start (the `StartServer` operationId).
 	StartServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4319,7 +4322,8 @@ func (c *Client) KillServer(ctx context.Context, serverId ServerId, reqEditors .
 
 // RestartServer Restart a server
 //
-// Stops (if running) and starts the server. Needs both server.start and server.stop.
+// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 //
 // Corresponds with POST /api/servers/{serverId}/restart (the `RestartServer` operationId).
 func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4396,6 +4400,8 @@ func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, reqEditors
 // StartServer Start a server
 //
 // Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
+// (`limits.disk`): delete files through the file API first.
 //
 // Corresponds with POST /api/servers/{serverId}/start (the `StartServer` operationId).
 func (c *Client) StartServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8085,7 +8091,8 @@ type ClientWithResponsesInterface interface {
 
 	// RestartServerWithResponse Restart a server
 	//
-	// Stops (if running) and starts the server. Needs both server.start and server.stop.
+	// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+	// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8145,6 +8152,8 @@ type ClientWithResponsesInterface interface {
 	// StartServerWithResponse Start a server
 	//
 	// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+	// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
+	// (`limits.disk`): delete files through the file API first.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18011,7 +18020,8 @@ func (c *ClientWithResponses) KillServerWithResponse(ctx context.Context, server
 
 // RestartServerWithResponse Restart a server
 //
-// Stops (if running) and starts the server. Needs both server.start and server.stop.
+// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18084,6 +18094,8 @@ func (c *ClientWithResponses) ServerSocketWithResponse(ctx context.Context, serv
 // StartServerWithResponse Start a server
 //
 // Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
+// (`limits.disk`): delete files through the file API first.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -30,6 +30,20 @@
 // Kill is the one exception that does not queue behind a running Stop: it escalates that stop to
 // SIGKILL at once. The table of transitions is in state.go.
 //
+// # Disk limits
+//
+// Limits.DiskMiB bounds the apparent size of the regular files in a server's volume, counted by
+// the file manager (daemon/files; Manager.Files, shared with the file API so there is one cached
+// figure). Every Options.DiskInterval (30s) the disk watcher walks the volume of each running or
+// installing server that has a limit (one walk per server per interval). A running server above
+// its limit gets the normal stop with a "[SkyPanel Daemon] stopping server: …" console notice,
+// and its state message says why; an installation above it is cancelled and ends
+// install_failed with the reason. While the volume is above the limit, Start, Restart and
+// Install are refused with a DiskLimitError (ErrOverDiskLimit, measured at the call) and the
+// file manager refuses every write; deleting files brings the server back. Downloads and
+// extractions of installs stop at the limit themselves (daemon/install), and backups of a
+// volume above it fail at once (daemon/backup).
+//
 // # Console cursors
 //
 // Every console line gets a cursor: max(unix time in microseconds, previous cursor + 1). Cursors

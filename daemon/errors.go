@@ -16,6 +16,9 @@ var (
 	ErrNotRunning = errors.New("server is not running")
 	// ErrInvalidDefinition: the definition is invalid; the wrapping message names the field.
 	ErrInvalidDefinition = errors.New("invalid server definition")
+	// ErrOverDiskLimit: the server's folder holds more than its disk limit (DiskLimitError has
+	// the figures): it is not started until files are deleted.
+	ErrOverDiskLimit = errors.New("server is over its disk limit")
 	// ErrClosed: the manager was closed.
 	ErrClosed = errors.New("daemon manager closed")
 )

@@ -18,7 +18,8 @@ type InstallFunc func(ctx context.Context, def Definition, dir string, out io.Wr
 
 // Install runs fn as the server's installation: the state is installing while it runs, then
 // stopped on success or install_failed with the error as message. Possible from stopped,
-// crashed and install_failed. Kill cancels it; Delete cancels it and waits for it. Install
+// crashed and install_failed, and not while the server's folder is over its disk limit
+// (DiskLimitError; the watcher cancels one that passes it). Kill cancels it; Delete cancels it and waits for it. Install
 // returns fn's error (ErrInvalidState when an installation is not possible now).
 func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error {
 	s, err := m.locked(ctx, id)
@@ -33,6 +34,12 @@ func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error 
 		s.unlock()
 		return invalid(st)
 	}
+	s.mu.Unlock()
+	if err := m.overDisk(s); err != nil { // nothing is written to a folder over its limit
+		s.unlock()
+		return err
+	}
+	s.mu.Lock()
 	ictx, cancel := context.WithCancel(ctx)
 	stopOnClose := context.AfterFunc(m.ctx, cancel)
 	done := make(chan struct{})
@@ -54,6 +61,10 @@ func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error 
 	if s.deleted || m.ctx.Err() != nil {
 		return err // deleted, or the daemon is shutting down: Load reports install_failed
 	}
+	if over := s.installOver; over != nil && err != nil {
+		err = fmt.Errorf("installation stopped: %w", over) // the disk watcher cancelled it
+	}
+	s.installOver = nil
 	if err != nil {
 		if errors.Is(err, context.Canceled) && ictx.Err() != nil {
 			err = fmt.Errorf("installation cancelled: %w", err)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skypanel/skypanel/daemon/files"
 	"github.com/skypanel/skypanel/runtime"
 )
 
@@ -29,6 +30,12 @@ type Options struct {
 	MaxLineBytes    int           // longer console lines are cut and marked (8 KiB)
 	CommandQueue    int           // stdin writes queued per running server (64)
 	Clock           func() time.Time
+
+	// Disk limits (disk.go): the usage of running and installing servers that have a disk
+	// limit is measured every DiskInterval (30s); Files is the file manager whose cached usage
+	// the measurements share (default: a new one, closed by Close).
+	DiskInterval time.Duration
+	Files        *files.Service
 }
 
 func (o *Options) defaults() {
@@ -43,6 +50,7 @@ func (o *Options) defaults() {
 	def(&o.KillTimeout, 10*time.Second)
 	def(&o.DrainTimeout, 2*time.Second)
 	def(&o.StatsInterval, time.Second)
+	def(&o.DiskInterval, 30*time.Second)
 	if o.ConsoleLines <= 0 {
 		o.ConsoleLines = 1000
 	}
@@ -70,6 +78,7 @@ type Manager struct {
 	ctx    context.Context // cancelled by Close; parent of everything the manager owns
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	files  *files.Service // disk usage (disk.go)
 
 	mu       sync.Mutex
 	servers  map[string]*server
@@ -92,6 +101,7 @@ type server struct {
 	proc          *proc // the current process, nil when none runs
 	installCancel context.CancelFunc
 	installDone   chan struct{}
+	installOver   *DiskLimitError // why the disk watcher cancelled the installation
 	deleted       bool
 }
 
@@ -106,10 +116,20 @@ func New(opts Options) (*Manager, error) {
 		return nil, fmt.Errorf("daemon: data dir: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{
+	fsvc := opts.Files
+	if fsvc == nil {
+		fsvc = files.New(files.Options{Logger: opts.Logger})
+	}
+	m := &Manager{
 		opts: opts, log: opts.Logger.With("component", "daemon"), st: store{root: root},
-		ctx: ctx, cancel: cancel, servers: map[string]*server{}, creating: map[string]bool{},
-	}, nil
+		ctx: ctx, cancel: cancel, servers: map[string]*server{}, creating: map[string]bool{}, files: fsvc,
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.diskLoop()
+	}()
+	return m, nil
 }
 
 func (m *Manager) newServer(def Definition, rec record) *server {
@@ -132,6 +152,9 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	m.cancel()
 	m.wg.Wait()
+	if m.opts.Files == nil {
+		m.files.Close()
+	}
 }
 
 // spawn runs fn on a goroutine owned by the manager; false when the manager is closed.

@@ -101,6 +101,9 @@ func (m *Manager) SendCommand(ctx context.Context, id, cmd string) error {
 
 // startLocked starts s (power lock held).
 func (m *Manager) startLocked(ctx context.Context, s *server) error {
+	if err := m.diskAllowsStart(ctx, s); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	prev := s.rec.State
 	if err := checkStart(prev); err != nil {

@@ -748,7 +748,7 @@ type Error struct {
 //   - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
 //   - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
 //   - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-//   - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+//   - `ErrDiskLimit` (413): the write would exceed the server's disk limit (or its files already do); 409 on start/restart while the server's files hold more than its disk limit.
 //   - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
 //   - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 //   - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
@@ -787,7 +787,7 @@ type ErrorDetail struct {
 	// - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
 	// - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
 	// - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit (or its files already do); 409 on start/restart while the server's files hold more than its disk limit.
 	// - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
@@ -2080,7 +2080,7 @@ type WsError struct {
 	// - `ErrBackupInProgress` (409): a backup of this server is already running, or the backup is still being written.
 	// - `ErrFileNotFound` (404): the file or folder does not exist (metadata.path).
 	// - `ErrPathInvalid` (400): the path is malformed, escapes the server's root, or addresses the root where that is not allowed (metadata.path).
-	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit.
+	// - `ErrDiskLimit` (413): the write would exceed the server's disk limit (or its files already do); 409 on start/restart while the server's files hold more than its disk limit.
 	// - `ErrDatabaseHostNotFound` (404): the database host does not exist (metadata.id).
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.

@@ -53,7 +53,7 @@ func (l *LocalNode) CreateBackup(_ context.Context, id string, max int) (backup.
 	if err != nil {
 		return backup.Info{}, err
 	}
-	opts := backup.CreateOptions{Max: max, Live: st.Running}
+	opts := backup.CreateOptions{Max: max, Live: st.Running, LimitBytes: vol.LimitBytes}
 	if st.Running {
 		cmds, err := svc.backups.Commands(id)
 		if err != nil {

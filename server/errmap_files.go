@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/daemon/files"
 )
@@ -18,7 +19,20 @@ const (
 	CodeBackupInProgress = "ErrBackupInProgress"
 )
 
-func init() { domainMappers = append(domainMappers, mapFilesError, mapBackupError) }
+func init() {
+	domainMappers = append(domainMappers, mapDiskError, mapFilesError, mapBackupError)
+}
+
+// mapDiskError maps a start refused because the server's folder is over its disk limit: 409
+// (the server's state forbids it; nothing was too large in the request) with the figures.
+func mapDiskError(err error) *APIError {
+	var de *daemon.DiskLimitError
+	if !errors.As(err, &de) {
+		return nil
+	}
+	return newAPIError(http.StatusConflict, CodeDiskLimit, de.Error(),
+		map[string]any{"limitMiB": de.LimitBytes >> 20, "usedMiB": (de.UsedBytes + 1<<20 - 1) >> 20})
+}
 
 // mapFilesError maps the file manager's sentinels; metadata.path is the path as sent.
 func mapFilesError(err error) *APIError {

@@ -70,7 +70,7 @@ func (l *LocalNode) services() (*daemon.Manager, *localServices, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("start backups: %w", err)
 	}
-	svc := &localServices{files: files.New(files.Options{Logger: log}), backups: bm}
+	svc := &localServices{files: m.Files(), backups: bm} // the daemon's disk watcher shares its usage
 	l.svc = svc
 	return m, svc, nil
 }

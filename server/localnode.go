@@ -119,6 +119,11 @@ func (l *LocalNode) Power(ctx context.Context, id string, action PowerAction) er
 	if action == PowerStop && !st.Running {
 		return fmt.Errorf("%w: server is %s", daemon.ErrNotRunning, st.State)
 	}
+	if action == PowerRestart {
+		if err := m.CheckDisk(id); err != nil { // refused here: the restart runs in the background
+			return err
+		}
+	}
 	run := m.Stop
 	if action == PowerRestart {
 		run = m.Restart

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon"
 	rt "github.com/skypanel/skypanel/runtime"
@@ -24,6 +25,7 @@ type nodeOptions struct {
 	registryPassword    string
 	hostUser            string
 	containerUser       string
+	diskInterval        time.Duration // how often running servers' disk usage is measured
 }
 
 // startNode builds the runtimes and the daemon Manager and re-attaches to running servers.
@@ -57,7 +59,7 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 	if err := cr.Available(ctx); err != nil {
 		log.Warn("docker environment unavailable; standard servers only", "reason", err)
 	}
-	m, err := daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log})
+	m, err := daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log, DiskInterval: o.diskInterval})
 	if err != nil {
 		return nil, nil, err
 	}

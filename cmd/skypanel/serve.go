@@ -46,6 +46,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "unprivileged user running standard servers when serve runs as root")
 	f.StringVar(&o.node.containerUser, "container-user", envOr("SKYPANEL_CONTAINER_USER", "988:988"),
 		`uid:gid docker servers run as (their folder is given to it; "" keeps each image's own user)`)
+	f.DurationVar(&o.node.diskInterval, "disk-interval", 30*time.Second,
+		"how often the disk usage of running and installing servers with a disk limit is measured (those over it are stopped)")
 	addInstallFlags(cmd)
 	return cmd
 }

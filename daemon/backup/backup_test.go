@@ -124,7 +124,8 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(n.vol, files.TempPrefix+"x.tmp"), []byte("upload"), 0o644); err != nil {
+	tmp := files.TempName()
+	if err := os.WriteFile(filepath.Join(n.vol, tmp), []byte("upload"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	m := n.manager(t, nil)
@@ -133,7 +134,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 		t.Fatalf("info = %+v", in)
 	}
 	_ = os.Remove(fifo)
-	_ = os.Remove(filepath.Join(n.vol, files.TempPrefix+"x.tmp"))
+	_ = os.Remove(filepath.Join(n.vol, tmp))
 	want := treeHash(t, n.vol)
 
 	// modify: change, add, delete

@@ -28,6 +28,8 @@ type CreateOptions struct {
 	Before func(ctx context.Context) error
 	After  func(ctx context.Context) error
 	Live   bool // the server runs
+	// LimitBytes is the server's disk limit (0 = none): a volume holding more fails at once.
+	LimitBytes int64
 }
 
 // Create starts a backup of the volume dir and returns its Info (state running) at once.
@@ -102,7 +104,7 @@ func (m *Manager) run(ctx context.Context, server, dir string, in Info, opts Cre
 			in.Live = opts.Live
 		}
 	}
-	size, sum, err := m.archive(ctx, dir, m.partPath(server, in.ID), log)
+	size, sum, err := m.archive(ctx, dir, m.partPath(server, in.ID), opts.LimitBytes, log)
 	if opts.Before != nil && opts.After != nil { // also after a failed Before: it may have paused saves
 		if err := m.runHook(context.WithoutCancel(ctx), opts.After); err != nil {
 			log.Warn("after-backup commands failed", "err", err)
@@ -132,12 +134,15 @@ func (m *Manager) runHook(ctx context.Context, fn func(context.Context) error) e
 }
 
 // archive writes dir as a .tar.gz to dst and returns its size and SHA-256.
-func (m *Manager) archive(ctx context.Context, dir, dst string, log interface{ Warn(string, ...any) }) (int64, string, error) {
+func (m *Manager) archive(ctx context.Context, dir, dst string, limit int64, log interface{ Warn(string, ...any) }) (int64, string, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return 0, "", fmt.Errorf("open the server's folder: %w", err)
 	}
 	defer root.Close()
+	if err := scan(root, limit); err != nil {
+		return 0, "", err
+	}
 	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return 0, "", fmt.Errorf("create archive: %w", err)
@@ -153,12 +158,12 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, log interface{ W
 		return 0, "", err
 	}
 	tw := tar.NewWriter(gz)
-	buf := make([]byte, 1<<20)
+	a := &archiver{tw: tw, buf: make([]byte, 1<<20), log: log, limit: limit}
 	err = files.Walk(root, func(rel string, d *os.Root, name string, fi fs.FileInfo) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := addEntry(tw, d, rel, name, fi, buf, log)
+		err := a.add(d, rel, name, fi)
 		m.hook("entry:" + rel)
 		return err
 	})
@@ -177,8 +182,22 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, log interface{ W
 	return out.n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// addEntry writes one walked entry: folders, regular files and symlinks; the rest is skipped.
-func addEntry(tw *tar.Writer, d *os.Root, rel, name string, fi fs.FileInfo, buf []byte, log interface{ Warn(string, ...any) }) error {
+// archiver writes the entries of one archive.
+type archiver struct {
+	tw    *tar.Writer
+	buf   []byte
+	log   interface{ Warn(string, ...any) }
+	limit int64 // the server's disk limit (0 = none)
+	total int64 // bytes of the regular files stored so far
+}
+
+// add writes one walked entry: folders, regular files and symlinks; the rest is skipped. Files
+// that grew past the disk limit since the scan fail the backup (the restore would refuse it).
+func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
+	tw, buf, log := a.tw, a.buf, a.log
+	if err := checkName(rel); err != nil {
+		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
+	}
 	hdr := &tar.Header{Name: rel, Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		hdr.Uid, hdr.Gid = int(st.Uid), int(st.Gid)
@@ -208,6 +227,13 @@ func addEntry(tw *tar.Writer, d *os.Root, rel, name string, fi fs.FileInfo, buf 
 	}
 	if !st.Mode().IsRegular() {
 		return nil // swapped for something else since the walk saw it
+	}
+	if err := checkSparse(rel, st); err != nil { // made sparse since the scan
+		return err
+	}
+	if a.total += st.Size(); a.limit > 0 && a.total > a.limit {
+		return fmt.Errorf("%w: the server's files grew past its disk limit of %d MiB during the backup (at %s)",
+			files.ErrDiskLimit, a.limit>>20, quote(rel))
 	}
 	hdr.Typeflag, hdr.Size, hdr.ModTime = tar.TypeReg, st.Size(), st.ModTime()
 	if err := tw.WriteHeader(hdr); err != nil {

@@ -24,6 +24,14 @@
 // save-off + save-all, then save-on) and the backup is not live; without them (or when Before
 // fails) the backup is marked live — taken while the game was writing.
 //
+// Before any byte is archived the volume is scanned (one walk of metadata): a backup fails at
+// once, naming the file, when the files hold more than the server's disk limit
+// (CreateOptions.LimitBytes; apparent sizes, as the file manager counts) — it could not be
+// restored — or when a file is sparse (mostly holes: ErrSparse; tar would expand it into
+// hours of gzip CPU). Names are stored byte-exact, whatever bytes Linux allows (newlines,
+// backslashes, control characters, invalid UTF-8): the writer and the restore apply one rule
+// (checkName), so a backup that ends done always restores.
+//
 // One backup per server runs at a time. A backup interrupted by a crash of the process is
 // found in state running by New, which marks it failed and removes its partial archive.
 //
@@ -31,7 +39,7 @@
 //
 // Restore streams the archive into a new folder next to the volume (<volumes>/.restore-<id>-…),
 // hashing it on the way; only when the hash matches the recorded one, every entry was safe
-// (clean relative names, regular files, folders and symlinks only, within the disk limit) and
+// (names checkName accepts, regular files, folders and symlinks only, within the disk limit) and
 // the data is on disk (syncfs) is the new folder swapped with the volume in one atomic
 // renameat2(RENAME_EXCHANGE); the old content is then removed in the background. Any failure,
 // or a kill at any point before the exchange, leaves the volume as it was; after it, the

@@ -18,6 +18,8 @@ var (
 	ErrFailed = errors.New("backup failed")
 	// ErrCorrupt: the archive does not match its checksum or is not a valid backup.
 	ErrCorrupt = errors.New("backup archive corrupted")
+	// ErrSparse: a file of the volume is mostly holes; backups refuse it rather than expand it.
+	ErrSparse = errors.New("sparse file")
 	// ErrClosed: the manager was closed.
 	ErrClosed = errors.New("backup manager closed")
 )

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -85,9 +86,12 @@ func (x *extractor) entries(ctx context.Context, tr *tar.Reader) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
-		name, err := files.Clean(path.Clean(hdr.Name))
-		if err != nil || name == "." {
-			return fmt.Errorf("%w: unsafe entry name %q", ErrCorrupt, hdr.Name)
+		name := hdr.Name
+		if hdr.Typeflag == tar.TypeDir {
+			name = strings.TrimSuffix(name, "/")
+		}
+		if err := checkName(name); err != nil {
+			return fmt.Errorf("%w: unsafe %v", ErrCorrupt, err)
 		}
 		hdr.Name = name
 		switch hdr.Typeflag {
@@ -110,10 +114,7 @@ func (x *extractor) dir(hdr *tar.Header) error {
 	if err := x.mkdirAll(hdr.Name); err != nil {
 		return err
 	}
-	if err := x.root.Chmod(hdr.Name, fs.FileMode(hdr.Mode).Perm()); err != nil {
-		return err
-	}
-	x.dirTimes = append(x.dirTimes, hdr)
+	x.dirTimes = append(x.dirTimes, hdr) // its mode too: a read-only folder still gets its files
 	return nil
 }
 
@@ -207,7 +208,7 @@ func (x *extractor) closeCur() {
 	}
 }
 
-// finish creates the symlinks and sets the folders' times (children first).
+// finish creates the symlinks and sets the folders' modes and times (children first).
 func (x *extractor) finish() error {
 	x.closeCur()
 	for _, hdr := range x.links {
@@ -224,6 +225,9 @@ func (x *extractor) finish() error {
 		}
 	}
 	for _, hdr := range slices.Backward(x.dirTimes) {
+		if err := x.root.Chmod(hdr.Name, fs.FileMode(hdr.Mode).Perm()); err != nil {
+			return err
+		}
 		if err := x.root.Chtimes(hdr.Name, time.Time{}, hdr.ModTime); err != nil {
 			return err
 		}

@@ -39,5 +39,10 @@
 // Options.Refresh (writes meanwhile use the cached value). A write with a known size is
 // refused before reading its body when usage - replaced file + size would pass the limit; a
 // write of unknown size is cut off when it crosses the limit, and nothing is left. Concurrent
-// writes reserve the bytes they write, so two uploads cannot both pass the limit.
+// writes reserve the bytes they write, so two uploads cannot both pass the limit. When usage is
+// already above the limit (the game wrote past it), every write and mkdir is refused until
+// deletes bring it back under. Measure walks a volume at once and replaces the cached figure:
+// the daemon's disk watcher calls it once per interval for running servers, so the file API
+// sees what the game wrote. Upload temporaries are exactly TempPrefix + 16 hex digits +
+// ".tmp" (IsTemp): a tenant's own file that merely starts with TempPrefix is ordinary data.
 package files

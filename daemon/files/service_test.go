@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-func newVol(t *testing.T, limit int64) (*Service, Volume) {
+func newVol(t testing.TB, limit int64) (*Service, Volume) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "vol")
 	must(t, os.Mkdir(dir, 0o750))
@@ -184,11 +184,11 @@ func TestSweepLeftovers(t *testing.T) {
 	for _, limit := range []int64{0, 1 << 20} { // measured in the background / at once
 		s, v := newVol(t, limit)
 		must(t, os.MkdirAll(filepath.Join(v.Dir, "w"), 0o755))
-		left := filepath.Join(v.Dir, "w", TempPrefix+"dead.tmp")
+		left := filepath.Join(v.Dir, "w", TempName())
 		must(t, os.WriteFile(left, []byte("partial"), 0o644))
 		old := time.Now().Add(-time.Hour)
 		must(t, os.Chtimes(left, old, old))
-		current := filepath.Join(v.Dir, "w", TempPrefix+"in-flight.tmp") // an upload of this process
+		current := filepath.Join(v.Dir, "w", TempName()) // an upload of this process
 		must(t, os.WriteFile(current, []byte("partial"), 0o644))
 		must(t, s.Write(v, "new", strings.NewReader("x"), 1))
 		s.Close() // waits for the background walk

@@ -88,8 +88,28 @@ func readNames(dir *os.Root) ([]string, error) {
 	return names, nil
 }
 
-// IsTemp reports whether a name is an upload in progress.
-func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }
+// IsTemp reports whether a name is an upload in progress: exactly what TempName makes
+// (TempPrefix, 16 lowercase hex digits, ".tmp"), so a tenant's own file that merely starts
+// with TempPrefix is listed, backed up and never removed as a leftover.
+func IsTemp(name string) bool {
+	rnd, ok := strings.CutPrefix(name, TempPrefix)
+	if !ok {
+		return false
+	}
+	rnd, ok = strings.CutSuffix(rnd, ".tmp")
+	if !ok || len(rnd) != 16 {
+		return false
+	}
+	for _, c := range []byte(rnd) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// TempName returns a fresh name for an upload in progress.
+func TempName() string { return TempPrefix + randomName() + ".tmp" }
 
 // size walks r and returns the apparent size of its regular files; upload temporaries last
 // modified before the given time (left by a process that died) are removed on the way.

@@ -41,6 +41,11 @@ func (s *Service) Write(vol Volume, p string, body io.Reader, size int64) error 
 	if err != nil {
 		return err
 	}
+	if size < 0 {
+		if err := s.overLimit(v, r, vol, p); err != nil {
+			return err
+		}
+	}
 	if size >= 0 && vol.LimitBytes > 0 {
 		if used, reserved := v.snapshot(); used+reserved-old+size > vol.LimitBytes {
 			return limitError(p, vol.LimitBytes, used)
@@ -89,7 +94,7 @@ type upload struct {
 // store streams the body into a temporary file next to real and renames it into place.
 func (s *Service) store(r *os.Root, v *volume, vol Volume, p, real string, up upload, uid, gid int) (err error) {
 	body, old, perm := up.body, up.old, up.perm
-	tmp := join(parent(real), TempPrefix+randomName()+".tmp")
+	tmp := join(parent(real), TempName())
 	f, err := r.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
 	if err != nil {
 		return err
@@ -170,6 +175,9 @@ func (s *Service) Mkdir(vol Volume, p string) error {
 	v := s.volume(vol.ID)
 	v.rw.RLock()
 	defer v.rw.RUnlock()
+	if err := s.overLimit(v, r, vol, p); err != nil {
+		return err
+	}
 	real, err := resolve(r, p, rel, true)
 	if err != nil {
 		return err

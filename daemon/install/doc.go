@@ -17,6 +17,13 @@
 // on the recorded ETag or Last-Modified) the next time; the folder is removed after a
 // successful installation. Files created are given to the owner of the server folder.
 //
+// Disk limit (Limits.DiskMiB, counted like the file manager counts): a download longer than the
+// room left (limit - folder + the file it replaces) fails before writing, one of unknown length
+// stops at the limit, and an archive whose entries would not fit is refused before extracting;
+// each fails with ErrDiskLimit (files.ErrDiskLimit) and leaves nothing. A folder already over
+// the limit takes no download or extraction. Command steps are bounded by the daemon's disk
+// watcher, which cancels an installation that passes the limit.
+//
 // Every base URL (Mojang's manifest, the Paper API) is configurable, and Config.Mirrors
 // rewrites URL prefixes (including the URLs found in manifests), so installs run offline
 // against a local mirror or test fixture (see installtest).

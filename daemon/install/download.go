@@ -91,6 +91,7 @@ func (r *run) download(ctx context.Context, f fetch) error {
 	if err := r.mkdirAll(workDir); err != nil {
 		return err
 	}
+	f.target = target
 	sum := sha256.Sum256([]byte(f.url + "\x00" + target))
 	part := path.Join(workDir, hex.EncodeToString(sum[:12])+".part")
 	metaName := part + ".json"
@@ -179,7 +180,7 @@ func (r *run) fetchPart(ctx context.Context, f fetch, part, metaName string, ret
 		}
 	}
 	hashes := map[string]hash.Hash{"sha256": sha256.New(), "sha1": sha1.New()}
-	n, err := r.writePart(resp, part, offset, hashes)
+	n, err := r.writePart(resp, f, part, offset, hashes)
 	if err != nil {
 		return 0, err
 	}
@@ -196,8 +197,9 @@ func (r *run) fetchPart(ctx context.Context, f fetch, part, metaName string, ret
 }
 
 // writePart appends (offset > 0) or writes the body to part, feeding the hashes with the whole
-// file; it fails on a body shorter than announced.
-func (r *run) writePart(resp *response, part string, offset int64, hashes map[string]hash.Hash) (int64, error) {
+// file; it fails on a body shorter than announced, and on one that would pass the server's disk
+// limit (before writing when the length is announced, else as soon as it crosses it).
+func (r *run) writePart(resp *response, f fetch, part string, offset int64, hashes map[string]hash.Hash) (int64, error) {
 	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if offset > 0 {
 		flag = os.O_RDWR | os.O_CREATE
@@ -207,7 +209,14 @@ func (r *run) writePart(resp *response, part string, offset int64, hashes map[st
 		return 0, fmt.Errorf("create %s: %w", part, err)
 	}
 	defer file.Close()
-	ws := []io.Writer{file}
+	room, err := r.room(f.target) // the part is truncated or holds offset bytes: both counted
+	if err != nil {
+		return 0, err
+	}
+	if resp.ContentLength > room {
+		return 0, r.tooBig("GET "+resp.Request.URL.String(), resp.ContentLength, room)
+	}
+	ws := []io.Writer{&capped{w: file, left: room}}
 	for _, h := range hashes {
 		ws = append(ws, h)
 	}
@@ -222,6 +231,10 @@ func (r *run) writePart(resp *response, part string, offset int64, hashes map[st
 	}
 	r.say("downloading %s (%s)", resp.Request.URL, sizeText(resp.ContentLength))
 	n, err := io.Copy(io.MultiWriter(ws...), resp)
+	if errors.Is(err, errCapped) {
+		return n, fmt.Errorf("%w: GET %s: stopped after %s, all the room left by the server's disk limit of %d MiB",
+			ErrDiskLimit, resp.Request.URL, mib(n), r.def.Limits.DiskMiB)
+	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return n, fmt.Errorf("%w: GET %s: truncated: the connection closed after %d of %d bytes",
 			ErrDownload, resp.Request.URL, n, resp.ContentLength)

@@ -1,6 +1,10 @@
 package install
 
-import "errors"
+import (
+	"errors"
+
+	dfiles "github.com/skypanel/skypanel/daemon/files"
+)
 
 // Sentinel errors; step errors wrap them with %w and a message naming the file or URL.
 var (
@@ -18,6 +22,9 @@ var (
 	ErrVersionNotFound = errors.New("version not found")
 	// ErrCommandFailed: an install command exited with a non-zero code.
 	ErrCommandFailed = errors.New("install command failed")
+	// ErrDiskLimit: a download or extraction would pass the server's disk limit (it is
+	// dfiles.ErrDiskLimit, so callers match either).
+	ErrDiskLimit = dfiles.ErrDiskLimit
 	// ErrNoRuntime: a command step needs the server's runtime and it is not available.
 	ErrNoRuntime = errors.New("runtime unavailable for install commands")
 )

@@ -34,7 +34,9 @@ type archive interface {
 
 // extract unpacks the archive source (zip, tar.gz or tar, recognised by content) into target
 // (default the server folder). Every entry is checked first: an absolute name, a name or link
-// leaving the folder rejects the whole archive before anything is written. Entries are
+// leaving the folder, or contents larger than the room the server's disk limit leaves (counted
+// as new files, even where they replace old ones) rejects the whole archive before anything
+// is written. Entries are
 // unpacked into a staging folder, then merged into target; a failure leaves target untouched.
 func (r *run) extract(ctx context.Context, source, target string) error {
 	src, err := clean(source)
@@ -54,9 +56,20 @@ func (r *run) extract(ctx context.Context, source, target string) error {
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", src, err)
 	}
-	count := 0
-	if err := a.each(func(e entry) error { count++; return checkEntry(e) }); err != nil {
+	count, total := 0, int64(0)
+	if err := a.each(func(e entry) error {
+		count++
+		if e.kind == tar.TypeReg { // unpacking writes exactly the announced sizes (writeEntry)
+			total = saturatingAdd(total, e.size)
+		}
+		return checkEntry(e)
+	}); err != nil {
 		return fmt.Errorf("extract %s: %w", src, err)
+	}
+	if room, err := r.room(""); err != nil {
+		return fmt.Errorf("extract %s: %w", src, err)
+	} else if total > room {
+		return r.tooBig("extracting "+src, total, room)
 	}
 	if err := r.mkdirAll(workDir); err != nil {
 		return err

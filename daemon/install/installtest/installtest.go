@@ -147,6 +147,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/slow/"):
 		body, _ := s.lookup(strings.TrimPrefix(p, "/slow/"))
 		s.stall(w, r, body)
+	case strings.HasPrefix(p, "/chunked/"):
+		body, _ := s.lookup(strings.TrimPrefix(p, "/chunked/"))
+		chunked(w, body)
 	case strings.HasPrefix(p, "/truncated/"):
 		body, _ := s.lookup(strings.TrimPrefix(p, "/truncated/"))
 		truncate(w, body)
@@ -187,6 +190,18 @@ func (s *Server) stall(w http.ResponseWriter, r *http.Request, body []byte) {
 	select {
 	case <-r.Context().Done():
 	case <-s.done:
+	}
+}
+
+// chunked sends body without announcing its length, 64 KiB per flush.
+func chunked(w http.ResponseWriter, body []byte) {
+	for len(body) > 0 {
+		n := min(len(body), 64<<10)
+		if _, err := w.Write(body[:n]); err != nil {
+			return
+		}
+		w.(http.Flusher).Flush()
+		body = body[n:]
 	}
 }
 
