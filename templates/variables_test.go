@@ -77,9 +77,4 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestVariableEditable(t *testing.T) {
-	no := false
-	if !(Variable{}).Editable() || (Variable{UserEditable: &no}).Editable() {
-		t.Fatal("Editable")
-	}
-}
+
