@@ -76,5 +76,3 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
-
-
