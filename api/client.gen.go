@@ -2951,6 +2951,14 @@ type ClientInterface interface {
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -2961,6 +2969,14 @@ type ClientInterface interface {
 	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2989,6 +3005,14 @@ type ClientInterface interface {
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -3000,6 +3024,14 @@ type ClientInterface interface {
 	// body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3353,7 +3385,8 @@ type ClientInterface interface {
 	// UpdateUserWithBody Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3363,7 +3396,8 @@ type ClientInterface interface {
 	// UpdateUser Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3877,6 +3911,14 @@ func (c *Client) ListServers(ctx context.Context, params *ListServersParams, req
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -3897,6 +3939,14 @@ func (c *Client) CreateServerWithGeneratedIdWithBody(ctx context.Context, conten
 // Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3955,6 +4005,14 @@ func (c *Client) GetServer(ctx context.Context, serverId ServerId, params *GetSe
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -3976,6 +4034,14 @@ func (c *Client) CreateServerWithBody(ctx context.Context, serverId ServerId, co
 // body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4700,7 +4766,8 @@ func (c *Client) GetUser(ctx context.Context, id UserId, reqEditors ...RequestEd
 // UpdateUserWithBody Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4720,7 +4787,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id UserId, contentType 
 // UpdateUser Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7873,6 +7941,14 @@ type ClientWithResponsesInterface interface {
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -7883,6 +7959,14 @@ type ClientWithResponsesInterface interface {
 	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7915,6 +7999,14 @@ type ClientWithResponsesInterface interface {
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -7926,6 +8018,14 @@ type ClientWithResponsesInterface interface {
 	// body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8329,7 +8429,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateUserWithBodyWithResponse Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8339,7 +8440,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateUserWithResponse Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17643,6 +17745,14 @@ func (c *ClientWithResponses) ListServersWithResponse(ctx context.Context, param
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -17659,6 +17769,14 @@ func (c *ClientWithResponses) CreateServerWithGeneratedIdWithBodyWithResponse(ct
 // Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17709,6 +17827,14 @@ func (c *ClientWithResponses) GetServerWithResponse(ctx context.Context, serverI
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -17726,6 +17852,14 @@ func (c *ClientWithResponses) CreateServerWithBodyWithResponse(ctx context.Conte
 // body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18352,7 +18486,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id UserId
 // UpdateUserWithBodyWithResponse Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18368,7 +18503,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // UpdateUserWithResponse Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
