@@ -130,3 +130,30 @@ func TestPidsLimit(t *testing.T) {
 		t.Errorf("row: %+v", row)
 	}
 }
+
+// TestServerNamedLikeInstallInstance: servers X and X-install can both exist, each with its
+// own instance, and deleting X (which removes X's install instance too) leaves X-install's.
+func TestServerNamedLikeInstallInstance(t *testing.T) {
+	n := startTenantNode(t, fake.Options{})
+	for _, id := range []string{"X", "X-install"} {
+		r := n.env.DoJSON(t, http.MethodPut, "/api/servers/"+id, n.admin, map[string]any{"name": id,
+			"ownerId": n.env.AdminID, "dockerImage": "busybox", "startup": "echo " + id})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", id, r.Status, r.Body)
+		}
+	}
+	for _, id := range []string{"X", "X-install"} {
+		if spec, err := n.fake.Spec(id); err != nil || !strings.Contains(spec.Command, "echo "+id) {
+			t.Errorf("instance %s: %+v %v", id, spec, err)
+		}
+	}
+	if r := n.env.Do(t, http.MethodDelete, "/api/servers/X", n.admin, nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete X: %d %s", r.Status, r.Body)
+	}
+	if _, err := n.fake.Spec("X"); err == nil {
+		t.Error("X's instance survived its deletion")
+	}
+	if spec, err := n.fake.Spec("X-install"); err != nil || !strings.Contains(spec.Command, "echo X-install") {
+		t.Errorf("deleting X removed the instance of server X-install: %v", err)
+	}
+}
