@@ -11,16 +11,35 @@ import (
 	"github.com/skypanel/skypanel/gen"
 )
 
+// creatorQuota loads the owner of a new server and, for a tenant's create, returns the
+// owner's quota after checking the request's limits (nil for administrators, who have none).
+func (h *Handlers) creatorQuota(ctx context.Context, p *Principal, b *gen.ServerCreate) (*schema.Quota, error) {
+	owner, err := h.a.store.Client.User.Get(ctx, int(b.OwnerId))
+	if ent.IsNotFound(err) {
+		return nil, errUserNotFound(b.OwnerId)
+	} else if err != nil {
+		return nil, err
+	}
+	if p.Admin {
+		return nil, nil
+	}
+	if owner.Quota == nil {
+		return nil, noQuota()
+	}
+	return owner.Quota, tenantLimits(b)
+}
+
 // tenantLimits checks what a non-admin create must carry: explicit memory, disk and CPU limits
 // (0 would mean unlimited) and no unlimited swap. Amounts are checked against the quota later.
 func tenantLimits(b *gen.ServerCreate) error {
 	l := b.Limits
+	if l == nil {
+		l = &gen.ServerLimits{}
+	}
 	for _, f := range []struct {
 		name string
 		v    *int64
-	}{{"limits.memory", limitOf(l, func(l *gen.ServerLimits) *int64 { return l.Memory })},
-		{"limits.disk", limitOf(l, func(l *gen.ServerLimits) *int64 { return l.Disk })},
-		{"limits.cpu", limitOf(l, func(l *gen.ServerLimits) *int64 { return intPtr64(l.Cpu) })}} {
+	}{{"limits.memory", l.Memory}, {"limits.disk", l.Disk}, {"limits.cpu", intPtr64(l.Cpu)}} {
 		if f.v == nil {
 			return errFieldRequired(f.name)
 		}
@@ -32,13 +51,6 @@ func tenantLimits(b *gen.ServerCreate) error {
 		return errFieldInvalid("limits.swap", "unlimited swap (-1) is for administrators only")
 	}
 	return nil
-}
-
-func limitOf(l *gen.ServerLimits, get func(*gen.ServerLimits) *int64) *int64 {
-	if l == nil {
-		return nil
-	}
-	return get(l)
 }
 
 func intPtr64(v *int) *int64 {

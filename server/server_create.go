@@ -36,20 +36,9 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	} else if !ent.IsNotFound(err) {
 		return out, false, err
 	}
-	owner, err := db.User.Get(ctx, int(b.OwnerId))
-	if ent.IsNotFound(err) {
-		return out, false, errUserNotFound(b.OwnerId)
-	} else if err != nil {
+	quota, err := h.creatorQuota(ctx, p, b) // quota.go: nil for administrators
+	if err != nil {
 		return out, false, err
-	}
-	var quota *schema.Quota // tenants create within their quota (quota.go)
-	if !p.Admin {
-		if quota = owner.Quota; quota == nil {
-			return out, false, noQuota()
-		}
-		if err := tenantLimits(b); err != nil {
-			return out, false, err
-		}
 	}
 	b, tpl, err := applyTemplate(p.Admin, b) // h_templates.go: variables checked, defaults from the template
 	if err != nil {
