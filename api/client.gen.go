@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -1411,7 +1412,7 @@ type ServerCreate struct {
 	// AutoRestart Restart the server automatically when it crashes.
 	AutoRestart *bool `json:"autoRestart,omitempty"`
 
-	// DockerImage Container image; defaults to the template's image.
+	// DockerImage Container image; defaults to the template's image. Administrators only.
 	//
 	// Example: ghcr.io/pterodactyl/yolks:java_17
 	DockerImage *string `json:"dockerImage,omitempty"`
@@ -1420,7 +1421,7 @@ type ServerCreate struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	EggId *int `json:"eggId,omitempty"`
 
-	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit).
+	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit). Administrators only (variables such as `LD_PRELOAD` or `STARTUP` change what runs).
 	//
 	// Example: {"SERVER_JARFILE":"server.jar"}
 	Environment *map[string]string `json:"environment,omitempty"`
@@ -1433,7 +1434,7 @@ type ServerCreate struct {
 	// FeatureLimits Limits on server features.
 	FeatureLimits *FeatureLimits `json:"featureLimits,omitempty"`
 
-	// Ip IP to bind (IPv4 or IPv6); empty = all addresses.
+	// Ip IP to bind (IPv4 or IPv6); empty = all addresses. Administrators only.
 	//
 	// Example: 0.0.0.0
 	Ip *string `json:"ip,omitempty"`
@@ -1446,22 +1447,22 @@ type ServerCreate struct {
 	// Example: New Server
 	Name string `json:"name"`
 
-	// NodeId Node to create the server on; defaults to the local node.
+	// NodeId Node to create the server on; defaults to the local node. Administrators only.
 	//
 	// Example: 1
 	NodeId *int64 `json:"nodeId,omitempty"`
 
-	// OwnerId Id of the owning user.
+	// OwnerId Id of the owning user; tenants may only name themselves (x-admin-only except-self).
 	//
 	// Example: 1
 	OwnerId int64 `json:"ownerId"`
 
-	// Port Primary port; allocated automatically when omitted.
+	// Port Primary port; allocated automatically when omitted. Administrators only.
 	//
 	// Example: 25565
 	Port *int `json:"port,omitempty"`
 
-	// Startup Startup command; defaults to the template's run command. `{{VAR}}` placeholders are expanded.
+	// Startup Startup command; defaults to the template's run command. `{{VAR}}` placeholders are expanded. Administrators only.
 	//
 	// Example: java -Xms128M -Xmx{{SERVER_MEMORY}}M -jar {{SERVER_JARFILE}}
 	Startup *string `json:"startup,omitempty"`
@@ -1593,7 +1594,7 @@ type ServerDefinitionData struct {
 
 // ServerDefinitionRun How the server is started.
 type ServerDefinitionRun struct {
-	// Command Startup command.
+	// Command Startup command. Administrators only.
 	//
 	// Example: java -Xmx4G -jar server.jar nogui
 	Command *string `json:"command,omitempty"`
@@ -1616,7 +1617,7 @@ type ServerDefinitionType struct {
 	Type *string `json:"type,omitempty"`
 }
 
-// ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged.
+// ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged. Tenants may change `name`, `icon` and the variables their template marks `userEditable`; the rest is `x-admin-only`.
 type ServerDefinitionUpdate struct {
 	// Icon Icon file name or URL.
 	//
@@ -1634,7 +1635,7 @@ type ServerDefinitionUpdate struct {
 	// Type Game type of the server.
 	Type *ServerDefinitionType `json:"type,omitempty"`
 
-	// Variables Template variable values to change (name → value).
+	// Variables Template variable values to change (name → value). Non-admins may change only the variables the template marks `userEditable` (403 ErrPermissionDenied, metadata.field `variables.<name>`).
 	//
 	// Example: {"port":25566}
 	Variables *map[string]VariableValue `json:"variables,omitempty"`
@@ -1675,6 +1676,11 @@ type ServerLimits struct {
 	// Example: 1024
 	Memory *int64 `json:"memory,omitempty"`
 
+	// Pids Maximum number of processes (pids cgroup); 0 = the node's default. Administrators only, also for tenants creating within their quota.
+	//
+	// Example: 512
+	Pids *int64 `json:"pids,omitempty"`
+
 	// Swap Swap in MiB; 0 = none, -1 = unlimited.
 	//
 	// Example: 0
@@ -1709,6 +1715,11 @@ type ServerResources struct {
 	//
 	// Example: 1024
 	Memory int64 `json:"memory"`
+
+	// Pids Maximum number of processes; 0 = the node's default.
+	//
+	// Example: 0
+	Pids *int64 `json:"pids,omitempty"`
 
 	// Swap Swap in MiB; 0 = none, -1 = unlimited.
 	//
@@ -1913,7 +1924,7 @@ type TemplateVariable struct {
 	// Example: string
 	Type TemplateVariableType `json:"type"`
 
-	// UserEditable Whether users (not only admins) may change the value.
+	// UserEditable Whether users (not only admins) may set the value, on create and on definition edit. When absent it is false for a variable used in the run or stop command or in an install command step (it feeds the command line, memory or ports), true otherwise.
 	UserEditable *bool `json:"userEditable,omitempty"`
 }
 
@@ -1941,6 +1952,12 @@ type User struct {
 	//
 	// Example: 1
 	Id int64 `json:"id"`
+
+	// Quota What a tenant may create: totals over all the user's servers (limits of each server summed). Absent = the
+	// user may not create servers. A non-admin create must give `limits.memory`, `limits.disk` and `limits.cpu`
+	// (each > 0) and stays within the remaining amounts, else 403 ErrPermissionDenied with metadata.field,
+	// metadata.quota and metadata.remaining.
+	Quota *UserQuota `json:"quota,omitempty"`
 
 	// Username Example: admin
 	Username string `json:"username"`
@@ -1979,10 +1996,46 @@ type UserPerms = []Scope
 
 // UserPermsUpdate New permissions of a user.
 type UserPermsUpdate struct {
-	// Scopes The complete new set of scopes (replaces the old set).
+	// Scopes The complete new set of scopes (replaces the old set). Administrators only.
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
 	Scopes []Scope `json:"scopes"`
+}
+
+// UserQuota What a tenant may create: totals over all the user's servers (limits of each server summed). Absent = the
+// user may not create servers. A non-admin create must give `limits.memory`, `limits.disk` and `limits.cpu`
+// (each > 0) and stays within the remaining amounts, else 403 ErrPermissionDenied with metadata.field,
+// metadata.quota and metadata.remaining.
+type UserQuota struct {
+	// Backups Total featureLimits.backups of the user's servers.
+	//
+	// Example: 4
+	Backups int `json:"backups"`
+
+	// Cpu Total CPU limit of the user's servers in percent of one core.
+	//
+	// Example: 200
+	Cpu int `json:"cpu"`
+
+	// Databases Total featureLimits.databases of the user's servers.
+	//
+	// Example: 2
+	Databases int `json:"databases"`
+
+	// Disk Total disk limit of the user's servers in MiB.
+	//
+	// Example: 20480
+	Disk int64 `json:"disk"`
+
+	// Memory Total memory limit of the user's servers in MiB.
+	//
+	// Example: 4096
+	Memory int64 `json:"memory"`
+
+	// Servers Maximum number of servers.
+	//
+	// Example: 2
+	Servers int `json:"servers"`
 }
 
 // UserUpdate Changes to a user; omitted fields are unchanged.
@@ -1997,6 +2050,9 @@ type UserUpdate struct {
 	//
 	// Example: SecurePassword123!
 	Password *string `json:"password,omitempty"`
+
+	// Quota The user's server quota (administrators only); `null` removes it (the user may then not create servers).
+	Quota nullable.Nullable[UserQuota] `json:"quota,omitempty"`
 
 	// Username 3-32 characters: letters, digits, `_`, `.` and `-`.
 	//
@@ -2253,7 +2309,7 @@ type ListServersParams struct {
 
 // DeleteServerParams defines parameters for DeleteServer.
 type DeleteServerParams struct {
-	// SkipNode Do not delete from the node, only from the panel database.
+	// SkipNode Do not delete from the node, only from the panel database. Administrators only (a tenant would leave a running server behind).
 	SkipNode *bool `form:"skipNode,omitempty" json:"skipNode,omitempty"`
 }
 
@@ -2895,6 +2951,14 @@ type ClientInterface interface {
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -2905,6 +2969,14 @@ type ClientInterface interface {
 	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2933,6 +3005,14 @@ type ClientInterface interface {
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -2944,6 +3024,14 @@ type ClientInterface interface {
 	// body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3300,7 +3388,8 @@ type ClientInterface interface {
 	// UpdateUserWithBody Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3310,7 +3399,8 @@ type ClientInterface interface {
 	// UpdateUser Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3824,6 +3914,14 @@ func (c *Client) ListServers(ctx context.Context, params *ListServersParams, req
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -3844,6 +3942,14 @@ func (c *Client) CreateServerWithGeneratedIdWithBody(ctx context.Context, conten
 // Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3902,6 +4008,14 @@ func (c *Client) GetServer(ctx context.Context, serverId ServerId, params *GetSe
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -3923,6 +4037,14 @@ func (c *Client) CreateServerWithBody(ctx context.Context, serverId ServerId, co
 // body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4650,7 +4772,8 @@ func (c *Client) GetUser(ctx context.Context, id UserId, reqEditors ...RequestEd
 // UpdateUserWithBody Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4670,7 +4793,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id UserId, contentType 
 // UpdateUser Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7823,6 +7947,14 @@ type ClientWithResponsesInterface interface {
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -7833,6 +7965,14 @@ type ClientWithResponsesInterface interface {
 	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7865,6 +8005,14 @@ type ClientWithResponsesInterface interface {
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -7876,6 +8024,14 @@ type ClientWithResponsesInterface interface {
 	// body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 	// (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 	// ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8282,7 +8438,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateUserWithBodyWithResponse Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8292,7 +8449,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateUserWithResponse Update a user
 	//
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-	// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+	// Changing the password revokes the user's other sessions.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17596,6 +17754,14 @@ func (c *ClientWithResponses) ListServersWithResponse(ctx context.Context, param
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -17612,6 +17778,14 @@ func (c *ClientWithResponses) CreateServerWithGeneratedIdWithBodyWithResponse(ct
 // Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
 // safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
 // (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17662,6 +17836,14 @@ func (c *ClientWithResponses) GetServerWithResponse(ctx context.Context, serverI
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
 //
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -17679,6 +17861,14 @@ func (c *ClientWithResponses) CreateServerWithBodyWithResponse(ctx context.Conte
 // body; the same id with a different body returns 409 ErrConflict. Installation starts in the background
 // (status `installing`). Errors referring to the body's `nodeId`, `ownerId` or `template` return 404
 // ErrNodeNotFound / ErrUserNotFound or 400 ErrTemplateNotFound.
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18308,7 +18498,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id UserId
 // UpdateUserWithBodyWithResponse Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18324,7 +18515,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // UpdateUserWithResponse Update a user
 //
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
-// Changing `admin` requires the `admin` scope. Changing the password revokes the user's other sessions.
+// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
+// Changing the password revokes the user's other sessions.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -9,8 +9,11 @@ import (
 )
 
 // InstallInstanceSuffix names the temporary runtime instance that runs an install's command
-// steps ("<id>-install"); Delete and Load remove it with the server.
-const InstallInstanceSuffix = "-install"
+// steps ("<id>.install"); Delete and Load remove it with the server. The '.' is allowed in
+// runtime ids (runtime.ValidID, containerd identifiers) but never in a server id
+// (^[A-Za-z0-9_-]{1,32}$), so no server's instance can be named like another server's install
+// instance, and deleting a leftover install instance can never delete another server.
+const InstallInstanceSuffix = ".install"
 
 // InstallFunc performs a server's installation in dir (its volume), writing progress to out
 // (it lands in the console, line by line). It must return promptly once ctx is cancelled.

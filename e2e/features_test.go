@@ -57,28 +57,28 @@ func TestNodeFeatures(t *testing.T) {
 	}
 }
 
-// testDefaultEnvironment: without environmentType a server gets docker when the node has it,
-// else standard; asking for docker on a node without it → 400 naming environmentType.
+// testDefaultEnvironment: without environmentType a server gets docker when the node has it;
+// on a node without docker it fails with 503 ErrNodeUnavailable naming the reason (never a
+// silent host process) and nothing is created; asking for docker there → 400 naming
+// environmentType.
 func testDefaultEnvironment(t *testing.T, p *panel, docker bool) {
-	e, want := environments[0], api.EnvironmentTypeStandard
-	if docker {
-		e, want = environments[1], api.EnvironmentTypeDocker
-	}
+	e := environments[1]
 	b := p.body(e, echoLoop)
 	b.EnvironmentType = nil
-	s := p.create(t, serverID("default", e), e, b)
-	got, err := s.c.GetServerWithResponse(context.Background(), s.id, nil)
-	if err != nil || got.JSON200 == nil {
-		t.Fatalf("get: %v %s", err, body(got))
-	}
-	if got.JSON200.EnvironmentType != want {
-		t.Errorf("environmentType = %s, want %s", got.JSON200.EnvironmentType, want)
-	}
 	if !docker {
-		id := serverID("nodocker", environments[1])
-		b := p.body(environments[1], echoLoop)
-		b.DockerImage = ptr("docker.io/skypanel/busybox:test")
-		resp, err := s.c.CreateServerWithResponse(context.Background(), id, b)
+		id := serverID("default", e)
+		resp, err := p.client(t).CreateServerWithResponse(context.Background(), id, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := expectError(t, resp, http.StatusServiceUnavailable, api.ErrorCodeErrNodeUnavailable)
+		if !strings.Contains(d.Msg, "docker") || field(d) != "environmentType" {
+			t.Errorf("error %+v, want the docker reason and metadata.field environmentType", d)
+		}
+		p.assertNoTrace(t, id)
+		id = serverID("nodocker", e)
+		b.EnvironmentType = ptr(api.EnvironmentTypeDocker)
+		resp, err = p.client(t).CreateServerWithResponse(context.Background(), id, b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +86,15 @@ func testDefaultEnvironment(t *testing.T, p *panel, docker bool) {
 			t.Errorf("metadata.field = %q, want environmentType", f)
 		}
 		p.assertNoTrace(t, id)
+		return
+	}
+	s := p.create(t, serverID("default", e), e, b)
+	got, err := s.c.GetServerWithResponse(context.Background(), s.id, nil)
+	if err != nil || got.JSON200 == nil {
+		t.Fatalf("get: %v %s", err, body(got))
+	}
+	if got.JSON200.EnvironmentType != api.EnvironmentTypeDocker {
+		t.Errorf("environmentType = %s, want docker", got.JSON200.EnvironmentType)
 	}
 	s.remove(t, 0)
 }

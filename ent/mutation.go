@@ -16,6 +16,7 @@ import (
 	"github.com/skypanel/skypanel/ent/oauthclient"
 	"github.com/skypanel/skypanel/ent/oauthtoken"
 	"github.com/skypanel/skypanel/ent/predicate"
+	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/serverdatabase"
 	"github.com/skypanel/skypanel/ent/setting"
@@ -3903,6 +3904,8 @@ type ServerMutation struct {
 	addio                *int64
 	cpu                  *int64
 	addcpu               *int64
+	pids                 *int64
+	addpids              *int64
 	feature_databases    *int
 	addfeature_databases *int
 	feature_backups      *int
@@ -4718,6 +4721,62 @@ func (m *ServerMutation) ResetCPU() {
 	m.addcpu = nil
 }
 
+// SetPids sets the "pids" field.
+func (m *ServerMutation) SetPids(i int64) {
+	m.pids = &i
+	m.addpids = nil
+}
+
+// Pids returns the value of the "pids" field in the mutation.
+func (m *ServerMutation) Pids() (r int64, exists bool) {
+	v := m.pids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPids returns the old "pids" field's value of the Server entity.
+// If the Server object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerMutation) OldPids(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPids is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPids requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPids: %w", err)
+	}
+	return oldValue.Pids, nil
+}
+
+// AddPids adds i to the "pids" field.
+func (m *ServerMutation) AddPids(i int64) {
+	if m.addpids != nil {
+		*m.addpids += i
+	} else {
+		m.addpids = &i
+	}
+}
+
+// AddedPids returns the value that was added to the "pids" field in this mutation.
+func (m *ServerMutation) AddedPids() (r int64, exists bool) {
+	v := m.addpids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPids resets all changes to the "pids" field.
+func (m *ServerMutation) ResetPids() {
+	m.pids = nil
+	m.addpids = nil
+}
+
 // SetFeatureDatabases sets the "feature_databases" field.
 func (m *ServerMutation) SetFeatureDatabases(i int) {
 	m.feature_databases = &i
@@ -5136,7 +5195,7 @@ func (m *ServerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServerMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, server.FieldCreatedAt)
 	}
@@ -5184,6 +5243,9 @@ func (m *ServerMutation) Fields() []string {
 	}
 	if m.cpu != nil {
 		fields = append(fields, server.FieldCPU)
+	}
+	if m.pids != nil {
+		fields = append(fields, server.FieldPids)
 	}
 	if m.feature_databases != nil {
 		fields = append(fields, server.FieldFeatureDatabases)
@@ -5243,6 +5305,8 @@ func (m *ServerMutation) Field(name string) (ent.Value, bool) {
 		return m.Io()
 	case server.FieldCPU:
 		return m.CPU()
+	case server.FieldPids:
+		return m.Pids()
 	case server.FieldFeatureDatabases:
 		return m.FeatureDatabases()
 	case server.FieldFeatureBackups:
@@ -5296,6 +5360,8 @@ func (m *ServerMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldIo(ctx)
 	case server.FieldCPU:
 		return m.OldCPU(ctx)
+	case server.FieldPids:
+		return m.OldPids(ctx)
 	case server.FieldFeatureDatabases:
 		return m.OldFeatureDatabases(ctx)
 	case server.FieldFeatureBackups:
@@ -5429,6 +5495,13 @@ func (m *ServerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCPU(v)
 		return nil
+	case server.FieldPids:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPids(v)
+		return nil
 	case server.FieldFeatureDatabases:
 		v, ok := value.(int)
 		if !ok {
@@ -5494,6 +5567,9 @@ func (m *ServerMutation) AddedFields() []string {
 	if m.addcpu != nil {
 		fields = append(fields, server.FieldCPU)
 	}
+	if m.addpids != nil {
+		fields = append(fields, server.FieldPids)
+	}
 	if m.addfeature_databases != nil {
 		fields = append(fields, server.FieldFeatureDatabases)
 	}
@@ -5521,6 +5597,8 @@ func (m *ServerMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedIo()
 	case server.FieldCPU:
 		return m.AddedCPU()
+	case server.FieldPids:
+		return m.AddedPids()
 	case server.FieldFeatureDatabases:
 		return m.AddedFeatureDatabases()
 	case server.FieldFeatureBackups:
@@ -5570,6 +5648,13 @@ func (m *ServerMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddCPU(v)
+		return nil
+	case server.FieldPids:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPids(v)
 		return nil
 	case server.FieldFeatureDatabases:
 		v, ok := value.(int)
@@ -5675,6 +5760,9 @@ func (m *ServerMutation) ResetField(name string) error {
 		return nil
 	case server.FieldCPU:
 		m.ResetCPU()
+		return nil
+	case server.FieldPids:
+		m.ResetPids()
 		return nil
 	case server.FieldFeatureDatabases:
 		m.ResetFeatureDatabases()
@@ -6933,6 +7021,7 @@ type UserMutation struct {
 	admin          *bool
 	scopes         *[]string
 	appendscopes   []string
+	quota          **schema.Quota
 	clearedFields  map[string]struct{}
 	clients        map[string]struct{}
 	removedclients map[string]struct{}
@@ -7310,6 +7399,55 @@ func (m *UserMutation) ResetScopes() {
 	m.appendscopes = nil
 }
 
+// SetQuota sets the "quota" field.
+func (m *UserMutation) SetQuota(s *schema.Quota) {
+	m.quota = &s
+}
+
+// Quota returns the value of the "quota" field in the mutation.
+func (m *UserMutation) Quota() (r *schema.Quota, exists bool) {
+	v := m.quota
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuota returns the old "quota" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldQuota(ctx context.Context) (v *schema.Quota, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuota is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuota requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuota: %w", err)
+	}
+	return oldValue.Quota, nil
+}
+
+// ClearQuota clears the value of the "quota" field.
+func (m *UserMutation) ClearQuota() {
+	m.quota = nil
+	m.clearedFields[user.FieldQuota] = struct{}{}
+}
+
+// QuotaCleared returns if the "quota" field was cleared in this mutation.
+func (m *UserMutation) QuotaCleared() bool {
+	_, ok := m.clearedFields[user.FieldQuota]
+	return ok
+}
+
+// ResetQuota resets all changes to the "quota" field.
+func (m *UserMutation) ResetQuota() {
+	m.quota = nil
+	delete(m.clearedFields, user.FieldQuota)
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by ids.
 func (m *UserMutation) AddClientIDs(ids ...string) {
 	if m.clients == nil {
@@ -7452,7 +7590,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -7473,6 +7611,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.scopes != nil {
 		fields = append(fields, user.FieldScopes)
+	}
+	if m.quota != nil {
+		fields = append(fields, user.FieldQuota)
 	}
 	return fields
 }
@@ -7496,6 +7637,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Admin()
 	case user.FieldScopes:
 		return m.Scopes()
+	case user.FieldQuota:
+		return m.Quota()
 	}
 	return nil, false
 }
@@ -7519,6 +7662,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldAdmin(ctx)
 	case user.FieldScopes:
 		return m.OldScopes(ctx)
+	case user.FieldQuota:
+		return m.OldQuota(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -7577,6 +7722,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetScopes(v)
 		return nil
+	case user.FieldQuota:
+		v, ok := value.(*schema.Quota)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuota(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -7606,7 +7758,11 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *UserMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(user.FieldQuota) {
+		fields = append(fields, user.FieldQuota)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -7619,6 +7775,11 @@ func (m *UserMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *UserMutation) ClearField(name string) error {
+	switch name {
+	case user.FieldQuota:
+		m.ClearQuota()
+		return nil
+	}
 	return fmt.Errorf("unknown User nullable field %s", name)
 }
 
@@ -7646,6 +7807,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldScopes:
 		m.ResetScopes()
+		return nil
+	case user.FieldQuota:
+		m.ResetQuota()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -279,32 +279,38 @@ func init() {
 	server.DefaultCPU = serverDescCPU.Default.(int64)
 	// server.CPUValidator is a validator for the "cpu" field. It is called by the builders before save.
 	server.CPUValidator = serverDescCPU.Validators[0].(func(int64) error)
+	// serverDescPids is the schema descriptor for pids field.
+	serverDescPids := serverFields[15].Descriptor()
+	// server.DefaultPids holds the default value on creation for the pids field.
+	server.DefaultPids = serverDescPids.Default.(int64)
+	// server.PidsValidator is a validator for the "pids" field. It is called by the builders before save.
+	server.PidsValidator = serverDescPids.Validators[0].(func(int64) error)
 	// serverDescFeatureDatabases is the schema descriptor for feature_databases field.
-	serverDescFeatureDatabases := serverFields[15].Descriptor()
+	serverDescFeatureDatabases := serverFields[16].Descriptor()
 	// server.DefaultFeatureDatabases holds the default value on creation for the feature_databases field.
 	server.DefaultFeatureDatabases = serverDescFeatureDatabases.Default.(int)
 	// server.FeatureDatabasesValidator is a validator for the "feature_databases" field. It is called by the builders before save.
 	server.FeatureDatabasesValidator = serverDescFeatureDatabases.Validators[0].(func(int) error)
 	// serverDescFeatureBackups is the schema descriptor for feature_backups field.
-	serverDescFeatureBackups := serverFields[16].Descriptor()
+	serverDescFeatureBackups := serverFields[17].Descriptor()
 	// server.DefaultFeatureBackups holds the default value on creation for the feature_backups field.
 	server.DefaultFeatureBackups = serverDescFeatureBackups.Default.(int)
 	// server.FeatureBackupsValidator is a validator for the "feature_backups" field. It is called by the builders before save.
 	server.FeatureBackupsValidator = serverDescFeatureBackups.Validators[0].(func(int) error)
 	// serverDescPort is the schema descriptor for port field.
-	serverDescPort := serverFields[17].Descriptor()
+	serverDescPort := serverFields[18].Descriptor()
 	// server.PortValidator is a validator for the "port" field. It is called by the builders before save.
 	server.PortValidator = serverDescPort.Validators[0].(func(int) error)
 	// serverDescIP is the schema descriptor for ip field.
-	serverDescIP := serverFields[18].Descriptor()
+	serverDescIP := serverFields[19].Descriptor()
 	// server.DefaultIP holds the default value on creation for the ip field.
 	server.DefaultIP = serverDescIP.Default.(string)
 	// serverDescAutoRestart is the schema descriptor for auto_restart field.
-	serverDescAutoRestart := serverFields[19].Descriptor()
+	serverDescAutoRestart := serverFields[20].Descriptor()
 	// server.DefaultAutoRestart holds the default value on creation for the auto_restart field.
 	server.DefaultAutoRestart = serverDescAutoRestart.Default.(bool)
 	// serverDescCreateHash is the schema descriptor for create_hash field.
-	serverDescCreateHash := serverFields[20].Descriptor()
+	serverDescCreateHash := serverFields[21].Descriptor()
 	// server.DefaultCreateHash holds the default value on creation for the create_hash field.
 	server.DefaultCreateHash = serverDescCreateHash.Default.(string)
 	// serverDescID is the schema descriptor for id field.

@@ -52,6 +52,8 @@ type Server struct {
 	Io int64 `json:"io,omitempty"`
 	// CPU holds the value of the "cpu" field.
 	CPU int64 `json:"cpu,omitempty"`
+	// Pids holds the value of the "pids" field.
+	Pids int64 `json:"pids,omitempty"`
 	// FeatureDatabases holds the value of the "feature_databases" field.
 	FeatureDatabases int `json:"feature_databases,omitempty"`
 	// FeatureBackups holds the value of the "feature_backups" field.
@@ -123,7 +125,7 @@ func (*Server) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case server.FieldAutoRestart:
 			values[i] = new(sql.NullBool)
-		case server.FieldOwnerID, server.FieldNodeID, server.FieldMemory, server.FieldSwap, server.FieldDisk, server.FieldIo, server.FieldCPU, server.FieldFeatureDatabases, server.FieldFeatureBackups, server.FieldPort:
+		case server.FieldOwnerID, server.FieldNodeID, server.FieldMemory, server.FieldSwap, server.FieldDisk, server.FieldIo, server.FieldCPU, server.FieldPids, server.FieldFeatureDatabases, server.FieldFeatureBackups, server.FieldPort:
 			values[i] = new(sql.NullInt64)
 		case server.FieldID, server.FieldName, server.FieldTemplate, server.FieldImage, server.FieldStartup, server.FieldEnvironmentType, server.FieldIP, server.FieldCreateHash:
 			values[i] = new(sql.NullString)
@@ -250,6 +252,12 @@ func (_m *Server) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field cpu", values[i])
 			} else if value.Valid {
 				_m.CPU = value.Int64
+			}
+		case server.FieldPids:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field pids", values[i])
+			} else if value.Valid {
+				_m.Pids = value.Int64
 			}
 		case server.FieldFeatureDatabases:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -387,6 +395,9 @@ func (_m *Server) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("cpu=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CPU))
+	builder.WriteString(", ")
+	builder.WriteString("pids=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Pids))
 	builder.WriteString(", ")
 	builder.WriteString("feature_databases=")
 	builder.WriteString(fmt.Sprintf("%v", _m.FeatureDatabases))

@@ -210,6 +210,20 @@ func (_c *ServerCreate) SetNillableCPU(v *int64) *ServerCreate {
 	return _c
 }
 
+// SetPids sets the "pids" field.
+func (_c *ServerCreate) SetPids(v int64) *ServerCreate {
+	_c.mutation.SetPids(v)
+	return _c
+}
+
+// SetNillablePids sets the "pids" field if the given value is not nil.
+func (_c *ServerCreate) SetNillablePids(v *int64) *ServerCreate {
+	if v != nil {
+		_c.SetPids(*v)
+	}
+	return _c
+}
+
 // SetFeatureDatabases sets the "feature_databases" field.
 func (_c *ServerCreate) SetFeatureDatabases(v int) *ServerCreate {
 	_c.mutation.SetFeatureDatabases(v)
@@ -408,6 +422,10 @@ func (_c *ServerCreate) defaults() {
 		v := server.DefaultCPU
 		_c.mutation.SetCPU(v)
 	}
+	if _, ok := _c.mutation.Pids(); !ok {
+		v := server.DefaultPids
+		_c.mutation.SetPids(v)
+	}
 	if _, ok := _c.mutation.FeatureDatabases(); !ok {
 		v := server.DefaultFeatureDatabases
 		_c.mutation.SetFeatureDatabases(v)
@@ -514,6 +532,14 @@ func (_c *ServerCreate) check() error {
 	if v, ok := _c.mutation.CPU(); ok {
 		if err := server.CPUValidator(v); err != nil {
 			return &ValidationError{Name: "cpu", err: fmt.Errorf(`ent: validator failed for field "Server.cpu": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Pids(); !ok {
+		return &ValidationError{Name: "pids", err: errors.New(`ent: missing required field "Server.pids"`)}
+	}
+	if v, ok := _c.mutation.Pids(); ok {
+		if err := server.PidsValidator(v); err != nil {
+			return &ValidationError{Name: "pids", err: fmt.Errorf(`ent: validator failed for field "Server.pids": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.FeatureDatabases(); !ok {
@@ -651,6 +677,10 @@ func (_c *ServerCreate) createSpec() (*Server, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CPU(); ok {
 		_spec.SetField(server.FieldCPU, field.TypeInt64, value)
 		_node.CPU = value
+	}
+	if value, ok := _c.mutation.Pids(); ok {
+		_spec.SetField(server.FieldPids, field.TypeInt64, value)
+		_node.Pids = value
 	}
 	if value, ok := _c.mutation.FeatureDatabases(); ok {
 		_spec.SetField(server.FieldFeatureDatabases, field.TypeInt, value)
@@ -991,6 +1021,24 @@ func (u *ServerUpsert) UpdateCPU() *ServerUpsert {
 // AddCPU adds v to the "cpu" field.
 func (u *ServerUpsert) AddCPU(v int64) *ServerUpsert {
 	u.Add(server.FieldCPU, v)
+	return u
+}
+
+// SetPids sets the "pids" field.
+func (u *ServerUpsert) SetPids(v int64) *ServerUpsert {
+	u.Set(server.FieldPids, v)
+	return u
+}
+
+// UpdatePids sets the "pids" field to the value that was provided on create.
+func (u *ServerUpsert) UpdatePids() *ServerUpsert {
+	u.SetExcluded(server.FieldPids)
+	return u
+}
+
+// AddPids adds v to the "pids" field.
+func (u *ServerUpsert) AddPids(v int64) *ServerUpsert {
+	u.Add(server.FieldPids, v)
 	return u
 }
 
@@ -1384,6 +1432,27 @@ func (u *ServerUpsertOne) AddCPU(v int64) *ServerUpsertOne {
 func (u *ServerUpsertOne) UpdateCPU() *ServerUpsertOne {
 	return u.Update(func(s *ServerUpsert) {
 		s.UpdateCPU()
+	})
+}
+
+// SetPids sets the "pids" field.
+func (u *ServerUpsertOne) SetPids(v int64) *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetPids(v)
+	})
+}
+
+// AddPids adds v to the "pids" field.
+func (u *ServerUpsertOne) AddPids(v int64) *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.AddPids(v)
+	})
+}
+
+// UpdatePids sets the "pids" field to the value that was provided on create.
+func (u *ServerUpsertOne) UpdatePids() *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdatePids()
 	})
 }
 
@@ -1959,6 +2028,27 @@ func (u *ServerUpsertBulk) AddCPU(v int64) *ServerUpsertBulk {
 func (u *ServerUpsertBulk) UpdateCPU() *ServerUpsertBulk {
 	return u.Update(func(s *ServerUpsert) {
 		s.UpdateCPU()
+	})
+}
+
+// SetPids sets the "pids" field.
+func (u *ServerUpsertBulk) SetPids(v int64) *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetPids(v)
+	})
+}
+
+// AddPids adds v to the "pids" field.
+func (u *ServerUpsertBulk) AddPids(v int64) *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.AddPids(v)
+	})
+}
+
+// UpdatePids sets the "pids" field to the value that was provided on create.
+func (u *ServerUpsertBulk) UpdatePids() *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdatePids()
 	})
 }
 

@@ -258,6 +258,27 @@ func (_u *ServerUpdate) AddCPU(v int64) *ServerUpdate {
 	return _u
 }
 
+// SetPids sets the "pids" field.
+func (_u *ServerUpdate) SetPids(v int64) *ServerUpdate {
+	_u.mutation.ResetPids()
+	_u.mutation.SetPids(v)
+	return _u
+}
+
+// SetNillablePids sets the "pids" field if the given value is not nil.
+func (_u *ServerUpdate) SetNillablePids(v *int64) *ServerUpdate {
+	if v != nil {
+		_u.SetPids(*v)
+	}
+	return _u
+}
+
+// AddPids adds value to the "pids" field.
+func (_u *ServerUpdate) AddPids(v int64) *ServerUpdate {
+	_u.mutation.AddPids(v)
+	return _u
+}
+
 // SetFeatureDatabases sets the "feature_databases" field.
 func (_u *ServerUpdate) SetFeatureDatabases(v int) *ServerUpdate {
 	_u.mutation.ResetFeatureDatabases()
@@ -499,6 +520,11 @@ func (_u *ServerUpdate) check() error {
 			return &ValidationError{Name: "cpu", err: fmt.Errorf(`ent: validator failed for field "Server.cpu": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Pids(); ok {
+		if err := server.PidsValidator(v); err != nil {
+			return &ValidationError{Name: "pids", err: fmt.Errorf(`ent: validator failed for field "Server.pids": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.FeatureDatabases(); ok {
 		if err := server.FeatureDatabasesValidator(v); err != nil {
 			return &ValidationError{Name: "feature_databases", err: fmt.Errorf(`ent: validator failed for field "Server.feature_databases": %w`, err)}
@@ -591,6 +617,12 @@ func (_u *ServerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedCPU(); ok {
 		_spec.AddField(server.FieldCPU, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Pids(); ok {
+		_spec.SetField(server.FieldPids, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPids(); ok {
+		_spec.AddField(server.FieldPids, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.FeatureDatabases(); ok {
 		_spec.SetField(server.FieldFeatureDatabases, field.TypeInt, value)
@@ -969,6 +1001,27 @@ func (_u *ServerUpdateOne) AddCPU(v int64) *ServerUpdateOne {
 	return _u
 }
 
+// SetPids sets the "pids" field.
+func (_u *ServerUpdateOne) SetPids(v int64) *ServerUpdateOne {
+	_u.mutation.ResetPids()
+	_u.mutation.SetPids(v)
+	return _u
+}
+
+// SetNillablePids sets the "pids" field if the given value is not nil.
+func (_u *ServerUpdateOne) SetNillablePids(v *int64) *ServerUpdateOne {
+	if v != nil {
+		_u.SetPids(*v)
+	}
+	return _u
+}
+
+// AddPids adds value to the "pids" field.
+func (_u *ServerUpdateOne) AddPids(v int64) *ServerUpdateOne {
+	_u.mutation.AddPids(v)
+	return _u
+}
+
 // SetFeatureDatabases sets the "feature_databases" field.
 func (_u *ServerUpdateOne) SetFeatureDatabases(v int) *ServerUpdateOne {
 	_u.mutation.ResetFeatureDatabases()
@@ -1223,6 +1276,11 @@ func (_u *ServerUpdateOne) check() error {
 			return &ValidationError{Name: "cpu", err: fmt.Errorf(`ent: validator failed for field "Server.cpu": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Pids(); ok {
+		if err := server.PidsValidator(v); err != nil {
+			return &ValidationError{Name: "pids", err: fmt.Errorf(`ent: validator failed for field "Server.pids": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.FeatureDatabases(); ok {
 		if err := server.FeatureDatabasesValidator(v); err != nil {
 			return &ValidationError{Name: "feature_databases", err: fmt.Errorf(`ent: validator failed for field "Server.feature_databases": %w`, err)}
@@ -1332,6 +1390,12 @@ func (_u *ServerUpdateOne) sqlSave(ctx context.Context) (_node *Server, err erro
 	}
 	if value, ok := _u.mutation.AddedCPU(); ok {
 		_spec.AddField(server.FieldCPU, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Pids(); ok {
+		_spec.SetField(server.FieldPids, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPids(); ok {
+		_spec.AddField(server.FieldPids, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.FeatureDatabases(); ok {
 		_spec.SetField(server.FieldFeatureDatabases, field.TypeInt, value)

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -32,6 +33,8 @@ type User struct {
 	Admin bool `json:"admin,omitempty"`
 	// Scopes holds the value of the "scopes" field.
 	Scopes []string `json:"scopes,omitempty"`
+	// Quota holds the value of the "quota" field.
+	Quota *schema.Quota `json:"quota,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -72,7 +75,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldScopes:
+		case user.FieldScopes, user.FieldQuota:
 			values[i] = new([]byte)
 		case user.FieldAdmin:
 			values[i] = new(sql.NullBool)
@@ -147,6 +150,14 @@ func (_m *User) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field scopes: %w", err)
 				}
 			}
+		case user.FieldQuota:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field quota", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Quota); err != nil {
+					return fmt.Errorf("unmarshal field quota: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -212,6 +223,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("scopes=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Scopes))
+	builder.WriteString(", ")
+	builder.WriteString("quota=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Quota))
 	builder.WriteByte(')')
 	return builder.String()
 }

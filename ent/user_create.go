@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/skypanel/skypanel/ent/oauthclient"
+	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/user"
 )
@@ -87,6 +88,12 @@ func (_c *UserCreate) SetNillableAdmin(v *bool) *UserCreate {
 // SetScopes sets the "scopes" field.
 func (_c *UserCreate) SetScopes(v []string) *UserCreate {
 	_c.mutation.SetScopes(v)
+	return _c
+}
+
+// SetQuota sets the "quota" field.
+func (_c *UserCreate) SetQuota(v *schema.Quota) *UserCreate {
+	_c.mutation.SetQuota(v)
 	return _c
 }
 
@@ -261,6 +268,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldScopes, field.TypeJSON, value)
 		_node.Scopes = value
 	}
+	if value, ok := _c.mutation.Quota(); ok {
+		_spec.SetField(user.FieldQuota, field.TypeJSON, value)
+		_node.Quota = value
+	}
 	if nodes := _c.mutation.ClientsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -417,6 +428,24 @@ func (u *UserUpsert) UpdateScopes() *UserUpsert {
 	return u
 }
 
+// SetQuota sets the "quota" field.
+func (u *UserUpsert) SetQuota(v *schema.Quota) *UserUpsert {
+	u.Set(user.FieldQuota, v)
+	return u
+}
+
+// UpdateQuota sets the "quota" field to the value that was provided on create.
+func (u *UserUpsert) UpdateQuota() *UserUpsert {
+	u.SetExcluded(user.FieldQuota)
+	return u
+}
+
+// ClearQuota clears the value of the "quota" field.
+func (u *UserUpsert) ClearQuota() *UserUpsert {
+	u.SetNull(user.FieldQuota)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -543,6 +572,27 @@ func (u *UserUpsertOne) SetScopes(v []string) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateScopes() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateScopes()
+	})
+}
+
+// SetQuota sets the "quota" field.
+func (u *UserUpsertOne) SetQuota(v *schema.Quota) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQuota(v)
+	})
+}
+
+// UpdateQuota sets the "quota" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateQuota() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQuota()
+	})
+}
+
+// ClearQuota clears the value of the "quota" field.
+func (u *UserUpsertOne) ClearQuota() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQuota()
 	})
 }
 
@@ -838,6 +888,27 @@ func (u *UserUpsertBulk) SetScopes(v []string) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateScopes() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateScopes()
+	})
+}
+
+// SetQuota sets the "quota" field.
+func (u *UserUpsertBulk) SetQuota(v *schema.Quota) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetQuota(v)
+	})
+}
+
+// UpdateQuota sets the "quota" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateQuota() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateQuota()
+	})
+}
+
+// ClearQuota clears the value of the "quota" field.
+func (u *UserUpsertBulk) ClearQuota() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearQuota()
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/skypanel/skypanel/ent/oauthclient"
 	"github.com/skypanel/skypanel/ent/predicate"
+	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/user"
 )
@@ -102,6 +103,18 @@ func (_u *UserUpdate) SetScopes(v []string) *UserUpdate {
 // AppendScopes appends value to the "scopes" field.
 func (_u *UserUpdate) AppendScopes(v []string) *UserUpdate {
 	_u.mutation.AppendScopes(v)
+	return _u
+}
+
+// SetQuota sets the "quota" field.
+func (_u *UserUpdate) SetQuota(v *schema.Quota) *UserUpdate {
+	_u.mutation.SetQuota(v)
+	return _u
+}
+
+// ClearQuota clears the value of the "quota" field.
+func (_u *UserUpdate) ClearQuota() *UserUpdate {
+	_u.mutation.ClearQuota()
 	return _u
 }
 
@@ -267,6 +280,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, user.FieldScopes, value)
 		})
+	}
+	if value, ok := _u.mutation.Quota(); ok {
+		_spec.SetField(user.FieldQuota, field.TypeJSON, value)
+	}
+	if _u.mutation.QuotaCleared() {
+		_spec.ClearField(user.FieldQuota, field.TypeJSON)
 	}
 	if _u.mutation.ClientsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -449,6 +468,18 @@ func (_u *UserUpdateOne) SetScopes(v []string) *UserUpdateOne {
 // AppendScopes appends value to the "scopes" field.
 func (_u *UserUpdateOne) AppendScopes(v []string) *UserUpdateOne {
 	_u.mutation.AppendScopes(v)
+	return _u
+}
+
+// SetQuota sets the "quota" field.
+func (_u *UserUpdateOne) SetQuota(v *schema.Quota) *UserUpdateOne {
+	_u.mutation.SetQuota(v)
+	return _u
+}
+
+// ClearQuota clears the value of the "quota" field.
+func (_u *UserUpdateOne) ClearQuota() *UserUpdateOne {
+	_u.mutation.ClearQuota()
 	return _u
 }
 
@@ -644,6 +675,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, user.FieldScopes, value)
 		})
+	}
+	if value, ok := _u.mutation.Quota(); ok {
+		_spec.SetField(user.FieldQuota, field.TypeJSON, value)
+	}
+	if _u.mutation.QuotaCleared() {
+		_spec.ClearField(user.FieldQuota, field.TypeJSON)
 	}
 	if _u.mutation.ClientsCleared() {
 		edge := &sqlgraph.EdgeSpec{

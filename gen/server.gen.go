@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -1415,7 +1416,7 @@ type ServerCreate struct {
 	// AutoRestart Restart the server automatically when it crashes.
 	AutoRestart *bool `json:"autoRestart,omitempty"`
 
-	// DockerImage Container image; defaults to the template's image.
+	// DockerImage Container image; defaults to the template's image. Administrators only.
 	//
 	// Example: ghcr.io/pterodactyl/yolks:java_17
 	DockerImage *string `json:"dockerImage,omitempty"`
@@ -1424,7 +1425,7 @@ type ServerCreate struct {
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
 	EggId *int `json:"eggId,omitempty"`
 
-	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit).
+	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit). Administrators only (variables such as `LD_PRELOAD` or `STARTUP` change what runs).
 	//
 	// Example: {"SERVER_JARFILE":"server.jar"}
 	Environment *map[string]string `json:"environment,omitempty"`
@@ -1437,7 +1438,7 @@ type ServerCreate struct {
 	// FeatureLimits Limits on server features.
 	FeatureLimits *FeatureLimits `json:"featureLimits,omitempty"`
 
-	// Ip IP to bind (IPv4 or IPv6); empty = all addresses.
+	// Ip IP to bind (IPv4 or IPv6); empty = all addresses. Administrators only.
 	//
 	// Example: 0.0.0.0
 	Ip *string `json:"ip,omitempty"`
@@ -1450,22 +1451,22 @@ type ServerCreate struct {
 	// Example: New Server
 	Name string `json:"name"`
 
-	// NodeId Node to create the server on; defaults to the local node.
+	// NodeId Node to create the server on; defaults to the local node. Administrators only.
 	//
 	// Example: 1
 	NodeId *int64 `json:"nodeId,omitempty"`
 
-	// OwnerId Id of the owning user.
+	// OwnerId Id of the owning user; tenants may only name themselves (x-admin-only except-self).
 	//
 	// Example: 1
 	OwnerId int64 `json:"ownerId"`
 
-	// Port Primary port; allocated automatically when omitted.
+	// Port Primary port; allocated automatically when omitted. Administrators only.
 	//
 	// Example: 25565
 	Port *int `json:"port,omitempty"`
 
-	// Startup Startup command; defaults to the template's run command. `{{VAR}}` placeholders are expanded.
+	// Startup Startup command; defaults to the template's run command. `{{VAR}}` placeholders are expanded. Administrators only.
 	//
 	// Example: java -Xms128M -Xmx{{SERVER_MEMORY}}M -jar {{SERVER_JARFILE}}
 	Startup *string `json:"startup,omitempty"`
@@ -1597,7 +1598,7 @@ type ServerDefinitionData struct {
 
 // ServerDefinitionRun How the server is started.
 type ServerDefinitionRun struct {
-	// Command Startup command.
+	// Command Startup command. Administrators only.
 	//
 	// Example: java -Xmx4G -jar server.jar nogui
 	Command *string `json:"command,omitempty"`
@@ -1620,7 +1621,7 @@ type ServerDefinitionType struct {
 	Type *string `json:"type,omitempty"`
 }
 
-// ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged.
+// ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged. Tenants may change `name`, `icon` and the variables their template marks `userEditable`; the rest is `x-admin-only`.
 type ServerDefinitionUpdate struct {
 	// Icon Icon file name or URL.
 	//
@@ -1638,7 +1639,7 @@ type ServerDefinitionUpdate struct {
 	// Type Game type of the server.
 	Type *ServerDefinitionType `json:"type,omitempty"`
 
-	// Variables Template variable values to change (name → value).
+	// Variables Template variable values to change (name → value). Non-admins may change only the variables the template marks `userEditable` (403 ErrPermissionDenied, metadata.field `variables.<name>`).
 	//
 	// Example: {"port":25566}
 	Variables *map[string]VariableValue `json:"variables,omitempty"`
@@ -1679,6 +1680,11 @@ type ServerLimits struct {
 	// Example: 1024
 	Memory *int64 `json:"memory,omitempty"`
 
+	// Pids Maximum number of processes (pids cgroup); 0 = the node's default. Administrators only, also for tenants creating within their quota.
+	//
+	// Example: 512
+	Pids *int64 `json:"pids,omitempty"`
+
 	// Swap Swap in MiB; 0 = none, -1 = unlimited.
 	//
 	// Example: 0
@@ -1713,6 +1719,11 @@ type ServerResources struct {
 	//
 	// Example: 1024
 	Memory int64 `json:"memory"`
+
+	// Pids Maximum number of processes; 0 = the node's default.
+	//
+	// Example: 0
+	Pids *int64 `json:"pids,omitempty"`
 
 	// Swap Swap in MiB; 0 = none, -1 = unlimited.
 	//
@@ -1917,7 +1928,7 @@ type TemplateVariable struct {
 	// Example: string
 	Type TemplateVariableType `json:"type"`
 
-	// UserEditable Whether users (not only admins) may change the value.
+	// UserEditable Whether users (not only admins) may set the value, on create and on definition edit. When absent it is false for a variable used in the run or stop command or in an install command step (it feeds the command line, memory or ports), true otherwise.
 	UserEditable *bool `json:"userEditable,omitempty"`
 }
 
@@ -1945,6 +1956,12 @@ type User struct {
 	//
 	// Example: 1
 	Id int64 `json:"id"`
+
+	// Quota What a tenant may create: totals over all the user's servers (limits of each server summed). Absent = the
+	// user may not create servers. A non-admin create must give `limits.memory`, `limits.disk` and `limits.cpu`
+	// (each > 0) and stays within the remaining amounts, else 403 ErrPermissionDenied with metadata.field,
+	// metadata.quota and metadata.remaining.
+	Quota *UserQuota `json:"quota,omitempty"`
 
 	// Username Example: admin
 	Username string `json:"username"`
@@ -1983,10 +2000,46 @@ type UserPerms = []Scope
 
 // UserPermsUpdate New permissions of a user.
 type UserPermsUpdate struct {
-	// Scopes The complete new set of scopes (replaces the old set).
+	// Scopes The complete new set of scopes (replaces the old set). Administrators only.
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
 	Scopes []Scope `json:"scopes"`
+}
+
+// UserQuota What a tenant may create: totals over all the user's servers (limits of each server summed). Absent = the
+// user may not create servers. A non-admin create must give `limits.memory`, `limits.disk` and `limits.cpu`
+// (each > 0) and stays within the remaining amounts, else 403 ErrPermissionDenied with metadata.field,
+// metadata.quota and metadata.remaining.
+type UserQuota struct {
+	// Backups Total featureLimits.backups of the user's servers.
+	//
+	// Example: 4
+	Backups int `json:"backups"`
+
+	// Cpu Total CPU limit of the user's servers in percent of one core.
+	//
+	// Example: 200
+	Cpu int `json:"cpu"`
+
+	// Databases Total featureLimits.databases of the user's servers.
+	//
+	// Example: 2
+	Databases int `json:"databases"`
+
+	// Disk Total disk limit of the user's servers in MiB.
+	//
+	// Example: 20480
+	Disk int64 `json:"disk"`
+
+	// Memory Total memory limit of the user's servers in MiB.
+	//
+	// Example: 4096
+	Memory int64 `json:"memory"`
+
+	// Servers Maximum number of servers.
+	//
+	// Example: 2
+	Servers int `json:"servers"`
 }
 
 // UserUpdate Changes to a user; omitted fields are unchanged.
@@ -2001,6 +2054,9 @@ type UserUpdate struct {
 	//
 	// Example: SecurePassword123!
 	Password *string `json:"password,omitempty"`
+
+	// Quota The user's server quota (administrators only); `null` removes it (the user may then not create servers).
+	Quota nullable.Nullable[UserQuota] `json:"quota,omitempty"`
 
 	// Username 3-32 characters: letters, digits, `_`, `.` and `-`.
 	//
@@ -2260,7 +2316,7 @@ type ListServersParams struct {
 
 // DeleteServerParams defines parameters for DeleteServer.
 type DeleteServerParams struct {
-	// SkipNode Do not delete from the node, only from the panel database.
+	// SkipNode Do not delete from the node, only from the panel database. Administrators only (a tenant would leave a running server behind).
 	SkipNode *bool `form:"skipNode,omitempty" json:"skipNode,omitempty"`
 }
 

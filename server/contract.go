@@ -24,6 +24,8 @@ type Operation struct {
 	Scopes    [][]string // alternatives (OR) of required scope sets (AND)
 	WebSocket bool       // x-skypanel-websocket: auth may arrive in the first message
 	Streamed  bool       // octet-stream request body: not buffered, not validated
+	// AdminFields are the request fields only administrators may set (x-admin-only).
+	AdminFields []AdminField
 }
 
 // Contract is the loaded openapi.yaml with an index from gin route to operation and the
@@ -65,6 +67,9 @@ func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
 			}
 			if rb := op.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get("application/octet-stream") != nil {
 				o.Streamed = true
+			}
+			if o.AdminFields, err = adminFieldsOf(item, op); err != nil {
+				return nil, fmt.Errorf("%s: %w", op.OperationID, err)
 			}
 			c.ops[method+" "+o.GinPath] = o
 		}

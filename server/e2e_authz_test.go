@@ -27,7 +27,9 @@ import (
 //     through x-scope-implies): 403 ErrPermissionDenied naming the required scopes;
 //   - with a token holding exactly the required scopes, by a non-admin who does not own the
 //     server: past the scope check; on server-scoped routes 404 ErrServerNotFound or 403
-//     (an operation still answering 501 must answer the ErrNotImplemented envelope).
+//     (an operation still answering 501 must answer the ErrNotImplemented envelope);
+//   - for every x-admin-only field, by the non-admin owner: 403 naming the field, nothing
+//     stored changes (adminFieldCases).
 //
 // New operations are covered automatically.
 func TestAuthzMatrix(t *testing.T) {
@@ -96,6 +98,9 @@ func TestAuthzMatrix(t *testing.T) {
 				r := env.Do(t, op.Method, path, env.Token(t, id, secret), bytes.NewReader(body), jsonHeader(body))
 				checkGranted(t, op, r)
 			})
+			if len(op.AdminFields) > 0 { // e2e_authz_fields_test.go
+				t.Run("admin-only fields", func(t *testing.T) { adminFieldCases(t, env, op, ownerID, serverID) })
+			}
 		})
 	}
 }

@@ -12,13 +12,15 @@ import (
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/user"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/templates"
 )
 
 func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
 	out := gen.Server{
 		Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID), NodeId: int64(s.NodeID),
 		Status: gen.ServerState(st.State), EnvironmentType: gen.EnvironmentType(s.EnvironmentType),
-		Resources:     gen.ServerResources{Memory: s.Memory, Swap: s.Swap, Disk: s.Disk, Io: int(s.Io), Cpu: int(s.CPU)},
+		Resources: gen.ServerResources{Memory: s.Memory, Swap: s.Swap, Disk: s.Disk, Io: int(s.Io), Cpu: int(s.CPU),
+			Pids: &s.Pids},
 		FeatureLimits: gen.FeatureLimits{Databases: s.FeatureDatabases, Backups: s.FeatureBackups},
 		Deployment:    gen.ServerDeployment{Port: s.Port, Ip: s.IP},
 		Environment:   s.Environment, Created: s.CreatedAt.UTC(), Template: s.Template,
@@ -181,7 +183,7 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		return nil, err
 	}
 	b := req.Body
-	if err := checkDefinitionTemplate(s, b); err != nil {
+	if err := checkDefinitionTemplate(PrincipalFrom(ctx).Admin, s, b); err != nil {
 		return nil, err
 	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
@@ -340,13 +342,17 @@ func pageRows(ctx context.Context, q *ent.ServerQuery, page, limit int) ([]*ent.
 }
 
 // checkDefinitionTemplate refuses an unknown template and variables that no longer fit the
-// server's template (the same rules as at create time).
-func checkDefinitionTemplate(s *ent.Server, b *gen.ServerDefinitionUpdate) error {
+// server's template (the same rules as at create time, userEditable included: a non-admin
+// changes only user-editable variables).
+func checkDefinitionTemplate(admin bool, s *ent.Server, b *gen.ServerDefinitionUpdate) error {
 	name := s.Template
 	if b.Type != nil && b.Type.Type != nil {
 		name = b.Type.Type
 	}
 	if name == nil || *name == "" {
+		if b.Variables != nil { // no template: variables only reach the environment
+			return checkEditable(admin, &templates.Template{}, *b.Variables)
+		}
 		return nil
 	}
 	tpl, err := builtinTemplates.Get(*name)
@@ -355,6 +361,9 @@ func checkDefinitionTemplate(s *ent.Server, b *gen.ServerDefinitionUpdate) error
 	}
 	if b.Variables == nil {
 		return nil
+	}
+	if err := checkEditable(admin, tpl, *b.Variables); err != nil {
+		return err
 	}
 	merged := map[string]any{}
 	for k, v := range s.Variables {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -107,6 +108,9 @@ func unknownTemplate(name string) *APIError {
 // copy of b and the template (nil without one).
 func applyTemplate(admin bool, b *gen.ServerCreate) (*gen.ServerCreate, *templates.Template, error) {
 	if b.Template == nil {
+		if b.Variables != nil {
+			return b, nil, checkEditable(admin, &templates.Template{}, *b.Variables)
+		}
 		return b, nil, nil
 	}
 	tpl, err := builtinTemplates.Get(*b.Template)
@@ -118,12 +122,10 @@ func applyTemplate(admin bool, b *gen.ServerCreate) (*gen.ServerCreate, *templat
 	}
 	values := map[string]any{}
 	if b.Variables != nil {
+		if err := checkEditable(admin, tpl, *b.Variables); err != nil {
+			return nil, nil, err
+		}
 		for name, v := range *b.Variables {
-			if def, ok := tpl.Variables[name]; ok && !def.Editable() && !admin {
-				return nil, nil, newAPIError(http.StatusForbidden, CodePermissionDenied,
-					fmt.Sprintf("only administrators set the variable %q", name),
-					map[string]any{"scopes": []string{"admin"}, "field": "variables." + name})
-			}
 			values[name] = variableValue(v)
 		}
 	}
@@ -158,6 +160,29 @@ func applyTemplate(admin bool, b *gen.ServerCreate) (*gen.ServerCreate, *templat
 			map[string]any{"field": "startup"})
 	}
 	return &out, tpl, nil
+}
+
+// checkEditable refuses a non-admin who sets a variable the template does not mark
+// user-editable (templates.Template.UserEditable), naming the first such variable by name.
+func checkEditable(admin bool, tpl *templates.Template, vars map[string]gen.VariableValue) error {
+	if admin {
+		return nil
+	}
+	names := make([]string, 0, len(vars))
+	for name := range vars {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		// unknown names are refused too when there is no template: such variables would only
+		// reach the server's environment; with a template, Resolve refuses them (400).
+		if _, known := tpl.Variables[name]; (known || tpl.Name == "") && !tpl.UserEditable(name) {
+			return newAPIError(http.StatusForbidden, CodePermissionDenied,
+				fmt.Sprintf("only administrators set the variable %q of the template %s", name, tpl.Name),
+				map[string]any{"scopes": []string{"admin"}, "field": "variables." + name})
+		}
+	}
+	return nil
 }
 
 // variableValue decodes an API variable value into a string, json.Number or bool.

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
+	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/skypanel/skypanel/ent"
@@ -16,7 +18,7 @@ import (
 
 func toUser(u *ent.User) gen.User {
 	return gen.User{Id: int64(u.ID), Username: u.Username, Email: openapi_types.Email(u.Email), Admin: u.Admin,
-		Created: u.CreatedAt.UTC()}
+		Created: u.CreatedAt.UTC(), Quota: toQuota(u.Quota)}
 }
 
 // ListUsers lists users by id; non-admins see only themselves.
@@ -105,6 +107,9 @@ func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObje
 		}
 		upd.SetAdmin(*b.Admin)
 	}
+	if err := setQuota(ctx, upd, b.Quota); err != nil {
+		return nil, err
+	}
 	u, err = upd.Save(ctx)
 	if ent.IsConstraintError(err) {
 		name, mail := "", ""
@@ -121,6 +126,27 @@ func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObje
 	}
 	h.a.oauth.InvalidateCache() // the admin flag and scopes feed token principals
 	return gen.UpdateUser200JSONResponse{Body: toUser(u)}, nil
+}
+
+// setQuota applies the body's quota: absent = unchanged, null = removed (administrators only;
+// the spec marks it x-admin-only as well).
+func setQuota(ctx context.Context, upd *ent.UserUpdateOne, q nullable.Nullable[gen.UserQuota]) error {
+	if !q.IsSpecified() {
+		return nil
+	}
+	if err := requireAdmin(ctx); err != nil {
+		return err
+	}
+	if q.IsNull() {
+		upd.ClearQuota()
+		return nil
+	}
+	v, err := q.Get()
+	if err != nil {
+		return fmt.Errorf("quota: %w", err)
+	}
+	upd.SetQuota(fromQuota(v))
+	return nil
 }
 
 // DeleteUser deletes a user with its OAuth2 clients and tokens (administrators only). A user

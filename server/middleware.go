@@ -84,7 +84,7 @@ func toString(v any) string {
 }
 
 // guard is the spec-driven middleware of every operation: rate limit, authentication, scope
-// check, body limit and request validation, in that order.
+// check, body limit, request validation and x-admin-only fields, in that order.
 func (a *App) guard() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		op := a.contract.Lookup(c.Request.Method, c.FullPath())
@@ -101,6 +101,10 @@ func (a *App) guard() gin.HandlerFunc {
 		}
 		// /oauth2/* answer malformed requests in RFC 6749/7662 form themselves.
 		if err := a.validate(c, op); err != nil && !strings.HasPrefix(op.Path, "/oauth2/") {
+			writeError(c, a.log, err)
+			return
+		}
+		if err := a.checkAdminOnly(c, op); err != nil { // adminonly.go: x-admin-only fields
 			writeError(c, a.log, err)
 			return
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
 	rt "github.com/skypanel/skypanel/runtime"
@@ -35,9 +36,8 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	} else if !ent.IsNotFound(err) {
 		return out, false, err
 	}
-	if _, err := db.User.Get(ctx, int(b.OwnerId)); ent.IsNotFound(err) {
-		return out, false, errUserNotFound(b.OwnerId)
-	} else if err != nil {
+	quota, err := h.creatorQuota(ctx, p, b) // quota.go: nil for administrators
+	if err != nil {
 		return out, false, err
 	}
 	b, tpl, err := applyTemplate(p.Admin, b) // h_templates.go: variables checked, defaults from the template
@@ -52,7 +52,7 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	if err != nil {
 		return out, false, err
 	}
-	row, err := h.insertServer(ctx, nc, n, id, hash, b)
+	row, err := h.insertServer(ctx, nc, n, id, hash, b, quota)
 	if err != nil {
 		return out, false, err
 	}
@@ -77,22 +77,16 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 // templateBackupWait lets a game finish writing after the template's before-backup commands.
 const templateBackupWait = 5 * time.Second
 
-// insertServer resolves defaults (environment, port) and inserts the row.
-func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node, id, hash string, b *gen.ServerCreate) (*ent.Server, error) {
+// insertServer resolves defaults (environment, port) and inserts the row; with a quota (a
+// tenant's create) the quota check and the insert share one transaction.
+func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node, id, hash string, b *gen.ServerCreate, quota *schema.Quota) (*ent.Server, error) {
 	f, err := nc.Features(ctx)
 	if err != nil {
 		return nil, err
 	}
-	env := rt.EnvStandard
-	if f.Docker {
-		env = rt.EnvDocker
-	}
-	if b.EnvironmentType != nil {
-		env = string(*b.EnvironmentType)
-		if env == rt.EnvDocker && !f.Docker {
-			return nil, newAPIError(http.StatusBadRequest, CodeFieldInvalid,
-				"the docker environment is unavailable on this node: "+f.DockerReason, map[string]any{"field": "environmentType"})
-		}
+	env, err := environmentOf(f, b)
+	if err != nil {
+		return nil, err
 	}
 	image := deref(b.DockerImage)
 	if env == rt.EnvDocker && image == "" {
@@ -104,17 +98,67 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 	}
 	db := h.a.store.Client
 	port := 0
-	if b.Port != nil {
-		port = *b.Port
-		if taken, err := db.Server.Query().Where(server.NodeID(n.ID), server.Port(port)).Exist(ctx); err != nil {
-			return nil, err
-		} else if taken {
-			return nil, portTaken(port)
+	var row *ent.Server
+	err = withTx(ctx, db, func(tx *ent.Tx) error {
+		if quota != nil {
+			if err := checkQuota(ctx, tx, int(b.OwnerId), quota, b); err != nil {
+				return err
+			}
 		}
-	} else if port, err = freePort(ctx, db, n.ID); err != nil {
-		return nil, err
+		var err error
+		if port, err = portFor(ctx, tx.Client(), n.ID, b.Port); err != nil {
+			return err
+		}
+		row, err = serverCreate(tx.Client(), id, hash, n.ID, env, image, startup, port, b).Save(ctx)
+		return err
+	})
+	if ent.IsConstraintError(err) {
+		if exists, _ := db.Server.Query().Where(server.ID(id)).Exist(ctx); exists {
+			return nil, errConflict("a server with this id already exists", map[string]any{"id": id})
+		}
+		return nil, portTaken(port)
 	}
-	c := db.Server.Create().SetID(id).SetName(b.Name).SetOwnerID(int(b.OwnerId)).SetNodeID(n.ID).
+	return row, err
+}
+
+// environmentOf picks the environment: the requested one, else docker. It never falls back
+// to host processes: without a requested environment on a node whose docker environment is
+// unavailable the create fails with 503 ErrNodeUnavailable and the node's reason.
+func environmentOf(f Features, b *gen.ServerCreate) (string, error) {
+	if b.EnvironmentType == nil {
+		if !f.Docker {
+			return "", newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable,
+				"the docker environment is unavailable on this node: "+f.DockerReason,
+				map[string]any{"field": "environmentType", "reason": f.DockerReason})
+		}
+		return rt.EnvDocker, nil
+	}
+	env := string(*b.EnvironmentType)
+	if env == rt.EnvDocker && !f.Docker {
+		return "", newAPIError(http.StatusBadRequest, CodeFieldInvalid,
+			"the docker environment is unavailable on this node: "+f.DockerReason, map[string]any{"field": "environmentType"})
+	}
+	return env, nil
+}
+
+// portFor checks the requested port or allocates a free one on the node.
+func portFor(ctx context.Context, db *ent.Client, nodeID int, want *int) (int, error) {
+	if want == nil {
+		return freePort(ctx, db, nodeID)
+	}
+	taken, err := db.Server.Query().Where(server.NodeID(nodeID), server.Port(*want)).Exist(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if taken {
+		return 0, portTaken(*want)
+	}
+	return *want, nil
+}
+
+// serverCreate builds the row of a create request.
+func serverCreate(db *ent.Client, id, hash string, nodeID int, env, image, startup string, port int, b *gen.ServerCreate) *ent.ServerCreate {
+	c := db.Server.Create().SetID(id).SetName(b.Name).SetOwnerID(int(b.OwnerId)).SetNodeID(nodeID).
 		SetEnvironmentType(env).SetImage(image).SetStartup(startup).SetPort(port).SetCreateHash(hash).
 		SetIP(deref(b.Ip)).SetAutoRestart(b.AutoRestart != nil && *b.AutoRestart)
 	c.SetNillableTemplate(b.Template)
@@ -129,7 +173,7 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 		c.SetVariables(vars)
 	}
 	if l := b.Limits; l != nil {
-		c.SetNillableMemory(l.Memory).SetNillableSwap(l.Swap).SetNillableDisk(l.Disk)
+		c.SetNillableMemory(l.Memory).SetNillableSwap(l.Swap).SetNillableDisk(l.Disk).SetNillablePids(l.Pids)
 		if l.Cpu != nil {
 			c.SetCPU(int64(*l.Cpu))
 		}
@@ -140,14 +184,7 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 	if fl := b.FeatureLimits; fl != nil {
 		c.SetFeatureDatabases(fl.Databases).SetFeatureBackups(fl.Backups)
 	}
-	row, err := c.Save(ctx)
-	if ent.IsConstraintError(err) {
-		if exists, _ := db.Server.Query().Where(server.ID(id)).Exist(ctx); exists {
-			return nil, errConflict("a server with this id already exists", map[string]any{"id": id})
-		}
-		return nil, portTaken(port)
-	}
-	return row, err
+	return c
 }
 
 func deref(s *string) string {

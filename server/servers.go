@@ -84,7 +84,7 @@ func definitionOf(s *ent.Server) daemon.Definition {
 		ID: s.ID, Name: s.Name, Environment: s.EnvironmentType, Image: s.Image, Startup: s.Startup,
 		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop",
 		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
-			DiskMiB: s.Disk},
+			DiskMiB: s.Disk, Pids: s.Pids},
 	}
 	templateDefinition(&d, s) // stop command and timeout, install plan (h_templates.go)
 	return d

@@ -84,11 +84,8 @@ type Variable struct {
 	Required     bool     `json:"required,omitempty"`
 	Description  string   `json:"description,omitempty"`
 	Options      []string `json:"options,omitempty"`
-	UserEditable *bool    `json:"userEditable,omitempty"` // nil = true
+	UserEditable *bool    `json:"userEditable,omitempty"` // nil: see Template.UserEditable
 }
-
-// Editable reports whether users (not only administrators) may set the variable.
-func (v Variable) Editable() bool { return v.UserEditable == nil || *v.UserEditable }
 
 // Step is one install step; which fields apply depends on Type (see the API's InstallStep).
 // The node's installer reads the same JSON.

@@ -61,6 +61,9 @@ func (t *Template) Validate() error {
 			return bad("variables."+name, "%v", err)
 		}
 	}
+	if err := t.validateEditable(); err != nil { // editable.go
+		return err
+	}
 	return t.validatePlaceholders(bad)
 }
 

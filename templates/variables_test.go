@@ -76,10 +76,3 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
-
-func TestVariableEditable(t *testing.T) {
-	no := false
-	if !(Variable{}).Editable() || (Variable{UserEditable: &no}).Editable() {
-		t.Fatal("Editable")
-	}
-}

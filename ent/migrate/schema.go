@@ -176,6 +176,7 @@ var (
 		{Name: "disk", Type: field.TypeInt64, Default: 0},
 		{Name: "io", Type: field.TypeInt64, Default: 500},
 		{Name: "cpu", Type: field.TypeInt64, Default: 0},
+		{Name: "pids", Type: field.TypeInt64, Default: 0},
 		{Name: "feature_databases", Type: field.TypeInt, Default: 0},
 		{Name: "feature_backups", Type: field.TypeInt, Default: 0},
 		{Name: "port", Type: field.TypeInt},
@@ -193,13 +194,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "servers_nodes_servers",
-				Columns:    []*schema.Column{ServersColumns[21]},
+				Columns:    []*schema.Column{ServersColumns[22]},
 				RefColumns: []*schema.Column{NodesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "servers_users_servers",
-				Columns:    []*schema.Column{ServersColumns[22]},
+				Columns:    []*schema.Column{ServersColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -208,17 +209,17 @@ var (
 			{
 				Name:    "server_owner_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServersColumns[22], ServersColumns[0]},
+				Columns: []*schema.Column{ServersColumns[23], ServersColumns[0]},
 			},
 			{
 				Name:    "server_node_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServersColumns[21], ServersColumns[0]},
+				Columns: []*schema.Column{ServersColumns[22], ServersColumns[0]},
 			},
 			{
 				Name:    "server_node_id_port",
 				Unique:  true,
-				Columns: []*schema.Column{ServersColumns[21], ServersColumns[17]},
+				Columns: []*schema.Column{ServersColumns[22], ServersColumns[18]},
 			},
 			{
 				Name:    "server_name",
@@ -296,6 +297,7 @@ var (
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "admin", Type: field.TypeBool, Default: false},
 		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "quota", Type: field.TypeJSON, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

@@ -57,6 +57,8 @@ func (Server) Fields() []ent.Field {
 		field.Int64("disk").NonNegative().Default(0),
 		field.Int64("io").NonNegative().Default(500),
 		field.Int64("cpu").NonNegative().Default(0),
+		// pids bounds the server's processes; 0 = the node's default.
+		field.Int64("pids").NonNegative().Default(0),
 		field.Int("feature_databases").NonNegative().Default(0),
 		field.Int("feature_backups").NonNegative().Default(0),
 		field.Int("port").Range(0, 65535),

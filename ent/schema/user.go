@@ -23,7 +23,20 @@ func (User) Fields() []ent.Field {
 		field.String("password_hash").Sensitive(),
 		field.Bool("admin").Default(false),
 		field.Strings("scopes").Default([]string{}),
+		// quota bounds what the user may create as a tenant; nil = no server creation.
+		field.JSON("quota", &Quota{}).Optional(),
 	}
+}
+
+// Quota is a tenant's allowance, summed over all servers the user owns: the number of
+// servers, their memory, disk and CPU limits and their feature limits.
+type Quota struct {
+	Servers   int   `json:"servers"`
+	MemoryMiB int64 `json:"memory"`
+	DiskMiB   int64 `json:"disk"`
+	CPU       int   `json:"cpu"` // percent of one core
+	Databases int   `json:"databases"`
+	Backups   int   `json:"backups"`
 }
 
 // Edges of User. Deleting a user deletes its OAuth2 clients (and, through them, their

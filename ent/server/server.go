@@ -46,6 +46,8 @@ const (
 	FieldIo = "io"
 	// FieldCPU holds the string denoting the cpu field in the database.
 	FieldCPU = "cpu"
+	// FieldPids holds the string denoting the pids field in the database.
+	FieldPids = "pids"
 	// FieldFeatureDatabases holds the string denoting the feature_databases field in the database.
 	FieldFeatureDatabases = "feature_databases"
 	// FieldFeatureBackups holds the string denoting the feature_backups field in the database.
@@ -108,6 +110,7 @@ var Columns = []string{
 	FieldDisk,
 	FieldIo,
 	FieldCPU,
+	FieldPids,
 	FieldFeatureDatabases,
 	FieldFeatureBackups,
 	FieldPort,
@@ -167,6 +170,10 @@ var (
 	DefaultCPU int64
 	// CPUValidator is a validator for the "cpu" field. It is called by the builders before save.
 	CPUValidator func(int64) error
+	// DefaultPids holds the default value on creation for the "pids" field.
+	DefaultPids int64
+	// PidsValidator is a validator for the "pids" field. It is called by the builders before save.
+	PidsValidator func(int64) error
 	// DefaultFeatureDatabases holds the default value on creation for the "feature_databases" field.
 	DefaultFeatureDatabases int
 	// FeatureDatabasesValidator is a validator for the "feature_databases" field. It is called by the builders before save.
@@ -265,6 +272,11 @@ func ByIo(opts ...sql.OrderTermOption) OrderOption {
 // ByCPU orders the results by the cpu field.
 func ByCPU(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCPU, opts...).ToFunc()
+}
+
+// ByPids orders the results by the pids field.
+func ByPids(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPids, opts...).ToFunc()
 }
 
 // ByFeatureDatabases orders the results by the feature_databases field.

@@ -135,6 +135,11 @@ func CPU(v int64) predicate.Server {
 	return predicate.Server(sql.FieldEQ(FieldCPU, v))
 }
 
+// Pids applies equality check predicate on the "pids" field. It's identical to PidsEQ.
+func Pids(v int64) predicate.Server {
+	return predicate.Server(sql.FieldEQ(FieldPids, v))
+}
+
 // FeatureDatabases applies equality check predicate on the "feature_databases" field. It's identical to FeatureDatabasesEQ.
 func FeatureDatabases(v int) predicate.Server {
 	return predicate.Server(sql.FieldEQ(FieldFeatureDatabases, v))
@@ -818,6 +823,46 @@ func CPULT(v int64) predicate.Server {
 // CPULTE applies the LTE predicate on the "cpu" field.
 func CPULTE(v int64) predicate.Server {
 	return predicate.Server(sql.FieldLTE(FieldCPU, v))
+}
+
+// PidsEQ applies the EQ predicate on the "pids" field.
+func PidsEQ(v int64) predicate.Server {
+	return predicate.Server(sql.FieldEQ(FieldPids, v))
+}
+
+// PidsNEQ applies the NEQ predicate on the "pids" field.
+func PidsNEQ(v int64) predicate.Server {
+	return predicate.Server(sql.FieldNEQ(FieldPids, v))
+}
+
+// PidsIn applies the In predicate on the "pids" field.
+func PidsIn(vs ...int64) predicate.Server {
+	return predicate.Server(sql.FieldIn(FieldPids, vs...))
+}
+
+// PidsNotIn applies the NotIn predicate on the "pids" field.
+func PidsNotIn(vs ...int64) predicate.Server {
+	return predicate.Server(sql.FieldNotIn(FieldPids, vs...))
+}
+
+// PidsGT applies the GT predicate on the "pids" field.
+func PidsGT(v int64) predicate.Server {
+	return predicate.Server(sql.FieldGT(FieldPids, v))
+}
+
+// PidsGTE applies the GTE predicate on the "pids" field.
+func PidsGTE(v int64) predicate.Server {
+	return predicate.Server(sql.FieldGTE(FieldPids, v))
+}
+
+// PidsLT applies the LT predicate on the "pids" field.
+func PidsLT(v int64) predicate.Server {
+	return predicate.Server(sql.FieldLT(FieldPids, v))
+}
+
+// PidsLTE applies the LTE predicate on the "pids" field.
+func PidsLTE(v int64) predicate.Server {
+	return predicate.Server(sql.FieldLTE(FieldPids, v))
 }
 
 // FeatureDatabasesEQ applies the EQ predicate on the "feature_databases" field.

@@ -28,6 +28,8 @@ const (
 	FieldAdmin = "admin"
 	// FieldScopes holds the string denoting the scopes field in the database.
 	FieldScopes = "scopes"
+	// FieldQuota holds the string denoting the quota field in the database.
+	FieldQuota = "quota"
 	// EdgeClients holds the string denoting the clients edge name in mutations.
 	EdgeClients = "clients"
 	// EdgeServers holds the string denoting the servers edge name in mutations.
@@ -60,6 +62,7 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldAdmin,
 	FieldScopes,
+	FieldQuota,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

@@ -370,6 +370,16 @@ func AdminNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldAdmin, v))
 }
 
+// QuotaIsNil applies the IsNil predicate on the "quota" field.
+func QuotaIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldQuota))
+}
+
+// QuotaNotNil applies the NotNil predicate on the "quota" field.
+func QuotaNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldQuota))
+}
+
 // HasClients applies the HasEdge predicate on the "clients" edge.
 func HasClients() predicate.User {
 	return predicate.User(func(s *sql.Selector) {

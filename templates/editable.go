@@ -1,0 +1,52 @@
+package templates
+
+import (
+	"fmt"
+	"slices"
+)
+
+// UserEditable reports whether users (not only administrators) may set the variable name,
+// on create and on definition edit: its userEditable when given; when absent, false for a
+// variable that feeds the command line (see FeedsCommand: it could change what runs, its
+// memory or its ports), true otherwise. Unknown names are not editable.
+func (t *Template) UserEditable(name string) bool {
+	v, ok := t.Variables[name]
+	if !ok {
+		return false
+	}
+	if v.UserEditable != nil {
+		return *v.UserEditable
+	}
+	return !t.FeedsCommand(name)
+}
+
+// FeedsCommand reports whether the variable name is substituted into something a shell or
+// the runtime executes: the run command, the stop command or a command install step.
+func (t *Template) FeedsCommand(name string) bool {
+	texts := []string{t.Run.Command, t.Run.Stop}
+	for _, s := range t.Install {
+		if s.Type == StepCommand {
+			texts = append(texts, s.Commands...)
+		}
+	}
+	for _, s := range texts {
+		if slices.Contains(Placeholders(s), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// validateEditable refuses a free-form string variable that feeds the command line and is
+// marked userEditable: a tenant could inject shell syntax into what runs. Integers, booleans
+// and options (a fixed list) may be user-editable there.
+func (t *Template) validateEditable() error {
+	for _, name := range t.variableNames() {
+		v := t.Variables[name]
+		if v.Type == TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(name) {
+			return fmt.Errorf("%w: %s: variables.%s: a string variable used in a command cannot be userEditable",
+				ErrInvalidTemplate, t.Name, name)
+		}
+	}
+	return nil
+}
