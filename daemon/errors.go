@@ -16,6 +16,8 @@ var (
 	ErrNotRunning = errors.New("server is not running")
 	// ErrInvalidDefinition: the definition is invalid; the wrapping message names the field.
 	ErrInvalidDefinition = errors.New("invalid server definition")
+	// ErrNoUID: every uid of Options.StandardUIDs is taken by a server.
+	ErrNoUID = errors.New("no free uid for a standard server")
 	// ErrClosed: the manager was closed.
 	ErrClosed = errors.New("daemon manager closed")
 )

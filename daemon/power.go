@@ -134,10 +134,10 @@ func (m *Manager) startLocked(ctx context.Context, s *server) error {
 // launch syncs the instance, starts the process and arms the watcher.
 func (m *Manager) launch(ctx context.Context, s *server, def Definition) error {
 	vdir := m.st.volumeDir(s.id)
-	if created, err := mkdirNew(vdir, 0o750); err != nil {
+	if created, err := mkdirNew(vdir, volumePermOf(def)); err != nil {
 		return fmt.Errorf("server folder: %w", err)
 	} else if created {
-		if err := chownVolume(s.rt, vdir); err != nil {
+		if err := chownVolume(s.rt, def, vdir); err != nil {
 			return err
 		}
 	}
