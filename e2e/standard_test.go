@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/skypanel/skypanel/api"
+	"github.com/skypanel/skypanel/server/apitest"
+)
+
+// defaultVolumes is serve's volumes folder as root when --volumes is not given.
+const defaultVolumes = "/var/lib/skypanel/volumes"
+
+// readmeServer is the id the README's walk-through creates.
+const readmeServer = "MYSRV001"
+
+// TestReadmeWalkthrough runs the README's "Walk-through with curl" as written, against a serve
+// started as the README says (no --volumes), as root, with --data inside a 0700 folder (a clone
+// under /root). Every response curl gets goes through a proxy that validates it against
+// openapi.yaml. The server runs as its own uid from the range, in a 0700 folder under
+// /var/lib/skypanel/volumes; this is the one test that writes there.
+func TestReadmeWalkthrough(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the walk-through's failure mode (a 0700 home) is a root install's")
+	}
+	for _, tool := range []string{"bash", "curl", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the walk-through needs %s: %v", tool, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(defaultVolumes, readmeServer)); err == nil {
+		t.Fatalf("%s already exists: a real install on this machine (or an earlier run) has a server %s; remove it first",
+			filepath.Join(defaultVolumes, readmeServer), readmeServer)
+	}
+	home := t.TempDir() // like /root: 0700, owned by root
+	if err := os.Chmod(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := newPanel(t, filepath.Join(home, "skypanel", "data"), "/nonexistent.sock")
+	p.boot(t)
+	script := readmeBlock(t, "## Walk-through with curl")
+	script = strings.ReplaceAll(script, "http://127.0.0.1:8080", validatingProxy(t, p.url))
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Env = append(os.Environ(), "CLIENT_ID="+p.clientID, "CLIENT_SECRET="+p.secret)
+	out, err := cmd.CombinedOutput()
+	t.Logf("walk-through output:\n%s", out)
+	if err != nil {
+		t.Fatalf("the walk-through failed: %v", err)
+	}
+	if !bytes.Contains(out, []byte(`"id":"`+readmeServer+`"`)) {
+		t.Fatalf("the walk-through did not create %s", readmeServer)
+	}
+	s := &server{p: p, c: p.client(t), id: readmeServer, env: environments[0]}
+	t.Cleanup(func() { _, _ = s.c.DeleteServerWithResponse(context.Background(), s.id, nil) })
+	s.waitLine(t, "you said hello") // the README reads the console right after sending
+	assertOwnUID(t, s)
+	s.remove(t, s.pidOf(t))
+}
+
+// assertOwnUID checks that s's processes run as one uid of the panel's range (not root, not
+// nobody) that owns its 0700 folder.
+func assertOwnUID(t *testing.T, s *server) {
+	t.Helper()
+	pid := s.pidOf(t)
+	ids, err := uids(pid)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("uid of %d: %v", pid, err)
+	}
+	uid := ids[0]
+	if uid < 200000 || slices.ContainsFunc(ids, func(u int) bool { return u != uid }) {
+		t.Fatalf("%s runs as uids %v, want one uid of its own", s.id, ids)
+	}
+	fi, err := os.Stat(s.p.volumeDir(s.id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != uid || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("%s: uid %d, %v; want uid %d, 0700", s.p.volumeDir(s.id), st.Uid, fi.Mode().Perm(), uid)
+	}
+}
+
+// readmeBlock returns the first ```sh block after heading in README.md.
+func readmeBlock(t *testing.T, heading string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README.md has no %q", heading)
+	}
+	_, rest, ok = strings.Cut(rest, "```sh\n")
+	block, _, ok2 := strings.Cut(rest, "\n```")
+	if !ok || !ok2 {
+		t.Fatalf("README.md: no sh block after %q", heading)
+	}
+	return block
+}
+
+// validatingProxy returns the URL of a loopback proxy to target that validates every response
+// against openapi.yaml.
+func validatingProxy(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(u); r.Out.Host = u.Host },
+		Transport: apitest.NewTransport(t, nil),
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestStandardServersOff: with --standard-servers=off the node reports standard servers
+// unavailable with the reason, and creating one is a 400 naming environmentType.
+func TestStandardServersOff(t *testing.T) {
+	t.Parallel()
+	p := startPanel(t, "/nonexistent.sock", "--standard-servers", "off")
+	c := p.client(t)
+	ctx := context.Background()
+	nodes, err := c.ListNodesWithResponse(ctx, nil)
+	if err != nil || nodes.JSON200 == nil || len(nodes.JSON200.Nodes) != 1 {
+		t.Fatalf("nodes: %v %s", err, body(nodes))
+	}
+	f, err := c.GetNodeFeaturesWithResponse(ctx, nodes.JSON200.Nodes[0].Id)
+	if err != nil || f.JSON200 == nil {
+		t.Fatalf("features: %v %s", err, body(f))
+	}
+	if f.JSON200.Standard || slices.Contains(f.JSON200.Environments, api.EnvironmentTypeStandard) ||
+		!strings.Contains(deref(f.JSON200.StandardReason), "--standard-servers=off") {
+		t.Fatalf("features = %s, want standard unavailable because of --standard-servers=off", f.Body)
+	}
+	id := serverID("off", environments[0])
+	resp, err := c.CreateServerWithResponse(ctx, id, p.body(environments[0], echoLoop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := field(expectError(t, resp, http.StatusBadRequest, api.ErrorCodeErrFieldInvalid)); got != "environmentType" {
+		t.Errorf("metadata.field = %q, want environmentType", got)
+	}
+	p.assertNoTrace(t, id)
+}
