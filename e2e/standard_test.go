@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -154,4 +155,67 @@ func TestStandardServersOff(t *testing.T) {
 		t.Errorf("metadata.field = %q, want environmentType", got)
 	}
 	p.assertNoTrace(t, id)
+}
+
+// TestStandardTenants: two standard servers (two tenants' servers, as the node sees them) run
+// as two uids of the range with no_new_privs. From A's shell: B's process cannot be signalled,
+// B's folder cannot be listed or read, B's /proc/<pid>/cwd cannot be read. A file uploaded
+// through the file API belongs to A's uid.
+func TestStandardTenants(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: standard servers run as their own uids only then")
+	}
+	t.Parallel()
+	p := startPanel(t, "/nonexistent.sock")
+	e := environments[0]
+	// A runs every console line as a shell command and prints the outcome.
+	shell := `while read l; do if sh -c "$l" >/dev/null 2>&1; then echo "allowed:$l"; else echo "denied:$l"; fi; done`
+	a := p.create(t, serverID("tenA", e), e, p.body(e, shell))
+	b := p.create(t, serverID("tenB", e), e, p.body(e, `echo ready; exec sleep 1000`))
+	b.start(t)
+	b.waitLine(t, "ready")
+	a.start(t)
+	a.waitLine(t, lineStarting)
+	assertOwnUID(t, a)
+	assertOwnUID(t, b)
+	pidB, dirB := strconv.Itoa(b.pidOf(t)), p.volumeDir(b.id)
+	if ua, _ := uids(a.pidOf(t)); slices.Equal(ua, mustUIDs(t, b.pidOf(t))) {
+		t.Fatalf("A and B run as the same uids %v", ua)
+	}
+	for cmd, want := range map[string]string{
+		"kill -0 " + pidB:                           "denied",
+		"ls " + dirB:                                "denied",
+		"readlink /proc/" + pidB + "/cwd":           "denied",
+		"grep -q 'NoNewPrivs:.1' /proc/self/status": "allowed",
+		"readlink /proc/self/cwd":                   "allowed",
+	} {
+		a.send(t, cmd)
+		a.waitMatch(t, "outcome of "+cmd, func(l string) bool { return strings.HasSuffix(l, ":"+cmd) })
+		if got := a.lines[a.waited-1]; got != want+":"+cmd {
+			t.Errorf("A: %s", got)
+		}
+	}
+	put, err := a.c.PutServerFileWithBodyWithResponse(context.Background(), a.id, "uploaded.txt", nil,
+		"application/octet-stream", strings.NewReader("hi"))
+	if err != nil || put.StatusCode() >= 300 {
+		t.Fatalf("upload: %v %s", err, body(put))
+	}
+	fi, err := os.Stat(filepath.Join(p.volumeDir(a.id), "uploaded.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := int(fi.Sys().(*syscall.Stat_t).Uid), mustUIDs(t, a.pidOf(t))[0]; got != want {
+		t.Errorf("uploaded file belongs to uid %d, want A's %d", got, want)
+	}
+	a.remove(t, a.pidOf(t))
+	b.remove(t, b.pidOf(t))
+}
+
+func mustUIDs(t *testing.T, pid int) []int {
+	t.Helper()
+	ids, err := uids(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
