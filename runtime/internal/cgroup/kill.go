@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Bounds of Kill: it gives up (with ErrNotEmpty) when processes remain after this many rounds.
+// Bounds of Kill: it gives up (with ErrNotEmpty) when processes remain after killRounds rounds,
+// each waiting up to about killPause for the killed processes to leave the group.
 const (
 	killRounds = 200
 	killPause  = 5 * time.Millisecond
@@ -28,7 +29,12 @@ var ErrNotEmpty = errors.New("cgroup still has processes")
 func (g *Group) Kill() error {
 	if g.h.v2 {
 		if err := writeFile(g.dir(""), "cgroup.kill", "1"); err == nil {
-			return g.waitEmpty()
+			for range killRounds {
+				if err := g.waitEmpty(); !errors.Is(err, ErrNotEmpty) {
+					return err
+				}
+			}
+			return fmt.Errorf("%w: %s", ErrNotEmpty, g.path)
 		}
 	}
 	for range killRounds {
@@ -49,14 +55,17 @@ func (g *Group) Kill() error {
 			}
 		}
 		thaw()
-		time.Sleep(killPause)
+		if g.waitEmpty() == nil {
+			return nil
+		}
 	}
 	return fmt.Errorf("%w: %s", ErrNotEmpty, g.path)
 }
 
-// waitEmpty waits until the killed processes have left the group.
+// waitEmpty waits a little (from 50µs, doubling, to about killPause in all) until the killed
+// processes have left the group.
 func (g *Group) waitEmpty() error {
-	for range killRounds {
+	for d, waited := 50*time.Microsecond, time.Duration(0); ; d *= 2 {
 		pids, err := g.Pids()
 		if errors.Is(err, os.ErrNotExist) || err == nil && len(pids) == 0 {
 			return nil
@@ -64,9 +73,12 @@ func (g *Group) waitEmpty() error {
 		if err != nil {
 			return err
 		}
-		time.Sleep(killPause)
+		if waited >= killPause {
+			return fmt.Errorf("%w: %s", ErrNotEmpty, g.path)
+		}
+		time.Sleep(d)
+		waited += d
 	}
-	return fmt.Errorf("%w: %s", ErrNotEmpty, g.path)
 }
 
 // freeze freezes the group (v1 freezer) and returns the function that thaws it; both do
