@@ -33,10 +33,8 @@ func (m *Manager) Create(ctx context.Context, def Definition) error {
 	if err != nil {
 		return err
 	}
-	if r, ok := rt.(refuser); ok {
-		if err := r.Refusal(); err != nil {
-			return fmt.Errorf("%w: environment: %w", ErrInvalidDefinition, err)
-		}
+	if err := refusalOf(rt); err != nil {
+		return fmt.Errorf("%w: environment: %w", ErrInvalidDefinition, err)
 	}
 	if err := m.reserve(&def); errors.Is(err, errSameDefinition) {
 		return nil
@@ -61,8 +59,17 @@ func (m *Manager) Create(ctx context.Context, def Definition) error {
 	return nil
 }
 
-// refuser is implemented by runtimes that may refuse new instances (runtime/host).
+// refuser is implemented by runtimes that may refuse to run instances (runtime/host: standard
+// servers off, or not root without unisolated).
 type refuser interface{ Refusal() error }
+
+// refusalOf says why rt refuses to create or start instances, or returns nil.
+func refusalOf(rt runtime.Runtime) error {
+	if r, ok := rt.(refuser); ok {
+		return r.Refusal()
+	}
+	return nil
+}
 
 // reserve claims def.ID for a create in progress, and a uid when def needs one.
 func (m *Manager) reserve(def *Definition) error {

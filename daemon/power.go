@@ -111,6 +111,10 @@ func (m *Manager) startLocked(ctx context.Context, s *server) error {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: environment %q is not available on this node", ErrInvalidState, s.def.Environment)
 	}
+	if err := refusalOf(s.rt); err != nil { // e.g. standard servers turned off
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
 	def := s.def.Clone()
 	s.say("starting server")
 	m.setState(s, StateStarting, "")

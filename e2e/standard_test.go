@@ -127,11 +127,19 @@ func validatingProxy(t *testing.T, target string) string {
 	return srv.URL
 }
 
-// TestStandardServersOff: with --standard-servers=off the node reports standard servers
-// unavailable with the reason, and creating one is a 400 naming environmentType.
+// TestStandardServersOff: a panel restarted with --standard-servers=off reports standard servers
+// unavailable with the reason; creating one is a 400 naming environmentType; starting an
+// existing one is a 409 saying why; deleting it still works.
 func TestStandardServersOff(t *testing.T) {
 	t.Parallel()
-	p := startPanel(t, "/nonexistent.sock", "--standard-servers", "off")
+	p := startPanel(t, "/nonexistent.sock")
+	e := environments[0]
+	s := p.create(t, serverID("wasok", e), e, p.body(e, echoLoop))
+	if err := p.stop(); err != nil {
+		t.Fatal(err)
+	}
+	p.args = append(p.args, "--standard-servers", "off")
+	p.launch(t)
 	c := p.client(t)
 	ctx := context.Background()
 	nodes, err := c.ListNodesWithResponse(ctx, nil)
@@ -146,8 +154,8 @@ func TestStandardServersOff(t *testing.T) {
 		!strings.Contains(deref(f.JSON200.StandardReason), "--standard-servers=off") {
 		t.Fatalf("features = %s, want standard unavailable because of --standard-servers=off", f.Body)
 	}
-	id := serverID("off", environments[0])
-	resp, err := c.CreateServerWithResponse(ctx, id, p.body(environments[0], echoLoop))
+	id := serverID("off", e)
+	resp, err := c.CreateServerWithResponse(ctx, id, p.body(e, echoLoop))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +163,14 @@ func TestStandardServersOff(t *testing.T) {
 		t.Errorf("metadata.field = %q, want environmentType", got)
 	}
 	p.assertNoTrace(t, id)
+	start, err := c.StartServerWithResponse(ctx, s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := expectError(t, start, http.StatusConflict, api.ErrorCodeErrInvalidState).Msg; !strings.Contains(msg, "--standard-servers=off") {
+		t.Errorf("start refused with %q, want the reason", msg)
+	}
+	s.remove(t, 0)
 }
 
 // TestStandardTenants: two standard servers (two tenants' servers, as the node sees them) run

@@ -86,8 +86,8 @@ func TestStandardServerUID(t *testing.T) {
 
 	m = n.start(t, host.ModeOff)
 	defer m.Close()
-	if err := m.Start(ctx, "tenant1"); !errors.Is(err, host.ErrDisabled) {
-		t.Fatalf("start with standard servers off = %v, want ErrDisabled", err)
+	if err := m.Start(ctx, "tenant1"); !errors.Is(err, host.ErrDisabled) || !errors.Is(err, daemon.ErrInvalidState) {
+		t.Fatalf("start with standard servers off = %v, want ErrInvalidState and ErrDisabled", err)
 	}
 	def.ID = "tenant2"
 	err = m.Create(ctx, def)
