@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,8 +52,32 @@ func (m *Manager) wantsUID(def Definition) bool {
 
 // allocUID picks a uid for server id (m.mu held): the one after the highest in use, wrapping
 // around to the lowest free one, so a deleted server's uid is reused as late as possible. A uid
-// in use by an existing server (or one being created) is never handed out.
+// in use by an existing server (or one being created), or by an account of the machine, is
+// never handed out.
 func (m *Manager) allocUID(id string) (uint32, error) {
+	for {
+		uid, err := m.nextUID(id)
+		if err != nil || !isAccount(uid) {
+			return uid, err
+		}
+		m.log.Warn("skipping a uid of the standard server range: an account of this machine has it", "uid", uid)
+		m.uidsCreating[accountKey(uid)] = uid // taken for this allocation only
+		defer delete(m.uidsCreating, accountKey(uid))
+	}
+}
+
+// accountKey marks, in uidsCreating, a uid found to belong to an account (not a server id:
+// ids never contain ':').
+func accountKey(uid uint32) string { return "account:" + strconv.FormatUint(uint64(uid), 10) }
+
+// isAccount reports whether uid names a user of this machine (passwd, or any NSS source).
+func isAccount(uid uint32) bool {
+	_, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
+	return err == nil
+}
+
+// nextUID is allocUID without the account check.
+func (m *Manager) nextUID(id string) (uint32, error) {
 	rng := m.opts.StandardUIDs
 	used := map[uint32]bool{}
 	for _, uid := range m.uidsCreating {

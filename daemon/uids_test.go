@@ -140,3 +140,23 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestUIDSkipsAccounts: a uid of the range that belongs to an account of the machine (nobody,
+// 65534) is never given to a server.
+func TestUIDSkipsAccounts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (chown)")
+	}
+	if !isAccount(65534) || isAccount(65535) {
+		t.Skip("needs uid 65534 to be an account (nobody) and 65535 not")
+	}
+	rt := newFakeRT(runtime.EnvStandard)
+	m := uidManager(t, rt, UIDRange{First: 65534, Last: 65535})
+	mustCreate(t, m, testDef("a", "run"))
+	if def, _ := m.Get("a"); def.UID != 65535 {
+		t.Fatalf("uid %d, want 65535 (65534 is nobody's)", def.UID)
+	}
+	if err := m.Create(context.Background(), testDef("b", "run")); !errors.Is(err, ErrNoUID) {
+		t.Fatalf("second create = %v, want ErrNoUID (the only other uid is an account's)", err)
+	}
+}
