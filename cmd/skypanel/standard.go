@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/runtime/host"
@@ -43,6 +45,12 @@ func resolveStandard(log *slog.Logger, nodeDir string, o standardOptions, root b
 	}
 	if root {
 		c.uids = rng
+		for _, f := range []string{"/etc/subuid", "/etc/subgid"} {
+			if who := subidOverlap(f, rng); who != "" {
+				log.Warn("--standard-uid-range overlaps ids delegated to a user (rootless containers): "+
+					"their processes could signal standard servers; choose another range", "file", f, "user", who)
+			}
+		}
 	}
 	old := filepath.Join(nodeDir, "volumes")
 	switch {
@@ -102,6 +110,28 @@ func prepareVolumes(dir string) error {
 		}
 	}
 	return nil
+}
+
+// subidOverlap returns the first user of an /etc/subuid-style file ("name:start:count" lines)
+// whose ids overlap rng, or "".
+func subidOverlap(file string, rng daemon.UIDRange) string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Split(strings.TrimSpace(line), ":")
+		if len(f) != 3 {
+			continue
+		}
+		start, err1 := strconv.ParseUint(f[1], 10, 32)
+		count, err2 := strconv.ParseUint(f[2], 10, 32)
+		if err1 == nil && err2 == nil && count > 0 &&
+			start <= uint64(rng.Last) && start+count-1 >= uint64(rng.First) {
+			return f[0]
+		}
+	}
+	return ""
 }
 
 func hasEntries(dir string) bool {

@@ -85,3 +85,18 @@ func TestPrepareNodeDirs(t *testing.T) {
 		}
 	}
 }
+
+func TestSubidOverlap(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "subuid")
+	if err := os.WriteFile(f, []byte("alice:100000:65536\nbob:231072:65536\n# junk\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for rng, want := range map[daemon.UIDRange]string{
+		daemon.DefaultUIDRange: "bob", {First: 165535, Last: 165536}: "alice",
+		{First: 165536, Last: 231071}: "", {First: 400000, Last: 500000}: "",
+	} {
+		if got := subidOverlap(f, rng); got != want {
+			t.Errorf("subidOverlap(%v) = %q, want %q", rng, got, want)
+		}
+	}
+}
