@@ -79,6 +79,9 @@ func newPanel(t *testing.T, dir, containerd string, args ...string) *panel {
 		first := 2_000_000 + 1000*rand.IntN(100_000)
 		p.args = append(p.args, "--standard-uid-range", fmt.Sprintf("%d-%d", first, first+999))
 	}
+	if os.Geteuid() != 0 && !slices.Contains(args, "--standard-servers") {
+		p.args = append(p.args, "--standard-servers", "unisolated") // a normal user's run
+	}
 	if p.ns == "" {
 		p.ns = "skypanel-e2e-" + suite.runID
 	}
