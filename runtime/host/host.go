@@ -55,6 +55,9 @@ const (
 	DefaultUser         = "nobody"
 	DefaultCgroupParent = "/skypanel-host"
 	DefaultMaxLogBytes  = 8 << 20
+	// DefaultPids is the pids limit of an instance whose Limits set none (a fork bomb stays
+	// inside its cgroup), as Docker-style runtimes default to one.
+	DefaultPids = 512
 	// NoCgroups as Options.CgroupParent disables cgroups.
 	NoCgroups = "-"
 )
@@ -100,6 +103,9 @@ type Options struct {
 	// CgroupParent is the cgroup under which instances get theirs (default
 	// DefaultCgroupParent; NoCgroups disables limits).
 	CgroupParent string
+	// DefaultPids is the pids limit of instances whose Limits.Pids is 0 (default DefaultPids;
+	// negative: none).
+	DefaultPids int64
 	// MaxLogBytes is how much consumed output a console lets accumulate before punching it out
 	// of output.log (default DefaultMaxLogBytes).
 	MaxLogBytes int64
@@ -135,6 +141,9 @@ func New(opts Options) (*Runtime, error) {
 	}
 	if opts.MaxLogBytes <= 0 {
 		opts.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if opts.DefaultPids == 0 {
+		opts.DefaultPids = DefaultPids
 	}
 	mode, err := ParseMode(string(opts.Mode))
 	if err != nil {
@@ -276,3 +285,11 @@ func (r *Runtime) userOf(spec runtime.Spec) (uid, gid uint32, err error) {
 func (r *Runtime) dir(id string) string { return filepath.Join(r.opts.StateDir, id) }
 
 func (r *Runtime) cgroupPath(id string) string { return filepath.Join(r.opts.CgroupParent, id) }
+
+// enforced returns the limits the cgroup gets: l with the default pids limit when it sets none.
+func (r *Runtime) enforced(l runtime.Limits) runtime.Limits {
+	if l.Pids == 0 && r.opts.DefaultPids > 0 {
+		l.Pids = r.opts.DefaultPids
+	}
+	return l
+}

@@ -45,7 +45,7 @@ func (r *Runtime) Start(_ context.Context, id string) (runtime.Console, error) {
 		if old, err := cgroup.Open(r.cgroupPath(id)); err == nil {
 			_ = old.Delete() // fresh counters (OOM kills) for every run
 		}
-		if cg, err = cgroup.Create(r.cgroupPath(id), spec.Limits); err != nil {
+		if cg, err = cgroup.Create(r.cgroupPath(id), r.enforced(spec.Limits)); err != nil {
 			return nil, fmt.Errorf("start %s: limits: %w", id, err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/runtime/internal/cgroup"
 	"github.com/skypanel/skypanel/runtime/runtimetest"
 )
 
@@ -205,4 +206,36 @@ func procsOf(t *testing.T, uid uint32) []string {
 		}
 	}
 	return out
+}
+
+// TestDefaultPids: an instance without a pids limit gets DefaultPids in its cgroup, and a set
+// limit wins.
+func TestDefaultPids(t *testing.T) {
+	r := isolatedRuntime(t)
+	for _, c := range []struct {
+		set, want int64
+	}{{0, DefaultPids}, {64, 64}} {
+		uid := tenantUIDs(1)[0]
+		id := runtimetest.NewID()
+		spec := runtime.Spec{ID: id, Command: "echo up; exec sleep 1000", Dir: tenantDir(t, uid),
+			User: &runtime.User{UID: uid, GID: uid}, Limits: runtime.Limits{Pids: c.set}}
+		ctx := context.Background()
+		if err := r.Create(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = r.Delete(ctx, id) })
+		con, err := r.Start(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = con.Close() })
+		runtimetest.ReadLines(con.Output()).Expect(t, "up")
+		g, err := cgroup.Open(r.CgroupPath(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := g.PidsMax(); err != nil || got != c.want {
+			t.Errorf("pids limit %d (%v) with Limits.Pids %d, want %d", got, err, c.set, c.want)
+		}
+	}
 }
