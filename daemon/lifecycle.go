@@ -127,6 +127,12 @@ func (m *Manager) create(ctx context.Context, rt runtime.Runtime, def Definition
 	if _, err := os.Stat(sdir); err == nil {
 		return rec, fmt.Errorf("%w: %s already exists on disk", ErrExists, sdir)
 	}
+	// Files of a server this node does not know: another install sharing the volumes folder
+	// (the same id there), or a leftover. Never hand them to a new server.
+	if entries, err := os.ReadDir(vdir); err == nil && len(entries) > 0 {
+		return rec, fmt.Errorf("%w: %w: %s already holds files (another install using the same volumes folder, or a leftover): remove it or pick another id",
+			ErrExists, ErrInvalidState, vdir)
+	}
 	for _, dir := range []string{sdir, vdir} {
 		perm := os.FileMode(0o700) // definitions and state: the daemon's only
 		if dir == vdir {
