@@ -30,6 +30,10 @@ type Definition struct {
 	// zero means Options.StopTimeout.
 	StopTimeout Duration `json:"stopTimeout,omitempty"`
 	AutoRestart bool     `json:"autoRestart,omitempty"`
+	// UID is the uid (and gid) the server's processes run as on this node: standard servers get
+	// their own, allocated by the node when created (Options.StandardUIDs) and kept for as long
+	// as the server exists. The node ignores it in Create and Update requests.
+	UID uint32 `json:"uid,omitempty"`
 	// Install holds the template's install steps; the daemon core stores it without reading it
 	// (the installer of the templates work interprets it, see Manager.Install).
 	Install json.RawMessage `json:"install,omitempty"`

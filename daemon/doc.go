@@ -6,19 +6,24 @@
 //
 // # On-disk layout
 //
-// Everything lives under Options.DataDir:
+// Everything lives under Options.DataDir, but the volumes (Options.VolumesDir, by default
+// <DataDir>/volumes; serve puts them in /var/lib/skypanel/volumes as root, so a data folder
+// under a 0700 home folder works):
 //
 //	<DataDir>/servers/<id>/definition.json  the server's Definition (atomic write: temp + fsync + rename)
 //	<DataDir>/servers/<id>/state.json       last known state, last crash time and what the runtime
 //	                                        instance was created with (same atomic write)
-//	<DataDir>/volumes/<id>/                 the server's files: runtime.Spec.Dir, bind-mounted at
+//	<VolumesDir>/<id>/                      the server's files: runtime.Spec.Dir, bind-mounted at
 //	                                        /home/container in the docker environment, the working
 //	                                        directory of the process in the standard environment
 //
 // Daemon state and game files are kept apart so a backup or a file manager rooted at the volume
-// can never reach definition.json or state.json. When the runtime reports the user its
-// processes run as (an Owner() (uid, gid uint32) method, as runtime/host has), the volume
-// folder is given to that user at creation. Runtimes keep their own state (FIFOs, logs) in
+// can never reach definition.json or state.json. A standard server gets its own uid (and gid of
+// the same number) from Options.StandardUIDs when it is created, recorded in its Definition and
+// kept while it exists; its volume is then 0700 and owned by that uid. Otherwise, when the
+// runtime reports the user its processes run as (an Owner() (uid, gid uint32) method), the
+// volume folder is given to that user at creation. Files the daemon writes into a volume (file
+// manager, installer, backup restore) take the owner of the volume folder. Runtimes keep their own state (FIFOs, logs) in
 // their own folders, not here.
 //
 // # States

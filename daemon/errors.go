@@ -19,6 +19,8 @@ var (
 	// ErrOverDiskLimit: the server's folder holds more than its disk limit (DiskLimitError has
 	// the figures): it is not started until files are deleted.
 	ErrOverDiskLimit = errors.New("server is over its disk limit")
+	// ErrNoUID: every uid of Options.StandardUIDs is taken by a server.
+	ErrNoUID = errors.New("no free uid for a standard server")
 	// ErrClosed: the manager was closed.
 	ErrClosed = errors.New("daemon manager closed")
 )

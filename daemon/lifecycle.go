@@ -20,9 +20,12 @@ const cleanupTimeout = 30 * time.Second
 // Create adds a server: its folders, definition.json and runtime instance; the server is then
 // stopped. On any failure everything it created is removed again (no orphan folder or instance).
 // Creating an id that exists with an identical definition returns nil (a retried create); with a
-// different one, ErrExists.
+// different one, ErrExists. A standard server gets its own uid (Options.StandardUIDs); def.UID
+// is ignored. A runtime that refuses new servers (standard servers off, or not root without
+// unisolated) fails the create with ErrInvalidDefinition naming the environment.
 func (m *Manager) Create(ctx context.Context, def Definition) error {
 	def = def.Clone()
+	def.UID = 0
 	if err := def.Validate(); err != nil {
 		return err
 	}
@@ -30,7 +33,10 @@ func (m *Manager) Create(ctx context.Context, def Definition) error {
 	if err != nil {
 		return err
 	}
-	if err := m.reserve(def); errors.Is(err, errSameDefinition) {
+	if err := refusalOf(rt); err != nil {
+		return fmt.Errorf("%w: environment: %w", ErrInvalidDefinition, err)
+	}
+	if err := m.reserve(&def); errors.Is(err, errSameDefinition) {
 		return nil
 	} else if err != nil {
 		return err
@@ -38,6 +44,7 @@ func (m *Manager) Create(ctx context.Context, def Definition) error {
 	defer func() {
 		m.mu.Lock()
 		delete(m.creating, def.ID)
+		delete(m.uidsCreating, def.ID)
 		m.mu.Unlock()
 	}()
 	rec, err := m.create(ctx, rt, def)
@@ -52,8 +59,20 @@ func (m *Manager) Create(ctx context.Context, def Definition) error {
 	return nil
 }
 
-// reserve claims def.ID for a create in progress.
-func (m *Manager) reserve(def Definition) error {
+// refuser is implemented by runtimes that may refuse to run instances (runtime/host: standard
+// servers off, or not root without unisolated).
+type refuser interface{ Refusal() error }
+
+// refusalOf says why rt refuses to create or start instances, or returns nil.
+func refusalOf(rt runtime.Runtime) error {
+	if r, ok := rt.(refuser); ok {
+		return r.Refusal()
+	}
+	return nil
+}
+
+// reserve claims def.ID for a create in progress, and a uid when def needs one.
+func (m *Manager) reserve(def *Definition) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -61,7 +80,9 @@ func (m *Manager) reserve(def Definition) error {
 	}
 	if s, ok := m.servers[def.ID]; ok {
 		s.mu.Lock()
-		same := sameDefinition(s.def, def)
+		cmp := *def
+		cmp.UID = s.def.UID // the node's own field
+		same := sameDefinition(s.def, cmp)
 		s.mu.Unlock()
 		if same {
 			return errSameDefinition
@@ -70,6 +91,13 @@ func (m *Manager) reserve(def Definition) error {
 	}
 	if m.creating[def.ID] {
 		return fmt.Errorf("%w: %q is being created", ErrExists, def.ID)
+	}
+	if m.wantsUID(*def) {
+		uid, err := m.allocUID(def.ID)
+		if err != nil {
+			return err
+		}
+		def.UID = uid
 	}
 	m.creating[def.ID] = true
 	return nil
@@ -99,10 +127,16 @@ func (m *Manager) create(ctx context.Context, rt runtime.Runtime, def Definition
 	if _, err := os.Stat(sdir); err == nil {
 		return rec, fmt.Errorf("%w: %s already exists on disk", ErrExists, sdir)
 	}
+	// Files of a server this node does not know: another install sharing the volumes folder
+	// (the same id there), or a leftover. Never hand them to a new server.
+	if entries, err := os.ReadDir(vdir); err == nil && len(entries) > 0 {
+		return rec, fmt.Errorf("%w: %w: %s already holds files (another install using the same volumes folder, or a leftover): remove it or pick another id",
+			ErrExists, ErrInvalidState, vdir)
+	}
 	for _, dir := range []string{sdir, vdir} {
 		perm := os.FileMode(0o700) // definitions and state: the daemon's only
 		if dir == vdir {
-			perm = 0o750 // game files: given to the runtime's user below
+			perm = volumePermOf(def) // game files: given to the server's user below
 		}
 		created, err := mkdirNew(dir, perm)
 		if err != nil {
@@ -112,7 +146,7 @@ func (m *Manager) create(ctx context.Context, rt runtime.Runtime, def Definition
 			undo = append(undo, func() { _ = os.RemoveAll(dir) })
 		}
 	}
-	if err := chownVolume(rt, vdir); err != nil {
+	if err := chownVolume(rt, def, vdir); err != nil {
 		return rec, err
 	}
 	spec, err := def.Spec(vdir)
@@ -162,13 +196,30 @@ type owner interface {
 	Owner() (uid, gid uint32)
 }
 
-// chownVolume gives the volume folder to the runtime's process user, when it has one.
-func chownVolume(rt runtime.Runtime, dir string) error {
-	o, ok := rt.(owner)
-	if !ok {
+// volumePerm is the mode of the volume of a server with its own uid: nobody else may enter.
+const volumePerm os.FileMode = 0o700
+
+// volumePermOf is the mode of def's volume folder: 0700 with its own uid, else 0750 (the
+// runtime's shared user owns it; its group may read).
+func volumePermOf(def Definition) os.FileMode {
+	if def.UID != 0 {
+		return volumePerm
+	}
+	return 0o750
+}
+
+// chownVolume gives the volume folder to the server's own uid, or else to the runtime's process
+// user when it has one. Files the daemon writes there later (file manager, installer, backup
+// restores) take the folder's owner.
+func chownVolume(rt runtime.Runtime, def Definition, dir string) error {
+	var uid, gid uint32
+	if u := def.RuntimeUser(); u != nil {
+		uid, gid = u.UID, u.GID
+	} else if o, ok := rt.(owner); ok {
+		uid, gid = o.Owner()
+	} else {
 		return nil
 	}
-	uid, gid := o.Owner()
 	if err := os.Chown(dir, int(uid), int(gid)); err != nil {
 		return fmt.Errorf("give the server folder to uid %d: %w", uid, err)
 	}

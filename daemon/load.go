@@ -21,6 +21,8 @@ import (
 //     interrupted); other states are kept.
 //   - An absent instance is recreated from the definition (a failure is reported in the
 //     status message; the next Start tries again).
+//   - A standard server without its own uid (created before uids were per server) gets one
+//     when Options.StandardUIDs is set and it is not running (see migrateUID).
 //
 // A server whose environment has no runtime on this node is loaded as stopped, with a message
 // saying so. Load returns the errors of the servers it could not read or reconcile, joined; the
@@ -30,6 +32,7 @@ func (m *Manager) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer m.seedUIDs(ids)() // uids of servers not loaded yet are taken too
 	var errs []error
 	for _, id := range ids {
 		if err := m.loadOne(ctx, id); err != nil {
@@ -46,6 +49,9 @@ func (m *Manager) loadOne(ctx context.Context, id string) error {
 	}
 	if def.ID != id {
 		return fmt.Errorf("%w: id: %q in the folder of %q", ErrInvalidDefinition, def.ID, id)
+	}
+	if err := m.migrateUID(ctx, &def); err != nil {
+		return err
 	}
 	rec, err := m.st.readRecord(id)
 	if err != nil {

@@ -16,9 +16,14 @@ import (
 
 // Options configure a Manager. Zero values take the documented defaults.
 type Options struct {
-	DataDir  string                     // required; see the package doc for the layout
-	Runtimes map[string]runtime.Runtime // by environment (runtime.EnvDocker, runtime.EnvStandard)
-	Logger   *slog.Logger               // default: discard
+	DataDir string // required; see the package doc for the layout
+	// VolumesDir holds the servers' files (default <DataDir>/volumes).
+	VolumesDir string
+	// StandardUIDs, when set, gives every standard server its own uid (and gid) from the range,
+	// recorded in its Definition (the daemon must be root). Zero: the runtime's own user.
+	StandardUIDs UIDRange
+	Runtimes     map[string]runtime.Runtime // by environment (runtime.EnvDocker, runtime.EnvStandard)
+	Logger       *slog.Logger               // default: discard
 
 	CrashLoopWindow time.Duration // no auto-restart when the previous crash is this recent (60s)
 	StopTimeout     time.Duration // wait after the stop command (or SIGTERM) when the definition has none (30s)
@@ -83,7 +88,9 @@ type Manager struct {
 	mu       sync.Mutex
 	servers  map[string]*server
 	creating map[string]bool
-	closed   bool
+	// uidsCreating are the uids allocated to servers being created (by id).
+	uidsCreating map[string]uint32
+	closed       bool
 }
 
 // server is the manager's view of one server. mu guards the fields below it; power is a
@@ -115,14 +122,21 @@ func New(opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("daemon: data dir: %w", err)
 	}
+	volumes := filepath.Join(root, volumesDir)
+	if opts.VolumesDir != "" {
+		if volumes, err = filepath.Abs(opts.VolumesDir); err != nil {
+			return nil, fmt.Errorf("daemon: volumes dir: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	fsvc := opts.Files
 	if fsvc == nil {
 		fsvc = files.New(files.Options{Logger: opts.Logger})
 	}
 	m := &Manager{
-		opts: opts, log: opts.Logger.With("component", "daemon"), st: store{root: root},
+		opts: opts, log: opts.Logger.With("component", "daemon"), st: store{root: root, volumes: volumes},
 		ctx: ctx, cancel: cancel, servers: map[string]*server{}, creating: map[string]bool{}, files: fsvc,
+		uidsCreating: map[string]uint32{},
 	}
 	m.wg.Add(1)
 	go func() {

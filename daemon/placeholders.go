@@ -103,7 +103,7 @@ func (d Definition) Spec(dir string) (runtime.Spec, error) {
 	}
 	return runtime.Spec{
 		ID: d.ID, Image: d.Image, Command: env[VarStartup], Env: env, Dir: dir,
-		Limits: d.Limits.Runtime(), IP: d.IP, Ports: d.ports(),
+		Limits: d.Limits.Runtime(), IP: d.IP, Ports: d.ports(), User: d.RuntimeUser(),
 	}, nil
 }
 

@@ -114,6 +114,10 @@ func (m *Manager) startLocked(ctx context.Context, s *server) error {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: environment %q is not available on this node", ErrInvalidState, s.def.Environment)
 	}
+	if err := refusalOf(s.rt); err != nil { // e.g. standard servers turned off
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %w", ErrInvalidState, err)
+	}
 	def := s.def.Clone()
 	s.say("starting server")
 	m.setState(s, StateStarting, "")
@@ -137,10 +141,10 @@ func (m *Manager) startLocked(ctx context.Context, s *server) error {
 // launch syncs the instance, starts the process and arms the watcher.
 func (m *Manager) launch(ctx context.Context, s *server, def Definition) error {
 	vdir := m.st.volumeDir(s.id)
-	if created, err := mkdirNew(vdir, 0o750); err != nil {
+	if created, err := mkdirNew(vdir, volumePermOf(def)); err != nil {
 		return fmt.Errorf("server folder: %w", err)
 	} else if created {
-		if err := chownVolume(s.rt, vdir); err != nil {
+		if err := chownVolume(s.rt, def, vdir); err != nil {
 			return err
 		}
 	}

@@ -33,11 +33,12 @@ type record struct {
 	Limits   runtime.Limits `json:"limits"`
 }
 
-// store reads and writes the files of one node's servers.
-type store struct{ root string }
+// store reads and writes the files of one node's servers: definitions and state under root,
+// server files under volumes.
+type store struct{ root, volumes string }
 
 func (st store) serverDir(id string) string { return filepath.Join(st.root, serversDir, id) }
-func (st store) volumeDir(id string) string { return filepath.Join(st.root, volumesDir, id) }
+func (st store) volumeDir(id string) string { return filepath.Join(st.volumes, id) }
 
 func (st store) writeDefinition(d Definition) error {
 	return jsonfile.Write(filepath.Join(st.serverDir(d.ID), definitionFile), d)

@@ -24,6 +24,7 @@ func (m *Manager) Update(ctx context.Context, def Definition) error {
 	s.mu.Lock()
 	old, st, running := s.def, s.rec.State, s.proc != nil
 	s.mu.Unlock()
+	def.UID = old.UID // the node's: kept for as long as the server exists
 	switch {
 	case def.Environment != old.Environment:
 		return fmt.Errorf("%w: environment: cannot change from %q to %q", ErrInvalidDefinition, old.Environment, def.Environment)

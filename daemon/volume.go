@@ -11,8 +11,8 @@ import (
 // DataDir returns the node's data folder (absolute): backups live in <DataDir>/backups.
 func (m *Manager) DataDir() string { return m.st.root }
 
-// VolumesDir returns the folder holding every server's volume (<DataDir>/volumes).
-func (m *Manager) VolumesDir() string { return m.st.volumeDir("") }
+// VolumesDir returns the folder holding every server's volume (Options.VolumesDir).
+func (m *Manager) VolumesDir() string { return m.st.volumes }
 
 // VolumeDir returns the folder of a server's files; ErrNotFound for an unknown id.
 func (m *Manager) VolumeDir(id string) (string, error) {

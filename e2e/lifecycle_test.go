@@ -102,7 +102,7 @@ func testWritesOwnFolder(t *testing.T, p *panel, e environment) {
 	s := p.create(t, serverID("writes", e), e, p.body(e, "echo data > made-by-server.txt && echo written; "+echoLoop))
 	s.start(t)
 	s.waitLine(t, "written")
-	fi, err := os.Stat(filepath.Join(p.dir, "node", "volumes", s.id, "made-by-server.txt"))
+	fi, err := os.Stat(filepath.Join(p.volumeDir(s.id), "made-by-server.txt"))
 	if err != nil {
 		t.Fatalf("the file the server wrote: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,8 +28,10 @@ const waitTimeout = 60 * time.Second
 
 // panel is one `skypanel serve` process (and its restarts) on its own data folder.
 type panel struct {
-	dir        string // --data
-	addr       string // --listen, kept across restarts
+	dir        string   // --data
+	volumes    string   // --volumes ("" = serve's default): outside the data folder
+	args       []string // more serve flags
+	addr       string   // --listen, kept across restarts
 	url        string
 	containerd string
 	ns         string
@@ -42,21 +46,52 @@ type panel struct {
 	done  chan struct{} // closed when cmd has exited
 }
 
+// volumeDir is the folder of server id's files ("" = the volumes folder).
+func (p *panel) volumeDir(id string) string {
+	if p.volumes == "" {
+		return filepath.Join(defaultVolumes, id)
+	}
+	return filepath.Join(p.volumes, id)
+}
+
 // startPanel starts `skypanel serve` on a fresh data folder with containerd at address
 // (suite.sock, or a path that does not exist) and stops it when t ends, after deleting the
 // servers left behind (reported as errors when the test passed otherwise).
-func startPanel(t *testing.T, containerd string) *panel {
+func startPanel(t *testing.T, containerd string, args ...string) *panel {
 	t.Helper()
-	p := &panel{dir: t.TempDir(), addr: freeAddr(t), containerd: containerd, ns: suite.ns}
+	p := newPanel(t, t.TempDir(), containerd, args...)
+	// Never serve's default /var/lib/skypanel/volumes: many panels run at once. t.TempDir's
+	// parent is 0700; the users of standard servers must traverse it to reach their folders
+	// under p.volumes (serve makes p.volumes 0711).
+	p.volumes = p.dir + "-volumes"
+	if err := os.Chmod(filepath.Dir(p.dir), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	p.boot(t)
+	return p
+}
+
+// newPanel describes a panel on data folder dir (not started). Each panel gets its own range of
+// standard server uids (unless args set one), so tests never see each other's processes.
+func newPanel(t *testing.T, dir, containerd string, args ...string) *panel {
+	p := &panel{dir: dir, addr: freeAddr(t), containerd: containerd, ns: suite.ns, args: args}
+	if !slices.Contains(args, "--standard-uid-range") {
+		first := 2_000_000 + 1000*rand.IntN(100_000)
+		p.args = append(p.args, "--standard-uid-range", fmt.Sprintf("%d-%d", first, first+999))
+	}
+	if os.Geteuid() != 0 && !slices.Contains(args, "--standard-servers") {
+		p.args = append(p.args, "--standard-servers", "unisolated") // a normal user's run
+	}
 	if p.ns == "" {
 		p.ns = "skypanel-e2e-" + suite.runID
 	}
 	p.url = "http://" + p.addr
-	// t.TempDir's parent is 0700; the unprivileged user of standard servers must traverse it
-	// to reach its folder under <data>/node/volumes (serve makes <data> and <data>/node 0711).
-	if err := os.Chmod(filepath.Dir(p.dir), 0o711); err != nil {
-		t.Fatal(err)
-	}
+	return p
+}
+
+// boot starts the panel for the first time (it stops when t ends, see cleanup) and logs in.
+func (p *panel) boot(t *testing.T) {
+	t.Helper()
 	t.Cleanup(func() { p.cleanup(t) })
 	p.launch(t)
 	out := p.output()
@@ -70,7 +105,6 @@ func startPanel(t *testing.T, containerd string) *panel {
 		t.Fatalf("GET /api/self: %v %s", err, body(self))
 	}
 	p.adminID = self.JSON200.User.Id
-	return p
 }
 
 var (
@@ -92,9 +126,13 @@ func freeAddr(t *testing.T) string {
 // launch starts the process and waits until it serves.
 func (p *panel) launch(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command(suite.bin, "serve", "--data", p.dir, "--listen", p.addr,
+	args := []string{"serve", "--data", p.dir, "--listen", p.addr,
 		"--containerd", p.containerd, "--containerd-namespace", p.ns,
-		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000", "--log-level", "info")
+		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000", "--log-level", "info"}
+	if p.volumes != "" {
+		args = append(args, "--volumes", p.volumes)
+	}
+	cmd := exec.Command(suite.bin, append(args, p.args...)...)
 	ready := make(chan struct{})
 	var once sync.Once
 	w := &lineWriter{p: p, onLine: func(l string) {
@@ -222,11 +260,19 @@ func (p *panel) cleanup(t *testing.T) {
 	if err := p.stop(); err != nil {
 		t.Error(err)
 	}
-	for _, sub := range []string{"volumes", "servers", "host", "containerd"} {
-		entries, _ := os.ReadDir(filepath.Join(p.dir, "node", sub))
+	dirs := []string{filepath.Join(p.dir, "node", "servers"), filepath.Join(p.dir, "node", "host"),
+		filepath.Join(p.dir, "node", "containerd")}
+	if p.volumes != "" { // serve's default folder may hold others' servers
+		dirs = append(dirs, p.volumes)
+	}
+	for _, dir := range dirs {
+		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
-			t.Errorf("left behind: %s", filepath.Join(p.dir, "node", sub, e.Name()))
+			t.Errorf("left behind: %s", filepath.Join(dir, e.Name()))
 		}
+	}
+	if p.volumes != "" {
+		_ = os.RemoveAll(p.volumes)
 	}
 	if t.Failed() {
 		t.Logf("skypanel serve output:\n%s", tail(p.output(), 150))

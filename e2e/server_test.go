@@ -301,8 +301,8 @@ func (s *server) remove(t *testing.T, pid int) {
 // container, task or snapshot.
 func (p *panel) assertNoTrace(t *testing.T, id string) {
 	t.Helper()
-	for _, sub := range []string{"volumes", "servers", "host", "containerd"} {
-		dir := filepath.Join(p.dir, "node", sub, id)
+	for _, dir := range []string{p.volumeDir(id), filepath.Join(p.dir, "node", "servers", id),
+		filepath.Join(p.dir, "node", "host", id), filepath.Join(p.dir, "node", "containerd", id)} {
 		if _, err := os.Stat(dir); err == nil {
 			t.Errorf("%s still exists", dir)
 		}

@@ -1064,6 +1064,18 @@ type NodeFeatures struct {
 	//
 	// Example: ["standard","docker"]
 	Environments []EnvironmentType `json:"environments"`
+
+	// Standard Whether standard (host process) servers can be created and started: the node runs
+	// them isolated (own uid and cgroup, needs root) unless its operator chose otherwise
+	// (serve --standard-servers=admin|off|unisolated).
+	//
+	// Example: true
+	Standard bool `json:"standard"`
+
+	// StandardReason Why standard servers are unavailable (only when standard is false).
+	//
+	// Example: standard servers are disabled on this node (--standard-servers=off)
+	StandardReason *string `json:"standardReason,omitempty"`
 }
 
 // NodeList A page of nodes.

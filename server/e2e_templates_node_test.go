@@ -46,7 +46,7 @@ func startTplNode(t *testing.T) *tplNode {
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	n.dir = tplOpenDir(t)
 	runtimes := map[string]rt.Runtime{}
-	hr, err := host.New(host.Options{StateDir: filepath.Join(n.dir, "host"), CgroupParent: host.NoCgroups, Logger: log})
+	hr, err := host.New(host.Options{StateDir: filepath.Join(n.dir, "host"), Mode: host.ModeUnisolated, CgroupParent: host.NoCgroups, Logger: log})
 	if err != nil || hr.Available(context.Background()) != nil {
 		t.Skipf("standard environment unavailable: %v", err)
 	}

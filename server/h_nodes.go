@@ -144,12 +144,15 @@ func (h *Handlers) GetNodeFeatures(ctx context.Context, req gen.GetNodeFeaturesR
 	if err != nil {
 		return nil, err
 	}
-	out := gen.NodeFeatures{Docker: f.Docker, Environments: []gen.EnvironmentType{}}
+	out := gen.NodeFeatures{Docker: f.Docker, Standard: f.Standard, Environments: []gen.EnvironmentType{}}
 	for _, e := range f.Environments {
 		out.Environments = append(out.Environments, gen.EnvironmentType(e))
 	}
 	if !f.Docker && f.DockerReason != "" {
 		out.DockerReason = &f.DockerReason
+	}
+	if !f.Standard && f.StandardReason != "" {
+		out.StandardReason = &f.StandardReason
 	}
 	return gen.GetNodeFeatures200JSONResponse{Body: out}, nil
 }

@@ -34,7 +34,15 @@ const backgroundTimeout = 10 * time.Minute
 
 // Features reports the environments whose runtime answers right now.
 func (l *LocalNode) Features(ctx context.Context) (Features, error) {
-	f := Features{Environments: []string{rt.EnvStandard}}
+	f := Features{Environments: []string{}}
+	if std, ok := l.Runtimes[rt.EnvStandard]; !ok {
+		f.StandardReason = "standard servers are not configured on this node"
+	} else if err := std.Available(ctx); err != nil {
+		f.StandardReason = err.Error()
+	} else {
+		f.Standard = true
+		f.Environments = append(f.Environments, rt.EnvStandard)
+	}
 	docker, ok := l.Runtimes[rt.EnvDocker]
 	if !ok {
 		f.DockerReason = "containerd is not configured on this node"

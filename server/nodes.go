@@ -16,9 +16,11 @@ var ErrNodeUnavailable = errors.New("node unavailable")
 
 // Features is what a node can run.
 type Features struct {
-	Docker       bool
-	DockerReason string // why docker is unavailable
-	Environments []string
+	Docker         bool
+	DockerReason   string // why docker is unavailable
+	Standard       bool
+	StandardReason string // why standard servers are unavailable (off, or not root)
+	Environments   []string
 }
 
 // NodeClient is how the panel drives one node: in-process for the local node, over HTTP (the

@@ -88,6 +88,10 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 	if err != nil {
 		return nil, err
 	}
+	if env == rt.EnvStandard && !f.Standard {
+		return nil, newAPIError(http.StatusBadRequest, CodeFieldInvalid,
+			"standard servers are unavailable on this node: "+f.StandardReason, map[string]any{"field": "environmentType"})
+	}
 	image := deref(b.DockerImage)
 	if env == rt.EnvDocker && image == "" {
 		return nil, errFieldRequired("dockerImage")

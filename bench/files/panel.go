@@ -56,7 +56,7 @@ func startPanel(ctx context.Context, dir string) (*panel, error) {
 		return nil, err
 	}
 	p := &panel{st: st, done: make(chan error, 1), NodeDir: filepath.Join(dir, "node")}
-	hr, err := host.New(host.Options{StateDir: filepath.Join(p.NodeDir, "host"), UID: 65534, GID: 65534,
+	hr, err := host.New(host.Options{StateDir: filepath.Join(p.NodeDir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
 		CgroupParent: host.NoCgroups, Logger: log})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,7 +53,7 @@ func startPanel(ctx context.Context, bin, sock, ns string) (*panel, error) {
 	addr := ln.Addr().String()
 	ln.Close()
 	p := &panel{dir: dir, url: "http://" + addr, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve", "--data", dir, "--listen", addr, "--containerd", sock,
+	p.cmd = exec.Command(bin, "serve", "--data", dir, "--volumes", filepath.Join(dir, "volumes"), "--listen", addr, "--containerd", sock,
 		"--containerd-namespace", ns, "--log-level", "warn",
 		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000")
 	p.cmd.Stdout, p.cmd.Stderr = p, p

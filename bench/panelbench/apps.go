@@ -60,7 +60,7 @@ func startPanel(ctx context.Context, dir string, st *store.Store, op *oauth.Prov
 	var nodes server.NodeRegistry
 	if withNode {
 		nodeDir := filepath.Join(dir, "node")
-		hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), UID: 65534, GID: 65534,
+		hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
 			CgroupParent: host.NoCgroups, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("host runtime: %w", err)

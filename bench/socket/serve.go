@@ -144,7 +144,7 @@ func startNode(dir string, log *slog.Logger) (*daemon.Manager, *server.LocalNode
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return nil, nil, err
 	}
-	hr, err := host.New(host.Options{StateDir: filepath.Join(dir, "host"), UID: 65534, GID: 65534,
+	hr, err := host.New(host.Options{StateDir: filepath.Join(dir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
 		CgroupParent: host.NoCgroups, Logger: log})
 	if err != nil {
 		return nil, nil, err

@@ -26,24 +26,23 @@ type nodeOptions struct {
 	hostUser            string
 	containerUser       string
 	diskInterval        time.Duration // how often running servers' disk usage is measured
+	standard            standardOptions // standard.go
 }
 
 // startNode builds the runtimes and the daemon Manager and re-attaches to running servers.
 // Without a reachable containerd the node still runs "standard" servers and logs why.
 func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Manager, map[string]rt.Runtime, error) {
 	nodeDir := filepath.Join(o.dataDir, "node")
-	// 0711: the unprivileged user of standard servers must traverse to its volume, not list.
-	if err := os.MkdirAll(nodeDir, 0o711); err != nil {
+	std, err := resolveStandard(log, nodeDir, o.standard, os.Geteuid() == 0)
+	if err != nil {
 		return nil, nil, err
 	}
-	for _, d := range []string{o.dataDir, nodeDir} {
-		if err := os.Chmod(d, 0o711); err != nil {
-			return nil, nil, err
-		}
+	if err := prepareNodeDirs(o.dataDir, nodeDir, std.volumes); err != nil {
+		return nil, nil, err
 	}
 	runtimes := map[string]rt.Runtime{}
 	hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), User: o.hostUser,
-		Logger: log})
+		Mode: std.mode, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("host runtime: %w", err)
 	}
@@ -59,7 +58,8 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 	if err := cr.Available(ctx); err != nil {
 		log.Warn("docker environment unavailable; standard servers only", "reason", err)
 	}
-	m, err := daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log, DiskInterval: o.diskInterval})
+	m, err := daemon.New(daemon.Options{DataDir: nodeDir, VolumesDir: std.volumes, StandardUIDs: std.uids,
+		Runtimes: runtimes, Logger: log, DiskInterval: o.diskInterval})
 	if err != nil {
 		return nil, nil, err
 	}

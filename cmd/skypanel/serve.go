@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/runtime/host"
 	"github.com/skypanel/skypanel/server"
 )
 
@@ -43,11 +45,19 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&o.node.registryPlainHTTP, "registry-plain-http", false, "use HTTP (not HTTPS) for the registry mirror")
 	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "registry username")
 	f.StringVar(&o.node.registryPassword, "registry-password", os.Getenv("SKYPANEL_REGISTRY_PASSWORD"), "registry password [$SKYPANEL_REGISTRY_PASSWORD]")
-	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "unprivileged user running standard servers when serve runs as root")
+	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "as root, the user of standard servers that have no uid of their own yet (created by an older version and still running)")
 	f.StringVar(&o.node.containerUser, "container-user", envOr("SKYPANEL_CONTAINER_USER", "988:988"),
 		`uid:gid docker servers run as (their folder is given to it; "" keeps each image's own user)`)
 	f.DurationVar(&o.node.diskInterval, "disk-interval", 30*time.Second,
 		"how often the disk usage of running and installing servers with a disk limit is measured (those over it are stopped)")
+	// Standard (host process) servers and volumes (see standard.go).
+	f.StringVar(&o.node.standard.mode, "standard-servers", envOr("SKYPANEL_STANDARD_SERVERS", string(host.ModeAdmin)),
+		"standard (host process) servers: admin (isolated: own uid, cgroup; needs root), off, or unisolated "+
+			"(UNSAFE: when not root they run as this user, next to the panel's data)")
+	f.StringVar(&o.node.standard.uidRange, "standard-uid-range", envOr("SKYPANEL_STANDARD_UID_RANGE", daemon.DefaultUIDRange.String()),
+		"uids (and gids) given to standard servers, one per server (as root)")
+	f.StringVar(&o.node.standard.volumes, "volumes", os.Getenv("SKYPANEL_VOLUMES"),
+		"folder of the servers' files (default "+DefaultVolumes+" as root, <data>/node/volumes otherwise)")
 	addInstallFlags(cmd)
 	return cmd
 }

@@ -47,7 +47,8 @@ func (r *run) command(ctx context.Context, s Step) error {
 		return fmt.Errorf("%w: server id %q is too long for an install instance", ErrInvalidPlan, r.def.ID)
 	}
 	spec := runtime.Spec{ID: id, Image: orDefault(r.plan.Image, r.def.Image), Dir: r.dir,
-		Command: "set -e\n" + strings.Join(lines, "\n"), Env: r.env(), Limits: r.def.Limits.Runtime()}
+		Command: "set -e\n" + strings.Join(lines, "\n"), Env: r.env(), Limits: r.def.Limits.Runtime(),
+		User: r.def.RuntimeUser()}
 	bg := context.WithoutCancel(ctx)
 	r.deleteInstance(bg, rt, id) // a leftover of an interrupted installation
 	if err := rt.Create(ctx, spec); err != nil {

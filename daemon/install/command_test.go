@@ -29,7 +29,7 @@ func environments(t *testing.T) map[string]runtime.Runtime {
 	t.Helper()
 	out := map[string]runtime.Runtime{}
 	if goruntime.GOOS == "linux" {
-		hr, err := host.New(host.Options{StateDir: openDir(t), CgroupParent: host.NoCgroups, Logger: logger(t)})
+		hr, err := host.New(host.Options{StateDir: openDir(t), Mode: host.ModeUnisolated, CgroupParent: host.NoCgroups, Logger: logger(t)})
 		if err == nil && hr.Available(context.Background()) == nil {
 			out[runtime.EnvStandard] = hr
 		} else {

@@ -14,7 +14,7 @@ func TestLifecycleHost(t *testing.T) {
 	if goruntime.GOOS != "linux" {
 		t.Skip("runtime/host needs Linux")
 	}
-	opts := host.Options{StateDir: openDir(t), Logger: logger(t), CgroupParent: host.NoCgroups}
+	opts := host.Options{StateDir: openDir(t), Mode: host.ModeUnisolated, Logger: logger(t), CgroupParent: host.NoCgroups}
 	rt, err := host.New(opts)
 	if err != nil {
 		t.Skipf("host runtime unavailable: %v", err)

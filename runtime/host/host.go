@@ -1,6 +1,14 @@
 // Package host is the "standard" environment: each instance is a process group on the host,
 // started as `/bin/sh -c <Command>` in the server's folder, never as root.
 //
+// Isolation (daemon running as root): each instance runs as the uid:gid of its Spec.User (the
+// daemon allocates one per server; Options.UID/User is only the fallback for specs without
+// one), with no supplementary groups, in a new session (setsid), with no_new_privs (no setuid
+// binary can give it privileges back), and in its own cgroup: SIGKILL and Delete kill the whole
+// cgroup, so a double-forked, setsid'ed grandchild does not survive its server. A daemon that
+// is not root cannot do any of this: it refuses to create or start instances (ErrNotIsolated)
+// unless Options.Mode is ModeUnisolated, which runs them as the daemon's own user.
+//
 // Everything a restarted daemon needs lives in StateDir/<id>/:
 //
 //	spec.json   the instance's runtime.Spec (limits as last updated)
@@ -47,12 +55,42 @@ const (
 	DefaultUser         = "nobody"
 	DefaultCgroupParent = "/skypanel-host"
 	DefaultMaxLogBytes  = 8 << 20
+	// DefaultPids is the pids limit of an instance whose Limits set none (a fork bomb stays
+	// inside its cgroup), as Docker-style runtimes default to one.
+	DefaultPids = 512
 	// NoCgroups as Options.CgroupParent disables cgroups.
 	NoCgroups = "-"
 )
 
+// Mode says whether and how standard servers may run (serve --standard-servers).
+type Mode string
+
+// Modes.
+const (
+	// ModeAdmin (the default): enabled, always isolated; refused when the daemon is not root.
+	ModeAdmin Mode = "admin"
+	// ModeOff: Create and Start refuse (ErrDisabled); running instances can still be stopped.
+	ModeOff Mode = "off"
+	// ModeUnisolated: as ModeAdmin when root; otherwise instances run as the daemon's own user,
+	// without a cgroup (unsafe: they can read everything the daemon can).
+	ModeUnisolated Mode = "unisolated"
+)
+
+// ParseMode checks a --standard-servers value ("" is ModeAdmin).
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case "":
+		return ModeAdmin, nil
+	case ModeAdmin, ModeOff, ModeUnisolated:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w: standard servers mode %q is none of admin, off, unisolated", runtime.ErrInvalidSpec, s)
+}
+
 // Options configure the host runtime.
 type Options struct {
+	// Mode enables standard servers and says whether they may run unisolated (default ModeAdmin).
+	Mode Mode
 	// StateDir holds one folder per instance (required; must survive daemon restarts).
 	StateDir string
 	// User names the account processes run as when the daemon runs as root (default
@@ -65,6 +103,9 @@ type Options struct {
 	// CgroupParent is the cgroup under which instances get theirs (default
 	// DefaultCgroupParent; NoCgroups disables limits).
 	CgroupParent string
+	// DefaultPids is the pids limit of instances whose Limits.Pids is 0 (default DefaultPids;
+	// negative: none).
+	DefaultPids int64
 	// MaxLogBytes is how much consumed output a console lets accumulate before punching it out
 	// of output.log (default DefaultMaxLogBytes).
 	MaxLogBytes int64
@@ -101,6 +142,14 @@ func New(opts Options) (*Runtime, error) {
 	if opts.MaxLogBytes <= 0 {
 		opts.MaxLogBytes = DefaultMaxLogBytes
 	}
+	if opts.DefaultPids == 0 {
+		opts.DefaultPids = DefaultPids
+	}
+	mode, err := ParseMode(string(opts.Mode))
+	if err != nil {
+		return nil, err
+	}
+	opts.Mode = mode
 	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("host runtime: %w", err)
 	}
@@ -114,7 +163,11 @@ func New(opts Options) (*Runtime, error) {
 		r.uid, r.gid = uint32(os.Geteuid()), uint32(os.Getegid())
 	}
 	r.cgroups, r.noCgroup = r.probeCgroups()
-	r.log.Info("host runtime ready", "uid", r.uid, "gid", r.gid, "limits", r.cgroups, "why_not", r.noCgroup)
+	r.log.Info("host runtime ready", "mode", opts.Mode, "default_uid", r.uid, "gid", r.gid,
+		"limits", r.cgroups, "why_not", r.noCgroup)
+	if err := r.refusal(); err != nil {
+		r.log.Warn("standard servers cannot run", "reason", err)
+	}
 	return r, nil
 }
 
@@ -165,8 +218,37 @@ func (r *Runtime) probeCgroups() (bool, string) {
 // Environment returns runtime.EnvStandard.
 func (r *Runtime) Environment() string { return runtime.EnvStandard }
 
-// Available checks that /bin/sh exists and the state folder is writable.
+// refusal says why this node refuses to create or start instances, or returns nil.
+func (r *Runtime) refusal() error {
+	switch {
+	case r.opts.Mode == ModeOff:
+		return ErrDisabled
+	case !r.asRoot && r.opts.Mode != ModeUnisolated:
+		return ErrNotIsolated
+	}
+	return nil
+}
+
+// Refusal says why this node refuses to start instances (ErrDisabled, ErrNotIsolated), or
+// returns nil. The daemon refuses to create standard servers for the same reason.
+func (r *Runtime) Refusal() error { return r.refusal() }
+
+// refuse wraps refusal for Start (nil when allowed). Create does not refuse: a daemon must
+// still be able to recreate the instances of existing servers, so they can be listed, edited
+// and deleted.
+func (r *Runtime) refuse(id string) error {
+	if err := r.refusal(); err != nil {
+		return fmt.Errorf("%w: %s: %w", runtime.ErrInvalidSpec, id, err)
+	}
+	return nil
+}
+
+// Available checks the mode (off, or not root without unisolated, is unavailable), that
+// /bin/sh exists and that the state folder is writable.
 func (r *Runtime) Available(context.Context) error {
+	if err := r.refusal(); err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, err)
+	}
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, err)
 	}
@@ -181,9 +263,33 @@ func (r *Runtime) Available(context.Context) error {
 // Enforced reports whether limits are enforced through cgroups, and why not.
 func (r *Runtime) Enforced() (bool, string) { return r.cgroups, r.noCgroup }
 
-// Owner returns the uid and gid server processes run as; data folders must be writable by them.
+// Owner returns the uid and gid server processes run as when their Spec has no User (and
+// always when the daemon is not root); data folders must be writable by them.
 func (r *Runtime) Owner() (uid, gid uint32) { return r.uid, r.gid }
+
+// Isolated reports whether instances run as their Spec.User (the daemon is root).
+func (r *Runtime) Isolated() bool { return r.asRoot }
+
+// userOf returns the uid and gid the instance's processes run as.
+func (r *Runtime) userOf(spec runtime.Spec) (uid, gid uint32, err error) {
+	if !r.asRoot || spec.User == nil {
+		return r.uid, r.gid, nil
+	}
+	if spec.User.UID == 0 || spec.User.GID == 0 {
+		return 0, 0, fmt.Errorf("%w: %s: server processes never run as root (user %d:%d)",
+			runtime.ErrInvalidSpec, spec.ID, spec.User.UID, spec.User.GID)
+	}
+	return spec.User.UID, spec.User.GID, nil
+}
 
 func (r *Runtime) dir(id string) string { return filepath.Join(r.opts.StateDir, id) }
 
 func (r *Runtime) cgroupPath(id string) string { return filepath.Join(r.opts.CgroupParent, id) }
+
+// enforced returns the limits the cgroup gets: l with the default pids limit when it sets none.
+func (r *Runtime) enforced(l runtime.Limits) runtime.Limits {
+	if l.Pids == 0 && r.opts.DefaultPids > 0 {
+		l.Pids = r.opts.DefaultPids
+	}
+	return l
+}

@@ -12,10 +12,11 @@ import (
 	"github.com/skypanel/skypanel/runtime/runtimetest"
 )
 
-// newTestRuntime returns a runtime on a fresh state folder, logging to t.
+// newTestRuntime returns a runtime on a fresh state folder, logging to t. Test runtimes are
+// ModeUnisolated: the same as ModeAdmin as root, and runnable by a normal user.
 func newTestRuntime(t *testing.T) (*Runtime, Options) {
 	t.Helper()
-	opts := Options{StateDir: t.TempDir(), Logger: testLogger(t)}
+	opts := Options{StateDir: t.TempDir(), Mode: ModeUnisolated, Logger: testLogger(t)}
 	r, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +62,7 @@ func TestContract(t *testing.T) {
 }
 
 func contractEnv(t *testing.T, cgroupParent string) (runtime.Runtime, runtimetest.Env) {
-	opts := Options{StateDir: t.TempDir(), CgroupParent: cgroupParent, Logger: testLogger(t)}
+	opts := Options{StateDir: t.TempDir(), Mode: ModeUnisolated, CgroupParent: cgroupParent, Logger: testLogger(t)}
 	r, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestNeverRoot(t *testing.T) {
 // attaches to it.
 func TestDaemonKilled(t *testing.T) {
 	runtimetest.KillDaemon(t, func(t *testing.T, stateDir string) runtime.Runtime {
-		r, err := New(Options{StateDir: stateDir, Logger: testLogger(t)})
+		r, err := New(Options{StateDir: stateDir, Mode: ModeUnisolated, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +141,7 @@ func TestDaemonKilled(t *testing.T) {
 }
 
 func benchRuntime(b *testing.B) (*Runtime, string) {
-	r, err := New(Options{StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	r, err := New(Options{StateDir: b.TempDir(), Mode: ModeUnisolated, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

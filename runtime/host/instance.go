@@ -32,6 +32,9 @@ func (r *Runtime) Create(_ context.Context, spec runtime.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	if _, _, err := r.userOf(spec); err != nil {
+		return err
+	}
 	dir := r.dir(spec.ID)
 	switch _, err := r.loadSpec(spec.ID); {
 	case err == nil:
@@ -105,13 +108,14 @@ func (r *Runtime) State(_ context.Context, id string) (runtime.State, error) {
 	return runtime.StateCreated, nil
 }
 
-// Delete kills the process group, removes the cgroup and the instance folder.
+// Delete kills the cgroup (or the process group without cgroups), removes the cgroup and the
+// instance folder.
 func (r *Runtime) Delete(_ context.Context, id string) error {
 	if !runtime.ValidID(id) {
 		return nil
 	}
 	if p := r.current(id); p != nil && p.alive() {
-		p.kill(syscall.SIGKILL)
+		_ = p.kill(syscall.SIGKILL)
 		select {
 		case <-p.done:
 		case <-time.After(deleteWait):

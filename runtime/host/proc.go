@@ -51,8 +51,16 @@ func (p *proc) alive() bool {
 
 func (p *proc) stop() { p.qonce.Do(func() { close(p.quit) }) }
 
-// kill signals the whole process group.
+// kill signals the whole process group; SIGKILL also kills everything in the instance's cgroup
+// (processes that left the group or the session with setsid).
 func (p *proc) kill(sig syscall.Signal) error {
+	if sig == syscall.SIGKILL && p.cg != nil {
+		err := p.cg.Kill()
+		if err == nil {
+			return nil
+		}
+		p.r.log.Warn("kill cgroup; killing the process group", "id", p.id, "err", err)
+	}
 	if err := syscall.Kill(-p.rec.pid, sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("%w: %s", runtime.ErrNotRunning, p.id)

@@ -42,7 +42,7 @@ func TestReachHint(t *testing.T) {
 			if err := os.Chmod(filepath.Dir(base), 0o711); err != nil { // t.TempDir's parent is 0700
 				t.Fatal(err)
 			}
-			got := r.reachHint(vol)
+			got := r.reachHint(vol, uid, gid)
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Errorf("reachHint(%s) = %q, want %q", vol, got, tc.want)
 			}

@@ -24,10 +24,13 @@ const wrapper = `read -r _ <&4; exec 4<&-; trap : TERM INT HUP QUIT USR1 USR2; /
 // defaultPath is PATH unless Spec.Env sets one.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-// Start starts the command as a new process group and returns its console.
+// Start starts the command in a new session (its own process group) and returns its console.
 func (r *Runtime) Start(_ context.Context, id string) (runtime.Console, error) {
 	spec, err := r.loadSpec(id)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.refuse(id); err != nil {
 		return nil, err
 	}
 	if p := r.current(id); p != nil && p.alive() {
@@ -42,7 +45,7 @@ func (r *Runtime) Start(_ context.Context, id string) (runtime.Console, error) {
 		if old, err := cgroup.Open(r.cgroupPath(id)); err == nil {
 			_ = old.Delete() // fresh counters (OOM kills) for every run
 		}
-		if cg, err = cgroup.Create(r.cgroupPath(id), spec.Limits); err != nil {
+		if cg, err = cgroup.Create(r.cgroupPath(id), r.enforced(spec.Limits)); err != nil {
 			return nil, fmt.Errorf("start %s: limits: %w", id, err)
 		}
 	}
@@ -72,18 +75,23 @@ func (r *Runtime) spawn(spec runtime.Spec, cg *cgroup.Group) (*proc, error) {
 		return nil, err
 	}
 	defer files.close()
+	uid, gid, err := r.userOf(spec)
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command("/bin/sh", "-c", wrapper, "sh", spec.Command)
 	cmd.Dir = spec.Dir
 	cmd.Env = environ(spec)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = files.stdin, files.log, files.log
 	cmd.ExtraFiles = []*os.File{files.exit, files.gateR}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A new session: no controlling terminal, its own process group (pgid = pid).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if r.asRoot {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: r.uid, Gid: r.gid, Groups: []uint32{}}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startNoNewPrivs(cmd); err != nil {
 		if errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %w%s", runtime.ErrInvalidSpec, err, r.reachHint(spec.Dir))
+			return nil, fmt.Errorf("%w: %w%s", runtime.ErrInvalidSpec, err, r.reachHint(spec.Dir, uid, gid))
 		}
 		return nil, err
 	}
@@ -184,7 +192,7 @@ func (r *Runtime) console(p *proc, fromEnd bool) (runtime.Console, error) {
 // reachHint names the first folder on the way to dir that the server processes' user cannot
 // enter (as root, a data folder under e.g. a 0700 home folder makes every start fail with a
 // bare "permission denied"), or returns "".
-func (r *Runtime) reachHint(dir string) string {
+func (r *Runtime) reachHint(dir string, uid, gid uint32) string {
 	if !r.asRoot {
 		return ""
 	}
@@ -200,13 +208,13 @@ func (r *Runtime) reachHint(dir string) string {
 		perm := fi.Mode().Perm()
 		var x os.FileMode = 0o001
 		switch {
-		case st.Uid == r.uid:
+		case st.Uid == uid:
 			x = 0o100
-		case st.Gid == r.gid:
+		case st.Gid == gid:
 			x = 0o010
 		}
 		if perm&x == 0 {
-			return fmt.Sprintf(" (uid %d cannot reach the server folder %s: %s has mode %v)", r.uid, dir, d, perm)
+			return fmt.Sprintf(" (uid %d cannot reach the server folder %s: %s has mode %v)", uid, dir, d, perm)
 		}
 		if d == dir {
 			return ""

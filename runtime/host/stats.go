@@ -87,7 +87,7 @@ func (r *Runtime) Update(_ context.Context, id string, limits runtime.Limits) er
 		return err
 	}
 	if p := r.current(id); p != nil && p.alive() && p.cg != nil {
-		return p.cg.Set(limits)
+		return p.cg.Set(r.enforced(limits))
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func StartNode(t testing.TB, opts daemon.Options) *Node {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	hr, err := host.New(host.Options{StateDir: filepath.Join(dir, "host"), UID: 65534, GID: 65534,
+	hr, err := host.New(host.Options{StateDir: filepath.Join(dir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
 		CgroupParent: host.NoCgroups, Logger: log})
 	if err != nil {
 		t.Fatalf("host runtime: %v", err)

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/skypanel/skypanel/runtime"
@@ -22,8 +21,8 @@ import (
 // ErrUnsupported means the machine has no usable (or no writable) cgroup hierarchy.
 var ErrUnsupported = errors.New("cgroups unavailable")
 
-// v1 controllers this package uses.
-var v1Controllers = []string{"memory", "cpu", "cpuacct", "pids", "blkio"}
+// v1 controllers this package uses (freezer only to kill a group as a whole, see Kill).
+var v1Controllers = []string{"memory", "cpu", "cpuacct", "pids", "blkio", "freezer"}
 
 type hierarchy struct {
 	v2    bool
@@ -216,23 +215,6 @@ func (g *Group) Pids() ([]int, error) {
 		}
 	}
 	return pids, nil
-}
-
-// Kill sends SIGKILL to every process in the group.
-func (g *Group) Kill() error {
-	if g.h.v2 {
-		if err := writeFile(g.dir(""), "cgroup.kill", "1"); err == nil {
-			return nil
-		}
-	}
-	pids, err := g.Pids()
-	if err != nil {
-		return err
-	}
-	for _, p := range pids {
-		_ = syscall.Kill(p, syscall.SIGKILL)
-	}
-	return nil
 }
 
 // Delete kills what is left in the group and removes it (missing groups are fine).

@@ -205,6 +205,15 @@ func readUint(dir, name string) (uint64, error) {
 	return strconv.ParseUint(s, 10, 64)
 }
 
+// PidsMax returns the group's pids limit (0 = none).
+func (g *Group) PidsMax() (int64, error) {
+	n, err := readUint(g.dir("pids"), "pids.max")
+	if err != nil || n >= unlimited {
+		return 0, err
+	}
+	return int64(n), nil
+}
+
 // Exists reports whether the group's memory folder exists.
 func (g *Group) Exists() bool {
 	_, err := os.Stat(g.dir("memory"))
