@@ -25,7 +25,7 @@ type nodeOptions struct {
 	registryPassword    string
 	hostUser            string
 	containerUser       string
-	diskInterval        time.Duration // how often running servers' disk usage is measured
+	diskInterval        time.Duration   // how often running servers' disk usage is measured
 	standard            standardOptions // standard.go
 }
 
