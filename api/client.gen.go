@@ -2206,6 +2206,11 @@ type RateLimited = Error
 // Example: {"error":{"code":"ErrServerNotFound","metadata":{"id":"ABC12345"},"msg":"Server with ID ABC12345 not found"}}
 type Unauthorized = Error
 
+// UnsupportedMediaType Error envelope returned by every failing /api request (OAuth2 endpoints use OAuth2Error for protocol errors).
+//
+// Example: {"error":{"code":"ErrServerNotFound","metadata":{"id":"ABC12345"},"msg":"Server with ID ABC12345 not found"}}
+type UnsupportedMediaType = Error
+
 // ListDatabaseHostsParams defines parameters for ListDatabaseHosts.
 type ListDatabaseHostsParams struct {
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
@@ -8395,6 +8400,11 @@ type ListDatabaseHostsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListDatabaseHostsResponse415Headers the declared response headers of an HTTP 415 response for ListDatabaseHosts
+type ListDatabaseHostsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListDatabaseHostsResponse429Headers the declared response headers of an HTTP 429 response for ListDatabaseHosts
 type ListDatabaseHostsResponse429Headers struct {
 	RetryAfter          *int
@@ -8425,6 +8435,8 @@ type ListDatabaseHostsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8439,6 +8451,8 @@ type ListDatabaseHostsResponse struct {
 	Headers401 *ListDatabaseHostsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListDatabaseHostsResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListDatabaseHostsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListDatabaseHostsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8465,6 +8479,11 @@ func (r ListDatabaseHostsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListDatabaseHostsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListDatabaseHostsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8547,6 +8566,11 @@ type CreateDatabaseHostResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for CreateDatabaseHost
+type CreateDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for CreateDatabaseHost
 type CreateDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8583,6 +8607,8 @@ type CreateDatabaseHostResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8603,6 +8629,8 @@ type CreateDatabaseHostResponse struct {
 	Headers409 *CreateDatabaseHostResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateDatabaseHostResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8644,6 +8672,11 @@ func (r CreateDatabaseHostResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateDatabaseHostResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8721,6 +8754,11 @@ type DeleteDatabaseHostResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for DeleteDatabaseHost
+type DeleteDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for DeleteDatabaseHost
 type DeleteDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8753,6 +8791,8 @@ type DeleteDatabaseHostResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8771,6 +8811,8 @@ type DeleteDatabaseHostResponse struct {
 	Headers404 *DeleteDatabaseHostResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteDatabaseHostResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8802,6 +8844,11 @@ func (r DeleteDatabaseHostResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteDatabaseHostResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8874,6 +8921,11 @@ type GetDatabaseHostResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for GetDatabaseHost
+type GetDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for GetDatabaseHost
 type GetDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8906,6 +8958,8 @@ type GetDatabaseHostResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8922,6 +8976,8 @@ type GetDatabaseHostResponse struct {
 	Headers403 *GetDatabaseHostResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetDatabaseHostResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8953,6 +9009,11 @@ func (r GetDatabaseHostResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetDatabaseHostResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9035,6 +9096,11 @@ type UpdateDatabaseHostResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for UpdateDatabaseHost
+type UpdateDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for UpdateDatabaseHost
 type UpdateDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -9071,6 +9137,8 @@ type UpdateDatabaseHostResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9091,6 +9159,8 @@ type UpdateDatabaseHostResponse struct {
 	Headers409 *UpdateDatabaseHostResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateDatabaseHostResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9132,6 +9202,11 @@ func (r UpdateDatabaseHostResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateDatabaseHostResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9199,6 +9274,11 @@ type ListNodesResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListNodesResponse415Headers the declared response headers of an HTTP 415 response for ListNodes
+type ListNodesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListNodesResponse429Headers the declared response headers of an HTTP 429 response for ListNodes
 type ListNodesResponse429Headers struct {
 	RetryAfter          *int
@@ -9224,6 +9304,8 @@ type ListNodesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9236,6 +9318,8 @@ type ListNodesResponse struct {
 	Headers401 *ListNodesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListNodesResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListNodesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListNodesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9260,6 +9344,11 @@ func (r ListNodesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListNodesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListNodesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9332,6 +9421,11 @@ type CreateNodeResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateNodeResponse415Headers the declared response headers of an HTTP 415 response for CreateNode
+type CreateNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateNodeResponse429Headers the declared response headers of an HTTP 429 response for CreateNode
 type CreateNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9361,6 +9455,8 @@ type CreateNodeResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9377,6 +9473,8 @@ type CreateNodeResponse struct {
 	Headers409 *CreateNodeResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateNodeResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9411,6 +9509,11 @@ func (r CreateNodeResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateNodeResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9483,6 +9586,11 @@ type DeleteNodeResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteNodeResponse415Headers the declared response headers of an HTTP 415 response for DeleteNode
+type DeleteNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteNodeResponse429Headers the declared response headers of an HTTP 429 response for DeleteNode
 type DeleteNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9510,6 +9618,8 @@ type DeleteNodeResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9526,6 +9636,8 @@ type DeleteNodeResponse struct {
 	Headers404 *DeleteNodeResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteNodeResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9555,6 +9667,11 @@ func (r DeleteNodeResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteNodeResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9622,6 +9739,11 @@ type GetNodeResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeResponse415Headers the declared response headers of an HTTP 415 response for GetNode
+type GetNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeResponse429Headers the declared response headers of an HTTP 429 response for GetNode
 type GetNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9649,6 +9771,8 @@ type GetNodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9663,6 +9787,8 @@ type GetNodeResponse struct {
 	Headers403 *GetNodeResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9692,6 +9818,11 @@ func (r GetNodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9769,6 +9900,11 @@ type UpdateNodeResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateNodeResponse415Headers the declared response headers of an HTTP 415 response for UpdateNode
+type UpdateNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateNodeResponse429Headers the declared response headers of an HTTP 429 response for UpdateNode
 type UpdateNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9798,6 +9934,8 @@ type UpdateNodeResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9816,6 +9954,8 @@ type UpdateNodeResponse struct {
 	Headers409 *UpdateNodeResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateNodeResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9850,6 +9990,11 @@ func (r UpdateNodeResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateNodeResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9918,6 +10063,11 @@ type GetNodeDeploymentResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeDeploymentResponse415Headers the declared response headers of an HTTP 415 response for GetNodeDeployment
+type GetNodeDeploymentResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeDeploymentResponse429Headers the declared response headers of an HTTP 429 response for GetNodeDeployment
 type GetNodeDeploymentResponse429Headers struct {
 	RetryAfter          *int
@@ -9945,6 +10095,8 @@ type GetNodeDeploymentResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9959,6 +10111,8 @@ type GetNodeDeploymentResponse struct {
 	Headers403 *GetNodeDeploymentResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeDeploymentResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeDeploymentResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeDeploymentResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9988,6 +10142,11 @@ func (r GetNodeDeploymentResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeDeploymentResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeDeploymentResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10055,6 +10214,11 @@ type GetNodeFeaturesResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeFeaturesResponse415Headers the declared response headers of an HTTP 415 response for GetNodeFeatures
+type GetNodeFeaturesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeFeaturesResponse429Headers the declared response headers of an HTTP 429 response for GetNodeFeatures
 type GetNodeFeaturesResponse429Headers struct {
 	RetryAfter          *int
@@ -10087,6 +10251,8 @@ type GetNodeFeaturesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10103,6 +10269,8 @@ type GetNodeFeaturesResponse struct {
 	Headers403 *GetNodeFeaturesResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeFeaturesResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeFeaturesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeFeaturesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10134,6 +10302,11 @@ func (r GetNodeFeaturesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeFeaturesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeFeaturesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10206,6 +10379,11 @@ type GetNodeSystemResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeSystemResponse415Headers the declared response headers of an HTTP 415 response for GetNodeSystem
+type GetNodeSystemResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeSystemResponse429Headers the declared response headers of an HTTP 429 response for GetNodeSystem
 type GetNodeSystemResponse429Headers struct {
 	RetryAfter          *int
@@ -10238,6 +10416,8 @@ type GetNodeSystemResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10254,6 +10434,8 @@ type GetNodeSystemResponse struct {
 	Headers403 *GetNodeSystemResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeSystemResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeSystemResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeSystemResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10285,6 +10467,11 @@ func (r GetNodeSystemResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeSystemResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeSystemResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10347,6 +10534,11 @@ type GetSelfResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// GetSelfResponse415Headers the declared response headers of an HTTP 415 response for GetSelf
+type GetSelfResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetSelfResponse429Headers the declared response headers of an HTTP 429 response for GetSelf
 type GetSelfResponse429Headers struct {
 	RetryAfter          *int
@@ -10370,6 +10562,8 @@ type GetSelfResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10380,6 +10574,8 @@ type GetSelfResponse struct {
 	Headers401 *GetSelfResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetSelfResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetSelfResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetSelfResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10399,6 +10595,11 @@ func (r GetSelfResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetSelfResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetSelfResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10461,6 +10662,11 @@ type ListSelfOAuth2ClientsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListSelfOAuth2ClientsResponse415Headers the declared response headers of an HTTP 415 response for ListSelfOAuth2Clients
+type ListSelfOAuth2ClientsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListSelfOAuth2ClientsResponse429Headers the declared response headers of an HTTP 429 response for ListSelfOAuth2Clients
 type ListSelfOAuth2ClientsResponse429Headers struct {
 	RetryAfter          *int
@@ -10486,6 +10692,8 @@ type ListSelfOAuth2ClientsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10498,6 +10706,8 @@ type ListSelfOAuth2ClientsResponse struct {
 	Headers401 *ListSelfOAuth2ClientsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListSelfOAuth2ClientsResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListSelfOAuth2ClientsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListSelfOAuth2ClientsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10522,6 +10732,11 @@ func (r ListSelfOAuth2ClientsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListSelfOAuth2ClientsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListSelfOAuth2ClientsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10590,6 +10805,11 @@ type CreateSelfOAuth2ClientResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateSelfOAuth2ClientResponse415Headers the declared response headers of an HTTP 415 response for CreateSelfOAuth2Client
+type CreateSelfOAuth2ClientResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateSelfOAuth2ClientResponse429Headers the declared response headers of an HTTP 429 response for CreateSelfOAuth2Client
 type CreateSelfOAuth2ClientResponse429Headers struct {
 	RetryAfter          *int
@@ -10617,6 +10837,8 @@ type CreateSelfOAuth2ClientResponse struct {
 	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10631,6 +10853,8 @@ type CreateSelfOAuth2ClientResponse struct {
 	Headers403 *CreateSelfOAuth2ClientResponse403Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateSelfOAuth2ClientResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateSelfOAuth2ClientResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateSelfOAuth2ClientResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10660,6 +10884,11 @@ func (r CreateSelfOAuth2ClientResponse) GetJSON403() *Forbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateSelfOAuth2ClientResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateSelfOAuth2ClientResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10727,6 +10956,11 @@ type DeleteSelfOAuth2ClientResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteSelfOAuth2ClientResponse415Headers the declared response headers of an HTTP 415 response for DeleteSelfOAuth2Client
+type DeleteSelfOAuth2ClientResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteSelfOAuth2ClientResponse429Headers the declared response headers of an HTTP 429 response for DeleteSelfOAuth2Client
 type DeleteSelfOAuth2ClientResponse429Headers struct {
 	RetryAfter          *int
@@ -10752,6 +10986,8 @@ type DeleteSelfOAuth2ClientResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10766,6 +11002,8 @@ type DeleteSelfOAuth2ClientResponse struct {
 	Headers403 *DeleteSelfOAuth2ClientResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteSelfOAuth2ClientResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteSelfOAuth2ClientResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteSelfOAuth2ClientResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10790,6 +11028,11 @@ func (r DeleteSelfOAuth2ClientResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteSelfOAuth2ClientResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteSelfOAuth2ClientResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10852,6 +11095,11 @@ type ListServersResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListServersResponse415Headers the declared response headers of an HTTP 415 response for ListServers
+type ListServersResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListServersResponse429Headers the declared response headers of an HTTP 429 response for ListServers
 type ListServersResponse429Headers struct {
 	RetryAfter          *int
@@ -10877,6 +11125,8 @@ type ListServersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10889,6 +11139,8 @@ type ListServersResponse struct {
 	Headers401 *ListServersResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListServersResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListServersResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListServersResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10913,6 +11165,11 @@ func (r ListServersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListServersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListServersResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10990,6 +11247,11 @@ type CreateServerWithGeneratedIdResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerWithGeneratedIdResponse415Headers the declared response headers of an HTTP 415 response for CreateServerWithGeneratedId
+type CreateServerWithGeneratedIdResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerWithGeneratedIdResponse429Headers the declared response headers of an HTTP 429 response for CreateServerWithGeneratedId
 type CreateServerWithGeneratedIdResponse429Headers struct {
 	RetryAfter          *int
@@ -11031,6 +11293,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11053,6 +11317,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	Headers409 *CreateServerWithGeneratedIdResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateServerWithGeneratedIdResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerWithGeneratedIdResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerWithGeneratedIdResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11096,6 +11362,11 @@ func (r CreateServerWithGeneratedIdResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateServerWithGeneratedIdResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerWithGeneratedIdResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11178,6 +11449,11 @@ type DeleteServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerResponse415Headers the declared response headers of an HTTP 415 response for DeleteServer
+type DeleteServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerResponse429Headers the declared response headers of an HTTP 429 response for DeleteServer
 type DeleteServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11210,6 +11486,8 @@ type DeleteServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11228,6 +11506,8 @@ type DeleteServerResponse struct {
 	Headers404 *DeleteServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11259,6 +11539,11 @@ func (r DeleteServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11331,6 +11616,11 @@ type GetServerResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerResponse415Headers the declared response headers of an HTTP 415 response for GetServer
+type GetServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerResponse429Headers the declared response headers of an HTTP 429 response for GetServer
 type GetServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11358,6 +11648,8 @@ type GetServerResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11372,6 +11664,8 @@ type GetServerResponse struct {
 	Headers403 *GetServerResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11401,6 +11695,11 @@ func (r GetServerResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11483,6 +11782,11 @@ type CreateServerResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerResponse415Headers the declared response headers of an HTTP 415 response for CreateServer
+type CreateServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerResponse429Headers the declared response headers of an HTTP 429 response for CreateServer
 type CreateServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11526,6 +11830,8 @@ type CreateServerResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11550,6 +11856,8 @@ type CreateServerResponse struct {
 	Headers409 *CreateServerResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateServerResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11598,6 +11906,11 @@ func (r CreateServerResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateServerResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11675,6 +11988,11 @@ type ListBackupsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListBackupsResponse415Headers the declared response headers of an HTTP 415 response for ListBackups
+type ListBackupsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListBackupsResponse429Headers the declared response headers of an HTTP 429 response for ListBackups
 type ListBackupsResponse429Headers struct {
 	RetryAfter          *int
@@ -11712,6 +12030,8 @@ type ListBackupsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11730,6 +12050,8 @@ type ListBackupsResponse struct {
 	Headers403 *ListBackupsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListBackupsResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListBackupsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListBackupsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11763,6 +12085,11 @@ func (r ListBackupsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListBackupsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListBackupsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11850,6 +12177,11 @@ type CreateBackupResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateBackupResponse415Headers the declared response headers of an HTTP 415 response for CreateBackup
+type CreateBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateBackupResponse429Headers the declared response headers of an HTTP 429 response for CreateBackup
 type CreateBackupResponse429Headers struct {
 	RetryAfter          *int
@@ -11891,6 +12223,8 @@ type CreateBackupResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11913,6 +12247,8 @@ type CreateBackupResponse struct {
 	Headers409 *CreateBackupResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateBackupResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateBackupResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11956,6 +12292,11 @@ func (r CreateBackupResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateBackupResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12059,6 +12400,11 @@ type DownloadBackupResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DownloadBackupResponse415Headers the declared response headers of an HTTP 415 response for DownloadBackup
+type DownloadBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DownloadBackupResponse416Headers the declared response headers of an HTTP 416 response for DownloadBackup
 type DownloadBackupResponse416Headers struct {
 	ContentRange *string
@@ -12102,6 +12448,8 @@ type DownloadBackupResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON416 the response for an HTTP 416 `application/json` response
 	JSON416 *RangeNotSatisfiable
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -12128,6 +12476,8 @@ type DownloadBackupResponse struct {
 	Headers404 *DownloadBackupResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DownloadBackupResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DownloadBackupResponse415Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
 	Headers416 *DownloadBackupResponse416Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -12163,6 +12513,11 @@ func (r DownloadBackupResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DownloadBackupResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DownloadBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON416 returns the response for an HTTP 416 `application/json` response
@@ -12255,6 +12610,11 @@ type RestoreBackupResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// RestoreBackupResponse415Headers the declared response headers of an HTTP 415 response for RestoreBackup
+type RestoreBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // RestoreBackupResponse429Headers the declared response headers of an HTTP 429 response for RestoreBackup
 type RestoreBackupResponse429Headers struct {
 	RetryAfter          *int
@@ -12294,6 +12654,8 @@ type RestoreBackupResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12316,6 +12678,8 @@ type RestoreBackupResponse struct {
 	Headers409 *RestoreBackupResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *RestoreBackupResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RestoreBackupResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RestoreBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12354,6 +12718,11 @@ func (r RestoreBackupResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RestoreBackupResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RestoreBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12436,6 +12805,11 @@ type DeleteBackupResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteBackupResponse415Headers the declared response headers of an HTTP 415 response for DeleteBackup
+type DeleteBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteBackupResponse429Headers the declared response headers of an HTTP 429 response for DeleteBackup
 type DeleteBackupResponse429Headers struct {
 	RetryAfter          *int
@@ -12473,6 +12847,8 @@ type DeleteBackupResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12493,6 +12869,8 @@ type DeleteBackupResponse struct {
 	Headers404 *DeleteBackupResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteBackupResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteBackupResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12526,6 +12904,11 @@ func (r DeleteBackupResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteBackupResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12603,6 +12986,11 @@ type GetServerConsoleResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerConsoleResponse415Headers the declared response headers of an HTTP 415 response for GetServerConsole
+type GetServerConsoleResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerConsoleResponse429Headers the declared response headers of an HTTP 429 response for GetServerConsole
 type GetServerConsoleResponse429Headers struct {
 	RetryAfter          *int
@@ -12635,6 +13023,8 @@ type GetServerConsoleResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12651,6 +13041,8 @@ type GetServerConsoleResponse struct {
 	Headers403 *GetServerConsoleResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerConsoleResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerConsoleResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerConsoleResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12682,6 +13074,11 @@ func (r GetServerConsoleResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerConsoleResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerConsoleResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12764,6 +13161,11 @@ type SendServerCommandResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// SendServerCommandResponse415Headers the declared response headers of an HTTP 415 response for SendServerCommand
+type SendServerCommandResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // SendServerCommandResponse429Headers the declared response headers of an HTTP 429 response for SendServerCommand
 type SendServerCommandResponse429Headers struct {
 	RetryAfter          *int
@@ -12798,6 +13200,8 @@ type SendServerCommandResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12818,6 +13222,8 @@ type SendServerCommandResponse struct {
 	Headers409 *SendServerCommandResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *SendServerCommandResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SendServerCommandResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SendServerCommandResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12854,6 +13260,11 @@ func (r SendServerCommandResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r SendServerCommandResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SendServerCommandResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12926,6 +13337,11 @@ type ListServerDatabasesResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListServerDatabasesResponse415Headers the declared response headers of an HTTP 415 response for ListServerDatabases
+type ListServerDatabasesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListServerDatabasesResponse429Headers the declared response headers of an HTTP 429 response for ListServerDatabases
 type ListServerDatabasesResponse429Headers struct {
 	RetryAfter          *int
@@ -12958,6 +13374,8 @@ type ListServerDatabasesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12974,6 +13392,8 @@ type ListServerDatabasesResponse struct {
 	Headers403 *ListServerDatabasesResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListServerDatabasesResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListServerDatabasesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListServerDatabasesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13005,6 +13425,11 @@ func (r ListServerDatabasesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListServerDatabasesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListServerDatabasesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13087,6 +13512,11 @@ type CreateServerDatabaseResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerDatabaseResponse415Headers the declared response headers of an HTTP 415 response for CreateServerDatabase
+type CreateServerDatabaseResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerDatabaseResponse429Headers the declared response headers of an HTTP 429 response for CreateServerDatabase
 type CreateServerDatabaseResponse429Headers struct {
 	RetryAfter          *int
@@ -13128,6 +13558,8 @@ type CreateServerDatabaseResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13150,6 +13582,8 @@ type CreateServerDatabaseResponse struct {
 	Headers409 *CreateServerDatabaseResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateServerDatabaseResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerDatabaseResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerDatabaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13193,6 +13627,11 @@ func (r CreateServerDatabaseResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateServerDatabaseResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerDatabaseResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13270,6 +13709,11 @@ type DeleteServerDatabaseResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerDatabaseResponse415Headers the declared response headers of an HTTP 415 response for DeleteServerDatabase
+type DeleteServerDatabaseResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerDatabaseResponse429Headers the declared response headers of an HTTP 429 response for DeleteServerDatabase
 type DeleteServerDatabaseResponse429Headers struct {
 	RetryAfter          *int
@@ -13305,6 +13749,8 @@ type DeleteServerDatabaseResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13323,6 +13769,8 @@ type DeleteServerDatabaseResponse struct {
 	Headers403 *DeleteServerDatabaseResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteServerDatabaseResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteServerDatabaseResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteServerDatabaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13351,6 +13799,11 @@ func (r DeleteServerDatabaseResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteServerDatabaseResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteServerDatabaseResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13428,6 +13881,11 @@ type RotateServerDatabasePasswordResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// RotateServerDatabasePasswordResponse415Headers the declared response headers of an HTTP 415 response for RotateServerDatabasePassword
+type RotateServerDatabasePasswordResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // RotateServerDatabasePasswordResponse429Headers the declared response headers of an HTTP 429 response for RotateServerDatabasePassword
 type RotateServerDatabasePasswordResponse429Headers struct {
 	RetryAfter          *int
@@ -13465,6 +13923,8 @@ type RotateServerDatabasePasswordResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13483,6 +13943,8 @@ type RotateServerDatabasePasswordResponse struct {
 	Headers403 *RotateServerDatabasePasswordResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RotateServerDatabasePasswordResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RotateServerDatabasePasswordResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RotateServerDatabasePasswordResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13516,6 +13978,11 @@ func (r RotateServerDatabasePasswordResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r RotateServerDatabasePasswordResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RotateServerDatabasePasswordResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13603,6 +14070,11 @@ type EditServerDefinitionResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// EditServerDefinitionResponse415Headers the declared response headers of an HTTP 415 response for EditServerDefinition
+type EditServerDefinitionResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // EditServerDefinitionResponse429Headers the declared response headers of an HTTP 429 response for EditServerDefinition
 type EditServerDefinitionResponse429Headers struct {
 	RetryAfter          *int
@@ -13632,6 +14104,8 @@ type EditServerDefinitionResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13650,6 +14124,8 @@ type EditServerDefinitionResponse struct {
 	Headers409 *EditServerDefinitionResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *EditServerDefinitionResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *EditServerDefinitionResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *EditServerDefinitionResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13684,6 +14160,11 @@ func (r EditServerDefinitionResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r EditServerDefinitionResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditServerDefinitionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13751,6 +14232,11 @@ type DeleteServerFileResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerFileResponse415Headers the declared response headers of an HTTP 415 response for DeleteServerFile
+type DeleteServerFileResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerFileResponse429Headers the declared response headers of an HTTP 429 response for DeleteServerFile
 type DeleteServerFileResponse429Headers struct {
 	RetryAfter          *int
@@ -13786,6 +14272,8 @@ type DeleteServerFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13804,6 +14292,8 @@ type DeleteServerFileResponse struct {
 	Headers403 *DeleteServerFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteServerFileResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteServerFileResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13832,6 +14322,11 @@ func (r DeleteServerFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteServerFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteServerFileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13929,6 +14424,11 @@ type GetServerFileResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerFileResponse415Headers the declared response headers of an HTTP 415 response for GetServerFile
+type GetServerFileResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerFileResponse416Headers the declared response headers of an HTTP 416 response for GetServerFile
 type GetServerFileResponse416Headers struct {
 	ContentRange *string
@@ -13972,6 +14472,8 @@ type GetServerFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON416 the response for an HTTP 416 `application/json` response
 	JSON416 *RangeNotSatisfiable
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -13996,6 +14498,8 @@ type GetServerFileResponse struct {
 	Headers403 *GetServerFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerFileResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerFileResponse415Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
 	Headers416 *GetServerFileResponse416Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -14031,6 +14535,11 @@ func (r GetServerFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerFileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON416 returns the response for an HTTP 416 `application/json` response
@@ -14123,6 +14632,11 @@ type PutServerFileResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// PutServerFileResponse415Headers the declared response headers of an HTTP 415 response for PutServerFile
+type PutServerFileResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // PutServerFileResponse429Headers the declared response headers of an HTTP 429 response for PutServerFile
 type PutServerFileResponse429Headers struct {
 	RetryAfter          *int
@@ -14162,6 +14676,8 @@ type PutServerFileResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14184,6 +14700,8 @@ type PutServerFileResponse struct {
 	Headers409 *PutServerFileResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *PutServerFileResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PutServerFileResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PutServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14222,6 +14740,11 @@ func (r PutServerFileResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r PutServerFileResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PutServerFileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14304,6 +14827,11 @@ type InstallServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// InstallServerResponse415Headers the declared response headers of an HTTP 415 response for InstallServer
+type InstallServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // InstallServerResponse429Headers the declared response headers of an HTTP 429 response for InstallServer
 type InstallServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14336,6 +14864,8 @@ type InstallServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14354,6 +14884,8 @@ type InstallServerResponse struct {
 	Headers404 *InstallServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *InstallServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *InstallServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *InstallServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14385,6 +14917,11 @@ func (r InstallServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r InstallServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r InstallServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14462,6 +14999,11 @@ type KillServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// KillServerResponse415Headers the declared response headers of an HTTP 415 response for KillServer
+type KillServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // KillServerResponse429Headers the declared response headers of an HTTP 429 response for KillServer
 type KillServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14494,6 +15036,8 @@ type KillServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14512,6 +15056,8 @@ type KillServerResponse struct {
 	Headers404 *KillServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *KillServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *KillServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *KillServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14543,6 +15089,11 @@ func (r KillServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r KillServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r KillServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14620,6 +15171,11 @@ type RestartServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// RestartServerResponse415Headers the declared response headers of an HTTP 415 response for RestartServer
+type RestartServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // RestartServerResponse429Headers the declared response headers of an HTTP 429 response for RestartServer
 type RestartServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14652,6 +15208,8 @@ type RestartServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14670,6 +15228,8 @@ type RestartServerResponse struct {
 	Headers404 *RestartServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RestartServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RestartServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RestartServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14701,6 +15261,11 @@ func (r RestartServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RestartServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RestartServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14773,6 +15338,11 @@ type ServerSocketResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ServerSocketResponse415Headers the declared response headers of an HTTP 415 response for ServerSocket
+type ServerSocketResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ServerSocketResponse429Headers the declared response headers of an HTTP 429 response for ServerSocket
 type ServerSocketResponse429Headers struct {
 	RetryAfter          *int
@@ -14803,6 +15373,8 @@ type ServerSocketResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14819,6 +15391,8 @@ type ServerSocketResponse struct {
 	Headers403 *ServerSocketResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ServerSocketResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ServerSocketResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ServerSocketResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14845,6 +15419,11 @@ func (r ServerSocketResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ServerSocketResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ServerSocketResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14922,6 +15501,11 @@ type StartServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// StartServerResponse415Headers the declared response headers of an HTTP 415 response for StartServer
+type StartServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // StartServerResponse429Headers the declared response headers of an HTTP 429 response for StartServer
 type StartServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14954,6 +15538,8 @@ type StartServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14972,6 +15558,8 @@ type StartServerResponse struct {
 	Headers404 *StartServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *StartServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *StartServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StartServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15003,6 +15591,11 @@ func (r StartServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StartServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r StartServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15075,6 +15668,11 @@ type GetServerStatsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerStatsResponse415Headers the declared response headers of an HTTP 415 response for GetServerStats
+type GetServerStatsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerStatsResponse429Headers the declared response headers of an HTTP 429 response for GetServerStats
 type GetServerStatsResponse429Headers struct {
 	RetryAfter          *int
@@ -15107,6 +15705,8 @@ type GetServerStatsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15123,6 +15723,8 @@ type GetServerStatsResponse struct {
 	Headers403 *GetServerStatsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerStatsResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerStatsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerStatsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15154,6 +15756,11 @@ func (r GetServerStatsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerStatsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerStatsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15226,6 +15833,11 @@ type GetServerStatusResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerStatusResponse415Headers the declared response headers of an HTTP 415 response for GetServerStatus
+type GetServerStatusResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerStatusResponse429Headers the declared response headers of an HTTP 429 response for GetServerStatus
 type GetServerStatusResponse429Headers struct {
 	RetryAfter          *int
@@ -15258,6 +15870,8 @@ type GetServerStatusResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15274,6 +15888,8 @@ type GetServerStatusResponse struct {
 	Headers403 *GetServerStatusResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerStatusResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerStatusResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerStatusResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15305,6 +15921,11 @@ func (r GetServerStatusResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerStatusResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerStatusResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15382,6 +16003,11 @@ type StopServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// StopServerResponse415Headers the declared response headers of an HTTP 415 response for StopServer
+type StopServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // StopServerResponse429Headers the declared response headers of an HTTP 429 response for StopServer
 type StopServerResponse429Headers struct {
 	RetryAfter          *int
@@ -15414,6 +16040,8 @@ type StopServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15432,6 +16060,8 @@ type StopServerResponse struct {
 	Headers404 *StopServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *StopServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *StopServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StopServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15463,6 +16093,11 @@ func (r StopServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StopServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r StopServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15525,6 +16160,11 @@ type GetSettingsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// GetSettingsResponse415Headers the declared response headers of an HTTP 415 response for GetSettings
+type GetSettingsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetSettingsResponse429Headers the declared response headers of an HTTP 429 response for GetSettings
 type GetSettingsResponse429Headers struct {
 	RetryAfter          *int
@@ -15548,6 +16188,8 @@ type GetSettingsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15558,6 +16200,8 @@ type GetSettingsResponse struct {
 	Headers401 *GetSettingsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetSettingsResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetSettingsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetSettingsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15577,6 +16221,11 @@ func (r GetSettingsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetSettingsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetSettingsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15644,6 +16293,11 @@ type UpdateSettingsResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateSettingsResponse415Headers the declared response headers of an HTTP 415 response for UpdateSettings
+type UpdateSettingsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateSettingsResponse429Headers the declared response headers of an HTTP 429 response for UpdateSettings
 type UpdateSettingsResponse429Headers struct {
 	RetryAfter          *int
@@ -15669,6 +16323,8 @@ type UpdateSettingsResponse struct {
 	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15683,6 +16339,8 @@ type UpdateSettingsResponse struct {
 	Headers403 *UpdateSettingsResponse403Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateSettingsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateSettingsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateSettingsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15707,6 +16365,11 @@ func (r UpdateSettingsResponse) GetJSON403() *Forbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateSettingsResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateSettingsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15769,6 +16432,11 @@ type ListTemplatesResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListTemplatesResponse415Headers the declared response headers of an HTTP 415 response for ListTemplates
+type ListTemplatesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListTemplatesResponse429Headers the declared response headers of an HTTP 429 response for ListTemplates
 type ListTemplatesResponse429Headers struct {
 	RetryAfter          *int
@@ -15794,6 +16462,8 @@ type ListTemplatesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15806,6 +16476,8 @@ type ListTemplatesResponse struct {
 	Headers401 *ListTemplatesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTemplatesResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListTemplatesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListTemplatesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15830,6 +16502,11 @@ func (r ListTemplatesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListTemplatesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListTemplatesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15897,6 +16574,11 @@ type GetTemplateResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetTemplateResponse415Headers the declared response headers of an HTTP 415 response for GetTemplate
+type GetTemplateResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetTemplateResponse429Headers the declared response headers of an HTTP 429 response for GetTemplate
 type GetTemplateResponse429Headers struct {
 	RetryAfter          *int
@@ -15924,6 +16606,8 @@ type GetTemplateResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15938,6 +16622,8 @@ type GetTemplateResponse struct {
 	Headers403 *GetTemplateResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetTemplateResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetTemplateResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetTemplateResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15967,6 +16653,11 @@ func (r GetTemplateResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetTemplateResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetTemplateResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16029,6 +16720,11 @@ type ListUsersResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListUsersResponse415Headers the declared response headers of an HTTP 415 response for ListUsers
+type ListUsersResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListUsersResponse429Headers the declared response headers of an HTTP 429 response for ListUsers
 type ListUsersResponse429Headers struct {
 	RetryAfter          *int
@@ -16054,6 +16750,8 @@ type ListUsersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16066,6 +16764,8 @@ type ListUsersResponse struct {
 	Headers401 *ListUsersResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListUsersResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListUsersResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListUsersResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16090,6 +16790,11 @@ func (r ListUsersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListUsersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListUsersResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16162,6 +16867,11 @@ type CreateUserResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateUserResponse415Headers the declared response headers of an HTTP 415 response for CreateUser
+type CreateUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
 type CreateUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16191,6 +16901,8 @@ type CreateUserResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16207,6 +16919,8 @@ type CreateUserResponse struct {
 	Headers409 *CreateUserResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateUserResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16241,6 +16955,11 @@ func (r CreateUserResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateUserResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16313,6 +17032,11 @@ type DeleteUserResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteUserResponse415Headers the declared response headers of an HTTP 415 response for DeleteUser
+type DeleteUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteUserResponse429Headers the declared response headers of an HTTP 429 response for DeleteUser
 type DeleteUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16340,6 +17064,8 @@ type DeleteUserResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16356,6 +17082,8 @@ type DeleteUserResponse struct {
 	Headers404 *DeleteUserResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteUserResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16385,6 +17113,11 @@ func (r DeleteUserResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16452,6 +17185,11 @@ type GetUserResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetUserResponse415Headers the declared response headers of an HTTP 415 response for GetUser
+type GetUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetUserResponse429Headers the declared response headers of an HTTP 429 response for GetUser
 type GetUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16479,6 +17217,8 @@ type GetUserResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16493,6 +17233,8 @@ type GetUserResponse struct {
 	Headers403 *GetUserResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetUserResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16522,6 +17264,11 @@ func (r GetUserResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetUserResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16599,6 +17346,11 @@ type UpdateUserResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateUserResponse415Headers the declared response headers of an HTTP 415 response for UpdateUser
+type UpdateUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateUserResponse429Headers the declared response headers of an HTTP 429 response for UpdateUser
 type UpdateUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16630,6 +17382,8 @@ type UpdateUserResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16648,6 +17402,8 @@ type UpdateUserResponse struct {
 	Headers409 *UpdateUserResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateUserResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16687,6 +17443,11 @@ func (r UpdateUserResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateUserResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16754,6 +17515,11 @@ type GetUserPermsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetUserPermsResponse415Headers the declared response headers of an HTTP 415 response for GetUserPerms
+type GetUserPermsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetUserPermsResponse429Headers the declared response headers of an HTTP 429 response for GetUserPerms
 type GetUserPermsResponse429Headers struct {
 	RetryAfter          *int
@@ -16781,6 +17547,8 @@ type GetUserPermsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16795,6 +17563,8 @@ type GetUserPermsResponse struct {
 	Headers403 *GetUserPermsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetUserPermsResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetUserPermsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetUserPermsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16824,6 +17594,11 @@ func (r GetUserPermsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetUserPermsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetUserPermsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16896,6 +17671,11 @@ type SetUserPermsResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// SetUserPermsResponse415Headers the declared response headers of an HTTP 415 response for SetUserPerms
+type SetUserPermsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // SetUserPermsResponse429Headers the declared response headers of an HTTP 429 response for SetUserPerms
 type SetUserPermsResponse429Headers struct {
 	RetryAfter          *int
@@ -16923,6 +17703,8 @@ type SetUserPermsResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16939,6 +17721,8 @@ type SetUserPermsResponse struct {
 	Headers404 *SetUserPermsResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *SetUserPermsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetUserPermsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SetUserPermsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16968,6 +17752,11 @@ func (r SetUserPermsResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r SetUserPermsResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetUserPermsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -17025,6 +17814,16 @@ type Oauth2IntrospectResponse401Headers struct {
 	XAPIVersion     *string
 }
 
+// Oauth2IntrospectResponse413Headers the declared response headers of an HTTP 413 response for Oauth2Introspect
+type Oauth2IntrospectResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// Oauth2IntrospectResponse415Headers the declared response headers of an HTTP 415 response for Oauth2Introspect
+type Oauth2IntrospectResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // Oauth2IntrospectResponse429Headers the declared response headers of an HTTP 429 response for Oauth2Introspect
 type Oauth2IntrospectResponse429Headers struct {
 	RetryAfter          *int
@@ -17048,6 +17847,10 @@ type Oauth2IntrospectResponse struct {
 	JSON400 *OAuth2Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *OAuth2Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17058,6 +17861,10 @@ type Oauth2IntrospectResponse struct {
 	Headers400 *Oauth2IntrospectResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *Oauth2IntrospectResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *Oauth2IntrospectResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *Oauth2IntrospectResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *Oauth2IntrospectResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -17077,6 +17884,16 @@ func (r Oauth2IntrospectResponse) GetJSON400() *OAuth2Error {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r Oauth2IntrospectResponse) GetJSON401() *OAuth2Error {
 	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r Oauth2IntrospectResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r Oauth2IntrospectResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -17135,6 +17952,16 @@ type Oauth2TokenResponse401Headers struct {
 	XAPIVersion     *string
 }
 
+// Oauth2TokenResponse413Headers the declared response headers of an HTTP 413 response for Oauth2Token
+type Oauth2TokenResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// Oauth2TokenResponse415Headers the declared response headers of an HTTP 415 response for Oauth2Token
+type Oauth2TokenResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // Oauth2TokenResponse429Headers the declared response headers of an HTTP 429 response for Oauth2Token
 type Oauth2TokenResponse429Headers struct {
 	RetryAfter          *int
@@ -17158,6 +17985,10 @@ type Oauth2TokenResponse struct {
 	JSON400 *OAuth2Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *OAuth2Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17168,6 +17999,10 @@ type Oauth2TokenResponse struct {
 	Headers400 *Oauth2TokenResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *Oauth2TokenResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *Oauth2TokenResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *Oauth2TokenResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *Oauth2TokenResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -17187,6 +18022,16 @@ func (r Oauth2TokenResponse) GetJSON400() *OAuth2Error {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r Oauth2TokenResponse) GetJSON401() *OAuth2Error {
 	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r Oauth2TokenResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r Oauth2TokenResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18488,6 +19333,13 @@ func ParseListDatabaseHostsResponse(rsp *http.Response) (*ListDatabaseHostsRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18559,6 +19411,16 @@ func ParseListDatabaseHostsResponse(rsp *http.Response) (*ListDatabaseHostsRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListDatabaseHostsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListDatabaseHostsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -18685,6 +19547,13 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18786,6 +19655,16 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -18901,6 +19780,13 @@ func ParseDeleteDatabaseHostResponse(rsp *http.Response) (*DeleteDatabaseHostRes
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18992,6 +19878,16 @@ func ParseDeleteDatabaseHostResponse(rsp *http.Response) (*DeleteDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19104,6 +20000,13 @@ func ParseGetDatabaseHostResponse(rsp *http.Response) (*GetDatabaseHostResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19185,6 +20088,16 @@ func ParseGetDatabaseHostResponse(rsp *http.Response) (*GetDatabaseHostResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19311,6 +20224,13 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19412,6 +20332,16 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19517,6 +20447,13 @@ func ParseListNodesResponse(rsp *http.Response) (*ListNodesResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19581,6 +20518,16 @@ func ParseListNodesResponse(rsp *http.Response) (*ListNodesResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListNodesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListNodesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19690,6 +20637,13 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19774,6 +20728,16 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19879,6 +20843,13 @@ func ParseDeleteNodeResponse(rsp *http.Response) (*DeleteNodeResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19963,6 +20934,16 @@ func ParseDeleteNodeResponse(rsp *http.Response) (*DeleteNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20065,6 +21046,13 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20139,6 +21127,16 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20251,6 +21249,13 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20345,6 +21350,16 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20447,6 +21462,13 @@ func ParseGetNodeDeploymentResponse(rsp *http.Response) (*GetNodeDeploymentRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20528,6 +21550,16 @@ func ParseGetNodeDeploymentResponse(rsp *http.Response) (*GetNodeDeploymentRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeDeploymentResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeDeploymentResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20630,6 +21662,13 @@ func ParseGetNodeFeaturesResponse(rsp *http.Response) (*GetNodeFeaturesResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20711,6 +21750,16 @@ func ParseGetNodeFeaturesResponse(rsp *http.Response) (*GetNodeFeaturesResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeFeaturesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeFeaturesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20823,6 +21872,13 @@ func ParseGetNodeSystemResponse(rsp *http.Response) (*GetNodeSystemResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20904,6 +21960,16 @@ func ParseGetNodeSystemResponse(rsp *http.Response) (*GetNodeSystemResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeSystemResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeSystemResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21002,6 +22068,13 @@ func ParseGetSelfResponse(rsp *http.Response) (*GetSelfResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21056,6 +22129,16 @@ func ParseGetSelfResponse(rsp *http.Response) (*GetSelfResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetSelfResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetSelfResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21151,6 +22234,13 @@ func ParseListSelfOAuth2ClientsResponse(rsp *http.Response) (*ListSelfOAuth2Clie
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21215,6 +22305,16 @@ func ParseListSelfOAuth2ClientsResponse(rsp *http.Response) (*ListSelfOAuth2Clie
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListSelfOAuth2ClientsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListSelfOAuth2ClientsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21317,6 +22417,13 @@ func ParseCreateSelfOAuth2ClientResponse(rsp *http.Response) (*CreateSelfOAuth2C
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21398,6 +22505,16 @@ func ParseCreateSelfOAuth2ClientResponse(rsp *http.Response) (*CreateSelfOAuth2C
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateSelfOAuth2ClientResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateSelfOAuth2ClientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21496,6 +22613,13 @@ func ParseDeleteSelfOAuth2ClientResponse(rsp *http.Response) (*DeleteSelfOAuth2C
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21570,6 +22694,16 @@ func ParseDeleteSelfOAuth2ClientResponse(rsp *http.Response) (*DeleteSelfOAuth2C
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteSelfOAuth2ClientResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteSelfOAuth2ClientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21665,6 +22799,13 @@ func ParseListServersResponse(rsp *http.Response) (*ListServersResponse, error) 
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21729,6 +22870,16 @@ func ParseListServersResponse(rsp *http.Response) (*ListServersResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListServersResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListServersResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21845,6 +22996,13 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21953,6 +23111,16 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerWithGeneratedIdResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerWithGeneratedIdResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22078,6 +23246,13 @@ func ParseDeleteServerResponse(rsp *http.Response) (*DeleteServerResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22169,6 +23344,16 @@ func ParseDeleteServerResponse(rsp *http.Response) (*DeleteServerResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22281,6 +23466,13 @@ func ParseGetServerResponse(rsp *http.Response) (*GetServerResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22355,6 +23547,16 @@ func ParseGetServerResponse(rsp *http.Response) (*GetServerResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22478,6 +23680,13 @@ func ParseCreateServerResponse(rsp *http.Response) (*CreateServerResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22596,6 +23805,16 @@ func ParseCreateServerResponse(rsp *http.Response) (*CreateServerResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22718,6 +23937,13 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22806,6 +24032,16 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListBackupsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListBackupsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22942,6 +24178,13 @@ func ParseCreateBackupResponse(rsp *http.Response) (*CreateBackupResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23050,6 +24293,16 @@ func ParseCreateBackupResponse(rsp *http.Response) (*CreateBackupResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateBackupResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23174,6 +24427,13 @@ func ParseDownloadBackupResponse(rsp *http.Response) (*DownloadBackupResponse, e
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
 		var dest RangeNotSatisfiable
@@ -23377,6 +24637,16 @@ func ParseDownloadBackupResponse(rsp *http.Response) (*DownloadBackupResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DownloadBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 416:
 		var headers DownloadBackupResponse416Headers
 		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
@@ -23526,6 +24796,13 @@ func ParseRestoreBackupResponse(rsp *http.Response) (*RestoreBackupResponse, err
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23634,6 +24911,16 @@ func ParseRestoreBackupResponse(rsp *http.Response) (*RestoreBackupResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RestoreBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers RestoreBackupResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23759,6 +25046,13 @@ func ParseDeleteBackupResponse(rsp *http.Response) (*DeleteBackupResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23857,6 +25151,16 @@ func ParseDeleteBackupResponse(rsp *http.Response) (*DeleteBackupResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteBackupResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23979,6 +25283,13 @@ func ParseGetServerConsoleResponse(rsp *http.Response) (*GetServerConsoleRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24060,6 +25371,16 @@ func ParseGetServerConsoleResponse(rsp *http.Response) (*GetServerConsoleRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerConsoleResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerConsoleResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24182,6 +25503,13 @@ func ParseSendServerCommandResponse(rsp *http.Response) (*SendServerCommandRespo
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24283,6 +25611,16 @@ func ParseSendServerCommandResponse(rsp *http.Response) (*SendServerCommandRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SendServerCommandResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers SendServerCommandResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24395,6 +25733,13 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24476,6 +25821,16 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListServerDatabasesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListServerDatabasesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24602,6 +25957,13 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24710,6 +26072,16 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerDatabaseResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerDatabaseResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24828,6 +26200,13 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24916,6 +26295,16 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteServerDatabaseResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteServerDatabaseResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25038,6 +26427,13 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25126,6 +26522,16 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers RotateServerDatabasePasswordResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers RotateServerDatabasePasswordResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25258,6 +26664,13 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25352,6 +26765,16 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers EditServerDefinitionResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers EditServerDefinitionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25450,6 +26873,13 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25538,6 +26968,16 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteServerFileResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteServerFileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25662,6 +27102,13 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
 		var dest RangeNotSatisfiable
@@ -25851,6 +27298,16 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerFileResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 416:
 		var headers GetServerFileResponse416Headers
 		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
@@ -26000,6 +27457,13 @@ func ParsePutServerFileResponse(rsp *http.Response) (*PutServerFileResponse, err
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26108,6 +27572,16 @@ func ParsePutServerFileResponse(rsp *http.Response) (*PutServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers PutServerFileResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers PutServerFileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26233,6 +27707,13 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26324,6 +27805,16 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers InstallServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers InstallServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26439,6 +27930,13 @@ func ParseKillServerResponse(rsp *http.Response) (*KillServerResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26530,6 +28028,16 @@ func ParseKillServerResponse(rsp *http.Response) (*KillServerResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers KillServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers KillServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26645,6 +28153,13 @@ func ParseRestartServerResponse(rsp *http.Response) (*RestartServerResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26736,6 +28251,16 @@ func ParseRestartServerResponse(rsp *http.Response) (*RestartServerResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers RestartServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers RestartServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26844,6 +28369,13 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26925,6 +28457,16 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ServerSocketResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ServerSocketResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27040,6 +28582,13 @@ func ParseStartServerResponse(rsp *http.Response) (*StartServerResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27131,6 +28680,16 @@ func ParseStartServerResponse(rsp *http.Response) (*StartServerResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers StartServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers StartServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27243,6 +28802,13 @@ func ParseGetServerStatsResponse(rsp *http.Response) (*GetServerStatsResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27324,6 +28890,16 @@ func ParseGetServerStatsResponse(rsp *http.Response) (*GetServerStatsResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerStatsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerStatsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27436,6 +29012,13 @@ func ParseGetServerStatusResponse(rsp *http.Response) (*GetServerStatusResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27517,6 +29100,16 @@ func ParseGetServerStatusResponse(rsp *http.Response) (*GetServerStatusResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerStatusResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerStatusResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27632,6 +29225,13 @@ func ParseStopServerResponse(rsp *http.Response) (*StopServerResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27723,6 +29323,16 @@ func ParseStopServerResponse(rsp *http.Response) (*StopServerResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers StopServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers StopServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27821,6 +29431,13 @@ func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) 
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27875,6 +29492,16 @@ func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetSettingsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetSettingsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27973,6 +29600,13 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28047,6 +29681,16 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateSettingsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateSettingsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28142,6 +29786,13 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28206,6 +29857,16 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListTemplatesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListTemplatesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28308,6 +29969,13 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28382,6 +30050,16 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetTemplateResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetTemplateResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28477,6 +30155,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28541,6 +30226,16 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListUsersResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListUsersResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28650,6 +30345,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28734,6 +30436,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28839,6 +30551,13 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28923,6 +30642,16 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29025,6 +30754,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29099,6 +30835,16 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29215,6 +30961,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29309,6 +31062,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29411,6 +31174,13 @@ func ParseGetUserPermsResponse(rsp *http.Response) (*GetUserPermsResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29485,6 +31255,16 @@ func ParseGetUserPermsResponse(rsp *http.Response) (*GetUserPermsResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetUserPermsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetUserPermsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29590,6 +31370,13 @@ func ParseSetUserPermsResponse(rsp *http.Response) (*SetUserPermsResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29674,6 +31461,16 @@ func ParseSetUserPermsResponse(rsp *http.Response) (*SetUserPermsResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetUserPermsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers SetUserPermsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29762,6 +31559,20 @@ func ParseOauth2IntrospectResponse(rsp *http.Response) (*Oauth2IntrospectRespons
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29816,6 +31627,26 @@ func ParseOauth2IntrospectResponse(rsp *http.Response) (*Oauth2IntrospectRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers Oauth2IntrospectResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers Oauth2IntrospectResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers Oauth2IntrospectResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29904,6 +31735,20 @@ func ParseOauth2TokenResponse(rsp *http.Response) (*Oauth2TokenResponse, error) 
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29965,6 +31810,26 @@ func ParseOauth2TokenResponse(rsp *http.Response) (*Oauth2TokenResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers Oauth2TokenResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers Oauth2TokenResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers Oauth2TokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
