@@ -3,7 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +24,10 @@ type Operation struct {
 	Scopes    [][]string // alternatives (OR) of required scope sets (AND)
 	WebSocket bool       // x-skypanel-websocket: auth may arrive in the first message
 	Streamed  bool       // octet-stream request body: not buffered, not validated
+	// BodyTypes are the media types the operation's requestBody declares (lower case, no
+	// parameters); empty when the operation takes no body.
+	BodyTypes []string
+	Paged     bool // takes the page/limit query parameters
 }
 
 // Contract is the loaded openapi.yaml with an index from gin route to operation and the
@@ -63,9 +67,10 @@ func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
 			if v, ok := op.Extensions["x-skypanel-websocket"].(bool); ok && v {
 				o.WebSocket = true
 			}
-			if rb := op.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get("application/octet-stream") != nil {
-				o.Streamed = true
-			}
+			o.BodyTypes = bodyTypes(op)
+			o.Streamed = slices.Contains(o.BodyTypes, mediaOctetStream)
+			o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
+				item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil
 			c.ops[method+" "+o.GinPath] = o
 		}
 	}
@@ -221,7 +226,15 @@ func (o *Operation) Allowed(effective map[string]bool) (bool, []string) {
 	return false, o.Scopes[0]
 }
 
-// isJSONBody reports whether a request's body should be validated and size-limited.
-func isJSONBody(r *http.Request) bool {
-	return r.ContentLength != 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+// bodyTypes lists the media types of an operation's request body, sorted.
+func bodyTypes(op *openapi3.Operation) []string {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	out := make([]string, 0, len(op.RequestBody.Value.Content))
+	for mt := range op.RequestBody.Value.Content {
+		out = append(out, strings.ToLower(mt))
+	}
+	sort.Strings(out)
+	return out
 }
