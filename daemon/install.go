@@ -9,8 +9,9 @@ import (
 )
 
 // InstallInstanceSuffix names the temporary runtime instance that runs an install's command
-// steps ("<id>-install"); Delete and Load remove it with the server.
-const InstallInstanceSuffix = "-install"
+// steps ("<id>.install"); Delete and Load remove it with the server. A server id cannot
+// contain "." (idPattern), so no server a tenant names can be another's internal instance.
+const InstallInstanceSuffix = ".install"
 
 // InstallFunc performs a server's installation in dir (its volume), writing progress to out
 // (it lands in the console, line by line). It must return promptly once ctx is cancelled.

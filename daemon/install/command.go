@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	// InstanceSuffix names the temporary runtime instance of command steps: "<id>-install".
+	// InstanceSuffix names the temporary runtime instance of command steps: "<id>.install".
 	InstanceSuffix = daemon.InstallInstanceSuffix
 	// cleanupTimeout bounds deleting the temporary instance and waiting for a killed command.
 	cleanupTimeout = 30 * time.Second
@@ -23,7 +23,7 @@ const (
 )
 
 // command runs a command step in the server's environment: a temporary instance of the
-// server's runtime ("<id>-install", the plan's image or the server's, the server's folder,
+// server's runtime ("<id>.install", the plan's image or the server's, the server's folder,
 // variables and limits) running the non-empty lines under `set -e`. Output goes to the
 // console; a non-zero exit is ErrCommandFailed; cancellation kills it. The instance is always
 // deleted (and a leftover of an interrupted installation replaced).

@@ -4,7 +4,7 @@
 // Steps: download (HTTP(S) URLs, optional sha256/sha1), mojangdl (a Minecraft server jar
 // resolved from Mojang's version manifest, sha1-verified), download with api "paper" (a build
 // resolved through the PaperMC downloads API v2, sha256-verified), command (shell lines run in
-// the server's environment through its runtime, as a temporary instance "<id>-install"),
+// the server's environment through its runtime, as a temporary instance "<id>.install"),
 // writefile, mkdir, move (glob sources), extract (zip, tar.gz, tar) and alterfile (search and
 // replace, literal or regular expression).
 //
