@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -104,16 +105,22 @@ func (a *App) bodyLimit(op *Operation) int64 {
 }
 
 // bufferBody reads the whole body, at most limit bytes (a declared larger Content-Length is
-// refused without reading), and replaces it with the buffer: validation and handlers never
-// read the connection. Over the limit → 413 ErrPayloadTooLarge.
-func bufferBody(r *http.Request, limit int64) error {
+// refused without reading) and within timeout (0: none), and replaces it with the buffer:
+// validation and handlers never read the connection. Over the limit → 413
+// ErrPayloadTooLarge; a body that fails or stalls → 400.
+func bufferBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) error {
 	if r.ContentLength > limit {
 		return errPayloadTooLarge(limit)
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	if timeout > 0 {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(timeout)) == nil {
+			defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		}
 	}
+	var buf bytes.Buffer
+	// The declared length is a claim: memory grows with what arrives, not with what is announced.
+	buf.Grow(int(min(max(r.ContentLength, 0), 32<<10)))
 	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return newAPIError(http.StatusBadRequest, CodeFieldInvalid, "the request body could not be read",

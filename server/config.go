@@ -15,6 +15,8 @@ type Config struct {
 	MaxBodyBytes int64         // JSON and form request body limit (streamed uploads excluded)
 	// MaxTokenBodyBytes limits the form bodies of /oauth2/token and /oauth2/introspect.
 	MaxTokenBodyBytes int64
+	// BodyReadTimeout bounds the read of a JSON or form body (streamed uploads excluded).
+	BodyReadTimeout time.Duration
 	// TrustedProxies are the CIDRs (or single addresses) of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the socket's peer address is the client.
 	TrustedProxies []string
@@ -31,6 +33,7 @@ func Default() Config {
 		IPLimit:           RateLimit{Limit: 100, Window: time.Hour},
 		MaxBodyBytes:      1 << 20,
 		MaxTokenBodyBytes: 64 << 10,
+		BodyReadTimeout:   time.Minute,
 		ShutdownWait:      15 * time.Second,
 	}
 }

@@ -24,10 +24,12 @@ import (
 // itself. With send nil it announces a body (Content-Length: declared, or chunked when declared
 // is -1) and never sends a byte of it: a server that tried to read the body would wait, so an
 // answer proves nothing read it (the connection deadline only bounds a failing test). With
-// send set it sends that body (chunked when declared is -1).
+// send set it sends that body (chunked when declared is -1), and with stall only its first
+// chunk, never ending it.
 type rawBody struct {
 	declared int64
 	send     []byte
+	stall    bool
 }
 
 func (rb rawBody) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -45,7 +47,7 @@ func (rb rawBody) RoundTrip(req *http.Request) (*http.Response, error) {
 		if len(rb.send) > 0 {
 			fmt.Fprintf(&head, "%x\r\n%s\r\n", len(rb.send), rb.send)
 		}
-		if rb.send != nil {
+		if rb.send != nil && !rb.stall {
 			head.WriteString("0\r\n\r\n")
 		}
 	} else {
@@ -229,4 +231,20 @@ func TestBodyLimitsRead(t *testing.T) {
 			http.Header{"Content-Type": {"application/json"}})
 		r.ExpectError(t, http.StatusBadRequest, server.CodeFieldRequired)
 	})
+}
+
+// TestBodyReadTimeout: a JSON body that stops arriving is given up after
+// Config.BodyReadTimeout with 400 naming the body, and the connection is closed.
+func TestBodyReadTimeout(t *testing.T) {
+	env := apitest.Start(t, apitest.WithConfig(func(c *server.Config) { c.BodyReadTimeout = 100 * time.Millisecond }))
+	admin := env.AdminToken(t)
+	for _, declared := range []int64{100, -1} {
+		r := doRaw(t, env, rawBody{declared: declared, send: []byte(`{"companyName":`), stall: true}, http.MethodPut,
+			"/api/settings", admin, http.Header{"Content-Type": {"application/json"}})
+		d := r.ExpectError(t, http.StatusBadRequest, server.CodeFieldInvalid)
+		if d.Metadata == nil || (*d.Metadata)["field"] != "body" {
+			t.Errorf("metadata = %v, want field body", d.Metadata)
+		}
+		expectClosed(t, r)
+	}
 }

@@ -98,7 +98,7 @@ func (a *App) guard() gin.HandlerFunc {
 			err = a.authorize(c, op)
 		}
 		if err == nil && kind == bodyBuffered {
-			err = bufferBody(c.Request, a.bodyLimit(op))
+			err = bufferBody(c.Writer, c.Request, a.bodyLimit(op), a.cfg.BodyReadTimeout)
 		}
 		if err != nil {
 			refuseUnread(c)
