@@ -2274,6 +2274,11 @@ type RateLimited = Error
 // Example: {"error":{"code":"ErrServerNotFound","metadata":{"id":"ABC12345"},"msg":"Server with ID ABC12345 not found"}}
 type Unauthorized = Error
 
+// UnsupportedMediaType Error envelope returned by every failing /api request (OAuth2 endpoints use OAuth2Error for protocol errors).
+//
+// Example: {"error":{"code":"ErrServerNotFound","metadata":{"id":"ABC12345"},"msg":"Server with ID ABC12345 not found"}}
+type UnsupportedMediaType = Error
+
 // ListDatabaseHostsParams defines parameters for ListDatabaseHosts.
 type ListDatabaseHostsParams struct {
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
@@ -8574,6 +8579,11 @@ type ListDatabaseHostsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListDatabaseHostsResponse415Headers the declared response headers of an HTTP 415 response for ListDatabaseHosts
+type ListDatabaseHostsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListDatabaseHostsResponse429Headers the declared response headers of an HTTP 429 response for ListDatabaseHosts
 type ListDatabaseHostsResponse429Headers struct {
 	RetryAfter          *int
@@ -8604,6 +8614,8 @@ type ListDatabaseHostsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8618,6 +8630,8 @@ type ListDatabaseHostsResponse struct {
 	Headers401 *ListDatabaseHostsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListDatabaseHostsResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListDatabaseHostsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListDatabaseHostsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8644,6 +8658,11 @@ func (r ListDatabaseHostsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListDatabaseHostsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListDatabaseHostsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8726,6 +8745,11 @@ type CreateDatabaseHostResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for CreateDatabaseHost
+type CreateDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for CreateDatabaseHost
 type CreateDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8762,6 +8786,8 @@ type CreateDatabaseHostResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8782,6 +8808,8 @@ type CreateDatabaseHostResponse struct {
 	Headers409 *CreateDatabaseHostResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateDatabaseHostResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8823,6 +8851,11 @@ func (r CreateDatabaseHostResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateDatabaseHostResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8900,6 +8933,11 @@ type DeleteDatabaseHostResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for DeleteDatabaseHost
+type DeleteDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for DeleteDatabaseHost
 type DeleteDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -8932,6 +8970,8 @@ type DeleteDatabaseHostResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8950,6 +8990,8 @@ type DeleteDatabaseHostResponse struct {
 	Headers404 *DeleteDatabaseHostResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteDatabaseHostResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -8981,6 +9023,11 @@ func (r DeleteDatabaseHostResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteDatabaseHostResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9053,6 +9100,11 @@ type GetDatabaseHostResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for GetDatabaseHost
+type GetDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for GetDatabaseHost
 type GetDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -9085,6 +9137,8 @@ type GetDatabaseHostResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9101,6 +9155,8 @@ type GetDatabaseHostResponse struct {
 	Headers403 *GetDatabaseHostResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetDatabaseHostResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9132,6 +9188,11 @@ func (r GetDatabaseHostResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetDatabaseHostResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9214,6 +9275,11 @@ type UpdateDatabaseHostResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateDatabaseHostResponse415Headers the declared response headers of an HTTP 415 response for UpdateDatabaseHost
+type UpdateDatabaseHostResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateDatabaseHostResponse429Headers the declared response headers of an HTTP 429 response for UpdateDatabaseHost
 type UpdateDatabaseHostResponse429Headers struct {
 	RetryAfter          *int
@@ -9250,6 +9316,8 @@ type UpdateDatabaseHostResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9270,6 +9338,8 @@ type UpdateDatabaseHostResponse struct {
 	Headers409 *UpdateDatabaseHostResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateDatabaseHostResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateDatabaseHostResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateDatabaseHostResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9311,6 +9381,11 @@ func (r UpdateDatabaseHostResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateDatabaseHostResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateDatabaseHostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9378,6 +9453,11 @@ type ListNodesResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListNodesResponse415Headers the declared response headers of an HTTP 415 response for ListNodes
+type ListNodesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListNodesResponse429Headers the declared response headers of an HTTP 429 response for ListNodes
 type ListNodesResponse429Headers struct {
 	RetryAfter          *int
@@ -9403,6 +9483,8 @@ type ListNodesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9415,6 +9497,8 @@ type ListNodesResponse struct {
 	Headers401 *ListNodesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListNodesResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListNodesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListNodesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9439,6 +9523,11 @@ func (r ListNodesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListNodesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListNodesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9511,6 +9600,11 @@ type CreateNodeResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateNodeResponse415Headers the declared response headers of an HTTP 415 response for CreateNode
+type CreateNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateNodeResponse429Headers the declared response headers of an HTTP 429 response for CreateNode
 type CreateNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9540,6 +9634,8 @@ type CreateNodeResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9556,6 +9652,8 @@ type CreateNodeResponse struct {
 	Headers409 *CreateNodeResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateNodeResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9590,6 +9688,11 @@ func (r CreateNodeResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateNodeResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9662,6 +9765,11 @@ type DeleteNodeResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteNodeResponse415Headers the declared response headers of an HTTP 415 response for DeleteNode
+type DeleteNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteNodeResponse429Headers the declared response headers of an HTTP 429 response for DeleteNode
 type DeleteNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9689,6 +9797,8 @@ type DeleteNodeResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9705,6 +9815,8 @@ type DeleteNodeResponse struct {
 	Headers404 *DeleteNodeResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteNodeResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9734,6 +9846,11 @@ func (r DeleteNodeResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteNodeResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9801,6 +9918,11 @@ type GetNodeResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeResponse415Headers the declared response headers of an HTTP 415 response for GetNode
+type GetNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeResponse429Headers the declared response headers of an HTTP 429 response for GetNode
 type GetNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9828,6 +9950,8 @@ type GetNodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9842,6 +9966,8 @@ type GetNodeResponse struct {
 	Headers403 *GetNodeResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -9871,6 +9997,11 @@ func (r GetNodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -9948,6 +10079,11 @@ type UpdateNodeResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateNodeResponse415Headers the declared response headers of an HTTP 415 response for UpdateNode
+type UpdateNodeResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateNodeResponse429Headers the declared response headers of an HTTP 429 response for UpdateNode
 type UpdateNodeResponse429Headers struct {
 	RetryAfter          *int
@@ -9977,6 +10113,8 @@ type UpdateNodeResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -9995,6 +10133,8 @@ type UpdateNodeResponse struct {
 	Headers409 *UpdateNodeResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateNodeResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateNodeResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateNodeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10029,6 +10169,11 @@ func (r UpdateNodeResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateNodeResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateNodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10097,6 +10242,11 @@ type GetNodeDeploymentResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeDeploymentResponse415Headers the declared response headers of an HTTP 415 response for GetNodeDeployment
+type GetNodeDeploymentResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeDeploymentResponse429Headers the declared response headers of an HTTP 429 response for GetNodeDeployment
 type GetNodeDeploymentResponse429Headers struct {
 	RetryAfter          *int
@@ -10124,6 +10274,8 @@ type GetNodeDeploymentResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10138,6 +10290,8 @@ type GetNodeDeploymentResponse struct {
 	Headers403 *GetNodeDeploymentResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeDeploymentResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeDeploymentResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeDeploymentResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10167,6 +10321,11 @@ func (r GetNodeDeploymentResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeDeploymentResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeDeploymentResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10234,6 +10393,11 @@ type GetNodeFeaturesResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeFeaturesResponse415Headers the declared response headers of an HTTP 415 response for GetNodeFeatures
+type GetNodeFeaturesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeFeaturesResponse429Headers the declared response headers of an HTTP 429 response for GetNodeFeatures
 type GetNodeFeaturesResponse429Headers struct {
 	RetryAfter          *int
@@ -10266,6 +10430,8 @@ type GetNodeFeaturesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10282,6 +10448,8 @@ type GetNodeFeaturesResponse struct {
 	Headers403 *GetNodeFeaturesResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeFeaturesResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeFeaturesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeFeaturesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10313,6 +10481,11 @@ func (r GetNodeFeaturesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeFeaturesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeFeaturesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10385,6 +10558,11 @@ type GetNodeSystemResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetNodeSystemResponse415Headers the declared response headers of an HTTP 415 response for GetNodeSystem
+type GetNodeSystemResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetNodeSystemResponse429Headers the declared response headers of an HTTP 429 response for GetNodeSystem
 type GetNodeSystemResponse429Headers struct {
 	RetryAfter          *int
@@ -10417,6 +10595,8 @@ type GetNodeSystemResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10433,6 +10613,8 @@ type GetNodeSystemResponse struct {
 	Headers403 *GetNodeSystemResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetNodeSystemResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetNodeSystemResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetNodeSystemResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10464,6 +10646,11 @@ func (r GetNodeSystemResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetNodeSystemResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetNodeSystemResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10526,6 +10713,11 @@ type GetSelfResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// GetSelfResponse415Headers the declared response headers of an HTTP 415 response for GetSelf
+type GetSelfResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetSelfResponse429Headers the declared response headers of an HTTP 429 response for GetSelf
 type GetSelfResponse429Headers struct {
 	RetryAfter          *int
@@ -10549,6 +10741,8 @@ type GetSelfResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10559,6 +10753,8 @@ type GetSelfResponse struct {
 	Headers401 *GetSelfResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetSelfResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetSelfResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetSelfResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10578,6 +10774,11 @@ func (r GetSelfResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetSelfResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetSelfResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10640,6 +10841,11 @@ type ListSelfOAuth2ClientsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListSelfOAuth2ClientsResponse415Headers the declared response headers of an HTTP 415 response for ListSelfOAuth2Clients
+type ListSelfOAuth2ClientsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListSelfOAuth2ClientsResponse429Headers the declared response headers of an HTTP 429 response for ListSelfOAuth2Clients
 type ListSelfOAuth2ClientsResponse429Headers struct {
 	RetryAfter          *int
@@ -10665,6 +10871,8 @@ type ListSelfOAuth2ClientsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10677,6 +10885,8 @@ type ListSelfOAuth2ClientsResponse struct {
 	Headers401 *ListSelfOAuth2ClientsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListSelfOAuth2ClientsResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListSelfOAuth2ClientsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListSelfOAuth2ClientsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10701,6 +10911,11 @@ func (r ListSelfOAuth2ClientsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListSelfOAuth2ClientsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListSelfOAuth2ClientsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10769,6 +10984,11 @@ type CreateSelfOAuth2ClientResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateSelfOAuth2ClientResponse415Headers the declared response headers of an HTTP 415 response for CreateSelfOAuth2Client
+type CreateSelfOAuth2ClientResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateSelfOAuth2ClientResponse429Headers the declared response headers of an HTTP 429 response for CreateSelfOAuth2Client
 type CreateSelfOAuth2ClientResponse429Headers struct {
 	RetryAfter          *int
@@ -10796,6 +11016,8 @@ type CreateSelfOAuth2ClientResponse struct {
 	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10810,6 +11032,8 @@ type CreateSelfOAuth2ClientResponse struct {
 	Headers403 *CreateSelfOAuth2ClientResponse403Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateSelfOAuth2ClientResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateSelfOAuth2ClientResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateSelfOAuth2ClientResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10839,6 +11063,11 @@ func (r CreateSelfOAuth2ClientResponse) GetJSON403() *Forbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateSelfOAuth2ClientResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateSelfOAuth2ClientResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10906,6 +11135,11 @@ type DeleteSelfOAuth2ClientResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteSelfOAuth2ClientResponse415Headers the declared response headers of an HTTP 415 response for DeleteSelfOAuth2Client
+type DeleteSelfOAuth2ClientResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteSelfOAuth2ClientResponse429Headers the declared response headers of an HTTP 429 response for DeleteSelfOAuth2Client
 type DeleteSelfOAuth2ClientResponse429Headers struct {
 	RetryAfter          *int
@@ -10931,6 +11165,8 @@ type DeleteSelfOAuth2ClientResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10945,6 +11181,8 @@ type DeleteSelfOAuth2ClientResponse struct {
 	Headers403 *DeleteSelfOAuth2ClientResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteSelfOAuth2ClientResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteSelfOAuth2ClientResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteSelfOAuth2ClientResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10969,6 +11207,11 @@ func (r DeleteSelfOAuth2ClientResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteSelfOAuth2ClientResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteSelfOAuth2ClientResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11031,6 +11274,11 @@ type ListServersResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListServersResponse415Headers the declared response headers of an HTTP 415 response for ListServers
+type ListServersResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListServersResponse429Headers the declared response headers of an HTTP 429 response for ListServers
 type ListServersResponse429Headers struct {
 	RetryAfter          *int
@@ -11056,6 +11304,8 @@ type ListServersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11068,6 +11318,8 @@ type ListServersResponse struct {
 	Headers401 *ListServersResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListServersResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListServersResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListServersResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11092,6 +11344,11 @@ func (r ListServersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListServersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListServersResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11169,6 +11426,11 @@ type CreateServerWithGeneratedIdResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerWithGeneratedIdResponse415Headers the declared response headers of an HTTP 415 response for CreateServerWithGeneratedId
+type CreateServerWithGeneratedIdResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerWithGeneratedIdResponse429Headers the declared response headers of an HTTP 429 response for CreateServerWithGeneratedId
 type CreateServerWithGeneratedIdResponse429Headers struct {
 	RetryAfter          *int
@@ -11210,6 +11472,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11232,6 +11496,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	Headers409 *CreateServerWithGeneratedIdResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateServerWithGeneratedIdResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerWithGeneratedIdResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerWithGeneratedIdResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11275,6 +11541,11 @@ func (r CreateServerWithGeneratedIdResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateServerWithGeneratedIdResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerWithGeneratedIdResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11357,6 +11628,11 @@ type DeleteServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerResponse415Headers the declared response headers of an HTTP 415 response for DeleteServer
+type DeleteServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerResponse429Headers the declared response headers of an HTTP 429 response for DeleteServer
 type DeleteServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11389,6 +11665,8 @@ type DeleteServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11407,6 +11685,8 @@ type DeleteServerResponse struct {
 	Headers404 *DeleteServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11438,6 +11718,11 @@ func (r DeleteServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11510,6 +11795,11 @@ type GetServerResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerResponse415Headers the declared response headers of an HTTP 415 response for GetServer
+type GetServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerResponse429Headers the declared response headers of an HTTP 429 response for GetServer
 type GetServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11537,6 +11827,8 @@ type GetServerResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11551,6 +11843,8 @@ type GetServerResponse struct {
 	Headers403 *GetServerResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11580,6 +11874,11 @@ func (r GetServerResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11662,6 +11961,11 @@ type CreateServerResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerResponse415Headers the declared response headers of an HTTP 415 response for CreateServer
+type CreateServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerResponse429Headers the declared response headers of an HTTP 429 response for CreateServer
 type CreateServerResponse429Headers struct {
 	RetryAfter          *int
@@ -11705,6 +12009,8 @@ type CreateServerResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11729,6 +12035,8 @@ type CreateServerResponse struct {
 	Headers409 *CreateServerResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateServerResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11777,6 +12085,11 @@ func (r CreateServerResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateServerResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -11854,6 +12167,11 @@ type ListBackupsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListBackupsResponse415Headers the declared response headers of an HTTP 415 response for ListBackups
+type ListBackupsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListBackupsResponse429Headers the declared response headers of an HTTP 429 response for ListBackups
 type ListBackupsResponse429Headers struct {
 	RetryAfter          *int
@@ -11891,6 +12209,8 @@ type ListBackupsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -11909,6 +12229,8 @@ type ListBackupsResponse struct {
 	Headers403 *ListBackupsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListBackupsResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListBackupsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListBackupsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -11942,6 +12264,11 @@ func (r ListBackupsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListBackupsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListBackupsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12029,6 +12356,11 @@ type CreateBackupResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateBackupResponse415Headers the declared response headers of an HTTP 415 response for CreateBackup
+type CreateBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateBackupResponse429Headers the declared response headers of an HTTP 429 response for CreateBackup
 type CreateBackupResponse429Headers struct {
 	RetryAfter          *int
@@ -12070,6 +12402,8 @@ type CreateBackupResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12092,6 +12426,8 @@ type CreateBackupResponse struct {
 	Headers409 *CreateBackupResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateBackupResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateBackupResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12135,6 +12471,11 @@ func (r CreateBackupResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateBackupResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12238,6 +12579,11 @@ type DownloadBackupResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DownloadBackupResponse415Headers the declared response headers of an HTTP 415 response for DownloadBackup
+type DownloadBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DownloadBackupResponse416Headers the declared response headers of an HTTP 416 response for DownloadBackup
 type DownloadBackupResponse416Headers struct {
 	ContentRange *string
@@ -12281,6 +12627,8 @@ type DownloadBackupResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON416 the response for an HTTP 416 `application/json` response
 	JSON416 *RangeNotSatisfiable
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -12307,6 +12655,8 @@ type DownloadBackupResponse struct {
 	Headers404 *DownloadBackupResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DownloadBackupResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DownloadBackupResponse415Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
 	Headers416 *DownloadBackupResponse416Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -12342,6 +12692,11 @@ func (r DownloadBackupResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DownloadBackupResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DownloadBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON416 returns the response for an HTTP 416 `application/json` response
@@ -12434,6 +12789,11 @@ type RestoreBackupResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// RestoreBackupResponse415Headers the declared response headers of an HTTP 415 response for RestoreBackup
+type RestoreBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // RestoreBackupResponse429Headers the declared response headers of an HTTP 429 response for RestoreBackup
 type RestoreBackupResponse429Headers struct {
 	RetryAfter          *int
@@ -12473,6 +12833,8 @@ type RestoreBackupResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12495,6 +12857,8 @@ type RestoreBackupResponse struct {
 	Headers409 *RestoreBackupResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *RestoreBackupResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RestoreBackupResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RestoreBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12533,6 +12897,11 @@ func (r RestoreBackupResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RestoreBackupResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RestoreBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12615,6 +12984,11 @@ type DeleteBackupResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteBackupResponse415Headers the declared response headers of an HTTP 415 response for DeleteBackup
+type DeleteBackupResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteBackupResponse429Headers the declared response headers of an HTTP 429 response for DeleteBackup
 type DeleteBackupResponse429Headers struct {
 	RetryAfter          *int
@@ -12652,6 +13026,8 @@ type DeleteBackupResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12672,6 +13048,8 @@ type DeleteBackupResponse struct {
 	Headers404 *DeleteBackupResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteBackupResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteBackupResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteBackupResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12705,6 +13083,11 @@ func (r DeleteBackupResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteBackupResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteBackupResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12782,6 +13165,11 @@ type GetServerConsoleResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerConsoleResponse415Headers the declared response headers of an HTTP 415 response for GetServerConsole
+type GetServerConsoleResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerConsoleResponse429Headers the declared response headers of an HTTP 429 response for GetServerConsole
 type GetServerConsoleResponse429Headers struct {
 	RetryAfter          *int
@@ -12814,6 +13202,8 @@ type GetServerConsoleResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12830,6 +13220,8 @@ type GetServerConsoleResponse struct {
 	Headers403 *GetServerConsoleResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerConsoleResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerConsoleResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerConsoleResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -12861,6 +13253,11 @@ func (r GetServerConsoleResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerConsoleResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerConsoleResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -12943,6 +13340,11 @@ type SendServerCommandResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// SendServerCommandResponse415Headers the declared response headers of an HTTP 415 response for SendServerCommand
+type SendServerCommandResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // SendServerCommandResponse429Headers the declared response headers of an HTTP 429 response for SendServerCommand
 type SendServerCommandResponse429Headers struct {
 	RetryAfter          *int
@@ -12977,6 +13379,8 @@ type SendServerCommandResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -12997,6 +13401,8 @@ type SendServerCommandResponse struct {
 	Headers409 *SendServerCommandResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *SendServerCommandResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SendServerCommandResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SendServerCommandResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13033,6 +13439,11 @@ func (r SendServerCommandResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r SendServerCommandResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SendServerCommandResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13105,6 +13516,11 @@ type ListServerDatabasesResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListServerDatabasesResponse415Headers the declared response headers of an HTTP 415 response for ListServerDatabases
+type ListServerDatabasesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListServerDatabasesResponse429Headers the declared response headers of an HTTP 429 response for ListServerDatabases
 type ListServerDatabasesResponse429Headers struct {
 	RetryAfter          *int
@@ -13137,6 +13553,8 @@ type ListServerDatabasesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13153,6 +13571,8 @@ type ListServerDatabasesResponse struct {
 	Headers403 *ListServerDatabasesResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListServerDatabasesResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListServerDatabasesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListServerDatabasesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13184,6 +13604,11 @@ func (r ListServerDatabasesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListServerDatabasesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListServerDatabasesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13266,6 +13691,11 @@ type CreateServerDatabaseResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateServerDatabaseResponse415Headers the declared response headers of an HTTP 415 response for CreateServerDatabase
+type CreateServerDatabaseResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerDatabaseResponse429Headers the declared response headers of an HTTP 429 response for CreateServerDatabase
 type CreateServerDatabaseResponse429Headers struct {
 	RetryAfter          *int
@@ -13307,6 +13737,8 @@ type CreateServerDatabaseResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13329,6 +13761,8 @@ type CreateServerDatabaseResponse struct {
 	Headers409 *CreateServerDatabaseResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateServerDatabaseResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerDatabaseResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateServerDatabaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13372,6 +13806,11 @@ func (r CreateServerDatabaseResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateServerDatabaseResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerDatabaseResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13449,6 +13888,11 @@ type DeleteServerDatabaseResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerDatabaseResponse415Headers the declared response headers of an HTTP 415 response for DeleteServerDatabase
+type DeleteServerDatabaseResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerDatabaseResponse429Headers the declared response headers of an HTTP 429 response for DeleteServerDatabase
 type DeleteServerDatabaseResponse429Headers struct {
 	RetryAfter          *int
@@ -13484,6 +13928,8 @@ type DeleteServerDatabaseResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13502,6 +13948,8 @@ type DeleteServerDatabaseResponse struct {
 	Headers403 *DeleteServerDatabaseResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteServerDatabaseResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteServerDatabaseResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteServerDatabaseResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13530,6 +13978,11 @@ func (r DeleteServerDatabaseResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteServerDatabaseResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteServerDatabaseResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13607,6 +14060,11 @@ type RotateServerDatabasePasswordResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// RotateServerDatabasePasswordResponse415Headers the declared response headers of an HTTP 415 response for RotateServerDatabasePassword
+type RotateServerDatabasePasswordResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // RotateServerDatabasePasswordResponse429Headers the declared response headers of an HTTP 429 response for RotateServerDatabasePassword
 type RotateServerDatabasePasswordResponse429Headers struct {
 	RetryAfter          *int
@@ -13644,6 +14102,8 @@ type RotateServerDatabasePasswordResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13662,6 +14122,8 @@ type RotateServerDatabasePasswordResponse struct {
 	Headers403 *RotateServerDatabasePasswordResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RotateServerDatabasePasswordResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RotateServerDatabasePasswordResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RotateServerDatabasePasswordResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13695,6 +14157,11 @@ func (r RotateServerDatabasePasswordResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r RotateServerDatabasePasswordResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RotateServerDatabasePasswordResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13782,6 +14249,11 @@ type EditServerDefinitionResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// EditServerDefinitionResponse415Headers the declared response headers of an HTTP 415 response for EditServerDefinition
+type EditServerDefinitionResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // EditServerDefinitionResponse429Headers the declared response headers of an HTTP 429 response for EditServerDefinition
 type EditServerDefinitionResponse429Headers struct {
 	RetryAfter          *int
@@ -13811,6 +14283,8 @@ type EditServerDefinitionResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13829,6 +14303,8 @@ type EditServerDefinitionResponse struct {
 	Headers409 *EditServerDefinitionResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *EditServerDefinitionResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *EditServerDefinitionResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *EditServerDefinitionResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -13863,6 +14339,11 @@ func (r EditServerDefinitionResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r EditServerDefinitionResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EditServerDefinitionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13930,6 +14411,11 @@ type DeleteServerFileResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerFileResponse415Headers the declared response headers of an HTTP 415 response for DeleteServerFile
+type DeleteServerFileResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerFileResponse429Headers the declared response headers of an HTTP 429 response for DeleteServerFile
 type DeleteServerFileResponse429Headers struct {
 	RetryAfter          *int
@@ -13965,6 +14451,8 @@ type DeleteServerFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13983,6 +14471,8 @@ type DeleteServerFileResponse struct {
 	Headers403 *DeleteServerFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteServerFileResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteServerFileResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14011,6 +14501,11 @@ func (r DeleteServerFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteServerFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteServerFileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14108,6 +14603,11 @@ type GetServerFileResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerFileResponse415Headers the declared response headers of an HTTP 415 response for GetServerFile
+type GetServerFileResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerFileResponse416Headers the declared response headers of an HTTP 416 response for GetServerFile
 type GetServerFileResponse416Headers struct {
 	ContentRange *string
@@ -14151,6 +14651,8 @@ type GetServerFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON416 the response for an HTTP 416 `application/json` response
 	JSON416 *RangeNotSatisfiable
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -14175,6 +14677,8 @@ type GetServerFileResponse struct {
 	Headers403 *GetServerFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerFileResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerFileResponse415Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
 	Headers416 *GetServerFileResponse416Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -14210,6 +14714,11 @@ func (r GetServerFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerFileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON416 returns the response for an HTTP 416 `application/json` response
@@ -14302,6 +14811,11 @@ type PutServerFileResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// PutServerFileResponse415Headers the declared response headers of an HTTP 415 response for PutServerFile
+type PutServerFileResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // PutServerFileResponse429Headers the declared response headers of an HTTP 429 response for PutServerFile
 type PutServerFileResponse429Headers struct {
 	RetryAfter          *int
@@ -14341,6 +14855,8 @@ type PutServerFileResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14363,6 +14879,8 @@ type PutServerFileResponse struct {
 	Headers409 *PutServerFileResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *PutServerFileResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *PutServerFileResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PutServerFileResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14401,6 +14919,11 @@ func (r PutServerFileResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r PutServerFileResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PutServerFileResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14483,6 +15006,11 @@ type InstallServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// InstallServerResponse415Headers the declared response headers of an HTTP 415 response for InstallServer
+type InstallServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // InstallServerResponse429Headers the declared response headers of an HTTP 429 response for InstallServer
 type InstallServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14515,6 +15043,8 @@ type InstallServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14533,6 +15063,8 @@ type InstallServerResponse struct {
 	Headers404 *InstallServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *InstallServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *InstallServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *InstallServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14564,6 +15096,11 @@ func (r InstallServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r InstallServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r InstallServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14641,6 +15178,11 @@ type KillServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// KillServerResponse415Headers the declared response headers of an HTTP 415 response for KillServer
+type KillServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // KillServerResponse429Headers the declared response headers of an HTTP 429 response for KillServer
 type KillServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14673,6 +15215,8 @@ type KillServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14691,6 +15235,8 @@ type KillServerResponse struct {
 	Headers404 *KillServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *KillServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *KillServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *KillServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14722,6 +15268,11 @@ func (r KillServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r KillServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r KillServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14799,6 +15350,11 @@ type RestartServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// RestartServerResponse415Headers the declared response headers of an HTTP 415 response for RestartServer
+type RestartServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // RestartServerResponse429Headers the declared response headers of an HTTP 429 response for RestartServer
 type RestartServerResponse429Headers struct {
 	RetryAfter          *int
@@ -14831,6 +15387,8 @@ type RestartServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14849,6 +15407,8 @@ type RestartServerResponse struct {
 	Headers404 *RestartServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *RestartServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RestartServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RestartServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -14880,6 +15440,11 @@ func (r RestartServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RestartServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RestartServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -14952,6 +15517,11 @@ type ServerSocketResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ServerSocketResponse415Headers the declared response headers of an HTTP 415 response for ServerSocket
+type ServerSocketResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ServerSocketResponse429Headers the declared response headers of an HTTP 429 response for ServerSocket
 type ServerSocketResponse429Headers struct {
 	RetryAfter          *int
@@ -14982,6 +15552,8 @@ type ServerSocketResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -14998,6 +15570,8 @@ type ServerSocketResponse struct {
 	Headers403 *ServerSocketResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ServerSocketResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ServerSocketResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ServerSocketResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15024,6 +15598,11 @@ func (r ServerSocketResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ServerSocketResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ServerSocketResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15101,6 +15680,11 @@ type StartServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// StartServerResponse415Headers the declared response headers of an HTTP 415 response for StartServer
+type StartServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // StartServerResponse429Headers the declared response headers of an HTTP 429 response for StartServer
 type StartServerResponse429Headers struct {
 	RetryAfter          *int
@@ -15133,6 +15717,8 @@ type StartServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15151,6 +15737,8 @@ type StartServerResponse struct {
 	Headers404 *StartServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *StartServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *StartServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StartServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15182,6 +15770,11 @@ func (r StartServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StartServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r StartServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15254,6 +15847,11 @@ type GetServerStatsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerStatsResponse415Headers the declared response headers of an HTTP 415 response for GetServerStats
+type GetServerStatsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerStatsResponse429Headers the declared response headers of an HTTP 429 response for GetServerStats
 type GetServerStatsResponse429Headers struct {
 	RetryAfter          *int
@@ -15286,6 +15884,8 @@ type GetServerStatsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15302,6 +15902,8 @@ type GetServerStatsResponse struct {
 	Headers403 *GetServerStatsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerStatsResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerStatsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerStatsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15333,6 +15935,11 @@ func (r GetServerStatsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerStatsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerStatsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15405,6 +16012,11 @@ type GetServerStatusResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerStatusResponse415Headers the declared response headers of an HTTP 415 response for GetServerStatus
+type GetServerStatusResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerStatusResponse429Headers the declared response headers of an HTTP 429 response for GetServerStatus
 type GetServerStatusResponse429Headers struct {
 	RetryAfter          *int
@@ -15437,6 +16049,8 @@ type GetServerStatusResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15453,6 +16067,8 @@ type GetServerStatusResponse struct {
 	Headers403 *GetServerStatusResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerStatusResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetServerStatusResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetServerStatusResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15484,6 +16100,11 @@ func (r GetServerStatusResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerStatusResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetServerStatusResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15561,6 +16182,11 @@ type StopServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// StopServerResponse415Headers the declared response headers of an HTTP 415 response for StopServer
+type StopServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // StopServerResponse429Headers the declared response headers of an HTTP 429 response for StopServer
 type StopServerResponse429Headers struct {
 	RetryAfter          *int
@@ -15593,6 +16219,8 @@ type StopServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15611,6 +16239,8 @@ type StopServerResponse struct {
 	Headers404 *StopServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *StopServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *StopServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *StopServerResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15642,6 +16272,11 @@ func (r StopServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StopServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r StopServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15704,6 +16339,11 @@ type GetSettingsResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// GetSettingsResponse415Headers the declared response headers of an HTTP 415 response for GetSettings
+type GetSettingsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetSettingsResponse429Headers the declared response headers of an HTTP 429 response for GetSettings
 type GetSettingsResponse429Headers struct {
 	RetryAfter          *int
@@ -15727,6 +16367,8 @@ type GetSettingsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15737,6 +16379,8 @@ type GetSettingsResponse struct {
 	Headers401 *GetSettingsResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetSettingsResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetSettingsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetSettingsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15756,6 +16400,11 @@ func (r GetSettingsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetSettingsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetSettingsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15823,6 +16472,11 @@ type UpdateSettingsResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateSettingsResponse415Headers the declared response headers of an HTTP 415 response for UpdateSettings
+type UpdateSettingsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateSettingsResponse429Headers the declared response headers of an HTTP 429 response for UpdateSettings
 type UpdateSettingsResponse429Headers struct {
 	RetryAfter          *int
@@ -15848,6 +16502,8 @@ type UpdateSettingsResponse struct {
 	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15862,6 +16518,8 @@ type UpdateSettingsResponse struct {
 	Headers403 *UpdateSettingsResponse403Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateSettingsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateSettingsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateSettingsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -15886,6 +16544,11 @@ func (r UpdateSettingsResponse) GetJSON403() *Forbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateSettingsResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateSettingsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -15948,6 +16611,11 @@ type ListTemplatesResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListTemplatesResponse415Headers the declared response headers of an HTTP 415 response for ListTemplates
+type ListTemplatesResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListTemplatesResponse429Headers the declared response headers of an HTTP 429 response for ListTemplates
 type ListTemplatesResponse429Headers struct {
 	RetryAfter          *int
@@ -15973,6 +16641,8 @@ type ListTemplatesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -15985,6 +16655,8 @@ type ListTemplatesResponse struct {
 	Headers401 *ListTemplatesResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListTemplatesResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListTemplatesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListTemplatesResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16009,6 +16681,11 @@ func (r ListTemplatesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListTemplatesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListTemplatesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16076,6 +16753,11 @@ type GetTemplateResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetTemplateResponse415Headers the declared response headers of an HTTP 415 response for GetTemplate
+type GetTemplateResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetTemplateResponse429Headers the declared response headers of an HTTP 429 response for GetTemplate
 type GetTemplateResponse429Headers struct {
 	RetryAfter          *int
@@ -16103,6 +16785,8 @@ type GetTemplateResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16117,6 +16801,8 @@ type GetTemplateResponse struct {
 	Headers403 *GetTemplateResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetTemplateResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetTemplateResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetTemplateResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16146,6 +16832,11 @@ func (r GetTemplateResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetTemplateResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetTemplateResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16208,6 +16899,11 @@ type ListUsersResponse403Headers struct {
 	XAPIVersion *string
 }
 
+// ListUsersResponse415Headers the declared response headers of an HTTP 415 response for ListUsers
+type ListUsersResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // ListUsersResponse429Headers the declared response headers of an HTTP 429 response for ListUsers
 type ListUsersResponse429Headers struct {
 	RetryAfter          *int
@@ -16233,6 +16929,8 @@ type ListUsersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16245,6 +16943,8 @@ type ListUsersResponse struct {
 	Headers401 *ListUsersResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListUsersResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListUsersResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListUsersResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16269,6 +16969,11 @@ func (r ListUsersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListUsersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListUsersResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16341,6 +17046,11 @@ type CreateUserResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// CreateUserResponse415Headers the declared response headers of an HTTP 415 response for CreateUser
+type CreateUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // CreateUserResponse429Headers the declared response headers of an HTTP 429 response for CreateUser
 type CreateUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16370,6 +17080,8 @@ type CreateUserResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16386,6 +17098,8 @@ type CreateUserResponse struct {
 	Headers409 *CreateUserResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreateUserResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16420,6 +17134,11 @@ func (r CreateUserResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateUserResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16492,6 +17211,11 @@ type DeleteUserResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteUserResponse415Headers the declared response headers of an HTTP 415 response for DeleteUser
+type DeleteUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteUserResponse429Headers the declared response headers of an HTTP 429 response for DeleteUser
 type DeleteUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16519,6 +17243,8 @@ type DeleteUserResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16535,6 +17261,8 @@ type DeleteUserResponse struct {
 	Headers404 *DeleteUserResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteUserResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16564,6 +17292,11 @@ func (r DeleteUserResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r DeleteUserResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16631,6 +17364,11 @@ type GetUserResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetUserResponse415Headers the declared response headers of an HTTP 415 response for GetUser
+type GetUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetUserResponse429Headers the declared response headers of an HTTP 429 response for GetUser
 type GetUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16658,6 +17396,8 @@ type GetUserResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16672,6 +17412,8 @@ type GetUserResponse struct {
 	Headers403 *GetUserResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetUserResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16701,6 +17443,11 @@ func (r GetUserResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetUserResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16778,6 +17525,11 @@ type UpdateUserResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// UpdateUserResponse415Headers the declared response headers of an HTTP 415 response for UpdateUser
+type UpdateUserResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // UpdateUserResponse429Headers the declared response headers of an HTTP 429 response for UpdateUser
 type UpdateUserResponse429Headers struct {
 	RetryAfter          *int
@@ -16809,6 +17561,8 @@ type UpdateUserResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16827,6 +17581,8 @@ type UpdateUserResponse struct {
 	Headers409 *UpdateUserResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdateUserResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateUserResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UpdateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -16866,6 +17622,11 @@ func (r UpdateUserResponse) GetJSON409() *Conflict {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateUserResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -16933,6 +17694,11 @@ type GetUserPermsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetUserPermsResponse415Headers the declared response headers of an HTTP 415 response for GetUserPerms
+type GetUserPermsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // GetUserPermsResponse429Headers the declared response headers of an HTTP 429 response for GetUserPerms
 type GetUserPermsResponse429Headers struct {
 	RetryAfter          *int
@@ -16960,6 +17726,8 @@ type GetUserPermsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -16974,6 +17742,8 @@ type GetUserPermsResponse struct {
 	Headers403 *GetUserPermsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetUserPermsResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetUserPermsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetUserPermsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -17003,6 +17773,11 @@ func (r GetUserPermsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetUserPermsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetUserPermsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -17075,6 +17850,11 @@ type SetUserPermsResponse413Headers struct {
 	XAPIVersion *string
 }
 
+// SetUserPermsResponse415Headers the declared response headers of an HTTP 415 response for SetUserPerms
+type SetUserPermsResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // SetUserPermsResponse429Headers the declared response headers of an HTTP 429 response for SetUserPerms
 type SetUserPermsResponse429Headers struct {
 	RetryAfter          *int
@@ -17102,6 +17882,8 @@ type SetUserPermsResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17118,6 +17900,8 @@ type SetUserPermsResponse struct {
 	Headers404 *SetUserPermsResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *SetUserPermsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetUserPermsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SetUserPermsResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -17147,6 +17931,11 @@ func (r SetUserPermsResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r SetUserPermsResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetUserPermsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -17204,6 +17993,16 @@ type Oauth2IntrospectResponse401Headers struct {
 	XAPIVersion     *string
 }
 
+// Oauth2IntrospectResponse413Headers the declared response headers of an HTTP 413 response for Oauth2Introspect
+type Oauth2IntrospectResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// Oauth2IntrospectResponse415Headers the declared response headers of an HTTP 415 response for Oauth2Introspect
+type Oauth2IntrospectResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // Oauth2IntrospectResponse429Headers the declared response headers of an HTTP 429 response for Oauth2Introspect
 type Oauth2IntrospectResponse429Headers struct {
 	RetryAfter          *int
@@ -17227,6 +18026,10 @@ type Oauth2IntrospectResponse struct {
 	JSON400 *OAuth2Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *OAuth2Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17237,6 +18040,10 @@ type Oauth2IntrospectResponse struct {
 	Headers400 *Oauth2IntrospectResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *Oauth2IntrospectResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *Oauth2IntrospectResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *Oauth2IntrospectResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *Oauth2IntrospectResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -17256,6 +18063,16 @@ func (r Oauth2IntrospectResponse) GetJSON400() *OAuth2Error {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r Oauth2IntrospectResponse) GetJSON401() *OAuth2Error {
 	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r Oauth2IntrospectResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r Oauth2IntrospectResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -17314,6 +18131,16 @@ type Oauth2TokenResponse401Headers struct {
 	XAPIVersion     *string
 }
 
+// Oauth2TokenResponse413Headers the declared response headers of an HTTP 413 response for Oauth2Token
+type Oauth2TokenResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// Oauth2TokenResponse415Headers the declared response headers of an HTTP 415 response for Oauth2Token
+type Oauth2TokenResponse415Headers struct {
+	XAPIVersion *string
+}
+
 // Oauth2TokenResponse429Headers the declared response headers of an HTTP 429 response for Oauth2Token
 type Oauth2TokenResponse429Headers struct {
 	RetryAfter          *int
@@ -17337,6 +18164,10 @@ type Oauth2TokenResponse struct {
 	JSON400 *OAuth2Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *OAuth2Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17347,6 +18178,10 @@ type Oauth2TokenResponse struct {
 	Headers400 *Oauth2TokenResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *Oauth2TokenResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *Oauth2TokenResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *Oauth2TokenResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *Oauth2TokenResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -17366,6 +18201,16 @@ func (r Oauth2TokenResponse) GetJSON400() *OAuth2Error {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r Oauth2TokenResponse) GetJSON401() *OAuth2Error {
 	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r Oauth2TokenResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r Oauth2TokenResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18704,6 +19549,13 @@ func ParseListDatabaseHostsResponse(rsp *http.Response) (*ListDatabaseHostsRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18775,6 +19627,16 @@ func ParseListDatabaseHostsResponse(rsp *http.Response) (*ListDatabaseHostsRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListDatabaseHostsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListDatabaseHostsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -18901,6 +19763,13 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19002,6 +19871,16 @@ func ParseCreateDatabaseHostResponse(rsp *http.Response) (*CreateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19117,6 +19996,13 @@ func ParseDeleteDatabaseHostResponse(rsp *http.Response) (*DeleteDatabaseHostRes
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19208,6 +20094,16 @@ func ParseDeleteDatabaseHostResponse(rsp *http.Response) (*DeleteDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19320,6 +20216,13 @@ func ParseGetDatabaseHostResponse(rsp *http.Response) (*GetDatabaseHostResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19401,6 +20304,16 @@ func ParseGetDatabaseHostResponse(rsp *http.Response) (*GetDatabaseHostResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19527,6 +20440,13 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19628,6 +20548,16 @@ func ParseUpdateDatabaseHostResponse(rsp *http.Response) (*UpdateDatabaseHostRes
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateDatabaseHostResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateDatabaseHostResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19733,6 +20663,13 @@ func ParseListNodesResponse(rsp *http.Response) (*ListNodesResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19797,6 +20734,16 @@ func ParseListNodesResponse(rsp *http.Response) (*ListNodesResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListNodesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListNodesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19906,6 +20853,13 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19990,6 +20944,16 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20095,6 +21059,13 @@ func ParseDeleteNodeResponse(rsp *http.Response) (*DeleteNodeResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20179,6 +21150,16 @@ func ParseDeleteNodeResponse(rsp *http.Response) (*DeleteNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20281,6 +21262,13 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20355,6 +21343,16 @@ func ParseGetNodeResponse(rsp *http.Response) (*GetNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20467,6 +21465,13 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20561,6 +21566,16 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateNodeResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateNodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20663,6 +21678,13 @@ func ParseGetNodeDeploymentResponse(rsp *http.Response) (*GetNodeDeploymentRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20744,6 +21766,16 @@ func ParseGetNodeDeploymentResponse(rsp *http.Response) (*GetNodeDeploymentRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeDeploymentResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeDeploymentResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20846,6 +21878,13 @@ func ParseGetNodeFeaturesResponse(rsp *http.Response) (*GetNodeFeaturesResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20927,6 +21966,16 @@ func ParseGetNodeFeaturesResponse(rsp *http.Response) (*GetNodeFeaturesResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeFeaturesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeFeaturesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21039,6 +22088,13 @@ func ParseGetNodeSystemResponse(rsp *http.Response) (*GetNodeSystemResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21120,6 +22176,16 @@ func ParseGetNodeSystemResponse(rsp *http.Response) (*GetNodeSystemResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetNodeSystemResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetNodeSystemResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21218,6 +22284,13 @@ func ParseGetSelfResponse(rsp *http.Response) (*GetSelfResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21272,6 +22345,16 @@ func ParseGetSelfResponse(rsp *http.Response) (*GetSelfResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetSelfResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetSelfResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21367,6 +22450,13 @@ func ParseListSelfOAuth2ClientsResponse(rsp *http.Response) (*ListSelfOAuth2Clie
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21431,6 +22521,16 @@ func ParseListSelfOAuth2ClientsResponse(rsp *http.Response) (*ListSelfOAuth2Clie
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListSelfOAuth2ClientsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListSelfOAuth2ClientsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21533,6 +22633,13 @@ func ParseCreateSelfOAuth2ClientResponse(rsp *http.Response) (*CreateSelfOAuth2C
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21614,6 +22721,16 @@ func ParseCreateSelfOAuth2ClientResponse(rsp *http.Response) (*CreateSelfOAuth2C
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateSelfOAuth2ClientResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateSelfOAuth2ClientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21712,6 +22829,13 @@ func ParseDeleteSelfOAuth2ClientResponse(rsp *http.Response) (*DeleteSelfOAuth2C
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21786,6 +22910,16 @@ func ParseDeleteSelfOAuth2ClientResponse(rsp *http.Response) (*DeleteSelfOAuth2C
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteSelfOAuth2ClientResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteSelfOAuth2ClientResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21881,6 +23015,13 @@ func ParseListServersResponse(rsp *http.Response) (*ListServersResponse, error) 
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21945,6 +23086,16 @@ func ParseListServersResponse(rsp *http.Response) (*ListServersResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListServersResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListServersResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22061,6 +23212,13 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22169,6 +23327,16 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerWithGeneratedIdResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerWithGeneratedIdResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22294,6 +23462,13 @@ func ParseDeleteServerResponse(rsp *http.Response) (*DeleteServerResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22385,6 +23560,16 @@ func ParseDeleteServerResponse(rsp *http.Response) (*DeleteServerResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22497,6 +23682,13 @@ func ParseGetServerResponse(rsp *http.Response) (*GetServerResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22571,6 +23763,16 @@ func ParseGetServerResponse(rsp *http.Response) (*GetServerResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22694,6 +23896,13 @@ func ParseCreateServerResponse(rsp *http.Response) (*CreateServerResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22812,6 +24021,16 @@ func ParseCreateServerResponse(rsp *http.Response) (*CreateServerResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22934,6 +24153,13 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23022,6 +24248,16 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListBackupsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListBackupsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23158,6 +24394,13 @@ func ParseCreateBackupResponse(rsp *http.Response) (*CreateBackupResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23266,6 +24509,16 @@ func ParseCreateBackupResponse(rsp *http.Response) (*CreateBackupResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateBackupResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23390,6 +24643,13 @@ func ParseDownloadBackupResponse(rsp *http.Response) (*DownloadBackupResponse, e
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
 		var dest RangeNotSatisfiable
@@ -23593,6 +24853,16 @@ func ParseDownloadBackupResponse(rsp *http.Response) (*DownloadBackupResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DownloadBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 416:
 		var headers DownloadBackupResponse416Headers
 		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
@@ -23742,6 +25012,13 @@ func ParseRestoreBackupResponse(rsp *http.Response) (*RestoreBackupResponse, err
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23850,6 +25127,16 @@ func ParseRestoreBackupResponse(rsp *http.Response) (*RestoreBackupResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers RestoreBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers RestoreBackupResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23975,6 +25262,13 @@ func ParseDeleteBackupResponse(rsp *http.Response) (*DeleteBackupResponse, error
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24073,6 +25367,16 @@ func ParseDeleteBackupResponse(rsp *http.Response) (*DeleteBackupResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteBackupResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteBackupResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24195,6 +25499,13 @@ func ParseGetServerConsoleResponse(rsp *http.Response) (*GetServerConsoleRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24276,6 +25587,16 @@ func ParseGetServerConsoleResponse(rsp *http.Response) (*GetServerConsoleRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerConsoleResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerConsoleResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24398,6 +25719,13 @@ func ParseSendServerCommandResponse(rsp *http.Response) (*SendServerCommandRespo
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24499,6 +25827,16 @@ func ParseSendServerCommandResponse(rsp *http.Response) (*SendServerCommandRespo
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SendServerCommandResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers SendServerCommandResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24611,6 +25949,13 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24692,6 +26037,16 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListServerDatabasesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListServerDatabasesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24818,6 +26173,13 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24926,6 +26288,16 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerDatabaseResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateServerDatabaseResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25044,6 +26416,13 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25132,6 +26511,16 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteServerDatabaseResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteServerDatabaseResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25254,6 +26643,13 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25342,6 +26738,16 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers RotateServerDatabasePasswordResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers RotateServerDatabasePasswordResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25474,6 +26880,13 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25568,6 +26981,16 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers EditServerDefinitionResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers EditServerDefinitionResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25666,6 +27089,13 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25754,6 +27184,16 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteServerFileResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteServerFileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25878,6 +27318,13 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
 		var dest RangeNotSatisfiable
@@ -26067,6 +27514,16 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerFileResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 416:
 		var headers GetServerFileResponse416Headers
 		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
@@ -26216,6 +27673,13 @@ func ParsePutServerFileResponse(rsp *http.Response) (*PutServerFileResponse, err
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26324,6 +27788,16 @@ func ParsePutServerFileResponse(rsp *http.Response) (*PutServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers PutServerFileResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers PutServerFileResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26449,6 +27923,13 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26540,6 +28021,16 @@ func ParseInstallServerResponse(rsp *http.Response) (*InstallServerResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers InstallServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers InstallServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26655,6 +28146,13 @@ func ParseKillServerResponse(rsp *http.Response) (*KillServerResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26746,6 +28244,16 @@ func ParseKillServerResponse(rsp *http.Response) (*KillServerResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers KillServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers KillServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26861,6 +28369,13 @@ func ParseRestartServerResponse(rsp *http.Response) (*RestartServerResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26952,6 +28467,16 @@ func ParseRestartServerResponse(rsp *http.Response) (*RestartServerResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers RestartServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers RestartServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27060,6 +28585,13 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27141,6 +28673,16 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ServerSocketResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ServerSocketResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27256,6 +28798,13 @@ func ParseStartServerResponse(rsp *http.Response) (*StartServerResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27347,6 +28896,16 @@ func ParseStartServerResponse(rsp *http.Response) (*StartServerResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers StartServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers StartServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27459,6 +29018,13 @@ func ParseGetServerStatsResponse(rsp *http.Response) (*GetServerStatsResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27540,6 +29106,16 @@ func ParseGetServerStatsResponse(rsp *http.Response) (*GetServerStatsResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerStatsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerStatsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27652,6 +29228,13 @@ func ParseGetServerStatusResponse(rsp *http.Response) (*GetServerStatusResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27733,6 +29316,16 @@ func ParseGetServerStatusResponse(rsp *http.Response) (*GetServerStatusResponse,
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetServerStatusResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetServerStatusResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -27848,6 +29441,13 @@ func ParseStopServerResponse(rsp *http.Response) (*StopServerResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27939,6 +29539,16 @@ func ParseStopServerResponse(rsp *http.Response) (*StopServerResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers StopServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers StopServerResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28037,6 +29647,13 @@ func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) 
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28091,6 +29708,16 @@ func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetSettingsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetSettingsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28189,6 +29816,13 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28263,6 +29897,16 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateSettingsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateSettingsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28358,6 +30002,13 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28422,6 +30073,16 @@ func ParseListTemplatesResponse(rsp *http.Response) (*ListTemplatesResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListTemplatesResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListTemplatesResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28524,6 +30185,13 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28598,6 +30266,16 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetTemplateResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetTemplateResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28693,6 +30371,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28757,6 +30442,16 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListUsersResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListUsersResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -28866,6 +30561,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28950,6 +30652,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29055,6 +30767,13 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29139,6 +30858,16 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29241,6 +30970,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29315,6 +31051,16 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29431,6 +31177,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29525,6 +31278,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateUserResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateUserResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29627,6 +31390,13 @@ func ParseGetUserPermsResponse(rsp *http.Response) (*GetUserPermsResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29701,6 +31471,16 @@ func ParseGetUserPermsResponse(rsp *http.Response) (*GetUserPermsResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetUserPermsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetUserPermsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29806,6 +31586,13 @@ func ParseSetUserPermsResponse(rsp *http.Response) (*SetUserPermsResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29890,6 +31677,16 @@ func ParseSetUserPermsResponse(rsp *http.Response) (*SetUserPermsResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetUserPermsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers SetUserPermsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -29978,6 +31775,20 @@ func ParseOauth2IntrospectResponse(rsp *http.Response) (*Oauth2IntrospectRespons
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30032,6 +31843,26 @@ func ParseOauth2IntrospectResponse(rsp *http.Response) (*Oauth2IntrospectRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers Oauth2IntrospectResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers Oauth2IntrospectResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers Oauth2IntrospectResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -30120,6 +31951,20 @@ func ParseOauth2TokenResponse(rsp *http.Response) (*Oauth2TokenResponse, error) 
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30181,6 +32026,26 @@ func ParseOauth2TokenResponse(rsp *http.Response) (*Oauth2TokenResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers Oauth2TokenResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers Oauth2TokenResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
 	case rsp.StatusCode == 429:
 		var headers Oauth2TokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -2278,6 +2278,11 @@ type RateLimited = Error
 // Example: {"error":{"code":"ErrServerNotFound","metadata":{"id":"ABC12345"},"msg":"Server with ID ABC12345 not found"}}
 type Unauthorized = Error
 
+// UnsupportedMediaType Error envelope returned by every failing /api request (OAuth2 endpoints use OAuth2Error for protocol errors).
+//
+// Example: {"error":{"code":"ErrServerNotFound","metadata":{"id":"ABC12345"},"msg":"Server with ID ABC12345 not found"}}
+type UnsupportedMediaType = Error
+
 // oauth2ContextKey is the context key for oauth2 security scheme
 type oauth2ContextKey string
 
@@ -4889,6 +4894,15 @@ type UnauthorizedJSONResponse struct {
 	Headers UnauthorizedResponseHeaders
 }
 
+type UnsupportedMediaTypeResponseHeaders struct {
+	XAPIVersion *string
+}
+type UnsupportedMediaTypeJSONResponse struct {
+	Body Error
+
+	Headers UnsupportedMediaTypeResponseHeaders
+}
+
 type ListDatabaseHostsRequestObject struct {
 	Params ListDatabaseHostsParams
 }
@@ -4971,6 +4985,25 @@ func (response ListDatabaseHosts403JSONResponse) VisitListDatabaseHostsResponse(
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDatabaseHosts415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListDatabaseHosts415JSONResponse) VisitListDatabaseHostsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5175,6 +5208,25 @@ func (response CreateDatabaseHost413JSONResponse) VisitCreateDatabaseHostRespons
 	return err
 }
 
+type CreateDatabaseHost415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateDatabaseHost415JSONResponse) VisitCreateDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateDatabaseHost429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateDatabaseHost429JSONResponse) VisitCreateDatabaseHostResponse(w http.ResponseWriter) error {
@@ -5350,6 +5402,25 @@ func (response DeleteDatabaseHost409JSONResponse) VisitDeleteDatabaseHostRespons
 	return err
 }
 
+type DeleteDatabaseHost415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteDatabaseHost415JSONResponse) VisitDeleteDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteDatabaseHost429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response DeleteDatabaseHost429JSONResponse) VisitDeleteDatabaseHostResponse(w http.ResponseWriter) error {
@@ -5512,6 +5583,25 @@ func (response GetDatabaseHost404JSONResponse) VisitGetDatabaseHostResponse(w ht
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDatabaseHost415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetDatabaseHost415JSONResponse) VisitGetDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5717,6 +5807,25 @@ func (response UpdateDatabaseHost413JSONResponse) VisitUpdateDatabaseHostRespons
 	return err
 }
 
+type UpdateDatabaseHost415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateDatabaseHost415JSONResponse) VisitUpdateDatabaseHostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateDatabaseHost429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateDatabaseHost429JSONResponse) VisitUpdateDatabaseHostResponse(w http.ResponseWriter) error {
@@ -5862,6 +5971,25 @@ func (response ListNodes403JSONResponse) VisitListNodesResponse(w http.ResponseW
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNodes415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListNodes415JSONResponse) VisitListNodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6032,6 +6160,25 @@ func (response CreateNode413JSONResponse) VisitCreateNodeResponse(w http.Respons
 	return err
 }
 
+type CreateNode415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateNode415JSONResponse) VisitCreateNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateNode429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateNode429JSONResponse) VisitCreateNodeResponse(w http.ResponseWriter) error {
@@ -6190,6 +6337,25 @@ func (response DeleteNode409JSONResponse) VisitDeleteNodeResponse(w http.Respons
 	return err
 }
 
+type DeleteNode415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteNode415JSONResponse) VisitDeleteNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteNode429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response DeleteNode429JSONResponse) VisitDeleteNodeResponse(w http.ResponseWriter) error {
@@ -6335,6 +6501,25 @@ func (response GetNode404JSONResponse) VisitGetNodeResponse(w http.ResponseWrite
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNode415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetNode415JSONResponse) VisitGetNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6515,6 +6700,25 @@ func (response UpdateNode413JSONResponse) VisitUpdateNodeResponse(w http.Respons
 	return err
 }
 
+type UpdateNode415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateNode415JSONResponse) VisitUpdateNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateNode429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateNode429JSONResponse) VisitUpdateNodeResponse(w http.ResponseWriter) error {
@@ -6668,6 +6872,25 @@ func (response GetNodeDeployment404JSONResponse) VisitGetNodeDeploymentResponse(
 	return err
 }
 
+type GetNodeDeployment415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetNodeDeployment415JSONResponse) VisitGetNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetNodeDeployment429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response GetNodeDeployment429JSONResponse) VisitGetNodeDeploymentResponse(w http.ResponseWriter) error {
@@ -6813,6 +7036,25 @@ func (response GetNodeFeatures404JSONResponse) VisitGetNodeFeaturesResponse(w ht
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetNodeFeatures415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetNodeFeatures415JSONResponse) VisitGetNodeFeaturesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6983,6 +7225,25 @@ func (response GetNodeSystem404JSONResponse) VisitGetNodeSystemResponse(w http.R
 	return err
 }
 
+type GetNodeSystem415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetNodeSystem415JSONResponse) VisitGetNodeSystemResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetNodeSystem429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response GetNodeSystem429JSONResponse) VisitGetNodeSystemResponse(w http.ResponseWriter) error {
@@ -7110,6 +7371,25 @@ func (response GetSelf403JSONResponse) VisitGetSelfResponse(w http.ResponseWrite
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelf415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetSelf415JSONResponse) VisitGetSelfResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7242,6 +7522,25 @@ func (response ListSelfOAuth2Clients403JSONResponse) VisitListSelfOAuth2ClientsR
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfOAuth2Clients415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListSelfOAuth2Clients415JSONResponse) VisitListSelfOAuth2ClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7399,6 +7698,25 @@ func (response CreateSelfOAuth2Client413JSONResponse) VisitCreateSelfOAuth2Clien
 	return err
 }
 
+type CreateSelfOAuth2Client415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateSelfOAuth2Client415JSONResponse) VisitCreateSelfOAuth2ClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSelfOAuth2Client429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateSelfOAuth2Client429JSONResponse) VisitCreateSelfOAuth2ClientResponse(w http.ResponseWriter) error {
@@ -7540,6 +7858,25 @@ func (response DeleteSelfOAuth2Client404JSONResponse) VisitDeleteSelfOAuth2Clien
 	return err
 }
 
+type DeleteSelfOAuth2Client415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteSelfOAuth2Client415JSONResponse) VisitDeleteSelfOAuth2ClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteSelfOAuth2Client429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response DeleteSelfOAuth2Client429JSONResponse) VisitDeleteSelfOAuth2ClientResponse(w http.ResponseWriter) error {
@@ -7668,6 +8005,25 @@ func (response ListServers403JSONResponse) VisitListServersResponse(w http.Respo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListServers415JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7851,6 +8207,25 @@ func (response CreateServerWithGeneratedId413JSONResponse) VisitCreateServerWith
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerWithGeneratedId415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateServerWithGeneratedId415JSONResponse) VisitCreateServerWithGeneratedIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8048,6 +8423,25 @@ func (response DeleteServer409JSONResponse) VisitDeleteServerResponse(w http.Res
 	return err
 }
 
+type DeleteServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteServer415JSONResponse) VisitDeleteServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response DeleteServer429JSONResponse) VisitDeleteServerResponse(w http.ResponseWriter) error {
@@ -8211,6 +8605,25 @@ func (response GetServer404JSONResponse) VisitGetServerResponse(w http.ResponseW
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetServer415JSONResponse) VisitGetServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8423,6 +8836,25 @@ func (response CreateServer413JSONResponse) VisitCreateServerResponse(w http.Res
 	return err
 }
 
+type CreateServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateServer415JSONResponse) VisitCreateServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateServer429JSONResponse) VisitCreateServerResponse(w http.ResponseWriter) error {
@@ -8603,6 +9035,25 @@ func (response ListBackups404JSONResponse) VisitListBackupsResponse(w http.Respo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBackups415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListBackups415JSONResponse) VisitListBackupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8820,6 +9271,25 @@ func (response CreateBackup413JSONResponse) VisitCreateBackupResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateBackup415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateBackup415JSONResponse) VisitCreateBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9118,6 +9588,25 @@ func (response DownloadBackup409JSONResponse) VisitDownloadBackupResponse(w http
 	return err
 }
 
+type DownloadBackup415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DownloadBackup415JSONResponse) VisitDownloadBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadBackup416JSONResponse struct {
 	RangeNotSatisfiableJSONResponse
 }
@@ -9351,6 +9840,25 @@ func (response RestoreBackup413JSONResponse) VisitRestoreBackupResponse(w http.R
 	return err
 }
 
+type RestoreBackup415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RestoreBackup415JSONResponse) VisitRestoreBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RestoreBackup429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response RestoreBackup429JSONResponse) VisitRestoreBackupResponse(w http.ResponseWriter) error {
@@ -9544,6 +10052,25 @@ func (response DeleteBackup409JSONResponse) VisitDeleteBackupResponse(w http.Res
 	return err
 }
 
+type DeleteBackup415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteBackup415JSONResponse) VisitDeleteBackupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteBackup429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response DeleteBackup429JSONResponse) VisitDeleteBackupResponse(w http.ResponseWriter) error {
@@ -9724,6 +10251,25 @@ func (response GetServerConsole404JSONResponse) VisitGetServerConsoleResponse(w 
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerConsole415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetServerConsole415JSONResponse) VisitGetServerConsoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9921,6 +10467,25 @@ func (response SendServerCommand413JSONResponse) VisitSendServerCommandResponse(
 	return err
 }
 
+type SendServerCommand415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SendServerCommand415JSONResponse) VisitSendServerCommandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendServerCommand429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response SendServerCommand429JSONResponse) VisitSendServerCommandResponse(w http.ResponseWriter) error {
@@ -10084,6 +10649,25 @@ func (response ListServerDatabases404JSONResponse) VisitListServerDatabasesRespo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerDatabases415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListServerDatabases415JSONResponse) VisitListServerDatabasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10289,6 +10873,25 @@ func (response CreateServerDatabase413JSONResponse) VisitCreateServerDatabaseRes
 	return err
 }
 
+type CreateServerDatabase415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateServerDatabase415JSONResponse) VisitCreateServerDatabaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateServerDatabase429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateServerDatabase429JSONResponse) VisitCreateServerDatabaseResponse(w http.ResponseWriter) error {
@@ -10461,6 +11064,25 @@ func (response DeleteServerDatabase404JSONResponse) VisitDeleteServerDatabaseRes
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServerDatabase415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteServerDatabase415JSONResponse) VisitDeleteServerDatabaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10645,6 +11267,25 @@ func (response RotateServerDatabasePassword404JSONResponse) VisitRotateServerDat
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateServerDatabasePassword415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RotateServerDatabasePassword415JSONResponse) VisitRotateServerDatabasePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10859,6 +11500,25 @@ func (response EditServerDefinition413JSONResponse) VisitEditServerDefinitionRes
 	return err
 }
 
+type EditServerDefinition415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response EditServerDefinition415JSONResponse) VisitEditServerDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type EditServerDefinition429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response EditServerDefinition429JSONResponse) VisitEditServerDefinitionResponse(w http.ResponseWriter) error {
@@ -10997,6 +11657,25 @@ func (response DeleteServerFile404JSONResponse) VisitDeleteServerFileResponse(w 
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServerFile415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteServerFile415JSONResponse) VisitDeleteServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11306,6 +11985,25 @@ func (response GetServerFile404JSONResponse) VisitGetServerFileResponse(w http.R
 	return err
 }
 
+type GetServerFile415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetServerFile415JSONResponse) VisitGetServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetServerFile416JSONResponse struct {
 	RangeNotSatisfiableJSONResponse
 }
@@ -11540,6 +12238,25 @@ func (response PutServerFile413JSONResponse) VisitPutServerFileResponse(w http.R
 	return err
 }
 
+type PutServerFile415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response PutServerFile415JSONResponse) VisitPutServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PutServerFile429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response PutServerFile429JSONResponse) VisitPutServerFileResponse(w http.ResponseWriter) error {
@@ -11732,6 +12449,25 @@ func (response InstallServer409JSONResponse) VisitInstallServerResponse(w http.R
 	return err
 }
 
+type InstallServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response InstallServer415JSONResponse) VisitInstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type InstallServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response InstallServer429JSONResponse) VisitInstallServerResponse(w http.ResponseWriter) error {
@@ -11903,6 +12639,25 @@ func (response KillServer409JSONResponse) VisitKillServerResponse(w http.Respons
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type KillServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response KillServer415JSONResponse) VisitKillServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12082,6 +12837,25 @@ func (response RestartServer409JSONResponse) VisitRestartServerResponse(w http.R
 	return err
 }
 
+type RestartServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RestartServer415JSONResponse) VisitRestartServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RestartServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response RestartServer429JSONResponse) VisitRestartServerResponse(w http.ResponseWriter) error {
@@ -12236,6 +13010,25 @@ func (response ServerSocket404JSONResponse) VisitServerSocketResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ServerSocket415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ServerSocket415JSONResponse) VisitServerSocketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12415,6 +13208,25 @@ func (response StartServer409JSONResponse) VisitStartServerResponse(w http.Respo
 	return err
 }
 
+type StartServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response StartServer415JSONResponse) VisitStartServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StartServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response StartServer429JSONResponse) VisitStartServerResponse(w http.ResponseWriter) error {
@@ -12581,6 +13393,25 @@ func (response GetServerStats404JSONResponse) VisitGetServerStatsResponse(w http
 	return err
 }
 
+type GetServerStats415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetServerStats415JSONResponse) VisitGetServerStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetServerStats429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response GetServerStats429JSONResponse) VisitGetServerStatsResponse(w http.ResponseWriter) error {
@@ -12743,6 +13574,25 @@ func (response GetServerStatus404JSONResponse) VisitGetServerStatusResponse(w ht
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerStatus415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetServerStatus415JSONResponse) VisitGetServerStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12922,6 +13772,25 @@ func (response StopServer409JSONResponse) VisitStopServerResponse(w http.Respons
 	return err
 }
 
+type StopServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response StopServer415JSONResponse) VisitStopServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StopServer429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response StopServer429JSONResponse) VisitStopServerResponse(w http.ResponseWriter) error {
@@ -13049,6 +13918,25 @@ func (response GetSettings403JSONResponse) VisitGetSettingsResponse(w http.Respo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetSettings415JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13194,6 +14082,25 @@ func (response UpdateSettings413JSONResponse) VisitUpdateSettingsResponse(w http
 	return err
 }
 
+type UpdateSettings415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateSettings415JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateSettings429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateSettings429JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
@@ -13322,6 +14229,25 @@ func (response ListTemplates403JSONResponse) VisitListTemplatesResponse(w http.R
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTemplates415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListTemplates415JSONResponse) VisitListTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13475,6 +14401,25 @@ func (response GetTemplate404JSONResponse) VisitGetTemplateResponse(w http.Respo
 	return err
 }
 
+type GetTemplate415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetTemplate415JSONResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetTemplate429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response GetTemplate429JSONResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
@@ -13603,6 +14548,25 @@ func (response ListUsers403JSONResponse) VisitListUsersResponse(w http.ResponseW
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListUsers415JSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13773,6 +14737,25 @@ func (response CreateUser413JSONResponse) VisitCreateUserResponse(w http.Respons
 	return err
 }
 
+type CreateUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateUser415JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateUser429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response CreateUser429JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
@@ -13931,6 +14914,25 @@ func (response DeleteUser409JSONResponse) VisitDeleteUserResponse(w http.Respons
 	return err
 }
 
+type DeleteUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteUser415JSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteUser429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response DeleteUser429JSONResponse) VisitDeleteUserResponse(w http.ResponseWriter) error {
@@ -14076,6 +15078,25 @@ func (response GetUser404JSONResponse) VisitGetUserResponse(w http.ResponseWrite
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetUser415JSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -14264,6 +15285,25 @@ func (response UpdateUser413JSONResponse) VisitUpdateUserResponse(w http.Respons
 	return err
 }
 
+type UpdateUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateUser415JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateUser429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response UpdateUser429JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
@@ -14409,6 +15449,25 @@ func (response GetUserPerms404JSONResponse) VisitGetUserPermsResponse(w http.Res
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserPerms415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetUserPerms415JSONResponse) VisitGetUserPermsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -14572,6 +15631,25 @@ func (response SetUserPerms413JSONResponse) VisitSetUserPermsResponse(w http.Res
 	return err
 }
 
+type SetUserPerms415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SetUserPerms415JSONResponse) VisitSetUserPermsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetUserPerms429JSONResponse struct{ RateLimitedJSONResponse }
 
 func (response SetUserPerms429JSONResponse) VisitSetUserPermsResponse(w http.ResponseWriter) error {
@@ -14698,6 +15776,42 @@ func (response Oauth2Introspect401JSONResponse) VisitOauth2IntrospectResponse(w 
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Oauth2Introspect413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response Oauth2Introspect413JSONResponse) VisitOauth2IntrospectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Oauth2Introspect415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response Oauth2Introspect415JSONResponse) VisitOauth2IntrospectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -14832,6 +15946,42 @@ func (response Oauth2Token401JSONResponse) VisitOauth2TokenResponse(w http.Respo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Oauth2Token413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response Oauth2Token413JSONResponse) VisitOauth2TokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Oauth2Token415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response Oauth2Token415JSONResponse) VisitOauth2TokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -36,6 +36,7 @@ type App struct {
 	nodes       NodeRegistry
 	clientLimit *limiter
 	ipLimit     *limiter
+	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
 	engine      *gin.Engine
 	handler     http.Handler
 	sockets     *socketState // WebSocket options, hubs and open sockets (socket_options.go)
@@ -61,6 +62,12 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
 	}
+	if a.cfg.MaxTokenBodyBytes <= 0 {
+		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
+	}
+	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if err := a.buildEngine(); err != nil {
 		return nil, err
 	}
@@ -82,6 +89,11 @@ func (a *App) buildEngine() error {
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
+	// gin's ClientIP agrees with the rate limiter: X-Forwarded-For only from trusted proxies.
+	e.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := e.SetTrustedProxies(a.proxies.strings()); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
 	e.Use(a.basics(), a.guard())
 	e.NoRoute(a.noRoute)
 	e.NoMethod(a.noMethod)

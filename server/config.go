@@ -12,19 +12,28 @@ type Config struct {
 	TokenTTL     time.Duration // access token lifetime
 	ClientLimit  RateLimit     // per OAuth2 client
 	IPLimit      RateLimit     // per IP, unauthenticated requests (token endpoint included)
-	MaxBodyBytes int64         // JSON request body limit (streamed uploads excluded)
-	ShutdownWait time.Duration // graceful shutdown deadline
+	MaxBodyBytes int64         // JSON and form request body limit (streamed uploads excluded)
+	// MaxTokenBodyBytes limits the form bodies of /oauth2/token and /oauth2/introspect.
+	MaxTokenBodyBytes int64
+	// BodyReadTimeout bounds the read of a JSON or form body (streamed uploads excluded).
+	BodyReadTimeout time.Duration
+	// TrustedProxies are the CIDRs (or single addresses) of reverse proxies whose
+	// X-Forwarded-For is believed; empty: the socket's peer address is the client.
+	TrustedProxies []string
+	ShutdownWait   time.Duration // graceful shutdown deadline
 }
 
 // Default returns the documented defaults.
 func Default() Config {
 	return Config{
-		Listen:       "127.0.0.1:8080",
-		DataDir:      "./data",
-		TokenTTL:     time.Hour,
-		ClientLimit:  RateLimit{Limit: 1000, Window: time.Hour},
-		IPLimit:      RateLimit{Limit: 100, Window: time.Hour},
-		MaxBodyBytes: 1 << 20,
-		ShutdownWait: 15 * time.Second,
+		Listen:            "127.0.0.1:8080",
+		DataDir:           "./data",
+		TokenTTL:          time.Hour,
+		ClientLimit:       RateLimit{Limit: 1000, Window: time.Hour},
+		IPLimit:           RateLimit{Limit: 100, Window: time.Hour},
+		MaxBodyBytes:      1 << 20,
+		MaxTokenBodyBytes: 64 << 10,
+		BodyReadTimeout:   time.Minute,
+		ShutdownWait:      15 * time.Second,
 	}
 }

@@ -3,7 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +26,10 @@ type Operation struct {
 	Streamed  bool       // octet-stream request body: not buffered, not validated
 	// AdminFields are the request fields only administrators may set (x-admin-only).
 	AdminFields []AdminField
+	// BodyTypes are the media types the operation's requestBody declares (lower case, no
+	// parameters); empty when the operation takes no body.
+	BodyTypes []string
+	Paged     bool // takes the page/limit query parameters
 }
 
 // Contract is the loaded openapi.yaml with an index from gin route to operation and the
@@ -65,9 +69,10 @@ func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
 			if v, ok := op.Extensions["x-skypanel-websocket"].(bool); ok && v {
 				o.WebSocket = true
 			}
-			if rb := op.RequestBody; rb != nil && rb.Value != nil && rb.Value.Content.Get("application/octet-stream") != nil {
-				o.Streamed = true
-			}
+			o.BodyTypes = bodyTypes(op)
+			o.Streamed = slices.Contains(o.BodyTypes, mediaOctetStream)
+			o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
+				item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil
 			if o.AdminFields, err = adminFieldsOf(item, op); err != nil {
 				return nil, fmt.Errorf("%s: %w", op.OperationID, err)
 			}
@@ -226,7 +231,15 @@ func (o *Operation) Allowed(effective map[string]bool) (bool, []string) {
 	return false, o.Scopes[0]
 }
 
-// isJSONBody reports whether a request's body should be validated and size-limited.
-func isJSONBody(r *http.Request) bool {
-	return r.ContentLength != 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+// bodyTypes lists the media types of an operation's request body, sorted.
+func bodyTypes(op *openapi3.Operation) []string {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	out := make([]string, 0, len(op.RequestBody.Value.Content))
+	for mt := range op.RequestBody.Value.Content {
+		out = append(out, strings.ToLower(mt))
+	}
+	sort.Strings(out)
+	return out
 }

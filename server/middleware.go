@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -83,24 +82,31 @@ func toString(v any) string {
 	return "unknown panic"
 }
 
-// guard is the spec-driven middleware of every operation: rate limit, authentication, scope
-// check, body limit, request validation and x-admin-only fields, in that order.
+// guard is the spec-driven middleware of every operation, in this order: the body's media type
+// (from the headers only), rate limit, authentication and scope check, the bounded read of a
+// JSON or form body, then request validation and x-admin-only fields. Nothing reads the body before it is known to be
+// wanted and capped; a request refused before that closes its connection.
 func (a *App) guard() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		op := a.contract.Lookup(c.Request.Method, c.FullPath())
 		if op == nil {
-			c.Next() // NoRoute/NoMethod handlers answer
+			c.Next() // NoRoute/NoMethod answer without reading the body
 			return
 		}
-		if err := a.authorize(c, op); err != nil {
+		kind, err := admitBody(c.Request, op)
+		if err == nil {
+			err = a.authorize(c, op)
+		}
+		if err == nil && kind == bodyBuffered {
+			err = bufferBody(c.Writer, c.Request, a.bodyLimit(op), a.cfg.BodyReadTimeout)
+		}
+		if err != nil {
+			refuseUnread(c)
 			writeError(c, a.log, err)
 			return
 		}
-		if !op.Streamed && isJSONBody(c.Request) {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.cfg.MaxBodyBytes)
-		}
 		// /oauth2/* answer malformed requests in RFC 6749/7662 form themselves.
-		if err := a.validate(c, op); err != nil && !strings.HasPrefix(op.Path, "/oauth2/") {
+		if err := a.validate(c, op, kind == bodyStreamed); err != nil && !strings.HasPrefix(op.Path, "/oauth2/") {
 			writeError(c, a.log, err)
 			return
 		}
@@ -131,7 +137,7 @@ func (a *App) authorize(c *gin.Context, op *Operation) error {
 	if p != nil {
 		d = a.clientLimit.take("client:" + p.ClientID)
 	} else {
-		d = a.ipLimit.take("ip:" + clientIP(c.Request))
+		d = a.ipLimit.take("ip:" + a.proxies.clientIP(c.Request))
 	}
 	if err := d.apply(c, now); err != nil {
 		return err
@@ -163,21 +169,14 @@ func bearer(r *http.Request) (string, bool) {
 	return "", h != ""
 }
 
-// clientIP is the peer address (proxies are not trusted unless configured in gin).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// noRoute and noMethod answer in the envelope.
+// noRoute and noMethod answer in the envelope, without reading the body.
 func (a *App) noRoute(c *gin.Context) {
+	refuseUnread(c)
 	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+c.Request.URL.Path, nil))
 }
 
 func (a *App) noMethod(c *gin.Context) {
+	refuseUnread(c)
 	writeError(c, a.log, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
 		"method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil))
 }

@@ -1,6 +1,11 @@
 package server
 
 import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -9,13 +14,37 @@ import (
 	"github.com/skypanel/skypanel/gen"
 )
 
-// Paging defaults (the validator enforces page ≥ 1 and 1 ≤ limit ≤ 100).
+// Paging defaults and bounds. The spec bounds limit (1–100) and page from below; checkPaging
+// bounds page from above so that offsets never overflow.
 const (
 	defaultLimit = 25
 	maxLimit     = 100
+	maxPage      = math.MaxInt32
 )
 
-// pageOf resolves the optional page/limit parameters.
+// checkPaging refuses page/limit values that are not integers within their range (every
+// value, when a parameter is repeated) with 400 ErrFieldInvalid naming the parameter. The
+// validator has already checked the spec's bounds, but it parses numbers as float64, so huge
+// values such as page=9223372036854775807 pass it.
+func checkPaging(q url.Values) error {
+	for _, p := range []struct {
+		name string
+		max  int64
+	}{{"page", maxPage}, {"limit", maxLimit}} {
+		for _, v := range q[p.name] {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 || n > p.max {
+				msg := fmt.Sprintf("%s must be an integer between 1 and %d", p.name, p.max)
+				return newAPIError(http.StatusBadRequest, CodeFieldInvalid, msg, map[string]any{"field": p.name,
+					"errors": []fieldError{{Field: p.name, Code: CodeFieldInvalid, Msg: msg}}})
+			}
+		}
+	}
+	return nil
+}
+
+// pageOf resolves the optional page/limit parameters, clamped to their ranges (checkPaging
+// refuses values outside them before a handler runs).
 func pageOf(page, limit *int) (p, l int) {
 	p, l = 1, defaultLimit
 	if page != nil {
@@ -24,7 +53,7 @@ func pageOf(page, limit *int) (p, l int) {
 	if limit != nil {
 		l = *limit
 	}
-	return p, min(l, maxLimit)
+	return min(max(p, 1), maxPage), min(max(l, 1), maxLimit)
 }
 
 func offset(page, limit int) int { return (page - 1) * limit }

@@ -18,15 +18,16 @@ type fieldError struct {
 	Msg   string `json:"msg"`
 }
 
-// validate checks the request against the operation with kin-openapi. Octet-stream bodies are
-// streamed to the handler and never buffered here.
-func (a *App) validate(c *gin.Context, op *Operation) error {
+// validate checks the request against the operation with kin-openapi, then the paging
+// parameters' range. A streamed (octet-stream) body goes to the handler unread and
+// unvalidated; any other body was already buffered within its limit by the middleware.
+func (a *App) validate(c *gin.Context, op *Operation, streamed bool) error {
 	params := make(map[string]string, len(c.Params))
 	for _, p := range c.Params {
 		params[p.Key] = p.Value
 	}
 	req := c.Request
-	if op.Streamed {
+	if streamed {
 		// kin-openapi reads the whole body for its security check: give it a body-less copy so
 		// uploads stay streamed (and a disk limit can refuse them before reading).
 		r2 := *c.Request
@@ -40,19 +41,16 @@ func (a *App) validate(c *gin.Context, op *Operation) error {
 		Options: &openapi3filter.Options{
 			MultiError:         true,
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			ExcludeRequestBody: op.Streamed,
+			ExcludeRequestBody: streamed,
 		},
 	}
-	err := openapi3filter.ValidateRequest(req.Context(), in)
-	if err == nil {
-		return nil
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		return validationError(err)
 	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return newAPIError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
-			fmt.Sprintf("request body larger than %d bytes", mbe.Limit), map[string]any{"limit": mbe.Limit})
+	if op.Paged {
+		return checkPaging(req.URL.Query())
 	}
-	return validationError(err)
+	return nil
 }
 
 // validationError turns kin-openapi's errors into one 400 envelope: ErrFieldRequired when any

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.cfg.TLSKey, "tls-key", os.Getenv("SKYPANEL_TLS_KEY"), "TLS private key (PEM)")
 	f.IntVar(&o.cfg.ClientLimit.Limit, "rate-limit-client", o.cfg.ClientLimit.Limit, "requests per hour per OAuth2 client")
 	f.IntVar(&o.cfg.IPLimit.Limit, "rate-limit-ip", o.cfg.IPLimit.Limit, "unauthenticated requests per hour per IP")
+	f.StringSliceVar(&o.cfg.TrustedProxies, "trusted-proxy", strings.FieldsFunc(os.Getenv("SKYPANEL_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' }),
+		"CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable) [$SKYPANEL_TRUSTED_PROXIES, comma-separated]")
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
 	f.StringVar(&o.node.containerd, "containerd", envOr("SKYPANEL_CONTAINERD", "/run/containerd/containerd.sock"), "containerd socket [$SKYPANEL_CONTAINERD]")
 	f.StringVar(&o.node.containerdNamespace, "containerd-namespace", envOr("SKYPANEL_CONTAINERD_NAMESPACE", "skypanel"), "containerd namespace")
