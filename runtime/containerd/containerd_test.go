@@ -53,8 +53,11 @@ func newTestRuntime(t *testing.T, opts Options) *Runtime {
 
 func testOptions(t *testing.T) (Options, string) {
 	address, image := testConfig(t)
-	return Options{Address: address, StateDir: t.TempDir(), Logger: testLogger(t)}, image
+	return Options{Address: address, StateDir: t.TempDir(), Logger: testLogger(t), Network: testNetwork}, image
 }
+
+// testNetwork keeps the tests' containers on their own bridge, away from a node's skypanel0.
+var testNetwork = NetworkOptions{Bridge: "skypaneltest0", Subnet: "10.238.0.0/16"}
 
 func TestContract(t *testing.T) {
 	runtimetest.Run(t, func(t *testing.T) (runtime.Runtime, runtimetest.Env) {
@@ -100,7 +103,7 @@ func leftovers(t *testing.T, r *Runtime, id string) []string {
 func TestDaemonKilled(t *testing.T) {
 	address, image := testConfig(t)
 	runtimetest.KillDaemon(t, func(t *testing.T, stateDir string) runtime.Runtime {
-		return newTestRuntime(t, Options{Address: address, StateDir: stateDir, Logger: testLogger(t)})
+		return newTestRuntime(t, Options{Address: address, StateDir: stateDir, Logger: testLogger(t), Network: testNetwork})
 	}, func(t *testing.T) runtime.Spec {
 		return runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), Limits: runtime.Limits{MemoryMiB: 64}}
 	})
@@ -120,7 +123,7 @@ func BenchmarkStart(b *testing.B) {
 	if address == "" || image == "" {
 		b.Skip("needs " + envAddress + " and " + envImage)
 	}
-	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler), Network: testNetwork})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,7 +135,7 @@ func BenchmarkOutput(b *testing.B) {
 	if address == "" || image == "" {
 		b.Skip("needs " + envAddress + " and " + envImage)
 	}
-	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler), Network: testNetwork})
 	if err != nil {
 		b.Fatal(err)
 	}

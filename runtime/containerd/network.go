@@ -1,0 +1,133 @@
+package containerd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/runtime/internal/network"
+)
+
+// NetworkOptions configure the servers' networks (see runtime/internal/network): one bridge
+// for every server of the node, each server in its own network namespace.
+type NetworkOptions struct {
+	// BinDir holds the CNI plugins (default /usr/lib/cni).
+	BinDir string
+	// Bridge is the bridge name (default skypanel0).
+	Bridge string
+	// Subnet is the bridge's IPv4 network (default 10.239.0.0/16).
+	Subnet string
+	// StateDir keeps the IPAM state of the bridge (default /run/skypanel/cni; share it between
+	// every node on one bridge).
+	StateDir string
+}
+
+// Files in a server's state folder, bind-mounted read-only into its container.
+const (
+	resolvName = "resolv.conf"
+	hostsName  = "hosts"
+)
+
+// fallbackDNS are the resolvers used when the node's resolv.conf names only loopback resolvers
+// (unreachable from a container), as Docker does.
+var fallbackDNS = []string{"8.8.8.8", "8.8.4.4"}
+
+// newNetwork builds the network of the runtime.
+func newNetwork(o Options) (*network.Network, error) {
+	n, err := network.New(network.Options{BinDir: o.Network.BinDir, Bridge: o.Network.Bridge,
+		Subnet: o.Network.Subnet, StateDir: o.Network.StateDir, Logger: o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("containerd runtime: %w: %w", runtime.ErrInvalidSpec, err)
+	}
+	return n, nil
+}
+
+// setupNetwork gives server spec its namespace with its ports published, and writes the
+// resolv.conf and hosts files of its container.
+func (r *Runtime) setupNetwork(ctx context.Context, spec runtime.Spec) error {
+	dir := r.stateDir(spec.ID)
+	ports := make([]network.Port, 0, len(spec.Ports))
+	for _, p := range spec.Ports {
+		ports = append(ports, network.Port{HostIP: spec.IP, Port: p})
+	}
+	if err := r.net.Setup(ctx, ContainerID(spec.ID), dir, ports); err != nil {
+		return netError("create", spec.ID, err)
+	}
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	if err := os.WriteFile(filepath.Join(dir, hostsName), []byte(hosts), 0o644); err != nil {
+		return fmt.Errorf("create %s: %w", spec.ID, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, resolvName), resolvConf(), 0o644); err != nil {
+		return fmt.Errorf("create %s: %w", spec.ID, err)
+	}
+	return nil
+}
+
+// ensureNetwork rebuilds the namespace of id if it is gone (host reboot) before a start.
+func (r *Runtime) ensureNetwork(ctx context.Context, id string) error {
+	dir := r.stateDir(id)
+	ports, err := network.SavedPorts(dir)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", id, err)
+	}
+	if err := r.net.Setup(ctx, ContainerID(id), dir, ports); err != nil {
+		return netError("start", id, err)
+	}
+	return nil
+}
+
+// teardownNetwork removes the namespace and the published ports of id.
+func (r *Runtime) teardownNetwork(ctx context.Context, id string) error {
+	if err := r.net.Teardown(ctx, ContainerID(id), r.stateDir(id)); err != nil {
+		return netError("delete", id, err)
+	}
+	return nil
+}
+
+// resolvConf is the node's resolv.conf without loopback resolvers (systemd-resolved's upstream
+// list when the node uses its stub), or public resolvers when none is left.
+func resolvConf() []byte {
+	var out bytes.Buffer
+	servers := 0
+	for _, path := range []string{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"} {
+		out.Reset()
+		servers = 0
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) >= 2 && f[0] == "nameserver" {
+				if a, err := netip.ParseAddr(f[1]); err != nil || a.IsLoopback() {
+					continue
+				}
+				servers++
+			}
+			out.WriteString(sc.Text() + "\n")
+		}
+		if servers > 0 {
+			return out.Bytes()
+		}
+	}
+	for _, s := range fallbackDNS {
+		out.WriteString("nameserver " + s + "\n")
+	}
+	return out.Bytes()
+}
+
+// netError marks a host that cannot give networks as an unavailable runtime.
+func netError(op, id string, err error) error {
+	if errors.Is(err, network.ErrUnavailable) {
+		return fmt.Errorf("%s %s: %w: %w", op, id, runtime.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, id, err)
+}

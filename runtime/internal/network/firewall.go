@@ -1,0 +1,130 @@
+package network
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// bridgeNFCall makes bridged (container to container) traffic go through iptables; it exists
+// when the br_netfilter module is loaded.
+const bridgeNFCall = "/proc/sys/net/bridge/bridge-nf-call-iptables"
+
+// inputChain holds the INPUT rules for traffic from the bridge to the node itself (the
+// gateway address, every other node address, and 127.0.0.0/8 that portmap's route_localnet
+// would otherwise let through): only replies to connections the node opened pass.
+func (o Options) inputChain() string { return "SKYPANEL-IN-" + o.Bridge }
+
+// forwardChain is the firewall plugin's admin chain (evaluated first in CNI-FORWARD): new
+// connections into the bridge pass only when they were DNATed to a published port; replies
+// pass. This isolates the servers from each other (bridged traffic through br_netfilter, routed
+// traffic through the gateway) and from hosts that route to the subnet directly.
+func (o Options) forwardChain() string { return "SKYPANEL-FW-" + o.Bridge }
+
+// rule is one iptables rule of a chain.
+type rule []string
+
+// chains returns SkyPanel's chains with their rules, in order.
+func (o Options) chains() map[string][]rule {
+	return map[string][]rule{
+		o.inputChain(): {
+			{"-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"},
+			{"-m", "comment", "--comment", "skypanel: servers cannot reach the node", "-j", "DROP"},
+		},
+		o.forwardChain(): {
+			{"-o", o.Bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "RETURN"},
+			{"-o", o.Bridge, "-m", "conntrack", "--ctstate", "DNAT", "-j", "RETURN"},
+			{"-o", o.Bridge, "-m", "comment", "--comment", "skypanel: only published ports", "-j", "DROP"},
+		},
+	}
+}
+
+// ensureFirewall creates SkyPanel's chains (filling them when new or changed) and the jump
+// from INPUT; the firewall plugin adds the jump to the forward chain. Idempotent.
+func (o Options) ensureFirewall() error {
+	if err := ensureBridgeNF(); err != nil {
+		return err
+	}
+	for chain, rules := range o.chains() {
+		if err := ensureChain(chain, rules); err != nil {
+			return err
+		}
+	}
+	jump := rule{"-i", o.Bridge, "-j", o.inputChain()}
+	if iptables(append(rule{"-C", "INPUT"}, jump...)...) != nil {
+		if err := iptables(append(rule{"-I", "INPUT", "1"}, jump...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureChain creates chain and makes its rules exactly rules.
+func ensureChain(chain string, rules []rule) error {
+	if iptables("-n", "-L", chain) != nil {
+		_ = iptables("-N", chain) // may race with another process: checked below
+	}
+	out, err := iptablesOutput("-S", chain)
+	if err != nil {
+		return err
+	}
+	want := []string{"-N " + chain}
+	for _, r := range rules {
+		want = append(want, "-A "+chain+" "+strings.Join(r, " "))
+	}
+	if normalize(out) == normalize(strings.Join(want, "\n")) {
+		return nil
+	}
+	if err := iptables("-F", chain); err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if err := iptables(append(rule{"-A", chain}, r...)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// normalize drops quotes and blank lines of `iptables -S` output for comparison.
+func normalize(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, `"`, ""))
+}
+
+// ensureBridgeNF checks that bridged traffic goes through iptables (turning it on if off).
+func ensureBridgeNF() error {
+	b, err := os.ReadFile(bridgeNFCall)
+	if err != nil {
+		return fmt.Errorf("%w: br_netfilter is not loaded (modprobe br_netfilter): %w", ErrUnavailable, err)
+	}
+	if strings.TrimSpace(string(b)) == "1" {
+		return nil
+	}
+	if err := os.WriteFile(bridgeNFCall, []byte("1"), 0o644); err != nil {
+		return fmt.Errorf("%w: enable %s: %w", ErrUnavailable, bridgeNFCall, err)
+	}
+	return nil
+}
+
+// iptables runs iptables (waiting for the xtables lock) with args.
+func iptables(args ...string) error {
+	_, err := iptablesOutput(args...)
+	return err
+}
+
+func iptablesOutput(args ...string) (string, error) {
+	var out, stderr bytes.Buffer
+	cmd := exec.Command("iptables", append([]string{"-w", "5"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("iptables %s: %s: %w", strings.Join(args, " "), strings.TrimSpace(stderr.String()), err)
+		}
+		return "", fmt.Errorf("%w: iptables: %w", ErrUnavailable, err)
+	}
+	return out.String(), nil
+}
