@@ -172,7 +172,8 @@ func TestUser(t *testing.T) {
 	lines.Expect(t, "echo:hi")
 }
 
-// TestSpecApplied checks the limits in the container's cgroup and the host network namespace.
+// TestSpecApplied checks the limits in the container's cgroup and that the container has its
+// own network namespace.
 func TestSpecApplied(t *testing.T) {
 	opts, image := testOptions(t)
 	r := newTestRuntime(t, opts)
@@ -193,7 +194,9 @@ func TestSpecApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtimetest.ReadLines(c.Output()).Expect(t, "net:"+hostNet)
+	if got := newShell(spec.ID, c).line(t, "net:"); got == hostNet || !strings.HasPrefix(got, "net:[") {
+		t.Fatalf("container network namespace %q, want its own (the node's is %q)", got, hostNet)
+	}
 
 	cg, err := r.CgroupPath(ctx, spec.ID)
 	if err != nil {

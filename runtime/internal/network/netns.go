@@ -27,23 +27,17 @@ func createNetns(path string) error {
 		return fmt.Errorf("network namespace: %w", err)
 	}
 	f.Close()
-	errc := make(chan error, 1)
-	go func() {
-		// The thread is never unlocked: the runtime ends it with the goroutine, so the new
-		// namespace never leaks to other goroutines.
-		goruntime.LockOSThread()
+	err = onThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
+			return fmt.Errorf("unshare: %w", err)
 		}
 		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
 		if err := unix.Mount(src, path, "none", unix.MS_BIND, ""); err != nil {
-			errc <- fmt.Errorf("bind mount: %w", err)
-			return
+			return fmt.Errorf("bind mount: %w", err)
 		}
-		errc <- nil
-	}()
-	if err := <-errc; err != nil {
+		return nil
+	})
+	if err != nil {
 		_ = os.Remove(path)
 		return fmt.Errorf("network namespace %s: %w", path, err)
 	}
@@ -61,21 +55,40 @@ func removeNetns(path string) error {
 	return nil
 }
 
-// inNetns runs fn on a thread inside the namespace at path (the thread is discarded after).
+// inNetns runs fn on a thread inside the namespace at path.
 func inNetns(path string, fn func() error) error {
 	ns, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("network namespace: %w", err)
 	}
 	defer ns.Close()
+	return onThread(func() error {
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("setns: %w", err)
+		}
+		return fn()
+	})
+}
+
+// onThread runs fn on a locked OS thread that may change its network namespace, then puts
+// the thread back into its original namespace. When that fails the thread stays locked and
+// is thrown away with its goroutine (the main thread, which Go cannot end, must never stay in
+// a server's namespace: /proc/self/ns/net names it).
+func onThread(fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
-		goruntime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns: %w", err)
+		goruntime.LockOSThread()
+		orig, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
+		if err != nil {
+			goruntime.UnlockOSThread()
+			errc <- fmt.Errorf("network namespace: %w", err)
 			return
 		}
+		defer orig.Close()
 		errc <- fn()
+		if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
+			goruntime.UnlockOSThread()
+		}
 	}()
 	return <-errc
 }
