@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,4 +226,30 @@ func TestSpecApplied(t *testing.T) {
 			t.Errorf("%s = %q, want %q", path, got, want[key])
 		}
 	}
+}
+
+// TestUnavailableHung: a containerd that accepts connections but never answers makes
+// Available fail (bounded by PingTimeout) with the reason, instead of hanging the caller.
+func TestUnavailableHung(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "hung.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // held open, never answered
+		}
+	}()
+	r := newTestRuntime(t, Options{Address: sock, StateDir: t.TempDir(), Logger: testLogger(t), Network: testNetwork})
+	err = r.Available(context.Background())
+	if !errors.Is(err, runtime.ErrUnavailable) {
+		t.Fatalf("Available() = %v, want ErrUnavailable", err)
+	}
+	t.Logf("reason: %v", err)
 }
