@@ -64,7 +64,7 @@ func (r *Runtime) setupNetwork(ctx context.Context, spec runtime.Spec) error {
 	if err := os.WriteFile(filepath.Join(dir, hostsName), []byte(hosts), 0o644); err != nil {
 		return fmt.Errorf("create %s: %w", spec.ID, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, resolvName), resolvConf(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, resolvName), resolvConf(resolvSources...), 0o644); err != nil {
 		return fmt.Errorf("create %s: %w", spec.ID, err)
 	}
 	return nil
@@ -91,12 +91,16 @@ func (r *Runtime) teardownNetwork(ctx context.Context, id string) error {
 	return nil
 }
 
-// resolvConf is the node's resolv.conf without loopback resolvers (systemd-resolved's upstream
-// list when the node uses its stub), or public resolvers when none is left.
-func resolvConf() []byte {
+// resolvSources are the node's resolv.conf and systemd-resolved's upstream list.
+var resolvSources = []string{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}
+
+// resolvConf is the first of sources that names a resolver a container can reach (not on
+// loopback), without its loopback resolvers; public resolvers when none does. A resolver on
+// another node address is kept but unreachable (servers cannot reach the node).
+func resolvConf(sources ...string) []byte {
 	var out bytes.Buffer
 	servers := 0
-	for _, path := range []string{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"} {
+	for _, path := range sources {
 		out.Reset()
 		servers = 0
 		b, err := os.ReadFile(path)
@@ -118,6 +122,7 @@ func resolvConf() []byte {
 			return out.Bytes()
 		}
 	}
+	out.Reset()
 	for _, s := range fallbackDNS {
 		out.WriteString("nameserver " + s + "\n")
 	}
