@@ -11,6 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/oci"
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/internal/network"
 )
@@ -70,9 +74,18 @@ func (r *Runtime) setupNetwork(ctx context.Context, spec runtime.Spec) error {
 	return nil
 }
 
-// ensureNetwork rebuilds the namespace of id if it is gone (host reboot) before a start.
-func (r *Runtime) ensureNetwork(ctx context.Context, id string) error {
+// ensureNetwork rebuilds the namespace of id if it is gone (host reboot) before a start. A
+// container without it (created on the host network by an older SkyPanel) is refused: it must
+// be created again (the daemon does when the spec changed), never started on the host network.
+func (r *Runtime) ensureNetwork(ctx context.Context, c client.Container, id string) error {
 	dir := r.stateDir(id)
+	s, err := c.Spec(ctx)
+	if err != nil {
+		return r.wrap("start", id, err)
+	}
+	if !joinsNetns(s, network.NetnsPath(dir)) {
+		return fmt.Errorf("start %s: %w: the container has no network namespace of its own (created by an older version): create it again", id, runtime.ErrInvalidSpec)
+	}
 	ports, err := network.SavedPorts(dir)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", id, err)
@@ -81,6 +94,19 @@ func (r *Runtime) ensureNetwork(ctx context.Context, id string) error {
 		return netError("start", id, err)
 	}
 	return nil
+}
+
+// joinsNetns reports whether spec s puts the container into the namespace at path.
+func joinsNetns(s *oci.Spec, path string) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, ns := range s.Linux.Namespaces {
+		if ns.Type == specs.NetworkNamespace {
+			return ns.Path == path
+		}
+	}
+	return false
 }
 
 // teardownNetwork removes the namespace and the published ports of id.

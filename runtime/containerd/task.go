@@ -36,7 +36,7 @@ func (r *Runtime) Start(ctx context.Context, id string) (_ runtime.Console, retE
 	if err := r.removeStoppedTask(ctx, c, id); err != nil {
 		return nil, err
 	}
-	if err := r.ensureNetwork(ctx, id); err != nil {
+	if err := r.ensureNetwork(ctx, c, id); err != nil {
 		return nil, err
 	}
 	dir := r.stateDir(id)
