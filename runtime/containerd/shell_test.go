@@ -172,4 +172,3 @@ func httpGet(t *testing.T, addr string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
-
