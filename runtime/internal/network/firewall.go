@@ -128,3 +128,39 @@ func iptablesOutput(args ...string) (string, error) {
 	}
 	return out.String(), nil
 }
+
+// purgeNAT deletes the nat rules that name container cid, and the chains they jump to. The
+// bridge plugin cannot remove its masquerade rules without the namespace (it reads the
+// addresses there), so after a host reboot that restored a saved ruleset they would stay,
+// and the next teardown of the same server would fail on a chain still in use.
+func purgeNAT(cid string) error {
+	out, err := exec.Command("iptables-save", "-t", "nat").Output()
+	if err != nil {
+		return fmt.Errorf("%w: iptables-save: %w", ErrUnavailable, err)
+	}
+	tag := `id: \"` + cid + `\"`
+	var del, chains []string
+	for _, l := range strings.Split(string(out), "\n") {
+		rest, ok := strings.CutPrefix(l, "-A POSTROUTING ")
+		if !ok || !strings.Contains(l, tag) {
+			continue
+		}
+		del = append(del, "-D POSTROUTING "+rest)
+		if _, target, ok := strings.Cut(rest, " -j "); ok && strings.HasPrefix(target, "CNI-") && !strings.Contains(target, " ") {
+			chains = append(chains, target)
+		}
+	}
+	if len(del) == 0 {
+		return nil
+	}
+	script := "*nat\n" + strings.Join(del, "\n") + "\n"
+	for _, c := range chains {
+		script += "-F " + c + "\n-X " + c + "\n"
+	}
+	cmd := exec.Command("iptables-restore", "-w", "5", "--noflush")
+	cmd.Stdin = strings.NewReader(script + "COMMIT\n")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("purge nat rules of %s: %s: %w", cid, strings.TrimSpace(string(b)), err)
+	}
+	return nil
+}

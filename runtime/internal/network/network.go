@@ -164,14 +164,14 @@ func (n *Network) Setup(ctx context.Context, cid, dir string, ports []Port) (ret
 // namespace). Tearing down an absent network is not an error.
 func (n *Network) Teardown(ctx context.Context, cid, dir string) error {
 	path := NetnsPath(dir)
-	var ports []Port
-	b, err := os.ReadFile(filepath.Join(dir, portsFile))
-	if errors.Is(err, os.ErrNotExist) {
-		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+	ports, err := SavedPorts(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) && ports == nil {
+		if _, err := os.Stat(filepath.Join(dir, portsFile)); errors.Is(err, os.ErrNotExist) {
 			return nil // never set up
 		}
-	} else if err == nil {
-		_ = json.Unmarshal(b, &ports)
 	}
 	nsPath := path
 	if !isNetns(path) {
@@ -179,6 +179,11 @@ func (n *Network) Teardown(ctx context.Context, cid, dir string) error {
 	}
 	if err := n.cni.Remove(ctx, cid, nsPath, gocni.WithCapabilityPortMap(portMappings(ports))); err != nil {
 		return fmt.Errorf("network %s: teardown: %w", cid, err)
+	}
+	if nsPath == "" {
+		if err := purgeNAT(cid); err != nil {
+			return err
+		}
 	}
 	if err := removeNetns(path); err != nil {
 		return err
