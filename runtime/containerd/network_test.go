@@ -149,6 +149,7 @@ func reboot(t *testing.T, nsPath string) {
 		t.Fatalf("umount: %v: %s", err, out)
 	}
 }
+
 // TestHostNetworkContainerRefused: a container left on the host network (made by an older
 // version) is never started; Start says to create it again.
 func TestHostNetworkContainerRefused(t *testing.T) {
