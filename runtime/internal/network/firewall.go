@@ -94,8 +94,17 @@ func normalize(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, `"`, ""))
 }
 
+// loadBridgeNF loads br_netfilter when it is not (modprobe may be missing: then Available
+// and Setup report it).
+func loadBridgeNF() {
+	if _, err := os.Stat(bridgeNFCall); err != nil {
+		_ = exec.Command("modprobe", "br_netfilter").Run()
+	}
+}
+
 // ensureBridgeNF checks that bridged traffic goes through iptables (turning it on if off).
 func ensureBridgeNF() error {
+	loadBridgeNF()
 	b, err := os.ReadFile(bridgeNFCall)
 	if err != nil {
 		return fmt.Errorf("%w: br_netfilter is not loaded (modprobe br_netfilter): %w", ErrUnavailable, err)

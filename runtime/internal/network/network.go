@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 
@@ -113,8 +114,14 @@ func (n *Network) Available() error {
 			return fmt.Errorf("%w: CNI plugin %s (apt-get install containernetworking-plugins): %w", ErrUnavailable, p, err)
 		}
 	}
+	loadBridgeNF()
 	if _, err := os.Stat(bridgeNFCall); err != nil {
 		return fmt.Errorf("%w: br_netfilter is not loaded (modprobe br_netfilter)", ErrUnavailable)
+	}
+	for _, bin := range []string{"iptables", "iptables-save", "iptables-restore"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return fmt.Errorf("%w: %s (apt-get install iptables): %w", ErrUnavailable, bin, err)
+		}
 	}
 	return nil
 }
