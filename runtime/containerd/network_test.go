@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -180,5 +181,45 @@ func TestHostNetworkContainerRefused(t *testing.T) {
 			con.Close()
 		}
 		t.Fatalf("Start of a host-network container = %v, want ErrInvalidSpec", err)
+	}
+}
+
+// TestPublishOnIP: a server published on one IP (Spec.IP) answers there only, for TCP and
+// UDP (the UDP rule is checked in the nat table: busybox has no UDP server).
+func TestPublishOnIP(t *testing.T) {
+	node, ok := nodeAddr(t)
+	if !ok {
+		t.Skip("the node has no address besides loopback")
+	}
+	opts, image := testOptions(t)
+	r := newTestRuntime(t, opts)
+	ctx := context.Background()
+	port := freePort(t)
+	spec := runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), IP: "127.0.0.1", Ports: []int{port},
+		Command: gameServer(port, "game") + "; " + runtimetest.CmdEcho}
+	if err := r.Create(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Delete(ctx, spec.ID) })
+	con, err := r.Start(ctx, spec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer con.Close()
+	runtimetest.ReadLines(con.Output()).Expect(t, "ready")
+	if got := httpGet(t, fmt.Sprintf("127.0.0.1:%d", port)); got != "game" {
+		t.Fatalf("on its IP: %q, want game", got)
+	}
+	if c, err := net.Dial("tcp", netip.AddrPortFrom(node, uint16(port)).String()); err == nil {
+		c.Close()
+		t.Fatalf("published on 127.0.0.1 only, yet %s:%d accepts connections", node, port)
+	}
+	rules, err := exec.Command("iptables-save", "-t", "nat").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	udp := fmt.Sprintf("-d 127.0.0.1/32 -p udp -m udp --dport %d -j DNAT", port)
+	if !strings.Contains(string(rules), udp) {
+		t.Fatalf("no UDP publication %q in the nat table", udp)
 	}
 }
