@@ -62,29 +62,34 @@ func (o Options) ensureFirewall() error {
 	return nil
 }
 
-// ensureChain creates chain and makes its rules exactly rules.
+// ensureChain creates chain and makes its rules exactly rules, in one iptables-restore
+// transaction (a chain declared there is flushed first), so that nodes setting up the same
+// bridge at once cannot interleave their rules.
 func ensureChain(chain string, rules []rule) error {
-	if iptables("-n", "-L", chain) != nil {
-		_ = iptables("-N", chain) // may race with another process: checked below
-	}
-	out, err := iptablesOutput("-S", chain)
-	if err != nil {
-		return err
-	}
 	want := []string{"-N " + chain}
 	for _, r := range rules {
 		want = append(want, "-A "+chain+" "+strings.Join(r, " "))
 	}
-	if normalize(out) == normalize(strings.Join(want, "\n")) {
+	if out, err := iptablesOutput("-S", chain); err == nil && normalize(out) == normalize(strings.Join(want, "\n")) {
 		return nil
 	}
-	if err := iptables("-F", chain); err != nil {
-		return err
-	}
+	var script strings.Builder
+	script.WriteString("*filter\n:" + chain + " - [0:0]\n")
 	for _, r := range rules {
-		if err := iptables(append(rule{"-A", chain}, r...)...); err != nil {
-			return err
+		script.WriteString("-A " + chain)
+		for _, a := range r {
+			if strings.ContainsAny(a, " :") {
+				a = `"` + a + `"`
+			}
+			script.WriteString(" " + a)
 		}
+		script.WriteString("\n")
+	}
+	script.WriteString("COMMIT\n")
+	cmd := exec.Command("iptables-restore", "-w", "5", "--noflush")
+	cmd.Stdin = strings.NewReader(script.String())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("iptables-restore %s: %s: %w", chain, strings.TrimSpace(string(b)), err)
 	}
 	return nil
 }

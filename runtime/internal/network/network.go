@@ -68,8 +68,7 @@ type Network struct {
 	log  *slog.Logger
 	cni  gocni.CNI
 
-	fwOnce sync.Mutex
-	fwDone bool
+	fwMu sync.Mutex
 }
 
 // New validates opts and loads the CNI configuration (nothing is touched on the host yet).
@@ -201,19 +200,12 @@ func (n *Network) Teardown(ctx context.Context, cid, dir string) error {
 	return nil
 }
 
-// ensureFirewall installs SkyPanel's iptables chains once per process (Setup after a reboot
-// or a firewall flush re-runs it in a new process).
+// ensureFirewall installs SkyPanel's iptables chains, or repairs them (a flushed or reloaded
+// firewall), before every new namespace. Concurrent calls are serialised.
 func (n *Network) ensureFirewall() error {
-	n.fwOnce.Lock()
-	defer n.fwOnce.Unlock()
-	if n.fwDone {
-		return nil
-	}
-	if err := n.opts.ensureFirewall(); err != nil {
-		return err
-	}
-	n.fwDone = true
-	return nil
+	n.fwMu.Lock()
+	defer n.fwMu.Unlock()
+	return n.opts.ensureFirewall()
 }
 
 // portMappings publishes each port for TCP and UDP.
