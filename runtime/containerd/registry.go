@@ -144,7 +144,8 @@ func (r *Runtime) ensureImage(ctx context.Context, ref string) (client.Image, er
 	}
 	if !unpacked {
 		if err := img.Unpack(ctx, r.opts.Snapshotter); err != nil {
-			return nil, fmt.Errorf("%w: unpack %s: %w", runtime.ErrImage, ref, err)
+			r.log.Warn("unpack failed", "image", ref, "err", err)
+			return nil, &PullError{Ref: ref, Reason: "could not be unpacked", cause: err}
 		}
 	}
 	return img, nil
