@@ -4,7 +4,9 @@
 //
 //  1. start latency: POST start → first console line (GET console polled every millisecond) of
 //     a server running `echo ready`, vs the wall time of `ctr run --rm` of the same image and
-//     command (docker; target ratio ≤ 1.3); the standard environment vs `sh -c` is informational;
+//     command (docker; target ratio ≤ 1.3); the docker server runs in its own network namespace
+//     on the CNI bridge (created with the server, kept across starts), `ctr run` on the host
+//     network; the standard environment vs `sh -c` is informational;
 //  2. console throughput: a server printing N 64-byte lines as fast as it can (yes | head),
 //     lines/s into the console ring vs the same command with its output to /dev/null, in the
 //     same environment (target ≥ 0.8), with a perf profile of where the time goes;

@@ -23,6 +23,10 @@ type nodeOptions struct {
 	registryPlainHTTP   bool
 	registryUser        string
 	registryPassword    string
+	registryAuth        []string // HOST=USER:PASS
+	registryConfig      string   // docker config.json
+	cni                 containerd.NetworkOptions
+	pidsLimit           int64
 	hostUser            string
 	containerUser       string
 	diskInterval        time.Duration   // how often running servers' disk usage is measured
@@ -47,10 +51,13 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 		return nil, nil, fmt.Errorf("host runtime: %w", err)
 	}
 	runtimes[rt.EnvStandard] = hr
+	reg, err := o.registry()
+	if err != nil {
+		return nil, nil, err
+	}
 	cr, err := containerd.New(ctx, containerd.Options{Address: o.containerd, Namespace: o.containerdNamespace,
 		StateDir: filepath.Join(nodeDir, "containerd"), Logger: log, User: o.containerUser,
-		Registry: containerd.RegistryOptions{Mirror: o.registryMirror, PlainHTTP: o.registryPlainHTTP,
-			Username: o.registryUser, Password: o.registryPassword}})
+		Registry: reg, Network: o.cni, PidsLimit: o.pidsLimit})
 	if err != nil {
 		return nil, nil, fmt.Errorf("containerd runtime: %w", err)
 	}
@@ -68,4 +75,26 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 		return nil, nil, fmt.Errorf("load servers: %w", err)
 	}
 	return m, runtimes, nil
+}
+
+// registry gathers the registry options: the mirror with its login, and per-host credentials
+// from --registry-config then --registry-auth (which wins for the same host).
+func (o nodeOptions) registry() (containerd.RegistryOptions, error) {
+	reg := containerd.RegistryOptions{Mirror: o.registryMirror, PlainHTTP: o.registryPlainHTTP,
+		Username: o.registryUser, Password: o.registryPassword, Auth: map[string]containerd.Credentials{}}
+	if o.registryConfig != "" {
+		auth, err := containerd.LoadDockerConfig(o.registryConfig)
+		if err != nil {
+			return reg, fmt.Errorf("--registry-config: %w", err)
+		}
+		reg.Auth = auth
+	}
+	for _, a := range o.registryAuth {
+		host, cred, err := containerd.ParseRegistryAuth(a)
+		if err != nil {
+			return reg, fmt.Errorf("--registry-auth: %w", err)
+		}
+		reg.Auth[host] = cred
+	}
+	return reg, nil
 }

@@ -46,8 +46,9 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.node.containerdNamespace, "containerd-namespace", envOr("SKYPANEL_CONTAINERD_NAMESPACE", "skypanel"), "containerd namespace")
 	f.StringVar(&o.node.registryMirror, "registry-mirror", os.Getenv("SKYPANEL_REGISTRY_MIRROR"), "registry host[:port] tried first for image pulls")
 	f.BoolVar(&o.node.registryPlainHTTP, "registry-plain-http", false, "use HTTP (not HTTPS) for the registry mirror")
-	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "registry username")
+	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "username for the registry mirror (only sent to --registry-mirror)")
 	f.StringVar(&o.node.registryPassword, "registry-password", os.Getenv("SKYPANEL_REGISTRY_PASSWORD"), "registry password [$SKYPANEL_REGISTRY_PASSWORD]")
+	addContainerFlags(cmd, &o.node)
 	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "as root, the user of standard servers that have no uid of their own yet (created by an older version and still running)")
 	f.StringVar(&o.node.containerUser, "container-user", envOr("SKYPANEL_CONTAINER_USER", "988:988"),
 		`uid:gid docker servers run as (their folder is given to it; "" keeps each image's own user)`)

@@ -2,10 +2,13 @@
 // namespace "skypanel" by default), from an OCI image pulled when missing.
 //
 // The container runs `/bin/sh -c <Command>` in /home/container, where the server's folder is
-// bind-mounted, on the host network (no network namespace; the host's /etc/resolv.conf and
-// /etc/hosts mounted read-only), with Spec.Env added to the image's environment and the limits
-// as cgroup resources (memory, memory+swap, CFS quota, blkio/io weight when the kernel's IO
-// scheduler supports weights, pids).
+// bind-mounted, in its own network namespace on the node's SkyPanel bridge (CNI; only
+// Spec.Ports are published, the node and other servers are unreachable: see
+// runtime/internal/network), with Spec.Env added to the image's environment and the limits as
+// cgroup resources (memory, memory+swap, CFS quota, blkio/io weight when the kernel's IO
+// scheduler supports weights, pids; DefaultPidsLimit unless Limits.Pids is set). The spec is
+// hardened as Docker's: containerd's default seccomp profile, no_new_privileges, Docker's
+// default capabilities without NET_RAW, masked and read-only /proc paths.
 //
 // Console plumbing, made to survive daemon restarts (StateDir/<id>/ keeps the FIFOs):
 //   - stdout and stderr go to the FIFO "output", which the containerd shim holds open; a daemon
@@ -40,6 +43,7 @@ import (
 
 	"github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/internal/cgroup"
+	"github.com/skypanel/skypanel/runtime/internal/network"
 )
 
 // Defaults of Options.
@@ -49,6 +53,8 @@ const (
 	DefaultRuntime   = "io.containerd.runc.v2"
 	// PingTimeout bounds Available's version call.
 	PingTimeout = 2 * time.Second
+	// DefaultPidsLimit is the process limit of servers whose Limits.Pids is 0.
+	DefaultPidsLimit = 512
 )
 
 // Options configure the containerd runtime.
@@ -68,6 +74,11 @@ type Options struct {
 	User string
 	// Registry configures image pulls.
 	Registry RegistryOptions
+	// Network configures the servers' network namespaces.
+	Network NetworkOptions
+	// PidsLimit is the process limit of servers without their own (default DefaultPidsLimit;
+	// -1 = unlimited).
+	PidsLimit int64
 	// Logger receives diagnostics (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -78,6 +89,8 @@ type Runtime struct {
 	log        *slog.Logger
 	client     *client.Client
 	ioWeightOK bool
+	net        *network.Network
+	resolver   *resolver
 
 	mu      sync.Mutex
 	samples map[string]cpuSample
@@ -106,6 +119,17 @@ func New(_ context.Context, opts Options) (*Runtime, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.PidsLimit == 0 {
+		opts.PidsLimit = DefaultPidsLimit
+	}
+	n, err := newNetwork(opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := opts.Registry.resolver()
+	if err != nil {
+		return nil, fmt.Errorf("containerd runtime: %w: %w", runtime.ErrInvalidSpec, err)
+	}
 	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("containerd runtime: %w", err)
 	}
@@ -118,6 +142,8 @@ func New(_ context.Context, opts Options) (*Runtime, error) {
 		log:        opts.Logger.With("component", "runtime.containerd"),
 		client:     c,
 		ioWeightOK: cgroup.IOWeightSupported(),
+		net:        n,
+		resolver:   res,
 		samples:    map[string]cpuSample{},
 	}
 	if !r.ioWeightOK {
@@ -135,8 +161,12 @@ func (r *Runtime) Client() *client.Client { return r.client }
 // Environment returns runtime.EnvDocker.
 func (r *Runtime) Environment() string { return runtime.EnvDocker }
 
-// Available asks containerd for its version (within PingTimeout).
+// Available asks containerd for its version (within PingTimeout) and checks that servers
+// can get their networks.
 func (r *Runtime) Available(ctx context.Context) error {
+	if err := r.net.Available(); err != nil {
+		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, err)
+	}
 	if path, ok := strings.CutPrefix(r.opts.Address, "unix://"); ok || strings.HasPrefix(path, "/") {
 		if _, err := os.Stat(path); err != nil { // the client would wait PingTimeout for it
 			return fmt.Errorf("%w: containerd socket: %w", runtime.ErrUnavailable, err)

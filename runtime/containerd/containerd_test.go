@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,8 +54,11 @@ func newTestRuntime(t *testing.T, opts Options) *Runtime {
 
 func testOptions(t *testing.T) (Options, string) {
 	address, image := testConfig(t)
-	return Options{Address: address, StateDir: t.TempDir(), Logger: testLogger(t)}, image
+	return Options{Address: address, StateDir: t.TempDir(), Logger: testLogger(t), Network: testNetwork}, image
 }
+
+// testNetwork keeps the tests' containers on their own bridge, away from a node's skypanel0.
+var testNetwork = NetworkOptions{Bridge: "skypaneltest0", Subnet: "10.238.0.0/16"}
 
 func TestContract(t *testing.T) {
 	runtimetest.Run(t, func(t *testing.T) (runtime.Runtime, runtimetest.Env) {
@@ -100,7 +104,7 @@ func leftovers(t *testing.T, r *Runtime, id string) []string {
 func TestDaemonKilled(t *testing.T) {
 	address, image := testConfig(t)
 	runtimetest.KillDaemon(t, func(t *testing.T, stateDir string) runtime.Runtime {
-		return newTestRuntime(t, Options{Address: address, StateDir: stateDir, Logger: testLogger(t)})
+		return newTestRuntime(t, Options{Address: address, StateDir: stateDir, Logger: testLogger(t), Network: testNetwork})
 	}, func(t *testing.T) runtime.Spec {
 		return runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), Limits: runtime.Limits{MemoryMiB: 64}}
 	})
@@ -120,7 +124,7 @@ func BenchmarkStart(b *testing.B) {
 	if address == "" || image == "" {
 		b.Skip("needs " + envAddress + " and " + envImage)
 	}
-	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler), Network: testNetwork})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,7 +136,7 @@ func BenchmarkOutput(b *testing.B) {
 	if address == "" || image == "" {
 		b.Skip("needs " + envAddress + " and " + envImage)
 	}
-	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	r, err := New(context.Background(), Options{Address: address, StateDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler), Network: testNetwork})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -169,7 +173,8 @@ func TestUser(t *testing.T) {
 	lines.Expect(t, "echo:hi")
 }
 
-// TestSpecApplied checks the limits in the container's cgroup and the host network namespace.
+// TestSpecApplied checks the limits in the container's cgroup and that the container has its
+// own network namespace.
 func TestSpecApplied(t *testing.T) {
 	opts, image := testOptions(t)
 	r := newTestRuntime(t, opts)
@@ -190,7 +195,9 @@ func TestSpecApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtimetest.ReadLines(c.Output()).Expect(t, "net:"+hostNet)
+	if got := newShell(spec.ID, c).line(t, "net:"); got == hostNet || !strings.HasPrefix(got, "net:[") {
+		t.Fatalf("container network namespace %q, want its own (the node's is %q)", got, hostNet)
+	}
 
 	cg, err := r.CgroupPath(ctx, spec.ID)
 	if err != nil {
@@ -219,4 +226,30 @@ func TestSpecApplied(t *testing.T) {
 			t.Errorf("%s = %q, want %q", path, got, want[key])
 		}
 	}
+}
+
+// TestUnavailableHung: a containerd that accepts connections but never answers makes
+// Available fail (bounded by PingTimeout) with the reason, instead of hanging the caller.
+func TestUnavailableHung(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "hung.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // held open, never answered
+		}
+	}()
+	r := newTestRuntime(t, Options{Address: sock, StateDir: t.TempDir(), Logger: testLogger(t), Network: testNetwork})
+	err = r.Available(context.Background())
+	if !errors.Is(err, runtime.ErrUnavailable) {
+		t.Fatalf("Available() = %v, want ErrUnavailable", err)
+	}
+	t.Logf("reason: %v", err)
 }

@@ -52,12 +52,19 @@ func (r *Runtime) Create(ctx context.Context, spec runtime.Spec) (retErr error) 
 	stdin := filepath.Join(dir, stdinName)
 	defer func() {
 		if retErr != nil {
+			ctx := context.WithoutCancel(ctx)
+			if err := r.teardownNetwork(ctx, spec.ID); err != nil {
+				r.log.Warn("create failed; network left behind", "id", spec.ID, "err", err)
+			}
 			_ = os.RemoveAll(dir)
 			_ = r.removeSnapshot(ctx, cid)
 		}
 	}()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", spec.ID, err)
+	}
+	if err := r.setupNetwork(ctx, spec); err != nil {
+		return err
 	}
 	if err := stdio.MakeFIFO(stdin, 0o600); err != nil {
 		return fmt.Errorf("create %s: %w", spec.ID, err)
@@ -184,6 +191,9 @@ func (r *Runtime) Delete(ctx context.Context, id string) error {
 	r.mu.Lock()
 	delete(r.samples, id)
 	r.mu.Unlock()
+	if err := r.teardownNetwork(ctx, id); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(r.stateDir(id)); err != nil {
 		return fmt.Errorf("delete %s: %w", id, err)
 	}

@@ -27,9 +27,13 @@ type testRegistry struct {
 	target     ocispec.Descriptor
 	user, pass string
 	authed     atomic.Int64 // requests that passed authentication
+	sawAuth    atomic.Int64 // requests that carried an Authorization header
 }
 
 func (g *testRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Header.Get("Authorization") != "" {
+		g.sawAuth.Add(1)
+	}
 	if u, p, ok := req.BasicAuth(); !ok || u != g.user || p != g.pass {
 		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -113,6 +117,9 @@ func TestPullThroughMirror(t *testing.T) {
 				t.Fatalf("Create = %v, want %v", err, c.wantErr)
 			}
 			if c.wantErr != nil {
+				if strings.Contains(err.Error(), mirror) || strings.Contains(err.Error(), "127.0.0.1") {
+					t.Errorf("the pull error shown to tenants names the mirror: %v", err)
+				}
 				if left := leftovers(t, r, spec.ID); len(left) > 0 {
 					t.Fatalf("left behind: %v", left)
 				}

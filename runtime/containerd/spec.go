@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/containerd/containerd/v2/contrib/seccomp"
 	"github.com/containerd/containerd/v2/core/containers"
 	"github.com/containerd/containerd/v2/pkg/oci"
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/internal/cgroup"
+	"github.com/skypanel/skypanel/runtime/internal/network"
 )
 
 // Paths inside the container.
@@ -25,26 +27,46 @@ const (
 // command has exited, then it exits with the command's status).
 const wrapper = `exec 0<>` + containerFIFO + ` 2>&1; trap : TERM INT HUP QUIT USR1 USR2; /bin/sh -c "$1"; exit $?`
 
-// specOpts builds the OCI spec of a server's container.
+// specOpts builds the OCI spec of a server's container: containerd's default spec (Docker's
+// capabilities, masked and read-only /proc and /sys paths, its own PID, IPC, UTS and mount
+// namespaces) joined to the server's network namespace, hardened (see harden).
 func (r *Runtime) specOpts(img oci.Image, spec runtime.Spec, stdinPath string) []oci.SpecOpts {
+	dir := r.stateDir(spec.ID)
+	ro := []string{"rbind", "ro"}
 	opts := []oci.SpecOpts{
 		oci.WithImageConfig(img),
 		oci.WithProcessArgs("/bin/sh", "-c", wrapper, "sh", spec.Command),
 		oci.WithProcessCwd(WorkDir),
 		oci.WithEnv(envList(spec.Env)),
-		oci.WithHostNamespace(specs.NetworkNamespace),
-		oci.WithHostHostsFile,
-		oci.WithHostResolvconf,
+		oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: network.NetnsPath(dir)}),
+		oci.WithHostname(spec.ID),
 		oci.WithMounts([]specs.Mount{
 			{Destination: WorkDir, Type: "bind", Source: spec.Dir, Options: []string{"rbind", "rw"}},
 			{Destination: containerFIFO, Type: "bind", Source: stdinPath, Options: []string{"bind", "rw"}},
+			{Destination: "/etc/resolv.conf", Type: "bind", Source: filepath.Join(dir, resolvName), Options: ro},
+			{Destination: "/etc/hosts", Type: "bind", Source: filepath.Join(dir, hostsName), Options: ro},
 		}),
 		r.withLimits(spec.Limits),
 	}
 	if r.opts.User != "" {
 		opts = append(opts, oci.WithUser(r.opts.User))
 	}
-	return opts
+	if spec.User != nil {
+		opts = append(opts, oci.WithUIDGID(spec.User.UID, spec.User.GID))
+	}
+	return append(opts, harden()...)
+}
+
+// harden is what Docker does on top of containerd's default spec, and more: the default
+// seccomp profile, no_new_privileges and no NET_RAW (no raw sockets: no spoofed packets).
+// It comes last so that nothing above widens it (the seccomp profile follows the final
+// capabilities).
+func harden() []oci.SpecOpts {
+	return []oci.SpecOpts{
+		oci.WithNoNewPrivileges,
+		oci.WithDroppedCapabilities([]string{"CAP_NET_RAW"}),
+		seccomp.WithDefaultProfile(),
+	}
 }
 
 // withLimits sets the cgroup resources.
@@ -78,7 +100,7 @@ func (r *Runtime) resources(l runtime.Limits, base *specs.LinuxResources) *specs
 		quota = l.CPUPercent * cgroup.CPUPeriod / 100
 	}
 	res.CPU = &specs.LinuxCPU{Quota: &quota, Period: &period}
-	pids := int64(-1)
+	pids := r.opts.PidsLimit
 	if l.Pids > 0 {
 		pids = l.Pids
 	}

@@ -36,6 +36,9 @@ func (r *Runtime) Start(ctx context.Context, id string) (_ runtime.Console, retE
 	if err := r.removeStoppedTask(ctx, c, id); err != nil {
 		return nil, err
 	}
+	if err := r.ensureNetwork(ctx, c, id); err != nil {
+		return nil, err
+	}
 	dir := r.stateDir(id)
 	out := filepath.Join(dir, outputName)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -1,0 +1,9 @@
+package containerd
+
+import "errors"
+
+// Sentinels of the containerd runtime (besides runtime's).
+var (
+	// ErrRegistryConfig: bad registry credentials configuration.
+	ErrRegistryConfig = errors.New("invalid registry configuration")
+)
