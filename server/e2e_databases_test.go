@@ -584,7 +584,8 @@ func (d *dbTest) testDeletes(t *testing.T, alice, bob, srvA, srvB string, a1 api
 	t.Run("delete server drops its databases", func(t *testing.T) {
 		var listB api.ServerDatabaseList
 		env.Do(t, http.MethodGet, "/api/servers/"+srvB+"/databases", bob, nil, nil).JSON(t, &listB)
-		for _, s := range []struct{ id, token string }{{srvA, alice}, {srvB, bob}} {
+		// skipNode (no node in this test) is admin-only (x-admin-only)
+		for _, s := range []struct{ id, token string }{{srvA, d.admin}, {srvB, d.admin}} {
 			r := env.Do(t, http.MethodDelete, "/api/servers/"+s.id+"?skipNode=true", s.token, nil, nil)
 			if r.Status != http.StatusNoContent {
 				t.Fatalf("delete server %s: %d %s", s.id, r.Status, r.Body)

@@ -84,7 +84,7 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 	if err != nil {
 		return nil, err
 	}
-	env, err := environmentOf(f, b)
+	env, err := environmentOf(f, b, PrincipalFrom(ctx).Admin)
 	if err != nil {
 		return nil, err
 	}
@@ -128,19 +128,23 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 // environmentOf picks the environment: the requested one, else docker. It never falls back
 // to host processes: without a requested environment on a node whose docker environment is
 // unavailable the create fails with 503 ErrNodeUnavailable and the node's reason.
-func environmentOf(f Features, b *gen.ServerCreate) (string, error) {
+func environmentOf(f Features, b *gen.ServerCreate, admin bool) (string, error) {
+	reason := f.DockerReason
+	if !admin { // the node's reason names sockets and paths: for administrators only
+		reason = "ask an administrator"
+	}
 	if b.EnvironmentType == nil {
 		if !f.Docker {
 			return "", newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable,
-				"the docker environment is unavailable on this node: "+f.DockerReason,
-				map[string]any{"field": "environmentType", "reason": f.DockerReason})
+				"the docker environment is unavailable on this node: "+reason,
+				map[string]any{"field": "environmentType", "reason": reason})
 		}
 		return rt.EnvDocker, nil
 	}
 	env := string(*b.EnvironmentType)
 	if env == rt.EnvDocker && !f.Docker {
 		return "", newAPIError(http.StatusBadRequest, CodeFieldInvalid,
-			"the docker environment is unavailable on this node: "+f.DockerReason, map[string]any{"field": "environmentType"})
+			"the docker environment is unavailable on this node: "+reason, map[string]any{"field": "environmentType"})
 	}
 	return env, nil
 }
