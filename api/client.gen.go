@@ -1303,7 +1303,7 @@ type Paging struct {
 	// Example: 1
 	Page int `json:"page"`
 
-	// Size Items per page requested (the `limit`).
+	// Size Items per page (the `limit`; 1,000 for a folder listing without `limit`).
 	//
 	// Example: 25
 	Size int `json:"size"`
@@ -2192,6 +2192,9 @@ type DatabaseHostId = int64
 // DatabaseId defines model for DatabaseId.
 type DatabaseId = int64
 
+// FileListLimit defines model for FileListLimit.
+type FileListLimit = int
+
 // FilePath defines model for FilePath.
 type FilePath = string
 
@@ -2378,13 +2381,22 @@ type ListServerDatabasesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListServerRootFolderParams defines parameters for ListServerRootFolder.
+type ListServerRootFolderParams struct {
+	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Entries per page (1-100) of a folder listing. Without it a page holds up to 1,000 entries: the whole folder when it has no more, else its first 1,000 (`page` goes on in steps of 1,000) and `metadata.paging.total` tells how many there are, so a client that received fewer than `total` pages on. `metadata.paging.size` is the page size used (1,000 without `limit`). Out of range → 400 ErrFieldInvalid.
+	Limit *FileListLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // GetServerFileParams defines parameters for GetServerFile.
 type GetServerFileParams struct {
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Limit Items per page (1-100). Out of range → 400 ErrFieldInvalid.
-	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+	// Limit Entries per page (1-100) of a folder listing. Without it a page holds up to 1,000 entries: the whole folder when it has no more, else its first 1,000 (`page` goes on in steps of 1,000) and `metadata.paging.total` tells how many there are, so a client that received fewer than `total` pages on. `metadata.paging.size` is the page size used (1,000 without `limit`). Out of range → 400 ErrFieldInvalid.
+	Limit *FileListLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Range Byte range to download (RFC 9110 §14.2), e.g. `bytes=0-1023`. A single range is supported.
 	Range *Range `json:"Range,omitempty"`
@@ -3187,6 +3199,16 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/servers/{serverId}/definition (the `EditServerDefinition` operationId).
 	EditServerDefinition(ctx context.Context, serverId ServerId, body EditServerDefinitionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListServerRootFolder List the root folder
+	//
+	// Lists the server's root folder (folders first, then by name), the whole folder up to 1,000 entries
+	// unless `limit` asks for smaller pages (see the `limit` parameter): the same as
+	// `GET /api/servers/{serverId}/file/{path}` with `.` as path. Only GET is allowed on the root: uploading
+	// to it or deleting it answers 405 ErrMethodNotAllowed.
+	//
+	// Corresponds with GET /api/servers/{serverId}/file/ (the `ListServerRootFolder` operationId).
+	ListServerRootFolder(ctx context.Context, serverId ServerId, params *ListServerRootFolderParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteServerFile Delete a file or folder
 	//
 	// Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
@@ -3197,10 +3219,12 @@ type ClientInterface interface {
 
 	// GetServerFile Download a file or list a folder
 	//
-	// For a folder, returns a JSON listing (folders first, then by name; paged with `page`/`limit`). For a file,
+	// For a folder, returns a JSON listing (folders first, then by name), the whole folder up to 1,000 entries
+	// unless `limit` asks for smaller pages (see the `limit` parameter). For a file,
 	// returns its bytes as `application/octet-stream` with Content-Length, Last-Modified, ETag and
 	// Accept-Ranges; `Range: bytes=a-b` returns 206 Partial Content (416 when unsatisfiable) and
 	// `If-None-Match` with the current ETag returns 304. `page`/`limit` are ignored for files.
+	// The root folder has its own path, `/api/servers/{serverId}/file/`.
 	//
 	// Corresponds with GET /api/servers/{serverId}/file/{path} (the `GetServerFile` operationId).
 	GetServerFile(ctx context.Context, serverId ServerId, path FilePath, params *GetServerFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4360,6 +4384,26 @@ func (c *Client) EditServerDefinition(ctx context.Context, serverId ServerId, bo
 	return c.Client.Do(req)
 }
 
+// ListServerRootFolder List the root folder
+//
+// Lists the server's root folder (folders first, then by name), the whole folder up to 1,000 entries
+// unless `limit` asks for smaller pages (see the `limit` parameter): the same as
+// `GET /api/servers/{serverId}/file/{path}` with `.` as path. Only GET is allowed on the root: uploading
+// to it or deleting it answers 405 ErrMethodNotAllowed.
+//
+// Corresponds with GET /api/servers/{serverId}/file/ (the `ListServerRootFolder` operationId).
+func (c *Client) ListServerRootFolder(ctx context.Context, serverId ServerId, params *ListServerRootFolderParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListServerRootFolderRequest(c.Server, serverId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteServerFile Delete a file or folder
 //
 // Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
@@ -4380,10 +4424,12 @@ func (c *Client) DeleteServerFile(ctx context.Context, serverId ServerId, path F
 
 // GetServerFile Download a file or list a folder
 //
-// For a folder, returns a JSON listing (folders first, then by name; paged with `page`/`limit`). For a file,
+// For a folder, returns a JSON listing (folders first, then by name), the whole folder up to 1,000 entries
+// unless `limit` asks for smaller pages (see the `limit` parameter). For a file,
 // returns its bytes as `application/octet-stream` with Content-Length, Last-Modified, ETag and
 // Accept-Ranges; `Range: bytes=a-b` returns 206 Partial Content (416 when unsatisfiable) and
 // `If-None-Match` with the current ETag returns 304. `page`/`limit` are ignored for files.
+// The root folder has its own path, `/api/servers/{serverId}/file/`.
 //
 // Corresponds with GET /api/servers/{serverId}/file/{path} (the `GetServerFile` operationId).
 func (c *Client) GetServerFile(ctx context.Context, serverId ServerId, path FilePath, params *GetServerFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6637,6 +6683,79 @@ func NewEditServerDefinitionRequestWithBody(server string, serverId ServerId, co
 	return req, nil
 }
 
+// NewListServerRootFolderRequest constructs an http.Request for the ListServerRootFolder method
+func NewListServerRootFolderRequest(server string, serverId ServerId, params *ListServerRootFolderParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "serverId", serverId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/%s/file/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDeleteServerFileRequest constructs an http.Request for the DeleteServerFile method
 func NewDeleteServerFileRequest(server string, serverId ServerId, path FilePath) (*http.Request, error) {
 	var err error
@@ -8205,6 +8324,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/servers/{serverId}/definition (the `EditServerDefinition` operationId).
 	EditServerDefinitionWithResponse(ctx context.Context, serverId ServerId, body EditServerDefinitionJSONRequestBody, reqEditors ...RequestEditorFn) (*EditServerDefinitionResponse, error)
 
+	// ListServerRootFolderWithResponse List the root folder
+	//
+	// Lists the server's root folder (folders first, then by name), the whole folder up to 1,000 entries
+	// unless `limit` asks for smaller pages (see the `limit` parameter): the same as
+	// `GET /api/servers/{serverId}/file/{path}` with `.` as path. Only GET is allowed on the root: uploading
+	// to it or deleting it answers 405 ErrMethodNotAllowed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/servers/{serverId}/file/ (the `ListServerRootFolder` operationId).
+	ListServerRootFolderWithResponse(ctx context.Context, serverId ServerId, params *ListServerRootFolderParams, reqEditors ...RequestEditorFn) (*ListServerRootFolderResponse, error)
+
 	// DeleteServerFileWithResponse Delete a file or folder
 	//
 	// Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
@@ -8217,10 +8348,12 @@ type ClientWithResponsesInterface interface {
 
 	// GetServerFileWithResponse Download a file or list a folder
 	//
-	// For a folder, returns a JSON listing (folders first, then by name; paged with `page`/`limit`). For a file,
+	// For a folder, returns a JSON listing (folders first, then by name), the whole folder up to 1,000 entries
+	// unless `limit` asks for smaller pages (see the `limit` parameter). For a file,
 	// returns its bytes as `application/octet-stream` with Content-Length, Last-Modified, ETag and
 	// Accept-Ranges; `Range: bytes=a-b` returns 206 Partial Content (416 when unsatisfiable) and
 	// `If-None-Match` with the current ETag returns 304. `page`/`limit` are ignored for files.
+	// The root folder has its own path, `/api/servers/{serverId}/file/`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14385,6 +14518,185 @@ func (r EditServerDefinitionResponse) ContentType() string {
 	return ""
 }
 
+// ListServerRootFolderResponse200Headers the declared response headers of an HTTP 200 response for ListServerRootFolder
+type ListServerRootFolderResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse400Headers the declared response headers of an HTTP 400 response for ListServerRootFolder
+type ListServerRootFolderResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse401Headers the declared response headers of an HTTP 401 response for ListServerRootFolder
+type ListServerRootFolderResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// ListServerRootFolderResponse403Headers the declared response headers of an HTTP 403 response for ListServerRootFolder
+type ListServerRootFolderResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse404Headers the declared response headers of an HTTP 404 response for ListServerRootFolder
+type ListServerRootFolderResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse415Headers the declared response headers of an HTTP 415 response for ListServerRootFolder
+type ListServerRootFolderResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse429Headers the declared response headers of an HTTP 429 response for ListServerRootFolder
+type ListServerRootFolderResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// ListServerRootFolderResponse500Headers the declared response headers of an HTTP 500 response for ListServerRootFolder
+type ListServerRootFolderResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse501Headers the declared response headers of an HTTP 501 response for ListServerRootFolder
+type ListServerRootFolderResponse501Headers struct {
+	XAPIVersion *string
+}
+
+// ListServerRootFolderResponse503Headers the declared response headers of an HTTP 503 response for ListServerRootFolder
+type ListServerRootFolderResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type ListServerRootFolderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListServerRootFolderResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListServerRootFolderResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListServerRootFolderResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListServerRootFolderResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListServerRootFolderResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListServerRootFolderResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServerRootFolderResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListServerRootFolderResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *ListServerRootFolderResponse501Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListServerRootFolderResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON200() *FileList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListServerRootFolderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListServerRootFolderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListServerRootFolderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListServerRootFolderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteServerFileResponse204Headers the declared response headers of an HTTP 204 response for DeleteServerFile
 type DeleteServerFileResponse204Headers struct {
 	XAPIVersion *string
@@ -18978,6 +19290,24 @@ func (c *ClientWithResponses) EditServerDefinitionWithResponse(ctx context.Conte
 	return ParseEditServerDefinitionResponse(rsp)
 }
 
+// ListServerRootFolderWithResponse List the root folder
+//
+// Lists the server's root folder (folders first, then by name), the whole folder up to 1,000 entries
+// unless `limit` asks for smaller pages (see the `limit` parameter): the same as
+// `GET /api/servers/{serverId}/file/{path}` with `.` as path. Only GET is allowed on the root: uploading
+// to it or deleting it answers 405 ErrMethodNotAllowed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/servers/{serverId}/file/ (the `ListServerRootFolder` operationId).
+func (c *ClientWithResponses) ListServerRootFolderWithResponse(ctx context.Context, serverId ServerId, params *ListServerRootFolderParams, reqEditors ...RequestEditorFn) (*ListServerRootFolderResponse, error) {
+	rsp, err := c.ListServerRootFolder(ctx, serverId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListServerRootFolderResponse(rsp)
+}
+
 // DeleteServerFileWithResponse Delete a file or folder
 //
 // Deletes a file, or a folder recursively. The root folder cannot be deleted (400 ErrPathInvalid).
@@ -18996,10 +19326,12 @@ func (c *ClientWithResponses) DeleteServerFileWithResponse(ctx context.Context, 
 
 // GetServerFileWithResponse Download a file or list a folder
 //
-// For a folder, returns a JSON listing (folders first, then by name; paged with `page`/`limit`). For a file,
+// For a folder, returns a JSON listing (folders first, then by name), the whole folder up to 1,000 entries
+// unless `limit` asks for smaller pages (see the `limit` parameter). For a file,
 // returns its bytes as `application/octet-stream` with Content-Length, Last-Modified, ETag and
 // Accept-Ranges; `Range: bytes=a-b` returns 206 Partial Content (416 when unsatisfiable) and
 // `If-None-Match` with the current ETag returns 304. `page`/`limit` are ignored for files.
+// The root folder has its own path, `/api/servers/{serverId}/file/`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27039,6 +27371,233 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListServerRootFolderResponse parses an HTTP response from a ListServerRootFolderWithResponse call
+func ParseListServerRootFolderResponse(rsp *http.Response) (*ListServerRootFolderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListServerRootFolderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListServerRootFolderResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListServerRootFolderResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListServerRootFolderResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListServerRootFolderResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListServerRootFolderResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListServerRootFolderResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListServerRootFolderResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListServerRootFolderResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers ListServerRootFolderResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListServerRootFolderResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -1307,7 +1307,7 @@ type Paging struct {
 	// Example: 1
 	Page int `json:"page"`
 
-	// Size Items per page requested (the `limit`).
+	// Size Items per page (the `limit`; 1,000 for a folder listing without `limit`).
 	//
 	// Example: 25
 	Size int `json:"size"`
@@ -2196,6 +2196,9 @@ type DatabaseHostId = int64
 // DatabaseId defines model for DatabaseId.
 type DatabaseId = int64
 
+// FileListLimit defines model for FileListLimit.
+type FileListLimit = int
+
 // FilePath defines model for FilePath.
 type FilePath = string
 
@@ -2385,13 +2388,22 @@ type ListServerDatabasesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListServerRootFolderParams defines parameters for ListServerRootFolder.
+type ListServerRootFolderParams struct {
+	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Entries per page (1-100) of a folder listing. Without it a page holds up to 1,000 entries: the whole folder when it has no more, else its first 1,000 (`page` goes on in steps of 1,000) and `metadata.paging.total` tells how many there are, so a client that received fewer than `total` pages on. `metadata.paging.size` is the page size used (1,000 without `limit`). Out of range → 400 ErrFieldInvalid.
+	Limit *FileListLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // GetServerFileParams defines parameters for GetServerFile.
 type GetServerFileParams struct {
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Limit Items per page (1-100). Out of range → 400 ErrFieldInvalid.
-	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+	// Limit Entries per page (1-100) of a folder listing. Without it a page holds up to 1,000 entries: the whole folder when it has no more, else its first 1,000 (`page` goes on in steps of 1,000) and `metadata.paging.total` tells how many there are, so a client that received fewer than `total` pages on. `metadata.paging.size` is the page size used (1,000 without `limit`). Out of range → 400 ErrFieldInvalid.
+	Limit *FileListLimit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Range Byte range to download (RFC 9110 §14.2), e.g. `bytes=0-1023`. A single range is supported.
 	Range *Range `json:"Range,omitempty"`
@@ -2810,6 +2822,9 @@ type ServerInterface interface {
 	// EditServerDefinition Edit a server's definition
 	// (PUT /api/servers/{serverId}/definition)
 	EditServerDefinition(c *gin.Context, serverId ServerId)
+	// ListServerRootFolder List the root folder
+	// (GET /api/servers/{serverId}/file/)
+	ListServerRootFolder(c *gin.Context, serverId ServerId, params ListServerRootFolderParams)
 	// DeleteServerFile Delete a file or folder
 	// (DELETE /api/servers/{serverId}/file/{path})
 	DeleteServerFile(c *gin.Context, serverId ServerId, path FilePath)
@@ -3985,6 +4000,52 @@ func (siw *ServerInterfaceWrapper) EditServerDefinition(c *gin.Context) {
 	siw.Handler.EditServerDefinition(c, serverId)
 }
 
+// ListServerRootFolder operation middleware
+func (siw *ServerInterfaceWrapper) ListServerRootFolder(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "serverId" -------------
+	var serverId ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serverId", c.Param("serverId"), &serverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter serverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"server.files.view"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServerRootFolderParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", c.Request.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter page: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListServerRootFolder(c, serverId, params)
+}
+
 // DeleteServerFile operation middleware
 func (siw *ServerInterfaceWrapper) DeleteServerFile(c *gin.Context) {
 
@@ -4745,6 +4806,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/servers/:serverId/console", wrapper.GetServerConsole)
 	router.POST(options.BaseURL+"/api/servers/:serverId/console", wrapper.SendServerCommand)
 	router.GET(options.BaseURL+"/api/servers/:serverId/socket", wrapper.ServerSocket)
+	router.GET(options.BaseURL+"/api/servers/:serverId/file/", wrapper.ListServerRootFolder)
 	router.DELETE(options.BaseURL+"/api/servers/:serverId/file/:path", wrapper.DeleteServerFile)
 	router.GET(options.BaseURL+"/api/servers/:serverId/file/:path", wrapper.GetServerFile)
 	router.PUT(options.BaseURL+"/api/servers/:serverId/file/:path", wrapper.PutServerFile)
@@ -11565,6 +11627,209 @@ func (response EditServerDefinition500JSONResponse) VisitEditServerDefinitionRes
 	return err
 }
 
+type ListServerRootFolderRequestObject struct {
+	ServerId ServerId `json:"serverId"`
+	Params   ListServerRootFolderParams
+}
+
+type ListServerRootFolderResponseObject interface {
+	VisitListServerRootFolderResponse(w http.ResponseWriter) error
+}
+
+type ListServerRootFolder200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type ListServerRootFolder200JSONResponse struct {
+	Body    FileList
+	Headers ListServerRootFolder200ResponseHeaders
+}
+
+func (response ListServerRootFolder200JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListServerRootFolder400JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListServerRootFolder401JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListServerRootFolder403JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListServerRootFolder404JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListServerRootFolder415JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListServerRootFolder429JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListServerRootFolder500JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response ListServerRootFolder501JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerRootFolder503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response ListServerRootFolder503JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteServerFileRequestObject struct {
 	ServerId ServerId `json:"serverId"`
 	Path     FilePath `json:"path"`
@@ -16136,6 +16401,9 @@ type StrictServerInterface interface {
 	// EditServerDefinition Edit a server's definition
 	// (PUT /api/servers/{serverId}/definition)
 	EditServerDefinition(ctx context.Context, request EditServerDefinitionRequestObject) (EditServerDefinitionResponseObject, error)
+	// ListServerRootFolder List the root folder
+	// (GET /api/servers/{serverId}/file/)
+	ListServerRootFolder(ctx context.Context, request ListServerRootFolderRequestObject) (ListServerRootFolderResponseObject, error)
 	// DeleteServerFile Delete a file or folder
 	// (DELETE /api/servers/{serverId}/file/{path})
 	DeleteServerFile(ctx context.Context, request DeleteServerFileRequestObject) (DeleteServerFileResponseObject, error)
@@ -17326,6 +17594,33 @@ func (sh *strictHandler) EditServerDefinition(ctx *gin.Context, serverId ServerI
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(EditServerDefinitionResponseObject); ok {
 		if err := validResponse.VisitEditServerDefinitionResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListServerRootFolder operation middleware
+func (sh *strictHandler) ListServerRootFolder(ctx *gin.Context, serverId ServerId, params ListServerRootFolderParams) {
+	var request ListServerRootFolderRequestObject
+
+	request.ServerId = serverId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListServerRootFolder(ctx, request.(ListServerRootFolderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListServerRootFolder")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListServerRootFolderResponseObject); ok {
+		if err := validResponse.VisitListServerRootFolderResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

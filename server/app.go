@@ -83,8 +83,7 @@ func (a *App) Contract() *Contract { return a.contract }
 func (a *App) buildEngine() error {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.UseRawPath = true
-	e.UnescapePathValues = true
+	usePathDecoding(e) // rawpath.go: file names are data (`+` stays a plus)
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = true
@@ -94,7 +93,7 @@ func (a *App) buildEngine() error {
 	if err := e.SetTrustedProxies(a.proxies.strings()); err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(a.basics(), a.guard())
+	e.Use(a.basics(), a.decodePathParams, a.guard())
 	e.NoRoute(a.noRoute)
 	e.NoMethod(a.noMethod)
 	if err := a.registerRoutes(e); err != nil {

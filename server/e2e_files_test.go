@@ -163,8 +163,10 @@ func (e *filesEnv) checkFolderOps(t *testing.T, id string) {
 		{http.MethodGet, "b.txt/under", 404, "ErrFileNotFound"},
 		{http.MethodDelete, "b.txt/under", 404, "ErrFileNotFound"},
 		{http.MethodDelete, "missing.txt", 404, "ErrFileNotFound"},
-		{http.MethodDelete, "", 400, "ErrPathInvalid"},
-		{http.MethodPut, "", 400, "ErrPathInvalid"},
+		{http.MethodDelete, "%2F", 400, "ErrPathInvalid"},
+		{http.MethodPut, ".", 400, "ErrPathInvalid"},
+		{http.MethodDelete, "", 405, "ErrMethodNotAllowed"},
+		{http.MethodPut, "", 405, "ErrMethodNotAllowed"},
 	}
 	for _, c := range checks {
 		var body io.Reader

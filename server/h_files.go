@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,16 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skypanel/skypanel/daemon/files"
 	"github.com/skypanel/skypanel/gen"
 )
 
-// GetServerFile lists a folder (JSON, paged) or streams a file (Range, ETag, If-None-Match).
+// folderListingCap is the page size of a folder listing without `limit`: the whole folder
+// when it holds no more entries; past it metadata.paging.total tells the client to page on.
+const folderListingCap = 1000
+
+// GetServerFile lists a folder (JSON) or streams a file (Range, ETag, If-None-Match).
 func (h *Handlers) GetServerFile(ctx context.Context, req gen.GetServerFileRequestObject) (gen.GetServerFileResponseObject, error) {
 	s, nc, err := h.serverOnNode(ctx, req.ServerId)
 	if err != nil {
 		return nil, err
 	}
-	page, limit := pageOf(req.Params.Page, req.Params.Limit)
+	page, limit := folderPage(req.Params.Page, req.Params.Limit)
 	res, err := nc.ReadFile(ctx, s.ID, req.Path, page, limit)
 	if err != nil {
 		return nil, err
@@ -29,11 +35,44 @@ func (h *Handlers) GetServerFile(ctx context.Context, req gen.GetServerFileReque
 		f := res.File
 		return download{r: ginRequest(ctx), c: content{file: f.File, size: f.Size, modTime: f.ModTime, etag: f.ETag()}}, nil
 	}
-	out := gen.FileList{Files: make([]gen.FileEntry, 0, len(res.Listing.Entries)), Metadata: listMeta(page, limit, res.Listing.Total)}
-	for _, e := range res.Listing.Entries {
+	return gen.GetServerFile200JSONResponse{Body: fileList(res.Listing, page, limit)}, nil
+}
+
+// ListServerRootFolder lists the root folder (GET .../file/, the path the docs' cURL uses).
+func (h *Handlers) ListServerRootFolder(ctx context.Context, req gen.ListServerRootFolderRequestObject) (gen.ListServerRootFolderResponseObject, error) {
+	s, nc, err := h.serverOnNode(ctx, req.ServerId)
+	if err != nil {
+		return nil, err
+	}
+	page, limit := folderPage(req.Params.Page, req.Params.Limit)
+	res, err := nc.ReadFile(ctx, s.ID, ".", page, limit)
+	if err != nil {
+		return nil, err
+	}
+	if res.File != nil { // cannot happen: the root is a folder
+		res.File.Close()
+		return nil, errInternal(errors.New("the root of a server's folder is not a folder"))
+	}
+	return gen.ListServerRootFolder200JSONResponse{Body: fileList(res.Listing, page, limit)}, nil
+}
+
+// folderPage resolves page/limit of a folder listing: without limit a page holds
+// folderListingCap entries.
+func folderPage(page, limit *int) (p, l int) {
+	p, l = pageOf(page, limit)
+	if limit == nil {
+		l = folderListingCap
+	}
+	return p, l
+}
+
+// fileList is the API form of one page of a folder.
+func fileList(l *files.Listing, page, limit int) gen.FileList {
+	out := gen.FileList{Files: make([]gen.FileEntry, 0, len(l.Entries)), Metadata: listMeta(page, limit, l.Total)}
+	for _, e := range l.Entries {
 		out.Files = append(out.Files, gen.FileEntry{Name: e.Name, Size: e.Size, Modified: e.Modified, IsFile: e.IsFile})
 	}
-	return gen.GetServerFile200JSONResponse{Body: out}, nil
+	return out
 }
 
 // PutServerFile uploads a file (streamed; refused before reading when Content-Length passes

@@ -82,7 +82,7 @@ func matchTemplate(tmpl, segs []string) (map[string]string, int, bool) {
 				rest = strings.Join(segs[i:], "/")
 			}
 			v, err := url.PathUnescape(rest)
-			if err != nil {
+			if err != nil || v == "" { // a required parameter is never empty
 				return nil, 0, false
 			}
 			params["path"] = v
