@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,10 @@ func gitOut(t *testing.T, args ...string) string {
 // folder and returns what `skypanel version` prints.
 func buildAndRun(t *testing.T, bin string, build *exec.Cmd) string {
 	t.Helper()
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	// a clean environment for the child make: no variables inherited from an outer `make test`
+	build.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "MAKEFLAGS=") || strings.HasPrefix(kv, "MFLAGS=") || strings.HasPrefix(kv, "MAKELEVEL=")
+	}), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", strings.Join(build.Args, " "), err, out)
 	}
