@@ -5,13 +5,24 @@ BIN := bin/skypanel
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:8080
 export CGO_ENABLED := 1
+# what `skypanel version` prints; override for packaging (make build VERSION=1.2.3)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# golangci-lint is pinned in tools/go.mod (its own module, so it does not bloat go.mod)
+GOLANGCI_LINT := $(GO) tool -modfile=tools/go.mod golangci-lint
 
-.PHONY: all build run test test-unit deps generate check-generated lint-spec bench clean
+.PHONY: all help build run test test-unit deps generate check-generated lint-spec lint check-tidy bench clean
 
 all: build
 
+## help: list the targets
+help:
+	@sed -n 's/^## \([^:]*\): */\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  %-16s %s\n", $$1, $$2}'
+
+## build: the binary in $(BIN), stamped with the git version and commit
 build:
-	$(GO) build -o $(BIN) ./cmd/skypanel
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skypanel
 
 ## deps: system packages (containerd, runc, busybox-static, mariadb-server, wrk) and npm tools
 deps:
@@ -29,6 +40,7 @@ test: deps
 test-unit:
 	$(GO) test -count=1 ./...
 
+## generate: regenerate gen/, api/ and ent/ from openapi.yaml and ent/schema
 generate:
 	$(GO) generate ./...
 
@@ -41,9 +53,19 @@ check-generated: generate
 lint-spec:
 	npx --no-install redocly lint openapi.yaml
 
+## lint: golangci-lint (.golangci.yml: errcheck, staticcheck, govet, revive, package rules)
+lint:
+	$(GOLANGCI_LINT) run ./...
+
+## check-tidy: fail if go.mod or go.sum is not tidy (CI)
+check-tidy:
+	$(GO) mod tidy -diff
+	cd tools && $(GO) mod tidy -diff
+
 ## bench: the benchmarks of every issue, each printing a ratio against a baseline from the same run
 bench: deps
 	scripts/bench.sh
 
+## clean: remove build output
 clean:
 	rm -rf bin

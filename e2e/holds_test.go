@@ -57,7 +57,7 @@ func (h *hugeBody) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	close(stop)
 	conn.Close() // unblocks a write waiting for buffer space
-	<-wrote      // its error (reset or closed by the panel) is expected
+	<-wrote      //nolint:errcheck // its error (reset or closed by the panel) is expected
 	if err != nil {
 		return nil, fmt.Errorf("read the answer after %d body bytes: %w", h.sent.Load(), err)
 	}

@@ -51,6 +51,7 @@ type User struct {
 // State is what the runtime knows about an instance.
 type State string
 
+// The states of an instance.
 const (
 	StateAbsent  State = "absent"  // never created or deleted
 	StateCreated State = "created" // created, no process running

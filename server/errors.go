@@ -34,7 +34,7 @@ const (
 	CodeNodeUnavailable      = "ErrNodeUnavailable"
 )
 
-// ErrBadExtension: the spec carries an extension value the panel does not understand.
+// ErrBadExtension means the spec carries an extension value the panel does not understand.
 var ErrBadExtension = errors.New("invalid spec extension")
 
 // APIError is an error that knows its HTTP status and envelope. Handlers return it (or a

@@ -38,7 +38,7 @@ const APIPaper = "paper"
 // DefaultStopTimeout is the stop timeout of a template that sets none, in seconds.
 const DefaultStopTimeout = 30
 
-// Built-in placeholders, filled by the node from the server (not template variables).
+// Builtins are the built-in placeholders, filled by the node from the server (not template variables).
 var Builtins = []string{"SERVER_MEMORY", "SERVER_PORT", "SERVER_IP"}
 
 // Template is a server template.

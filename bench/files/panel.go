@@ -114,7 +114,7 @@ func (p *panel) issueToken(id, secret string) (string, error) {
 // Close stops the App, the services and the node.
 func (p *panel) Close() {
 	p.stop()
-	<-p.done
+	<-p.done //nolint:errcheck // Serve's result after a stop is of no interest
 	p.local.CloseServices()
 	p.mgr.Close()
 	_ = p.st.Close()

@@ -99,7 +99,7 @@ func (c *child) stop() error {
 		return err
 	case <-time.After(30 * time.Second):
 		_ = c.cmd.Process.Kill()
-		<-c.done
+		<-c.done //nolint:errcheck // killed: the exit status is known
 		return errors.New("child did not stop within 30s of SIGTERM")
 	}
 }
@@ -110,7 +110,7 @@ func (s scenario) run(o options, dir, exe string) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer c.stop()
+	defer func() { _ = c.stop() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	windowFrom.Store(1<<63 - 1)

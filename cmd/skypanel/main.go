@@ -14,9 +14,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -37,16 +34,6 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().String("log-level", envOr("SKYPANEL_LOG_LEVEL", "info"), "debug, info, warn or error")
 	root.AddCommand(newServeCmd(), newUserCmd(), newOAuth2Cmd(), newVersionCmd())
 	return root
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "skypanel %s (API v1)\n", version)
-		},
-	}
 }
 
 func envOr(name, def string) string {
