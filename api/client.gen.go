@@ -2380,7 +2380,9 @@ type GetServerConsoleParams struct {
 	// Time Console cursor: return the lines newer than it. Cursors are unix time in microseconds,
 	// strictly increasing per server (several lines in one microsecond get consecutive values),
 	// so pass back the `time` of the previous answer to get exactly the new lines; 0 returns the
-	// whole retained backlog.
+	// whole retained backlog. The unit is told by the magnitude: below 1e11 it is a unix timestamp in
+	// seconds, below 1e14 one in milliseconds (both: the lines since that time), otherwise a
+	// microsecond cursor.
 	Time *int64 `form:"time,omitempty" json:"time,omitempty"`
 }
 
@@ -3162,8 +3164,10 @@ type ClientInterface interface {
 
 	// GetServerConsole Read the console
 	//
-	// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-	// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+	// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+	// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+	// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+	// `time=0` returns the whole buffer.
 	//
 	// Corresponds with GET /api/servers/{serverId}/console (the `GetServerConsole` operationId).
 	GetServerConsole(ctx context.Context, serverId ServerId, params *GetServerConsoleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4299,8 +4303,10 @@ func (c *Client) DeleteBackup(ctx context.Context, serverId ServerId, backupId B
 
 // GetServerConsole Read the console
 //
-// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+// `time=0` returns the whole buffer.
 //
 // Corresponds with GET /api/servers/{serverId}/console (the `GetServerConsole` operationId).
 func (c *Client) GetServerConsole(ctx context.Context, serverId ServerId, params *GetServerConsoleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8320,8 +8326,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetServerConsoleWithResponse Read the console
 	//
-	// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-	// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+	// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+	// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+	// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+	// `time=0` returns the whole buffer.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19310,8 +19318,10 @@ func (c *ClientWithResponses) DeleteBackupWithResponse(ctx context.Context, serv
 
 // GetServerConsoleWithResponse Read the console
 //
-// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+// `time=0` returns the whole buffer.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -2387,7 +2387,9 @@ type GetServerConsoleParams struct {
 	// Time Console cursor: return the lines newer than it. Cursors are unix time in microseconds,
 	// strictly increasing per server (several lines in one microsecond get consecutive values),
 	// so pass back the `time` of the previous answer to get exactly the new lines; 0 returns the
-	// whole retained backlog.
+	// whole retained backlog. The unit is told by the magnitude: below 1e11 it is a unix timestamp in
+	// seconds, below 1e14 one in milliseconds (both: the lines since that time), otherwise a
+	// microsecond cursor.
 	Time *int64 `form:"time,omitempty" json:"time,omitempty"`
 }
 

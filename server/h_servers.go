@@ -334,7 +334,7 @@ func (h *Handlers) GetServerConsole(ctx context.Context, req gen.GetServerConsol
 	}
 	var since int64
 	if req.Params.Time != nil {
-		since = *req.Params.Time
+		since = consoleCursor(*req.Params.Time) // console_time.go: seconds/ms = "since that time"
 	}
 	lines, next, err := nc.Console(ctx, s.ID, since)
 	if err != nil {
