@@ -24,15 +24,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   out.listed = (await api.listServers({ name: `${name}*` })).servers.map((s) => s.id).sort();
   out.got = (await api.getServer(sid)).id;
   out.started = await api.startServer(sid);
-  const since = Date.now() - 1000; // the docs' "timestamp to get logs from", in milliseconds
+  const consoleSince = async (since, want) => { // reads until want shows (60 s at most)
+    const deadline = Date.now() + 60000;
+    let logs = [];
+    while (Date.now() < deadline && !logs.includes(want)) {
+      const r = await api.client.get(`/api/servers/${sid}/console`, { headers: api.getHeaders(), params: { time: since } });
+      logs = r.data.logs;
+      await sleep(100);
+    }
+    return logs;
+  };
+  await api.sendCommand(sid, 'say before');
+  await consoleSince(0, 'you said say before');
+  await sleep(50);
+  const since = Date.now(); // the docs' "timestamp to get logs from", in milliseconds: after "before"
   out.sent = await api.sendCommand(sid, 'say hello');
-  const deadline = Date.now() + 60000;
-  let logs = [];
-  while (Date.now() < deadline && !logs.includes('you said say hello')) {
-    const r = await api.client.get(`/api/servers/${sid}/console`, { headers: api.getHeaders(), params: { time: since } });
-    logs = r.data.logs;
-    await sleep(100);
-  }
+  const logs = await consoleSince(since, 'you said say hello');
   out.console = logs;
   out.stopped = await api.stopServer(sid);
   const editBody = JSON.parse(env.DOCS_EDIT);

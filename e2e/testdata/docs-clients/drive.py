@@ -31,14 +31,25 @@ out["chosen"] = api.create_server(dict(body, identifier=sid))["id"]
 out["listed"] = sorted(s["id"] for s in api.list_servers(name=name + "*")["servers"])
 out["got"] = api.get_server(sid)["id"]
 out["started"] = api.start_server(sid)
-since = int(time.time()) - 1  # the docs' "timestamp to get logs from", in seconds
+
+
+def console(since, want):
+    """Reads the console since `since` until want shows (60 s at most)."""
+    deadline, logs = time.time() + 60, []
+    while time.time() < deadline and want not in logs:
+        r = requests.get(f"{base}/api/servers/{sid}/console", headers=api.get_headers(), params={"time": since})
+        r.raise_for_status()
+        logs = r.json()["logs"]
+        time.sleep(0.1)
+    return logs
+
+
+api.send_command(sid, "say before")
+console(0, "you said say before")
+time.sleep(1.1)
+since = int(time.time())  # the docs' "timestamp to get logs from", in seconds: after "before"
 out["sent"] = api.send_command(sid, "say hello")
-deadline, logs = time.time() + 60, []
-while time.time() < deadline and "you said say hello" not in logs:
-    r = requests.get(f"{base}/api/servers/{sid}/console", headers=api.get_headers(), params={"time": since})
-    r.raise_for_status()
-    logs = r.json()["logs"]
-    time.sleep(0.1)
+logs = console(since, "you said say hello")
 out["console"] = logs
 out["stopped"] = api.stop_server(sid)
 r = requests.put(f"{base}/api/servers/{sid}/definition", headers=api.get_headers(), json=edit)
