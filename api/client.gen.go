@@ -1372,6 +1372,11 @@ type Server struct {
 	// FeatureLimits Limits on server features.
 	FeatureLimits FeatureLimits `json:"featureLimits"`
 
+	// Icon Display icon (file name or URL) set at creation or with the definition's `icon`; absent when none.
+	//
+	// Example: nuevo-icono.png
+	Icon *string `json:"icon,omitempty"`
+
 	// Id Server id (string, client-chosen or generated).
 	//
 	// Example: ABC12345
@@ -1445,6 +1450,16 @@ type ServerCreate struct {
 
 	// FeatureLimits Limits on server features.
 	FeatureLimits *FeatureLimits `json:"featureLimits,omitempty"`
+
+	// Icon Display icon (file name or URL) shown with the server.
+	//
+	// Example: server-icon.png
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier Server id, as the documentation's clients send it. On `PUT /api/servers/{serverId}` it must equal the path id (else 400 ErrFieldInvalid, metadata.field `identifier`); on `PUT /api/servers` and `PUT /api/servers/` it chooses the id.
+	//
+	// Example: ABC12345
+	Identifier *string `json:"identifier,omitempty"`
 
 	// Ip IP to bind (IPv4 or IPv6); empty = all addresses. Administrators only.
 	//
@@ -1631,7 +1646,7 @@ type ServerDefinitionType struct {
 
 // ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged. Tenants may change `name`, `icon` and the variables their template marks `userEditable`; the rest is `x-admin-only`.
 type ServerDefinitionUpdate struct {
-	// Icon Icon file name or URL.
+	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
 	// Example: nuevo-icono.png
 	Icon *string `json:"icon,omitempty"`
@@ -2368,7 +2383,9 @@ type GetServerConsoleParams struct {
 	// Time Console cursor: return the lines newer than it. Cursors are unix time in microseconds,
 	// strictly increasing per server (several lines in one microsecond get consecutive values),
 	// so pass back the `time` of the previous answer to get exactly the new lines; 0 returns the
-	// whole retained backlog.
+	// whole retained backlog. The unit is told by the magnitude: below 1e11 it is a unix timestamp in
+	// seconds, below 1e14 one in milliseconds (both: the lines since that time), otherwise a
+	// microsecond cursor.
 	Time *int64 `form:"time,omitempty" json:"time,omitempty"`
 }
 
@@ -2452,6 +2469,9 @@ type CreateSelfOAuth2ClientJSONRequestBody = OAuth2ClientCreate
 
 // CreateServerWithGeneratedIdJSONRequestBody defines body for CreateServerWithGeneratedId for application/json ContentType.
 type CreateServerWithGeneratedIdJSONRequestBody = ServerCreate
+
+// CreateServerTrailingSlashJSONRequestBody defines body for CreateServerTrailingSlash for application/json ContentType.
+type CreateServerTrailingSlashJSONRequestBody = ServerCreate
 
 // CreateServerJSONRequestBody defines body for CreateServer for application/json ContentType.
 type CreateServerJSONRequestBody = ServerCreate
@@ -2976,8 +2996,9 @@ type ClientInterface interface {
 
 	// CreateServerWithGeneratedIdWithBody Create a server with a generated id
 	//
-	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+	// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+	// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 	// (status `installing`).
 	//
 	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -2995,8 +3016,9 @@ type ClientInterface interface {
 
 	// CreateServerWithGeneratedId Create a server with a generated id
 	//
-	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+	// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+	// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 	// (status `installing`).
 	//
 	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -3011,6 +3033,48 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
 	CreateServerWithGeneratedId(ctx context.Context, body CreateServerWithGeneratedIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateServerTrailingSlashWithBody Create a server (trailing slash, the documented clients' form)
+	//
+	// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+	// (`PUT /api/servers/` + `''`). With `identifier` in the body the server gets that id (idempotent for an
+	// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+	// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+	CreateServerTrailingSlashWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateServerTrailingSlash Create a server (trailing slash, the documented clients' form)
+	//
+	// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+	// (`PUT /api/servers/` + `''`). With `identifier` in the body the server gets that id (idempotent for an
+	// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+	// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+	CreateServerTrailingSlash(ctx context.Context, body CreateServerTrailingSlashJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteServer Delete a server
 	//
@@ -3112,8 +3176,10 @@ type ClientInterface interface {
 
 	// GetServerConsole Read the console
 	//
-	// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-	// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+	// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+	// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+	// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+	// `time=0` returns the whole buffer.
 	//
 	// Corresponds with GET /api/servers/{serverId}/console (the `GetServerConsole` operationId).
 	GetServerConsole(ctx context.Context, serverId ServerId, params *GetServerConsoleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3951,8 +4017,9 @@ func (c *Client) ListServers(ctx context.Context, params *ListServersParams, req
 
 // CreateServerWithGeneratedIdWithBody Create a server with a generated id
 //
-// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 // (status `installing`).
 //
 // Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -3980,8 +4047,9 @@ func (c *Client) CreateServerWithGeneratedIdWithBody(ctx context.Context, conten
 
 // CreateServerWithGeneratedId Create a server with a generated id
 //
-// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 // (status `installing`).
 //
 // Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -3997,6 +4065,68 @@ func (c *Client) CreateServerWithGeneratedIdWithBody(ctx context.Context, conten
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
 func (c *Client) CreateServerWithGeneratedId(ctx context.Context, body CreateServerWithGeneratedIdJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateServerWithGeneratedIdRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateServerTrailingSlashWithBody Create a server (trailing slash, the documented clients' form)
+//
+// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+// (`PUT /api/servers/` + `”`). With `identifier` in the body the server gets that id (idempotent for an
+// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+// (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+func (c *Client) CreateServerTrailingSlashWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateServerTrailingSlashRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateServerTrailingSlash Create a server (trailing slash, the documented clients' form)
+//
+// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+// (`PUT /api/servers/` + `”`). With `identifier` in the body the server gets that id (idempotent for an
+// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+// (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+func (c *Client) CreateServerTrailingSlash(ctx context.Context, body CreateServerTrailingSlashJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateServerTrailingSlashRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4197,8 +4327,10 @@ func (c *Client) DeleteBackup(ctx context.Context, serverId ServerId, backupId B
 
 // GetServerConsole Read the console
 //
-// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+// `time=0` returns the whole buffer.
 //
 // Corresponds with GET /api/servers/{serverId}/console (the `GetServerConsole` operationId).
 func (c *Client) GetServerConsole(ctx context.Context, serverId ServerId, params *GetServerConsoleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5855,6 +5987,46 @@ func NewCreateServerWithGeneratedIdRequestWithBody(server string, contentType st
 	}
 
 	operationPath := fmt.Sprintf("/api/servers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateServerTrailingSlashRequest calls the generic CreateServerTrailingSlash builder with application/json body
+func NewCreateServerTrailingSlashRequest(server string, body CreateServerTrailingSlashJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateServerTrailingSlashRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateServerTrailingSlashRequestWithBody constructs an http.Request for the CreateServerTrailingSlash method, with any body, and a specified content type
+func NewCreateServerTrailingSlashRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -8079,8 +8251,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateServerWithGeneratedIdWithBodyWithResponse Create a server with a generated id
 	//
-	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+	// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+	// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 	// (status `installing`).
 	//
 	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -8098,8 +8271,9 @@ type ClientWithResponsesInterface interface {
 
 	// CreateServerWithGeneratedIdWithResponse Create a server with a generated id
 	//
-	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-	// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+	// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+	// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+	// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 	// (status `installing`).
 	//
 	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -8114,6 +8288,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
 	CreateServerWithGeneratedIdWithResponse(ctx context.Context, body CreateServerWithGeneratedIdJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateServerWithGeneratedIdResponse, error)
+
+	// CreateServerTrailingSlashWithBodyWithResponse Create a server (trailing slash, the documented clients' form)
+	//
+	// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+	// (`PUT /api/servers/` + `''`). With `identifier` in the body the server gets that id (idempotent for an
+	// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+	// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+	CreateServerTrailingSlashWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateServerTrailingSlashResponse, error)
+
+	// CreateServerTrailingSlashWithResponse Create a server (trailing slash, the documented clients' form)
+	//
+	// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+	// (`PUT /api/servers/` + `''`). With `identifier` in the body the server gets that id (idempotent for an
+	// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+	// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+	// (status `installing`).
+	//
+	// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+	// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+	// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+	// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+	// may ask for `standard` explicitly).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+	CreateServerTrailingSlashWithResponse(ctx context.Context, body CreateServerTrailingSlashJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateServerTrailingSlashResponse, error)
 
 	// DeleteServerWithResponse Delete a server
 	//
@@ -8229,8 +8445,10 @@ type ClientWithResponsesInterface interface {
 
 	// GetServerConsoleWithResponse Read the console
 	//
-	// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-	// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+	// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+	// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+	// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+	// `time=0` returns the whole buffer.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11724,6 +11942,227 @@ func (r CreateServerWithGeneratedIdResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateServerWithGeneratedIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateServerTrailingSlashResponse200Headers the declared response headers of an HTTP 200 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse201Headers the declared response headers of an HTTP 201 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse201Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse400Headers the declared response headers of an HTTP 400 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse401Headers the declared response headers of an HTTP 401 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// CreateServerTrailingSlashResponse403Headers the declared response headers of an HTTP 403 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse404Headers the declared response headers of an HTTP 404 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse409Headers the declared response headers of an HTTP 409 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse413Headers the declared response headers of an HTTP 413 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse415Headers the declared response headers of an HTTP 415 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse429Headers the declared response headers of an HTTP 429 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// CreateServerTrailingSlashResponse500Headers the declared response headers of an HTTP 500 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse501Headers the declared response headers of an HTTP 501 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse501Headers struct {
+	XAPIVersion *string
+}
+
+// CreateServerTrailingSlashResponse503Headers the declared response headers of an HTTP 503 response for CreateServerTrailingSlash
+type CreateServerTrailingSlashResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type CreateServerTrailingSlashResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerCreated
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ServerCreated
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotImplemented
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateServerTrailingSlashResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateServerTrailingSlashResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateServerTrailingSlashResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateServerTrailingSlashResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateServerTrailingSlashResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *CreateServerTrailingSlashResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateServerTrailingSlashResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateServerTrailingSlashResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateServerTrailingSlashResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateServerTrailingSlashResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateServerTrailingSlashResponse500Headers
+	// Headers501 the parsed response headers for an HTTP 501 response
+	Headers501 *CreateServerTrailingSlashResponse501Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateServerTrailingSlashResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON200() *ServerCreated {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON201() *ServerCreated {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON501() *NotImplemented {
+	return r.JSON501
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateServerTrailingSlashResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateServerTrailingSlashResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateServerTrailingSlashResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateServerTrailingSlashResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateServerTrailingSlashResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18919,8 +19358,9 @@ func (c *ClientWithResponses) ListServersWithResponse(ctx context.Context, param
 
 // CreateServerWithGeneratedIdWithBodyWithResponse Create a server with a generated id
 //
-// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 // (status `installing`).
 //
 // Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -18944,8 +19384,9 @@ func (c *ClientWithResponses) CreateServerWithGeneratedIdWithBodyWithResponse(ct
 
 // CreateServerWithGeneratedIdWithResponse Create a server with a generated id
 //
-// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`). Not idempotent: to retry
-// safely, choose the id yourself with `PUT /api/servers/{serverId}`. Installation starts in the background
+// Creates a server and lets the panel generate its id (8 characters, `[A-Z0-9]`, checked unique against the
+// database). Not idempotent: to retry safely, choose the id yourself with `PUT /api/servers/{serverId}` (or
+// `identifier` in the body). An `identifier` in the body chooses the id here too. Installation starts in the background
 // (status `installing`).
 //
 // Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
@@ -18965,6 +19406,60 @@ func (c *ClientWithResponses) CreateServerWithGeneratedIdWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseCreateServerWithGeneratedIdResponse(rsp)
+}
+
+// CreateServerTrailingSlashWithBodyWithResponse Create a server (trailing slash, the documented clients' form)
+//
+// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+// (`PUT /api/servers/` + `”`). With `identifier` in the body the server gets that id (idempotent for an
+// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+// (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+func (c *ClientWithResponses) CreateServerTrailingSlashWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateServerTrailingSlashResponse, error) {
+	rsp, err := c.CreateServerTrailingSlashWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateServerTrailingSlashResponse(rsp)
+}
+
+// CreateServerTrailingSlashWithResponse Create a server (trailing slash, the documented clients' form)
+//
+// The form the documentation's Python and Node.js clients send when the body has no `identifier`
+// (`PUT /api/servers/` + `”`). With `identifier` in the body the server gets that id (idempotent for an
+// identical body, 200 then, like `PUT /api/servers/{serverId}`); without it the panel generates one
+// (8 characters, `[A-Z0-9]`, unique), exactly as `PUT /api/servers`. Installation starts in the background
+// (status `installing`).
+//
+// Tenants (non-admins) create servers for themselves only, within the quota an administrator set on their
+// user (`UserQuota`; none = 403 ErrPermissionDenied, metadata.field `quota`): `limits.memory`, `limits.disk`
+// and `limits.cpu` are mandatory (> 0), and the fields marked `x-admin-only: true` (image, startup,
+// environment, node, port, ip, environmentType, `limits.pids`) are refused. Without `environmentType` the
+// server runs in the docker environment; when the node's docker environment is unavailable the create fails
+// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
+// may ask for `standard` explicitly).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
+func (c *ClientWithResponses) CreateServerTrailingSlashWithResponse(ctx context.Context, body CreateServerTrailingSlashJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateServerTrailingSlashResponse, error) {
+	rsp, err := c.CreateServerTrailingSlash(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateServerTrailingSlashResponse(rsp)
 }
 
 // DeleteServerWithResponse Delete a server
@@ -19135,8 +19630,10 @@ func (c *ClientWithResponses) DeleteBackupWithResponse(ctx context.Context, serv
 
 // GetServerConsoleWithResponse Read the console
 //
-// Returns console lines newer than `time` (unix milliseconds) from the server's bounded console buffer, oldest
-// first, and the timestamp to pass as `time` next. `time=0` returns the whole buffer.
+// Returns console lines newer than `time` from the server's bounded console buffer, oldest first, and the
+// cursor to pass as `time` next. Every `time` in the answers is a cursor in unix **microseconds**; `time` in
+// the request may also be a plain unix timestamp in seconds or milliseconds ("the lines since that time").
+// `time=0` returns the whole buffer.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23729,6 +24226,284 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 		response.Headers501 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateServerWithGeneratedIdResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateServerTrailingSlashResponse parses an HTTP response from a CreateServerTrailingSlashWithResponse call
+func ParseCreateServerTrailingSlashResponse(rsp *http.Response) (*CreateServerTrailingSlashResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateServerTrailingSlashResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ServerCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotImplemented
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateServerTrailingSlashResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers CreateServerTrailingSlashResponse201Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateServerTrailingSlashResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateServerTrailingSlashResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateServerTrailingSlashResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers CreateServerTrailingSlashResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateServerTrailingSlashResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateServerTrailingSlashResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateServerTrailingSlashResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateServerTrailingSlashResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateServerTrailingSlashResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 501:
+		var headers CreateServerTrailingSlashResponse501Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers501 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateServerTrailingSlashResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

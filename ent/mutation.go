@@ -3891,6 +3891,7 @@ type ServerMutation struct {
 	template             *string
 	image                *string
 	startup              *string
+	icon                 *string
 	environment          *map[string]string
 	variables            *map[string]interface{}
 	environment_type     *string
@@ -4331,6 +4332,42 @@ func (m *ServerMutation) OldStartup(ctx context.Context) (v string, err error) {
 // ResetStartup resets all changes to the "startup" field.
 func (m *ServerMutation) ResetStartup() {
 	m.startup = nil
+}
+
+// SetIcon sets the "icon" field.
+func (m *ServerMutation) SetIcon(s string) {
+	m.icon = &s
+}
+
+// Icon returns the value of the "icon" field in the mutation.
+func (m *ServerMutation) Icon() (r string, exists bool) {
+	v := m.icon
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIcon returns the old "icon" field's value of the Server entity.
+// If the Server object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerMutation) OldIcon(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIcon is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIcon requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIcon: %w", err)
+	}
+	return oldValue.Icon, nil
+}
+
+// ResetIcon resets all changes to the "icon" field.
+func (m *ServerMutation) ResetIcon() {
+	m.icon = nil
 }
 
 // SetEnvironment sets the "environment" field.
@@ -5195,7 +5232,7 @@ func (m *ServerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServerMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, server.FieldCreatedAt)
 	}
@@ -5219,6 +5256,9 @@ func (m *ServerMutation) Fields() []string {
 	}
 	if m.startup != nil {
 		fields = append(fields, server.FieldStartup)
+	}
+	if m.icon != nil {
+		fields = append(fields, server.FieldIcon)
 	}
 	if m.environment != nil {
 		fields = append(fields, server.FieldEnvironment)
@@ -5289,6 +5329,8 @@ func (m *ServerMutation) Field(name string) (ent.Value, bool) {
 		return m.Image()
 	case server.FieldStartup:
 		return m.Startup()
+	case server.FieldIcon:
+		return m.Icon()
 	case server.FieldEnvironment:
 		return m.Environment()
 	case server.FieldVariables:
@@ -5344,6 +5386,8 @@ func (m *ServerMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldImage(ctx)
 	case server.FieldStartup:
 		return m.OldStartup(ctx)
+	case server.FieldIcon:
+		return m.OldIcon(ctx)
 	case server.FieldEnvironment:
 		return m.OldEnvironment(ctx)
 	case server.FieldVariables:
@@ -5438,6 +5482,13 @@ func (m *ServerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStartup(v)
+		return nil
+	case server.FieldIcon:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIcon(v)
 		return nil
 	case server.FieldEnvironment:
 		v, ok := value.(map[string]string)
@@ -5736,6 +5787,9 @@ func (m *ServerMutation) ResetField(name string) error {
 		return nil
 	case server.FieldStartup:
 		m.ResetStartup()
+		return nil
+	case server.FieldIcon:
+		m.ResetIcon()
 		return nil
 	case server.FieldEnvironment:
 		m.ResetEnvironment()

@@ -235,82 +235,88 @@ func init() {
 	serverDescStartup := serverFields[6].Descriptor()
 	// server.DefaultStartup holds the default value on creation for the startup field.
 	server.DefaultStartup = serverDescStartup.Default.(string)
+	// serverDescIcon is the schema descriptor for icon field.
+	serverDescIcon := serverFields[7].Descriptor()
+	// server.DefaultIcon holds the default value on creation for the icon field.
+	server.DefaultIcon = serverDescIcon.Default.(string)
+	// server.IconValidator is a validator for the "icon" field. It is called by the builders before save.
+	server.IconValidator = serverDescIcon.Validators[0].(func(string) error)
 	// serverDescEnvironment is the schema descriptor for environment field.
-	serverDescEnvironment := serverFields[7].Descriptor()
+	serverDescEnvironment := serverFields[8].Descriptor()
 	// server.DefaultEnvironment holds the default value on creation for the environment field.
 	server.DefaultEnvironment = serverDescEnvironment.Default.(map[string]string)
 	// serverDescVariables is the schema descriptor for variables field.
-	serverDescVariables := serverFields[8].Descriptor()
+	serverDescVariables := serverFields[9].Descriptor()
 	// server.DefaultVariables holds the default value on creation for the variables field.
 	server.DefaultVariables = serverDescVariables.Default.(map[string]interface{})
 	// serverDescEnvironmentType is the schema descriptor for environment_type field.
-	serverDescEnvironmentType := serverFields[9].Descriptor()
+	serverDescEnvironmentType := serverFields[10].Descriptor()
 	// server.DefaultEnvironmentType holds the default value on creation for the environment_type field.
 	server.DefaultEnvironmentType = serverDescEnvironmentType.Default.(string)
 	// server.EnvironmentTypeValidator is a validator for the "environment_type" field. It is called by the builders before save.
 	server.EnvironmentTypeValidator = serverDescEnvironmentType.Validators[0].(func(string) error)
 	// serverDescMemory is the schema descriptor for memory field.
-	serverDescMemory := serverFields[10].Descriptor()
+	serverDescMemory := serverFields[11].Descriptor()
 	// server.DefaultMemory holds the default value on creation for the memory field.
 	server.DefaultMemory = serverDescMemory.Default.(int64)
 	// server.MemoryValidator is a validator for the "memory" field. It is called by the builders before save.
 	server.MemoryValidator = serverDescMemory.Validators[0].(func(int64) error)
 	// serverDescSwap is the schema descriptor for swap field.
-	serverDescSwap := serverFields[11].Descriptor()
+	serverDescSwap := serverFields[12].Descriptor()
 	// server.DefaultSwap holds the default value on creation for the swap field.
 	server.DefaultSwap = serverDescSwap.Default.(int64)
 	// server.SwapValidator is a validator for the "swap" field. It is called by the builders before save.
 	server.SwapValidator = serverDescSwap.Validators[0].(func(int64) error)
 	// serverDescDisk is the schema descriptor for disk field.
-	serverDescDisk := serverFields[12].Descriptor()
+	serverDescDisk := serverFields[13].Descriptor()
 	// server.DefaultDisk holds the default value on creation for the disk field.
 	server.DefaultDisk = serverDescDisk.Default.(int64)
 	// server.DiskValidator is a validator for the "disk" field. It is called by the builders before save.
 	server.DiskValidator = serverDescDisk.Validators[0].(func(int64) error)
 	// serverDescIo is the schema descriptor for io field.
-	serverDescIo := serverFields[13].Descriptor()
+	serverDescIo := serverFields[14].Descriptor()
 	// server.DefaultIo holds the default value on creation for the io field.
 	server.DefaultIo = serverDescIo.Default.(int64)
 	// server.IoValidator is a validator for the "io" field. It is called by the builders before save.
 	server.IoValidator = serverDescIo.Validators[0].(func(int64) error)
 	// serverDescCPU is the schema descriptor for cpu field.
-	serverDescCPU := serverFields[14].Descriptor()
+	serverDescCPU := serverFields[15].Descriptor()
 	// server.DefaultCPU holds the default value on creation for the cpu field.
 	server.DefaultCPU = serverDescCPU.Default.(int64)
 	// server.CPUValidator is a validator for the "cpu" field. It is called by the builders before save.
 	server.CPUValidator = serverDescCPU.Validators[0].(func(int64) error)
 	// serverDescPids is the schema descriptor for pids field.
-	serverDescPids := serverFields[15].Descriptor()
+	serverDescPids := serverFields[16].Descriptor()
 	// server.DefaultPids holds the default value on creation for the pids field.
 	server.DefaultPids = serverDescPids.Default.(int64)
 	// server.PidsValidator is a validator for the "pids" field. It is called by the builders before save.
 	server.PidsValidator = serverDescPids.Validators[0].(func(int64) error)
 	// serverDescFeatureDatabases is the schema descriptor for feature_databases field.
-	serverDescFeatureDatabases := serverFields[16].Descriptor()
+	serverDescFeatureDatabases := serverFields[17].Descriptor()
 	// server.DefaultFeatureDatabases holds the default value on creation for the feature_databases field.
 	server.DefaultFeatureDatabases = serverDescFeatureDatabases.Default.(int)
 	// server.FeatureDatabasesValidator is a validator for the "feature_databases" field. It is called by the builders before save.
 	server.FeatureDatabasesValidator = serverDescFeatureDatabases.Validators[0].(func(int) error)
 	// serverDescFeatureBackups is the schema descriptor for feature_backups field.
-	serverDescFeatureBackups := serverFields[17].Descriptor()
+	serverDescFeatureBackups := serverFields[18].Descriptor()
 	// server.DefaultFeatureBackups holds the default value on creation for the feature_backups field.
 	server.DefaultFeatureBackups = serverDescFeatureBackups.Default.(int)
 	// server.FeatureBackupsValidator is a validator for the "feature_backups" field. It is called by the builders before save.
 	server.FeatureBackupsValidator = serverDescFeatureBackups.Validators[0].(func(int) error)
 	// serverDescPort is the schema descriptor for port field.
-	serverDescPort := serverFields[18].Descriptor()
+	serverDescPort := serverFields[19].Descriptor()
 	// server.PortValidator is a validator for the "port" field. It is called by the builders before save.
 	server.PortValidator = serverDescPort.Validators[0].(func(int) error)
 	// serverDescIP is the schema descriptor for ip field.
-	serverDescIP := serverFields[19].Descriptor()
+	serverDescIP := serverFields[20].Descriptor()
 	// server.DefaultIP holds the default value on creation for the ip field.
 	server.DefaultIP = serverDescIP.Default.(string)
 	// serverDescAutoRestart is the schema descriptor for auto_restart field.
-	serverDescAutoRestart := serverFields[20].Descriptor()
+	serverDescAutoRestart := serverFields[21].Descriptor()
 	// server.DefaultAutoRestart holds the default value on creation for the auto_restart field.
 	server.DefaultAutoRestart = serverDescAutoRestart.Default.(bool)
 	// serverDescCreateHash is the schema descriptor for create_hash field.
-	serverDescCreateHash := serverFields[21].Descriptor()
+	serverDescCreateHash := serverFields[22].Descriptor()
 	// server.DefaultCreateHash holds the default value on creation for the create_hash field.
 	server.DefaultCreateHash = serverDescCreateHash.Default.(string)
 	// serverDescID is the schema descriptor for id field.

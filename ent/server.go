@@ -36,6 +36,8 @@ type Server struct {
 	Image string `json:"image,omitempty"`
 	// Startup holds the value of the "startup" field.
 	Startup string `json:"startup,omitempty"`
+	// Icon holds the value of the "icon" field.
+	Icon string `json:"icon,omitempty"`
 	// Environment holds the value of the "environment" field.
 	Environment map[string]string `json:"environment,omitempty"`
 	// Variables holds the value of the "variables" field.
@@ -127,7 +129,7 @@ func (*Server) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case server.FieldOwnerID, server.FieldNodeID, server.FieldMemory, server.FieldSwap, server.FieldDisk, server.FieldIo, server.FieldCPU, server.FieldPids, server.FieldFeatureDatabases, server.FieldFeatureBackups, server.FieldPort:
 			values[i] = new(sql.NullInt64)
-		case server.FieldID, server.FieldName, server.FieldTemplate, server.FieldImage, server.FieldStartup, server.FieldEnvironmentType, server.FieldIP, server.FieldCreateHash:
+		case server.FieldID, server.FieldName, server.FieldTemplate, server.FieldImage, server.FieldStartup, server.FieldIcon, server.FieldEnvironmentType, server.FieldIP, server.FieldCreateHash:
 			values[i] = new(sql.NullString)
 		case server.FieldCreatedAt, server.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -200,6 +202,12 @@ func (_m *Server) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field startup", values[i])
 			} else if value.Valid {
 				_m.Startup = value.String
+			}
+		case server.FieldIcon:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field icon", values[i])
+			} else if value.Valid {
+				_m.Icon = value.String
 			}
 		case server.FieldEnvironment:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -371,6 +379,9 @@ func (_m *Server) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("startup=")
 	builder.WriteString(_m.Startup)
+	builder.WriteString(", ")
+	builder.WriteString("icon=")
+	builder.WriteString(_m.Icon)
 	builder.WriteString(", ")
 	builder.WriteString("environment=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Environment))

@@ -114,6 +114,20 @@ func (_c *ServerCreate) SetNillableStartup(v *string) *ServerCreate {
 	return _c
 }
 
+// SetIcon sets the "icon" field.
+func (_c *ServerCreate) SetIcon(v string) *ServerCreate {
+	_c.mutation.SetIcon(v)
+	return _c
+}
+
+// SetNillableIcon sets the "icon" field if the given value is not nil.
+func (_c *ServerCreate) SetNillableIcon(v *string) *ServerCreate {
+	if v != nil {
+		_c.SetIcon(*v)
+	}
+	return _c
+}
+
 // SetEnvironment sets the "environment" field.
 func (_c *ServerCreate) SetEnvironment(v map[string]string) *ServerCreate {
 	_c.mutation.SetEnvironment(v)
@@ -390,6 +404,10 @@ func (_c *ServerCreate) defaults() {
 		v := server.DefaultStartup
 		_c.mutation.SetStartup(v)
 	}
+	if _, ok := _c.mutation.Icon(); !ok {
+		v := server.DefaultIcon
+		_c.mutation.SetIcon(v)
+	}
 	if _, ok := _c.mutation.Environment(); !ok {
 		v := server.DefaultEnvironment
 		_c.mutation.SetEnvironment(v)
@@ -479,6 +497,14 @@ func (_c *ServerCreate) check() error {
 	}
 	if _, ok := _c.mutation.Startup(); !ok {
 		return &ValidationError{Name: "startup", err: errors.New(`ent: missing required field "Server.startup"`)}
+	}
+	if _, ok := _c.mutation.Icon(); !ok {
+		return &ValidationError{Name: "icon", err: errors.New(`ent: missing required field "Server.icon"`)}
+	}
+	if v, ok := _c.mutation.Icon(); ok {
+		if err := server.IconValidator(v); err != nil {
+			return &ValidationError{Name: "icon", err: fmt.Errorf(`ent: validator failed for field "Server.icon": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Environment(); !ok {
 		return &ValidationError{Name: "environment", err: errors.New(`ent: missing required field "Server.environment"`)}
@@ -645,6 +671,10 @@ func (_c *ServerCreate) createSpec() (*Server, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Startup(); ok {
 		_spec.SetField(server.FieldStartup, field.TypeString, value)
 		_node.Startup = value
+	}
+	if value, ok := _c.mutation.Icon(); ok {
+		_spec.SetField(server.FieldIcon, field.TypeString, value)
+		_node.Icon = value
 	}
 	if value, ok := _c.mutation.Environment(); ok {
 		_spec.SetField(server.FieldEnvironment, field.TypeJSON, value)
@@ -895,6 +925,18 @@ func (u *ServerUpsert) SetStartup(v string) *ServerUpsert {
 // UpdateStartup sets the "startup" field to the value that was provided on create.
 func (u *ServerUpsert) UpdateStartup() *ServerUpsert {
 	u.SetExcluded(server.FieldStartup)
+	return u
+}
+
+// SetIcon sets the "icon" field.
+func (u *ServerUpsert) SetIcon(v string) *ServerUpsert {
+	u.Set(server.FieldIcon, v)
+	return u
+}
+
+// UpdateIcon sets the "icon" field to the value that was provided on create.
+func (u *ServerUpsert) UpdateIcon() *ServerUpsert {
+	u.SetExcluded(server.FieldIcon)
 	return u
 }
 
@@ -1285,6 +1327,20 @@ func (u *ServerUpsertOne) SetStartup(v string) *ServerUpsertOne {
 func (u *ServerUpsertOne) UpdateStartup() *ServerUpsertOne {
 	return u.Update(func(s *ServerUpsert) {
 		s.UpdateStartup()
+	})
+}
+
+// SetIcon sets the "icon" field.
+func (u *ServerUpsertOne) SetIcon(v string) *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetIcon(v)
+	})
+}
+
+// UpdateIcon sets the "icon" field to the value that was provided on create.
+func (u *ServerUpsertOne) UpdateIcon() *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdateIcon()
 	})
 }
 
@@ -1881,6 +1937,20 @@ func (u *ServerUpsertBulk) SetStartup(v string) *ServerUpsertBulk {
 func (u *ServerUpsertBulk) UpdateStartup() *ServerUpsertBulk {
 	return u.Update(func(s *ServerUpsert) {
 		s.UpdateStartup()
+	})
+}
+
+// SetIcon sets the "icon" field.
+func (u *ServerUpsertBulk) SetIcon(v string) *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetIcon(v)
+	})
+}
+
+// UpdateIcon sets the "icon" field to the value that was provided on create.
+func (u *ServerUpsertBulk) UpdateIcon() *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdateIcon()
 	})
 }
 

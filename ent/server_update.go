@@ -127,6 +127,20 @@ func (_u *ServerUpdate) SetNillableStartup(v *string) *ServerUpdate {
 	return _u
 }
 
+// SetIcon sets the "icon" field.
+func (_u *ServerUpdate) SetIcon(v string) *ServerUpdate {
+	_u.mutation.SetIcon(v)
+	return _u
+}
+
+// SetNillableIcon sets the "icon" field if the given value is not nil.
+func (_u *ServerUpdate) SetNillableIcon(v *string) *ServerUpdate {
+	if v != nil {
+		_u.SetIcon(*v)
+	}
+	return _u
+}
+
 // SetEnvironment sets the "environment" field.
 func (_u *ServerUpdate) SetEnvironment(v map[string]string) *ServerUpdate {
 	_u.mutation.SetEnvironment(v)
@@ -490,6 +504,11 @@ func (_u *ServerUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Server.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Icon(); ok {
+		if err := server.IconValidator(v); err != nil {
+			return &ValidationError{Name: "icon", err: fmt.Errorf(`ent: validator failed for field "Server.icon": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.EnvironmentType(); ok {
 		if err := server.EnvironmentTypeValidator(v); err != nil {
 			return &ValidationError{Name: "environment_type", err: fmt.Errorf(`ent: validator failed for field "Server.environment_type": %w`, err)}
@@ -578,6 +597,9 @@ func (_u *ServerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Startup(); ok {
 		_spec.SetField(server.FieldStartup, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Icon(); ok {
+		_spec.SetField(server.FieldIcon, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Environment(); ok {
 		_spec.SetField(server.FieldEnvironment, field.TypeJSON, value)
@@ -866,6 +888,20 @@ func (_u *ServerUpdateOne) SetStartup(v string) *ServerUpdateOne {
 func (_u *ServerUpdateOne) SetNillableStartup(v *string) *ServerUpdateOne {
 	if v != nil {
 		_u.SetStartup(*v)
+	}
+	return _u
+}
+
+// SetIcon sets the "icon" field.
+func (_u *ServerUpdateOne) SetIcon(v string) *ServerUpdateOne {
+	_u.mutation.SetIcon(v)
+	return _u
+}
+
+// SetNillableIcon sets the "icon" field if the given value is not nil.
+func (_u *ServerUpdateOne) SetNillableIcon(v *string) *ServerUpdateOne {
+	if v != nil {
+		_u.SetIcon(*v)
 	}
 	return _u
 }
@@ -1246,6 +1282,11 @@ func (_u *ServerUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Server.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Icon(); ok {
+		if err := server.IconValidator(v); err != nil {
+			return &ValidationError{Name: "icon", err: fmt.Errorf(`ent: validator failed for field "Server.icon": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.EnvironmentType(); ok {
 		if err := server.EnvironmentTypeValidator(v); err != nil {
 			return &ValidationError{Name: "environment_type", err: fmt.Errorf(`ent: validator failed for field "Server.environment_type": %w`, err)}
@@ -1351,6 +1392,9 @@ func (_u *ServerUpdateOne) sqlSave(ctx context.Context) (_node *Server, err erro
 	}
 	if value, ok := _u.mutation.Startup(); ok {
 		_spec.SetField(server.FieldStartup, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Icon(); ok {
+		_spec.SetField(server.FieldIcon, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Environment(); ok {
 		_spec.SetField(server.FieldEnvironment, field.TypeJSON, value)

@@ -1376,6 +1376,11 @@ type Server struct {
 	// FeatureLimits Limits on server features.
 	FeatureLimits FeatureLimits `json:"featureLimits"`
 
+	// Icon Display icon (file name or URL) set at creation or with the definition's `icon`; absent when none.
+	//
+	// Example: nuevo-icono.png
+	Icon *string `json:"icon,omitempty"`
+
 	// Id Server id (string, client-chosen or generated).
 	//
 	// Example: ABC12345
@@ -1449,6 +1454,16 @@ type ServerCreate struct {
 
 	// FeatureLimits Limits on server features.
 	FeatureLimits *FeatureLimits `json:"featureLimits,omitempty"`
+
+	// Icon Display icon (file name or URL) shown with the server.
+	//
+	// Example: server-icon.png
+	Icon *string `json:"icon,omitempty"`
+
+	// Identifier Server id, as the documentation's clients send it. On `PUT /api/servers/{serverId}` it must equal the path id (else 400 ErrFieldInvalid, metadata.field `identifier`); on `PUT /api/servers` and `PUT /api/servers/` it chooses the id.
+	//
+	// Example: ABC12345
+	Identifier *string `json:"identifier,omitempty"`
 
 	// Ip IP to bind (IPv4 or IPv6); empty = all addresses. Administrators only.
 	//
@@ -1635,7 +1650,7 @@ type ServerDefinitionType struct {
 
 // ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged. Tenants may change `name`, `icon` and the variables their template marks `userEditable`; the rest is `x-admin-only`.
 type ServerDefinitionUpdate struct {
-	// Icon Icon file name or URL.
+	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
 	// Example: nuevo-icono.png
 	Icon *string `json:"icon,omitempty"`
@@ -2375,7 +2390,9 @@ type GetServerConsoleParams struct {
 	// Time Console cursor: return the lines newer than it. Cursors are unix time in microseconds,
 	// strictly increasing per server (several lines in one microsecond get consecutive values),
 	// so pass back the `time` of the previous answer to get exactly the new lines; 0 returns the
-	// whole retained backlog.
+	// whole retained backlog. The unit is told by the magnitude: below 1e11 it is a unix timestamp in
+	// seconds, below 1e14 one in milliseconds (both: the lines since that time), otherwise a
+	// microsecond cursor.
 	Time *int64 `form:"time,omitempty" json:"time,omitempty"`
 }
 
@@ -2459,6 +2476,9 @@ type CreateSelfOAuth2ClientJSONRequestBody = OAuth2ClientCreate
 
 // CreateServerWithGeneratedIdJSONRequestBody defines body for CreateServerWithGeneratedId for application/json ContentType.
 type CreateServerWithGeneratedIdJSONRequestBody = ServerCreate
+
+// CreateServerTrailingSlashJSONRequestBody defines body for CreateServerTrailingSlash for application/json ContentType.
+type CreateServerTrailingSlashJSONRequestBody = ServerCreate
 
 // CreateServerJSONRequestBody defines body for CreateServer for application/json ContentType.
 type CreateServerJSONRequestBody = ServerCreate
@@ -2777,6 +2797,9 @@ type ServerInterface interface {
 	// CreateServerWithGeneratedId Create a server with a generated id
 	// (PUT /api/servers)
 	CreateServerWithGeneratedId(c *gin.Context)
+	// CreateServerTrailingSlash Create a server (trailing slash, the documented clients' form)
+	// (PUT /api/servers/)
+	CreateServerTrailingSlash(c *gin.Context)
 	// DeleteServer Delete a server
 	// (DELETE /api/servers/{serverId})
 	DeleteServer(c *gin.Context, serverId ServerId, params DeleteServerParams)
@@ -3423,6 +3446,21 @@ func (siw *ServerInterfaceWrapper) CreateServerWithGeneratedId(c *gin.Context) {
 	}
 
 	siw.Handler.CreateServerWithGeneratedId(c)
+}
+
+// CreateServerTrailingSlash operation middleware
+func (siw *ServerInterfaceWrapper) CreateServerTrailingSlash(c *gin.Context) {
+
+	c.Set(string(Oauth2Scopes), []string{"server.create"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateServerTrailingSlash(c)
 }
 
 // DeleteServer operation middleware
@@ -4792,6 +4830,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 
 	router.GET(options.BaseURL+"/api/servers", wrapper.ListServers)
 	router.PUT(options.BaseURL+"/api/servers", wrapper.CreateServerWithGeneratedId)
+	router.PUT(options.BaseURL+"/api/servers/", wrapper.CreateServerTrailingSlash)
 	router.DELETE(options.BaseURL+"/api/servers/:serverId", wrapper.DeleteServer)
 	router.GET(options.BaseURL+"/api/servers/:serverId", wrapper.GetServer)
 	router.PUT(options.BaseURL+"/api/servers/:serverId", wrapper.CreateServer)
@@ -8358,6 +8397,266 @@ func (response CreateServerWithGeneratedId501JSONResponse) VisitCreateServerWith
 type CreateServerWithGeneratedId503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response CreateServerWithGeneratedId503JSONResponse) VisitCreateServerWithGeneratedIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlashRequestObject struct {
+	Body *CreateServerTrailingSlashJSONRequestBody
+}
+
+type CreateServerTrailingSlashResponseObject interface {
+	VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error
+}
+
+type CreateServerTrailingSlash200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type CreateServerTrailingSlash200JSONResponse struct {
+	Body    ServerCreated
+	Headers CreateServerTrailingSlash200ResponseHeaders
+}
+
+func (response CreateServerTrailingSlash200JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash201ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type CreateServerTrailingSlash201JSONResponse struct {
+	Body    ServerCreated
+	Headers CreateServerTrailingSlash201ResponseHeaders
+}
+
+func (response CreateServerTrailingSlash201JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateServerTrailingSlash400JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateServerTrailingSlash401JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateServerTrailingSlash403JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateServerTrailingSlash404JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateServerTrailingSlash409JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateServerTrailingSlash413JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateServerTrailingSlash415JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response CreateServerTrailingSlash429JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash500JSONResponse struct{ InternalJSONResponse }
+
+func (response CreateServerTrailingSlash500JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash501JSONResponse struct{ NotImplementedJSONResponse }
+
+func (response CreateServerTrailingSlash501JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(501)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateServerTrailingSlash503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response CreateServerTrailingSlash503JSONResponse) VisitCreateServerTrailingSlashResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16356,6 +16655,9 @@ type StrictServerInterface interface {
 	// CreateServerWithGeneratedId Create a server with a generated id
 	// (PUT /api/servers)
 	CreateServerWithGeneratedId(ctx context.Context, request CreateServerWithGeneratedIdRequestObject) (CreateServerWithGeneratedIdResponseObject, error)
+	// CreateServerTrailingSlash Create a server (trailing slash, the documented clients' form)
+	// (PUT /api/servers/)
+	CreateServerTrailingSlash(ctx context.Context, request CreateServerTrailingSlashRequestObject) (CreateServerTrailingSlashResponseObject, error)
 	// DeleteServer Delete a server
 	// (DELETE /api/servers/{serverId})
 	DeleteServer(ctx context.Context, request DeleteServerRequestObject) (DeleteServerResponseObject, error)
@@ -17120,6 +17422,48 @@ func (sh *strictHandler) CreateServerWithGeneratedId(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(CreateServerWithGeneratedIdResponseObject); ok {
 		if err := validResponse.VisitCreateServerWithGeneratedIdResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateServerTrailingSlash operation middleware
+func (sh *strictHandler) CreateServerTrailingSlash(ctx *gin.Context) {
+	var request CreateServerTrailingSlashRequestObject
+
+	var body CreateServerTrailingSlashJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateServerTrailingSlash(ctx, request.(CreateServerTrailingSlashRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateServerTrailingSlash")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateServerTrailingSlashResponseObject); ok {
+		if err := validResponse.VisitCreateServerTrailingSlashResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

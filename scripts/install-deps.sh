@@ -3,7 +3,7 @@
 # does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(containerd runc busybox-static containernetworking-plugins iptables kmod curl mariadb-server mariadb-client wrk gcc make git nodejs npm)
+pkgs=(containerd runc busybox-static containernetworking-plugins iptables kmod curl mariadb-server mariadb-client wrk gcc make git nodejs npm python3 python3-requests)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +19,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if [ ! -x node_modules/.bin/redocly ]; then
+if [ ! -x node_modules/.bin/redocly ] || [ ! -d node_modules/axios ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -34,6 +34,9 @@ func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
 	if s.Startup != "" {
 		out.Startup = &s.Startup
 	}
+	if s.Icon != "" {
+		out.Icon = &s.Icon
+	}
 	return out
 }
 
@@ -130,6 +133,9 @@ func (h *Handlers) GetServer(ctx context.Context, req gen.GetServerRequestObject
 
 // CreateServer creates a server with the caller's id (idempotent for an identical body).
 func (h *Handlers) CreateServer(ctx context.Context, req gen.CreateServerRequestObject) (gen.CreateServerResponseObject, error) {
+	if b := req.Body; b != nil && b.Identifier != nil && *b.Identifier != req.ServerId {
+		return nil, errFieldInvalid("identifier", "identifier must equal the server id of the path")
+	}
 	created, fresh, err := h.createServer(ctx, req.ServerId, req.Body)
 	if err != nil {
 		return nil, err
@@ -142,11 +148,36 @@ func (h *Handlers) CreateServer(ctx context.Context, req gen.CreateServerRequest
 
 // CreateServerWithGeneratedId creates a server with a generated 8-character id.
 func (h *Handlers) CreateServerWithGeneratedId(ctx context.Context, req gen.CreateServerWithGeneratedIdRequestObject) (gen.CreateServerWithGeneratedIdResponseObject, error) {
-	created, _, err := h.createServer(ctx, newServerID(), req.Body)
+	created, _, err := h.createWithBodyID(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
 	return gen.CreateServerWithGeneratedId201JSONResponse{Body: created}, nil
+}
+
+// CreateServerTrailingSlash is PUT /api/servers/, the documented clients' form: the body's
+// identifier chooses the id, else one is generated.
+func (h *Handlers) CreateServerTrailingSlash(ctx context.Context, req gen.CreateServerTrailingSlashRequestObject) (gen.CreateServerTrailingSlashResponseObject, error) {
+	created, fresh, err := h.createWithBodyID(ctx, req.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
+		return gen.CreateServerTrailingSlash200JSONResponse{Body: created}, nil
+	}
+	return gen.CreateServerTrailingSlash201JSONResponse{Body: created}, nil
+}
+
+// createWithBodyID creates a server whose id is the body's identifier, or a generated one.
+func (h *Handlers) createWithBodyID(ctx context.Context, b *gen.ServerCreate) (gen.ServerCreated, bool, error) {
+	if b.Identifier != nil {
+		return h.createServer(ctx, *b.Identifier, b)
+	}
+	id, err := h.newServerID(ctx)
+	if err != nil {
+		return gen.ServerCreated{}, false, err
+	}
+	return h.createServer(ctx, id, b)
 }
 
 // DeleteServer removes the server from its node (unless skipNode) and from the database.
@@ -187,7 +218,7 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		return nil, err
 	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
-		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name)
+		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name).SetNillableIcon(b.Icon)
 		if b.Type != nil && b.Type.Type != nil {
 			upd.SetTemplate(*b.Type.Type)
 		}
@@ -303,7 +334,7 @@ func (h *Handlers) GetServerConsole(ctx context.Context, req gen.GetServerConsol
 	}
 	var since int64
 	if req.Params.Time != nil {
-		since = *req.Params.Time
+		since = consoleCursor(*req.Params.Time) // console_time.go: seconds/ms = "since that time"
 	}
 	lines, next, err := nc.Console(ctx, s.ID, since)
 	if err != nil {

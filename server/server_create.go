@@ -168,7 +168,7 @@ func portFor(ctx context.Context, db *ent.Client, nodeID int, want *int) (int, e
 func serverCreate(db *ent.Client, id, hash string, nodeID int, env, image, startup string, port int, b *gen.ServerCreate) *ent.ServerCreate {
 	c := db.Server.Create().SetID(id).SetName(b.Name).SetOwnerID(int(b.OwnerId)).SetNodeID(nodeID).
 		SetEnvironmentType(env).SetImage(image).SetStartup(startup).SetPort(port).SetCreateHash(hash).
-		SetIP(deref(b.Ip)).SetAutoRestart(b.AutoRestart != nil && *b.AutoRestart)
+		SetIP(deref(b.Ip)).SetAutoRestart(b.AutoRestart != nil && *b.AutoRestart).SetIcon(deref(b.Icon))
 	c.SetNillableTemplate(b.Template)
 	if b.Environment != nil {
 		c.SetEnvironment(*b.Environment)

@@ -12,9 +12,9 @@ import (
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/node"
+	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
-	"github.com/skypanel/skypanel/server/store"
 )
 
 // firstGamePort is where automatic port allocation starts on a node.
@@ -100,8 +100,21 @@ func createHash(id string, b *gen.ServerCreate) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// newServerID generates an 8-character id.
-func newServerID() string { return store.RandomString(8) }
+// newServerID generates an unused 8-character id of [A-Z0-9] (the spec's shape), checked
+// against the database; the insert's primary key still catches a race.
+func (h *Handlers) newServerID(ctx context.Context) (string, error) {
+	for range 8 {
+		id := schema.NewServerID()
+		taken, err := h.a.store.Client.Server.Query().Where(server.ID(id)).Exist(ctx)
+		if err != nil {
+			return "", fmt.Errorf("check generated server id: %w", err)
+		}
+		if !taken {
+			return id, nil
+		}
+	}
+	return "", errConflict("no free server id found; choose one", nil)
+}
 
 // pickNode resolves the requested node (default: the local node).
 func (h *Handlers) pickNode(ctx context.Context, id *int64) (*ent.Node, error) {

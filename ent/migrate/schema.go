@@ -168,6 +168,7 @@ var (
 		{Name: "template", Type: field.TypeString, Nullable: true},
 		{Name: "image", Type: field.TypeString, Default: ""},
 		{Name: "startup", Type: field.TypeString, Default: ""},
+		{Name: "icon", Type: field.TypeString, Size: 255, Default: ""},
 		{Name: "environment", Type: field.TypeJSON},
 		{Name: "variables", Type: field.TypeJSON},
 		{Name: "environment_type", Type: field.TypeString, Default: "docker"},
@@ -194,13 +195,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "servers_nodes_servers",
-				Columns:    []*schema.Column{ServersColumns[22]},
+				Columns:    []*schema.Column{ServersColumns[23]},
 				RefColumns: []*schema.Column{NodesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "servers_users_servers",
-				Columns:    []*schema.Column{ServersColumns[23]},
+				Columns:    []*schema.Column{ServersColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -209,17 +210,17 @@ var (
 			{
 				Name:    "server_owner_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServersColumns[23], ServersColumns[0]},
+				Columns: []*schema.Column{ServersColumns[24], ServersColumns[0]},
 			},
 			{
 				Name:    "server_node_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServersColumns[22], ServersColumns[0]},
+				Columns: []*schema.Column{ServersColumns[23], ServersColumns[0]},
 			},
 			{
 				Name:    "server_node_id_port",
 				Unique:  true,
-				Columns: []*schema.Column{ServersColumns[22], ServersColumns[18]},
+				Columns: []*schema.Column{ServersColumns[23], ServersColumns[19]},
 			},
 			{
 				Name:    "server_name",

@@ -49,6 +49,8 @@ func (Server) Fields() []ent.Field {
 		field.String("template").Optional().Nillable(),
 		field.String("image").Default(""),
 		field.String("startup").Default(""),
+		// icon is a display icon (file name or URL) a tenant may set; "" = none.
+		field.String("icon").MaxLen(255).Default(""),
 		field.JSON("environment", map[string]string{}).Default(map[string]string{}),
 		field.JSON("variables", map[string]any{}).Default(map[string]any{}),
 		field.String("environment_type").Default(EnvironmentDocker).Validate(validEnvironment),

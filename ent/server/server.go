@@ -30,6 +30,8 @@ const (
 	FieldImage = "image"
 	// FieldStartup holds the string denoting the startup field in the database.
 	FieldStartup = "startup"
+	// FieldIcon holds the string denoting the icon field in the database.
+	FieldIcon = "icon"
 	// FieldEnvironment holds the string denoting the environment field in the database.
 	FieldEnvironment = "environment"
 	// FieldVariables holds the string denoting the variables field in the database.
@@ -102,6 +104,7 @@ var Columns = []string{
 	FieldTemplate,
 	FieldImage,
 	FieldStartup,
+	FieldIcon,
 	FieldEnvironment,
 	FieldVariables,
 	FieldEnvironmentType,
@@ -142,6 +145,10 @@ var (
 	DefaultImage string
 	// DefaultStartup holds the default value on creation for the "startup" field.
 	DefaultStartup string
+	// DefaultIcon holds the default value on creation for the "icon" field.
+	DefaultIcon string
+	// IconValidator is a validator for the "icon" field. It is called by the builders before save.
+	IconValidator func(string) error
 	// DefaultEnvironment holds the default value on creation for the "environment" field.
 	DefaultEnvironment map[string]string
 	// DefaultVariables holds the default value on creation for the "variables" field.
@@ -242,6 +249,11 @@ func ByImage(opts ...sql.OrderTermOption) OrderOption {
 // ByStartup orders the results by the startup field.
 func ByStartup(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStartup, opts...).ToFunc()
+}
+
+// ByIcon orders the results by the icon field.
+func ByIcon(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIcon, opts...).ToFunc()
 }
 
 // ByEnvironmentType orders the results by the environment_type field.

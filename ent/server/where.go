@@ -105,6 +105,11 @@ func Startup(v string) predicate.Server {
 	return predicate.Server(sql.FieldEQ(FieldStartup, v))
 }
 
+// Icon applies equality check predicate on the "icon" field. It's identical to IconEQ.
+func Icon(v string) predicate.Server {
+	return predicate.Server(sql.FieldEQ(FieldIcon, v))
+}
+
 // EnvironmentType applies equality check predicate on the "environment_type" field. It's identical to EnvironmentTypeEQ.
 func EnvironmentType(v string) predicate.Server {
 	return predicate.Server(sql.FieldEQ(FieldEnvironmentType, v))
@@ -558,6 +563,71 @@ func StartupEqualFold(v string) predicate.Server {
 // StartupContainsFold applies the ContainsFold predicate on the "startup" field.
 func StartupContainsFold(v string) predicate.Server {
 	return predicate.Server(sql.FieldContainsFold(FieldStartup, v))
+}
+
+// IconEQ applies the EQ predicate on the "icon" field.
+func IconEQ(v string) predicate.Server {
+	return predicate.Server(sql.FieldEQ(FieldIcon, v))
+}
+
+// IconNEQ applies the NEQ predicate on the "icon" field.
+func IconNEQ(v string) predicate.Server {
+	return predicate.Server(sql.FieldNEQ(FieldIcon, v))
+}
+
+// IconIn applies the In predicate on the "icon" field.
+func IconIn(vs ...string) predicate.Server {
+	return predicate.Server(sql.FieldIn(FieldIcon, vs...))
+}
+
+// IconNotIn applies the NotIn predicate on the "icon" field.
+func IconNotIn(vs ...string) predicate.Server {
+	return predicate.Server(sql.FieldNotIn(FieldIcon, vs...))
+}
+
+// IconGT applies the GT predicate on the "icon" field.
+func IconGT(v string) predicate.Server {
+	return predicate.Server(sql.FieldGT(FieldIcon, v))
+}
+
+// IconGTE applies the GTE predicate on the "icon" field.
+func IconGTE(v string) predicate.Server {
+	return predicate.Server(sql.FieldGTE(FieldIcon, v))
+}
+
+// IconLT applies the LT predicate on the "icon" field.
+func IconLT(v string) predicate.Server {
+	return predicate.Server(sql.FieldLT(FieldIcon, v))
+}
+
+// IconLTE applies the LTE predicate on the "icon" field.
+func IconLTE(v string) predicate.Server {
+	return predicate.Server(sql.FieldLTE(FieldIcon, v))
+}
+
+// IconContains applies the Contains predicate on the "icon" field.
+func IconContains(v string) predicate.Server {
+	return predicate.Server(sql.FieldContains(FieldIcon, v))
+}
+
+// IconHasPrefix applies the HasPrefix predicate on the "icon" field.
+func IconHasPrefix(v string) predicate.Server {
+	return predicate.Server(sql.FieldHasPrefix(FieldIcon, v))
+}
+
+// IconHasSuffix applies the HasSuffix predicate on the "icon" field.
+func IconHasSuffix(v string) predicate.Server {
+	return predicate.Server(sql.FieldHasSuffix(FieldIcon, v))
+}
+
+// IconEqualFold applies the EqualFold predicate on the "icon" field.
+func IconEqualFold(v string) predicate.Server {
+	return predicate.Server(sql.FieldEqualFold(FieldIcon, v))
+}
+
+// IconContainsFold applies the ContainsFold predicate on the "icon" field.
+func IconContainsFold(v string) predicate.Server {
+	return predicate.Server(sql.FieldContainsFold(FieldIcon, v))
 }
 
 // EnvironmentTypeEQ applies the EQ predicate on the "environment_type" field.
