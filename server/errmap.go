@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	openapitypes "github.com/oapi-codegen/runtime/types"
+
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
 	rt "github.com/skypanel/skypanel/runtime"
@@ -62,6 +64,17 @@ func mapCoreError(err error) *APIError {
 		var ve *ent.ValidationError
 		errors.As(err, &ve)
 		return errFieldInvalid(ve.Name, "invalid value for "+ve.Name)
+	}
+	return nil
+}
+
+// bodyFieldError names the field of a body decoding failure the generated types report without
+// one: openapi_types.Email refuses a value before the handler's own check could name "email"
+// (every `format: email` property of openapi.yaml is called email). nil when it is not such a
+// failure.
+func bodyFieldError(err error) *APIError {
+	if errors.Is(err, openapitypes.ErrValidationEmail) {
+		return errFieldInvalid("email", "email must be an address like name@example.com")
 	}
 	return nil
 }

@@ -93,6 +93,11 @@ func (a *App) guard() gin.HandlerFunc {
 			c.Next() // NoRoute/NoMethod answer without reading the body
 			return
 		}
+		if emptySegment(c.Params) {
+			a.noRoute(c) // "/api/servers//status" names no route of the spec
+			c.Abort()
+			return
+		}
 		kind, err := admitBody(c.Request, op)
 		if err == nil {
 			err = a.authorize(c, op)
@@ -167,6 +172,17 @@ func bearer(r *http.Request) (string, bool) {
 		return strings.TrimSpace(h[7:]), true
 	}
 	return "", h != ""
+}
+
+// emptySegment reports whether a path parameter other than the trailing file path is empty:
+// gin matches "/api/servers//status" to "/api/servers/:id/status", the spec does not.
+func emptySegment(params gin.Params) bool {
+	for _, p := range params {
+		if p.Value == "" && p.Key != "path" {
+			return true
+		}
+	}
+	return false
 }
 
 // noRoute and noMethod answer in the envelope, without reading the body.
