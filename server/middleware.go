@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -188,13 +189,28 @@ func emptySegment(params gin.Params) bool {
 // noRoute and noMethod answer in the envelope, without reading the body.
 func (a *App) noRoute(c *gin.Context) {
 	refuseUnread(c)
-	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+c.Request.URL.Path, nil))
+	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+shortPath(c.Request.URL.Path), nil))
 }
 
 func (a *App) noMethod(c *gin.Context) {
 	refuseUnread(c)
 	writeError(c, a.log, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
-		"method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil))
+		"method "+c.Request.Method+" is not allowed on "+shortPath(c.Request.URL.Path), nil))
+}
+
+// maxPathInMsg bounds the path quoted in an error message (the spec caps msg at 1024 bytes).
+const maxPathInMsg = 256
+
+// shortPath returns p, cut at a rune boundary to maxPathInMsg bytes with "…" when longer.
+func shortPath(p string) string {
+	if len(p) <= maxPathInMsg {
+		return p
+	}
+	cut := maxPathInMsg
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
 }
 
 var _ = slog.Default

@@ -54,6 +54,7 @@ type fuzzer struct {
 	admin string
 	user  string
 	ids   map[string][]string
+	tally map[string]map[int]int // operationId -> status -> responses
 }
 
 // recTB records what the validating transport reports instead of failing the outer test, so
@@ -95,7 +96,28 @@ func TestSpecFuzz(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) { f.check(t, rt, route) })
 		})
 	}
+	f.report(t)
 	checkGrowth(t, goroutines, heap)
+}
+
+// report logs the status codes seen per operation and lists the operations no request reached
+// with a 2xx, so a budget too small to get past authentication or validation is visible.
+func (f *fuzzer) report(t *testing.T) {
+	var no2xx []string
+	for op, st := range f.tally {
+		ok := 0
+		for code, n := range st {
+			if code/100 == 2 {
+				ok += n
+			}
+		}
+		if ok == 0 {
+			no2xx = append(no2xx, op)
+		}
+		t.Logf("%-32s %v", op, st)
+	}
+	sort.Strings(no2xx)
+	t.Logf("operations never answered 2xx (need a container runtime, a database host or a live token): %v", no2xx)
 }
 
 // seed creates a tenant holding every scope the spec names (but admin) and a server it owns,
@@ -176,6 +198,7 @@ func (f *fuzzer) check(t *testing.T, rt *rapid.T, route *routers.Route) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	f.count(route.Operation.OperationID, resp.StatusCode)
 	for _, e := range rec.errs {
 		f.fail(rt, route, "spec", "%s -> %d %s: %s", req, resp.StatusCode, body, e)
 	}
@@ -190,6 +213,16 @@ func (f *fuzzer) check(t *testing.T, rt *rapid.T, route *routers.Route) {
 			f.fail(rt, route, "valid-refused:"+field, "spec-valid request refused: %s -> %d %s", req, resp.StatusCode, body)
 		}
 	}
+}
+
+func (f *fuzzer) count(op string, status int) {
+	if f.tally == nil {
+		f.tally = map[string]map[int]int{}
+	}
+	if f.tally[op] == nil {
+		f.tally[op] = map[int]int{}
+	}
+	f.tally[op][status]++
 }
 
 // fail reports a property violation unless it is a listed known bug (then it is only logged).
