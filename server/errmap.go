@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -68,13 +69,17 @@ func mapCoreError(err error) *APIError {
 	return nil
 }
 
-// bodyFieldError names the field of a body decoding failure the generated types report without
-// one: openapi_types.Email refuses a value before the handler's own check could name "email"
+// bodyFieldError names the field of a body decoding failure: a number too large for its Go
+// type (json.UnmarshalTypeError knows the field), or openapi_types.Email, which refuses a value before the handler's own check could name "email"
 // (every `format: email` property of openapi.yaml is called email). nil when it is not such a
 // failure.
 func bodyFieldError(err error) *APIError {
 	if errors.Is(err, openapitypes.ErrValidationEmail) {
 		return errFieldInvalid("email", "email must be an address like name@example.com")
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return errFieldInvalid(te.Field, te.Field+": the value does not fit a "+te.Type.String())
 	}
 	return nil
 }

@@ -41,6 +41,11 @@ var knownBugs = map[string]string{
 	// PUT /api/users/1/perms {"scopes":["node"]} as admin: same root, 400 field scopes "the node
 	// scope belongs to node deployment clients only" (owner: agree).
 	"setUserPerms/valid-refused:scopes": "Scope enum allows the node scope no user may hold",
+	// PUT /api/servers {"eggId":1e+300,"name":"a","ownerId":1} as admin: ServerCreate.eggId is an
+	// integer with no maximum or format, the Go field is an int: 400 (was field "body", now
+	// "eggId"). Fix: format int32/int64 and a maximum in openapi.yaml (owner: clients).
+	"createServerWithGeneratedId/valid-refused:eggId": "integer field without maximum overflows its Go int",
+	"createServer/valid-refused:eggId":                "integer field without maximum overflows its Go int",
 }
 
 // allowed5xx are server errors the spec documents as legitimate answers of a panel whose local
