@@ -14840,6 +14840,11 @@ type EditServerDefinitionResponse500Headers struct {
 	XAPIVersion *string
 }
 
+// EditServerDefinitionResponse503Headers the declared response headers of an HTTP 503 response for EditServerDefinition
+type EditServerDefinitionResponse503Headers struct {
+	XAPIVersion *string
+}
+
 type EditServerDefinitionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14861,6 +14866,8 @@ type EditServerDefinitionResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *EditServerDefinitionResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -14881,6 +14888,8 @@ type EditServerDefinitionResponse struct {
 	Headers429 *EditServerDefinitionResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *EditServerDefinitionResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *EditServerDefinitionResponse503Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -14926,6 +14935,11 @@ func (r EditServerDefinitionResponse) GetJSON429() *RateLimited {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r EditServerDefinitionResponse) GetJSON500() *Internal {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EditServerDefinitionResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -28008,6 +28022,13 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -28146,6 +28167,16 @@ func ParseEditServerDefinitionResponse(rsp *http.Response) (*EditServerDefinitio
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers EditServerDefinitionResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -11926,6 +11926,23 @@ func (response EditServerDefinition500JSONResponse) VisitEditServerDefinitionRes
 	return err
 }
 
+type EditServerDefinition503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response EditServerDefinition503JSONResponse) VisitEditServerDefinitionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListServerRootFolderRequestObject struct {
 	ServerId ServerId `json:"serverId"`
 	Params   ListServerRootFolderParams

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+
+	openapitypes "github.com/oapi-codegen/runtime/types"
 
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
@@ -62,6 +65,21 @@ func mapCoreError(err error) *APIError {
 		var ve *ent.ValidationError
 		errors.As(err, &ve)
 		return errFieldInvalid(ve.Name, "invalid value for "+ve.Name)
+	}
+	return nil
+}
+
+// bodyFieldError names the field of a body decoding failure: a number too large for its Go
+// type (json.UnmarshalTypeError knows the field), or openapi_types.Email, which refuses a value before the handler's own check could name "email"
+// (every `format: email` property of openapi.yaml is called email). nil when it is not such a
+// failure.
+func bodyFieldError(err error) *APIError {
+	if errors.Is(err, openapitypes.ErrValidationEmail) {
+		return errFieldInvalid("email", "email must be an address like name@example.com")
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return errFieldInvalid(te.Field, te.Field+": the value does not fit a "+te.Type.String())
 	}
 	return nil
 }

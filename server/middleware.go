@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -93,6 +94,11 @@ func (a *App) guard() gin.HandlerFunc {
 			c.Next() // NoRoute/NoMethod answer without reading the body
 			return
 		}
+		if emptySegment(c.Params) {
+			a.noRoute(c) // "/api/servers//status" names no route of the spec
+			c.Abort()
+			return
+		}
 		kind, err := admitBody(c.Request, op)
 		if err == nil {
 			err = a.authorize(c, op)
@@ -169,16 +175,42 @@ func bearer(r *http.Request) (string, bool) {
 	return "", h != ""
 }
 
+// emptySegment reports whether a path parameter other than the trailing file path is empty:
+// gin matches "/api/servers//status" to "/api/servers/:id/status", the spec does not.
+func emptySegment(params gin.Params) bool {
+	for _, p := range params {
+		if p.Value == "" && p.Key != "path" {
+			return true
+		}
+	}
+	return false
+}
+
 // noRoute and noMethod answer in the envelope, without reading the body.
 func (a *App) noRoute(c *gin.Context) {
 	refuseUnread(c)
-	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+c.Request.URL.Path, nil))
+	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+shortPath(c.Request.URL.Path), nil))
 }
 
 func (a *App) noMethod(c *gin.Context) {
 	refuseUnread(c)
 	writeError(c, a.log, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
-		"method "+c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil))
+		"method "+c.Request.Method+" is not allowed on "+shortPath(c.Request.URL.Path), nil))
+}
+
+// maxPathInMsg bounds the path quoted in an error message (the spec caps msg at 1024 bytes).
+const maxPathInMsg = 256
+
+// shortPath returns p, cut at a rune boundary to maxPathInMsg bytes with "…" when longer.
+func shortPath(p string) string {
+	if len(p) <= maxPathInMsg {
+		return p
+	}
+	cut := maxPathInMsg
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…"
 }
 
 var _ = slog.Default

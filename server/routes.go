@@ -44,6 +44,9 @@ func bindError(err error) error {
 		return newAPIError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge, "request body too large",
 			map[string]any{"limit": mbe.Limit})
 	}
+	if ae := bodyFieldError(err); ae != nil { // errmap.go
+		return ae
+	}
 	msg := err.Error()
 	if i := strings.Index(msg, ":"); i > 0 && len(msg) > 200 {
 		msg = msg[:i]
