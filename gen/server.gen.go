@@ -1440,7 +1440,7 @@ type ServerCreate struct {
 
 	// EggId Legacy (Pterodactyl egg id). Not implemented: 501 ErrNotImplemented when set. Use `template`.
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	EggId *int `json:"eggId,omitempty"`
+	EggId *int32 `json:"eggId,omitempty"`
 
 	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit). Administrators only (variables such as `LD_PRELOAD` or `STARTUP` change what runs).
 	//
