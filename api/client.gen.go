@@ -3231,14 +3231,16 @@ type ClientInterface interface {
 
 	// KillServer Kill a server
 	//
-	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+	// server cancels the installation (it ends in install_failed).
 	//
 	// Corresponds with POST /api/servers/{serverId}/kill (the `KillServer` operationId).
 	KillServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RestartServer Restart a server
 	//
-	// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+	// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+	// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 	// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 	//
 	// Corresponds with POST /api/servers/{serverId}/restart (the `RestartServer` operationId).
@@ -3294,7 +3296,8 @@ type ClientInterface interface {
 
 	// StartServer Start a server
 	//
-	// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+	// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+	// installing or stopping.
 	// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 	// (`limits.disk`): delete files through the file API first.
 	//
@@ -3317,7 +3320,8 @@ type ClientInterface interface {
 
 	// StopServer Stop a server
 	//
-	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+	// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 	//
 	// Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 	StopServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4444,7 +4448,8 @@ func (c *Client) InstallServer(ctx context.Context, serverId ServerId, reqEditor
 
 // KillServer Kill a server
 //
-// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+// server cancels the installation (it ends in install_failed).
 //
 // Corresponds with POST /api/servers/{serverId}/kill (the `KillServer` operationId).
 func (c *Client) KillServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4461,7 +4466,8 @@ func (c *Client) KillServer(ctx context.Context, serverId ServerId, reqEditors .
 
 // RestartServer Restart a server
 //
-// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 // (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 //
 // Corresponds with POST /api/servers/{serverId}/restart (the `RestartServer` operationId).
@@ -4538,7 +4544,8 @@ func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, reqEditors
 
 // StartServer Start a server
 //
-// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+// installing or stopping.
 // 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 // (`limits.disk`): delete files through the file API first.
 //
@@ -4591,7 +4598,8 @@ func (c *Client) GetServerStatus(ctx context.Context, serverId ServerId, reqEdit
 
 // StopServer Stop a server
 //
-// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 //
 // Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 func (c *Client) StopServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8255,7 +8263,8 @@ type ClientWithResponsesInterface interface {
 
 	// KillServerWithResponse Kill a server
 	//
-	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+	// server cancels the installation (it ends in install_failed).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8264,7 +8273,8 @@ type ClientWithResponsesInterface interface {
 
 	// RestartServerWithResponse Restart a server
 	//
-	// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+	// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+	// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 	// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8324,7 +8334,8 @@ type ClientWithResponsesInterface interface {
 
 	// StartServerWithResponse Start a server
 	//
-	// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+	// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+	// installing or stopping.
 	// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 	// (`limits.disk`): delete files through the file API first.
 	//
@@ -8353,7 +8364,8 @@ type ClientWithResponsesInterface interface {
 
 	// StopServerWithResponse Stop a server
 	//
-	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+	// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19052,7 +19064,8 @@ func (c *ClientWithResponses) InstallServerWithResponse(ctx context.Context, ser
 
 // KillServerWithResponse Kill a server
 //
-// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+// server cancels the installation (it ends in install_failed).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19067,7 +19080,8 @@ func (c *ClientWithResponses) KillServerWithResponse(ctx context.Context, server
 
 // RestartServerWithResponse Restart a server
 //
-// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 // (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19140,7 +19154,8 @@ func (c *ClientWithResponses) ServerSocketWithResponse(ctx context.Context, serv
 
 // StartServerWithResponse Start a server
 //
-// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+// installing or stopping.
 // 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 // (`limits.disk`): delete files through the file API first.
 //
@@ -19187,7 +19202,8 @@ func (c *ClientWithResponses) GetServerStatusWithResponse(ctx context.Context, s
 
 // StopServerWithResponse Stop a server
 //
-// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
