@@ -2861,7 +2861,8 @@ type ClientInterface interface {
 
 	// DeleteNode Delete a node
 	//
-	// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+	// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+	// (409 ErrConflict, metadata.local = true).
 	//
 	// Corresponds with DELETE /api/nodes/{id} (the `DeleteNode` operationId).
 	DeleteNode(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3698,7 +3699,8 @@ func (c *Client) CreateNode(ctx context.Context, body CreateNodeJSONRequestBody,
 
 // DeleteNode Delete a node
 //
-// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+// (409 ErrConflict, metadata.local = true).
 //
 // Corresponds with DELETE /api/nodes/{id} (the `DeleteNode` operationId).
 func (c *Client) DeleteNode(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7847,7 +7849,8 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteNodeWithResponse Delete a node
 	//
-	// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+	// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+	// (409 ErrConflict, metadata.local = true).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18420,7 +18423,8 @@ func (c *ClientWithResponses) CreateNodeWithResponse(ctx context.Context, body C
 
 // DeleteNodeWithResponse Delete a node
 //
-// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+// (409 ErrConflict, metadata.local = true).
 //
 // Returns a wrapper object for the known response body format(s).
 //

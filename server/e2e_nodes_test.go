@@ -100,10 +100,25 @@ func TestNodesCRUD(t *testing.T) {
 		env.Do(t, http.MethodDelete, "/api/nodes/424242", admin, nil, nil).ExpectError(t, http.StatusNotFound, server.CodeNodeNotFound)
 		env.DoJSON(t, http.MethodPut, "/api/nodes/424242", admin, map[string]any{"name": "x"}).ExpectError(t, http.StatusNotFound, server.CodeNodeNotFound)
 	})
-	t.Run("a node hosting a server cannot be deleted", func(t *testing.T) {
-		env.NewServerRow(t, env.AdminID, env.LocalNode.ID, "pinned")
-		env.Do(t, http.MethodDelete, "/api/nodes/"+strconv.Itoa(env.LocalNode.ID), admin, nil, nil).
+	t.Run("the local node cannot be deleted", func(t *testing.T) {
+		e := env.Do(t, http.MethodDelete, "/api/nodes/"+strconv.Itoa(env.LocalNode.ID), admin, nil, nil).
 			ExpectError(t, http.StatusConflict, server.CodeConflict)
+		if e.Metadata == nil || (*e.Metadata)["local"] != true {
+			t.Errorf("metadata = %v, want local=true", e.Metadata)
+		}
+		if _, err := env.Store.Client.Node.Get(ctx, env.LocalNode.ID); err != nil {
+			t.Fatalf("the local node is gone: %v", err)
+		}
+	})
+	t.Run("a node hosting a server cannot be deleted", func(t *testing.T) {
+		env.NewServerRow(t, env.AdminID, int(n.Id), "pinned")
+		e := env.Do(t, http.MethodDelete, path, admin, nil, nil).ExpectError(t, http.StatusConflict, server.CodeConflict)
+		if e.Metadata == nil || (*e.Metadata)["servers"] != float64(1) {
+			t.Errorf("metadata = %v, want servers=1", e.Metadata)
+		}
+		if _, err := env.Store.Client.Server.Delete().Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 	})
 	t.Run("delete", func(t *testing.T) {
 		if r := env.Do(t, http.MethodDelete, path, admin, nil, nil); r.Status != http.StatusNoContent {

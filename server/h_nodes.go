@@ -95,11 +95,16 @@ func (h *Handlers) UpdateNode(ctx context.Context, req gen.UpdateNodeRequestObje
 	return gen.UpdateNode204Response{}, nil
 }
 
-// DeleteNode removes a node that hosts no servers (its deployment client goes with it).
+// DeleteNode removes a remote node that hosts no servers (its deployment client goes with
+// it). The local node runs inside the panel and is refused (409 ErrConflict).
 func (h *Handlers) DeleteNode(ctx context.Context, req gen.DeleteNodeRequestObject) (gen.DeleteNodeResponseObject, error) {
 	n, err := h.nodeByID(ctx, req.Id)
 	if err != nil {
 		return nil, err
+	}
+	if n.Local {
+		return nil, errConflict("the local node runs inside the panel and cannot be deleted",
+			map[string]any{"id": req.Id, "local": true})
 	}
 	count, err := h.a.store.Client.Server.Query().Where(server.NodeID(n.ID)).Count(ctx)
 	if err != nil {
