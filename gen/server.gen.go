@@ -1790,7 +1790,7 @@ type Settings struct {
 	// DefaultTheme Example: SkyPanel
 	DefaultTheme string `json:"defaultTheme"`
 
-	// MasterUrl Public URL of the panel.
+	// MasterUrl Public URL of the panel, an absolute http or https URL without user info or fragment (400 ErrFieldInvalid otherwise). Defaults to the URL the panel listens on.
 	//
 	// Example: https://panel.example.com
 	MasterUrl string `json:"masterUrl"`
@@ -1809,7 +1809,7 @@ type SettingsUpdate struct {
 	// DefaultTheme Example: SkyPanel
 	DefaultTheme *string `json:"defaultTheme,omitempty"`
 
-	// MasterUrl Public URL of the panel.
+	// MasterUrl Public URL of the panel, an absolute http or https URL without user info or fragment (400 ErrFieldInvalid otherwise). Defaults to the URL the panel listens on.
 	//
 	// Example: https://panel.example.com
 	MasterUrl *string `json:"masterUrl,omitempty"`
@@ -1984,7 +1984,9 @@ type UserCreate struct {
 	// Admin Make the user an administrator (the caller needs the admin scope).
 	Admin *bool `json:"admin,omitempty"`
 
-	// Email Example: newuser@example.com
+	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
+	//
+	// Example: newuser@example.com
 	Email openapi_types.Email `json:"email"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
@@ -2059,7 +2061,9 @@ type UserUpdate struct {
 	// Admin Grant or revoke administrator rights (the caller needs the admin scope).
 	Admin *bool `json:"admin,omitempty"`
 
-	// Email Example: newuser@example.com
+	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
+	//
+	// Example: newuser@example.com
 	Email *openapi_types.Email `json:"email,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).

@@ -68,6 +68,16 @@ func TestUsersCRUD(t *testing.T) {
 			t.Errorf("update to a taken username: metadata = %v", *d.Metadata)
 		}
 	})
+	t.Run("email shape", func(t *testing.T) {
+		// what strict validators call format: email is what the API accepts
+		for _, email := range []string{"admin@localhost", "a b@example.com", "x@-bad.example", ".dot@example.com"} {
+			r := env.DoJSON(t, http.MethodPost, "/api/users", admin, map[string]any{"username": "shape", "email": email, "password": password})
+			d := r.ExpectError(t, http.StatusBadRequest, server.CodeFieldInvalid)
+			if f := (*d.Metadata)["field"]; f != "email" && f != "body" { // body: the spec's own check
+				t.Errorf("%q: metadata = %v", email, d.Metadata)
+			}
+		}
+	})
 	t.Run("password policy", func(t *testing.T) {
 		for _, pw := range []string{"onlyletters", "1234567890", "short1"} {
 			r := env.DoJSON(t, http.MethodPost, "/api/users", admin, map[string]any{"username": "weak", "email": "weak@example.com", "password": pw})

@@ -15,6 +15,11 @@ import (
 
 var usernamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,32}$`)
 
+// emailPattern is the address shape strict OpenAPI validators (ajv-formats' "email") accept:
+// a dot-atom local part and a domain with at least two DNS labels.
+var emailPattern = regexp.MustCompile("^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+)*" +
+	`@(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
 // UserInput is a user to create (API and CLI).
 type UserInput struct {
 	Username, Email, Password string
@@ -49,7 +54,7 @@ func checkUserFields(username, email, password *string) error {
 	}
 	if email != nil {
 		addr, err := mail.ParseAddress(*email)
-		if err != nil || addr.Address != *email || addr.Name != "" || len(*email) > 254 {
+		if err != nil || addr.Address != *email || addr.Name != "" || len(*email) > 254 || !emailPattern.MatchString(*email) {
 			return errFieldInvalid("email", "email must be an address like name@example.com")
 		}
 	}
