@@ -2898,10 +2898,21 @@ type ClientInterface interface {
 
 	// GetNodeDeployment Get a node's deployment credentials
 	//
-	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+	// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+	// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+	// Sent with `Cache-Control: no-store`.
 	//
 	// Corresponds with GET /api/nodes/{id}/deployment (the `GetNodeDeployment` operationId).
 	GetNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateNodeDeployment Rotate a node's deployment credentials
+	//
+	// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+	// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+	//
+	// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+	RotateNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetNodeFeatures Get a node's features
 	//
@@ -3776,11 +3787,32 @@ func (c *Client) UpdateNode(ctx context.Context, id NodeId, body UpdateNodeJSONR
 
 // GetNodeDeployment Get a node's deployment credentials
 //
-// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+// Sent with `Cache-Control: no-store`.
 //
 // Corresponds with GET /api/nodes/{id}/deployment (the `GetNodeDeployment` operationId).
 func (c *Client) GetNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetNodeDeploymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateNodeDeployment Rotate a node's deployment credentials
+//
+// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+//
+// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+func (c *Client) RotateNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateNodeDeploymentRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5458,6 +5490,40 @@ func NewGetNodeDeploymentRequest(server string, id NodeId) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRotateNodeDeploymentRequest constructs an http.Request for the RotateNodeDeployment method
+func NewRotateNodeDeploymentRequest(server string, id NodeId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/nodes/%s/deployment/rotate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -7890,12 +7956,25 @@ type ClientWithResponsesInterface interface {
 
 	// GetNodeDeploymentWithResponse Get a node's deployment credentials
 	//
-	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+	// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+	// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+	// Sent with `Cache-Control: no-store`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/nodes/{id}/deployment (the `GetNodeDeployment` operationId).
 	GetNodeDeploymentWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*GetNodeDeploymentResponse, error)
+
+	// RotateNodeDeploymentWithResponse Rotate a node's deployment credentials
+	//
+	// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+	// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+	RotateNodeDeploymentWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*RotateNodeDeploymentResponse, error)
 
 	// GetNodeFeaturesWithResponse Get a node's features
 	//
@@ -9590,7 +9669,8 @@ func (r ListNodesResponse) ContentType() string {
 
 // CreateNodeResponse201Headers the declared response headers of an HTTP 201 response for CreateNode
 type CreateNodeResponse201Headers struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 // CreateNodeResponse400Headers the declared response headers of an HTTP 400 response for CreateNode
@@ -10380,6 +10460,158 @@ func (r GetNodeDeploymentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetNodeDeploymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RotateNodeDeploymentResponse200Headers the declared response headers of an HTTP 200 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse200Headers struct {
+	CacheControl *string
+	XAPIVersion  *string
+}
+
+// RotateNodeDeploymentResponse400Headers the declared response headers of an HTTP 400 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse401Headers the declared response headers of an HTTP 401 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// RotateNodeDeploymentResponse403Headers the declared response headers of an HTTP 403 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse404Headers the declared response headers of an HTTP 404 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse415Headers the declared response headers of an HTTP 415 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse429Headers the declared response headers of an HTTP 429 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// RotateNodeDeploymentResponse500Headers the declared response headers of an HTTP 500 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type RotateNodeDeploymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NodeDeployment
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RotateNodeDeploymentResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RotateNodeDeploymentResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RotateNodeDeploymentResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RotateNodeDeploymentResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RotateNodeDeploymentResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RotateNodeDeploymentResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RotateNodeDeploymentResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RotateNodeDeploymentResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON200() *NodeDeployment {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateNodeDeploymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateNodeDeploymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateNodeDeploymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateNodeDeploymentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13676,7 +13908,8 @@ func (r ListServerDatabasesResponse) ContentType() string {
 
 // CreateServerDatabaseResponse201Headers the declared response headers of an HTTP 201 response for CreateServerDatabase
 type CreateServerDatabaseResponse201Headers struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 // CreateServerDatabaseResponse400Headers the declared response headers of an HTTP 400 response for CreateServerDatabase
@@ -14055,7 +14288,8 @@ func (r DeleteServerDatabaseResponse) ContentType() string {
 
 // RotateServerDatabasePasswordResponse200Headers the declared response headers of an HTTP 200 response for RotateServerDatabasePassword
 type RotateServerDatabasePasswordResponse200Headers struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 // RotateServerDatabasePasswordResponse400Headers the declared response headers of an HTTP 400 response for RotateServerDatabasePassword
@@ -18488,7 +18722,10 @@ func (c *ClientWithResponses) UpdateNodeWithResponse(ctx context.Context, id Nod
 
 // GetNodeDeploymentWithResponse Get a node's deployment credentials
 //
-// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+// Sent with `Cache-Control: no-store`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18499,6 +18736,22 @@ func (c *ClientWithResponses) GetNodeDeploymentWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetNodeDeploymentResponse(rsp)
+}
+
+// RotateNodeDeploymentWithResponse Rotate a node's deployment credentials
+//
+// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+func (c *ClientWithResponses) RotateNodeDeploymentWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*RotateNodeDeploymentResponse, error) {
+	rsp, err := c.RotateNodeDeployment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateNodeDeploymentResponse(rsp)
 }
 
 // GetNodeFeaturesWithResponse Get a node's features
@@ -20903,6 +21156,13 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateNodeResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21840,6 +22100,206 @@ func ParseGetNodeDeploymentResponse(rsp *http.Response) (*GetNodeDeploymentRespo
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetNodeDeploymentResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRotateNodeDeploymentResponse parses an HTTP response from a RotateNodeDeploymentWithResponse call
+func ParseRotateNodeDeploymentResponse(rsp *http.Response) (*RotateNodeDeploymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateNodeDeploymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NodeDeployment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RotateNodeDeploymentResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers RotateNodeDeploymentResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RotateNodeDeploymentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RotateNodeDeploymentResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RotateNodeDeploymentResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers RotateNodeDeploymentResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers RotateNodeDeploymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RotateNodeDeploymentResponse500Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26237,6 +26697,13 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateServerDatabaseResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26707,6 +27174,13 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 	switch {
 	case rsp.StatusCode == 200:
 		var headers RotateServerDatabasePasswordResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -162,20 +162,6 @@ func (h *Handlers) GetNodeFeatures(ctx context.Context, req gen.GetNodeFeaturesR
 	return gen.GetNodeFeatures200JSONResponse{Body: out}, nil
 }
 
-// GetNodeDeployment issues fresh deployment credentials (client ".node_<id>"); earlier ones
-// stop working.
-func (h *Handlers) GetNodeDeployment(ctx context.Context, req gen.GetNodeDeploymentRequestObject) (gen.GetNodeDeploymentResponseObject, error) {
-	n, err := h.nodeByID(ctx, req.Id)
-	if err != nil {
-		return nil, err
-	}
-	id, secret, err := h.a.oauth.CreateNodeClient(ctx, n.ID)
-	if err != nil {
-		return nil, err
-	}
-	return gen.GetNodeDeployment200JSONResponse{Body: gen.NodeDeployment{ClientId: id, ClientSecret: secret}}, nil
-}
-
 func (h *Handlers) nodeClient(ctx context.Context, id int64) (NodeClient, error) {
 	n, err := h.nodeByID(ctx, id)
 	if err != nil {

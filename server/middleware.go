@@ -93,6 +93,9 @@ func (a *App) guard() gin.HandlerFunc {
 			c.Next() // NoRoute/NoMethod answer without reading the body
 			return
 		}
+		if op.NoStore { // the response carries a secret
+			c.Header("Cache-Control", "no-store")
+		}
 		kind, err := admitBody(c.Request, op)
 		if err == nil {
 			err = a.authorize(c, op)
