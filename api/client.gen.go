@@ -1977,7 +1977,7 @@ type User struct {
 
 // UserCreate A user to create.
 type UserCreate struct {
-	// Admin Make the user an administrator (the caller needs the admin scope).
+	// Admin Make the user an administrator (the caller needs the admin scope); absent means false. User managers (`users.info.edit` without `admin`) create non-admin users by leaving it out.
 	Admin *bool `json:"admin,omitempty"`
 
 	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
@@ -2010,7 +2010,7 @@ type UserPerms = []Scope
 
 // UserPermsUpdate New permissions of a user.
 type UserPermsUpdate struct {
-	// Scopes The complete new set of scopes (replaces the old set). Administrators only.
+	// Scopes The complete new set of scopes (replaces the old set). Administrators grant any scope; a user manager (`users.perms.edit` without `admin`) grants at most the scopes its own token holds, never `admin`, and only to non-admin users other than itself (403 ErrPermissionDenied, metadata.field `scopes`).
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
 	Scopes []Scope `json:"scopes"`
@@ -3411,6 +3411,8 @@ type ClientInterface interface {
 	// DeleteUser Delete a user
 	//
 	// Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Corresponds with DELETE /api/users/{id} (the `DeleteUser` operationId).
 	DeleteUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3418,6 +3420,8 @@ type ClientInterface interface {
 	// GetUser Get a user
 	//
 	// Returns one user.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Corresponds with GET /api/users/{id} (the `GetUser` operationId).
 	GetUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3427,6 +3431,8 @@ type ClientInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3438,6 +3444,8 @@ type ClientInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4801,6 +4809,8 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 // DeleteUser Delete a user
 //
 // Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Corresponds with DELETE /api/users/{id} (the `DeleteUser` operationId).
 func (c *Client) DeleteUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4818,6 +4828,8 @@ func (c *Client) DeleteUser(ctx context.Context, id UserId, reqEditors ...Reques
 // GetUser Get a user
 //
 // Returns one user.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Corresponds with GET /api/users/{id} (the `GetUser` operationId).
 func (c *Client) GetUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4837,6 +4849,8 @@ func (c *Client) GetUser(ctx context.Context, id UserId, reqEditors ...RequestEd
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4858,6 +4872,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id UserId, contentType 
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8535,6 +8551,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteUserWithResponse Delete a user
 	//
 	// Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8544,6 +8562,8 @@ type ClientWithResponsesInterface interface {
 	// GetUserWithResponse Get a user
 	//
 	// Returns one user.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8555,6 +8575,8 @@ type ClientWithResponsesInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8566,6 +8588,8 @@ type ClientWithResponsesInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19602,6 +19626,8 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 // DeleteUserWithResponse Delete a user
 //
 // Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19617,6 +19643,8 @@ func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, id Use
 // GetUserWithResponse Get a user
 //
 // Returns one user.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19634,6 +19662,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id UserId
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19651,6 +19681,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

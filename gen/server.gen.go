@@ -1981,7 +1981,7 @@ type User struct {
 
 // UserCreate A user to create.
 type UserCreate struct {
-	// Admin Make the user an administrator (the caller needs the admin scope).
+	// Admin Make the user an administrator (the caller needs the admin scope); absent means false. User managers (`users.info.edit` without `admin`) create non-admin users by leaving it out.
 	Admin *bool `json:"admin,omitempty"`
 
 	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
@@ -2014,7 +2014,7 @@ type UserPerms = []Scope
 
 // UserPermsUpdate New permissions of a user.
 type UserPermsUpdate struct {
-	// Scopes The complete new set of scopes (replaces the old set). Administrators only.
+	// Scopes The complete new set of scopes (replaces the old set). Administrators grant any scope; a user manager (`users.perms.edit` without `admin`) grants at most the scopes its own token holds, never `admin`, and only to non-admin users other than itself (403 ErrPermissionDenied, metadata.field `scopes`).
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
 	Scopes []Scope `json:"scopes"`
