@@ -166,11 +166,16 @@ const stopAck = `while read l; do if [ "$l" = stop ]; then echo "stop received";
 
 // testStop: the stop command reaches stdin (state stopping, process still running), the
 // process exits 0 → stopped; then console answers 409 ErrServerNotRunning and stop 204 (no-op).
+// A second start while running is a 204 no-op.
 func testStop(t *testing.T, p *panel, e environment) {
 	s := p.create(t, serverID("stop", e), e, p.body(e, stopAck))
 	s.start(t)
 	s.echo(t, "ping")
 	pid := s.pidOf(t)
+	s.start(t) // starting a running server: idempotent 204, the same process keeps running
+	if again := s.pidOf(t); again != pid {
+		t.Fatalf("a second start replaced process %d with %d", pid, again)
+	}
 	s.power(t, "stop")
 	got := s.waitLine(t, "stop received")
 	if !slices.Contains(got, `[SkyPanel Daemon] stopping server: sending "stop"`) {
