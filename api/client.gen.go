@@ -1801,7 +1801,7 @@ type Settings struct {
 	// DefaultTheme Example: SkyPanel
 	DefaultTheme string `json:"defaultTheme"`
 
-	// MasterUrl Public URL of the panel.
+	// MasterUrl Public URL of the panel, an absolute http or https URL without user info or fragment (400 ErrFieldInvalid otherwise). Defaults to the URL the panel listens on.
 	//
 	// Example: https://panel.example.com
 	MasterUrl string `json:"masterUrl"`
@@ -1820,7 +1820,7 @@ type SettingsUpdate struct {
 	// DefaultTheme Example: SkyPanel
 	DefaultTheme *string `json:"defaultTheme,omitempty"`
 
-	// MasterUrl Public URL of the panel.
+	// MasterUrl Public URL of the panel, an absolute http or https URL without user info or fragment (400 ErrFieldInvalid otherwise). Defaults to the URL the panel listens on.
 	//
 	// Example: https://panel.example.com
 	MasterUrl *string `json:"masterUrl,omitempty"`
@@ -1992,10 +1992,12 @@ type User struct {
 
 // UserCreate A user to create.
 type UserCreate struct {
-	// Admin Make the user an administrator (the caller needs the admin scope).
+	// Admin Make the user an administrator (the caller needs the admin scope); absent means false. User managers (`users.info.edit` without `admin`) create non-admin users by leaving it out.
 	Admin *bool `json:"admin,omitempty"`
 
-	// Email Example: newuser@example.com
+	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
+	//
+	// Example: newuser@example.com
 	Email openapi_types.Email `json:"email"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
@@ -2023,7 +2025,7 @@ type UserPerms = []Scope
 
 // UserPermsUpdate New permissions of a user.
 type UserPermsUpdate struct {
-	// Scopes The complete new set of scopes (replaces the old set). Administrators only.
+	// Scopes The complete new set of scopes (replaces the old set). Administrators grant any scope; a user manager (`users.perms.edit` without `admin`) grants at most the scopes its own token holds, never `admin`, and only to non-admin users other than itself (403 ErrPermissionDenied, metadata.field `scopes`).
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
 	Scopes []Scope `json:"scopes"`
@@ -2070,7 +2072,9 @@ type UserUpdate struct {
 	// Admin Grant or revoke administrator rights (the caller needs the admin scope).
 	Admin *bool `json:"admin,omitempty"`
 
-	// Email Example: newuser@example.com
+	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
+	//
+	// Example: newuser@example.com
 	Email *openapi_types.Email `json:"email,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
@@ -2893,7 +2897,8 @@ type ClientInterface interface {
 
 	// DeleteNode Delete a node
 	//
-	// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+	// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+	// (409 ErrConflict, metadata.local = true).
 	//
 	// Corresponds with DELETE /api/nodes/{id} (the `DeleteNode` operationId).
 	DeleteNode(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2925,10 +2930,21 @@ type ClientInterface interface {
 
 	// GetNodeDeployment Get a node's deployment credentials
 	//
-	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+	// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+	// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+	// Sent with `Cache-Control: no-store`.
 	//
 	// Corresponds with GET /api/nodes/{id}/deployment (the `GetNodeDeployment` operationId).
 	GetNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateNodeDeployment Rotate a node's deployment credentials
+	//
+	// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+	// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+	//
+	// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+	RotateNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetNodeFeatures Get a node's features
 	//
@@ -3321,14 +3337,16 @@ type ClientInterface interface {
 
 	// KillServer Kill a server
 	//
-	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+	// server cancels the installation (it ends in install_failed).
 	//
 	// Corresponds with POST /api/servers/{serverId}/kill (the `KillServer` operationId).
 	KillServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RestartServer Restart a server
 	//
-	// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+	// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+	// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 	// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 	//
 	// Corresponds with POST /api/servers/{serverId}/restart (the `RestartServer` operationId).
@@ -3384,7 +3402,8 @@ type ClientInterface interface {
 
 	// StartServer Start a server
 	//
-	// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+	// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+	// installing or stopping.
 	// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 	// (`limits.disk`): delete files through the file API first.
 	//
@@ -3407,7 +3426,8 @@ type ClientInterface interface {
 
 	// StopServer Stop a server
 	//
-	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+	// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 	//
 	// Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 	StopServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3481,6 +3501,8 @@ type ClientInterface interface {
 	// DeleteUser Delete a user
 	//
 	// Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Corresponds with DELETE /api/users/{id} (the `DeleteUser` operationId).
 	DeleteUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3488,6 +3510,8 @@ type ClientInterface interface {
 	// GetUser Get a user
 	//
 	// Returns one user.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Corresponds with GET /api/users/{id} (the `GetUser` operationId).
 	GetUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3497,6 +3521,8 @@ type ClientInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3508,6 +3534,8 @@ type ClientInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3784,7 +3812,8 @@ func (c *Client) CreateNode(ctx context.Context, body CreateNodeJSONRequestBody,
 
 // DeleteNode Delete a node
 //
-// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+// (409 ErrConflict, metadata.local = true).
 //
 // Corresponds with DELETE /api/nodes/{id} (the `DeleteNode` operationId).
 func (c *Client) DeleteNode(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3856,11 +3885,32 @@ func (c *Client) UpdateNode(ctx context.Context, id NodeId, body UpdateNodeJSONR
 
 // GetNodeDeployment Get a node's deployment credentials
 //
-// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+// Sent with `Cache-Control: no-store`.
 //
 // Corresponds with GET /api/nodes/{id}/deployment (the `GetNodeDeployment` operationId).
 func (c *Client) GetNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetNodeDeploymentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateNodeDeployment Rotate a node's deployment credentials
+//
+// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+//
+// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+func (c *Client) RotateNodeDeployment(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateNodeDeploymentRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -4622,7 +4672,8 @@ func (c *Client) InstallServer(ctx context.Context, serverId ServerId, reqEditor
 
 // KillServer Kill a server
 //
-// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+// server cancels the installation (it ends in install_failed).
 //
 // Corresponds with POST /api/servers/{serverId}/kill (the `KillServer` operationId).
 func (c *Client) KillServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4639,7 +4690,8 @@ func (c *Client) KillServer(ctx context.Context, serverId ServerId, reqEditors .
 
 // RestartServer Restart a server
 //
-// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 // (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 //
 // Corresponds with POST /api/servers/{serverId}/restart (the `RestartServer` operationId).
@@ -4716,7 +4768,8 @@ func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, reqEditors
 
 // StartServer Start a server
 //
-// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+// installing or stopping.
 // 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 // (`limits.disk`): delete files through the file API first.
 //
@@ -4769,7 +4822,8 @@ func (c *Client) GetServerStatus(ctx context.Context, serverId ServerId, reqEdit
 
 // StopServer Stop a server
 //
-// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 //
 // Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 func (c *Client) StopServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4933,6 +4987,8 @@ func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody,
 // DeleteUser Delete a user
 //
 // Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Corresponds with DELETE /api/users/{id} (the `DeleteUser` operationId).
 func (c *Client) DeleteUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4950,6 +5006,8 @@ func (c *Client) DeleteUser(ctx context.Context, id UserId, reqEditors ...Reques
 // GetUser Get a user
 //
 // Returns one user.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Corresponds with GET /api/users/{id} (the `GetUser` operationId).
 func (c *Client) GetUser(ctx context.Context, id UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4969,6 +5027,8 @@ func (c *Client) GetUser(ctx context.Context, id UserId, reqEditors ...RequestEd
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4990,6 +5050,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id UserId, contentType 
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5622,6 +5684,40 @@ func NewGetNodeDeploymentRequest(server string, id NodeId) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRotateNodeDeploymentRequest constructs an http.Request for the RotateNodeDeployment method
+func NewRotateNodeDeploymentRequest(server string, id NodeId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/nodes/%s/deployment/rotate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -8130,7 +8226,8 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteNodeWithResponse Delete a node
 	//
-	// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+	// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+	// (409 ErrConflict, metadata.local = true).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8166,12 +8263,25 @@ type ClientWithResponsesInterface interface {
 
 	// GetNodeDeploymentWithResponse Get a node's deployment credentials
 	//
-	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+	// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+	// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+	// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+	// Sent with `Cache-Control: no-store`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/nodes/{id}/deployment (the `GetNodeDeployment` operationId).
 	GetNodeDeploymentWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*GetNodeDeploymentResponse, error)
+
+	// RotateNodeDeploymentWithResponse Rotate a node's deployment credentials
+	//
+	// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+	// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+	RotateNodeDeploymentWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*RotateNodeDeploymentResponse, error)
 
 	// GetNodeFeaturesWithResponse Get a node's features
 	//
@@ -8606,7 +8716,8 @@ type ClientWithResponsesInterface interface {
 
 	// KillServerWithResponse Kill a server
 	//
-	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+	// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+	// server cancels the installation (it ends in install_failed).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8615,7 +8726,8 @@ type ClientWithResponsesInterface interface {
 
 	// RestartServerWithResponse Restart a server
 	//
-	// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+	// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+	// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 	// (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8675,7 +8787,8 @@ type ClientWithResponsesInterface interface {
 
 	// StartServerWithResponse Start a server
 	//
-	// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+	// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+	// installing or stopping.
 	// 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 	// (`limits.disk`): delete files through the file API first.
 	//
@@ -8704,7 +8817,8 @@ type ClientWithResponsesInterface interface {
 
 	// StopServerWithResponse Stop a server
 	//
-	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+	// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+	// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8788,6 +8902,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteUserWithResponse Delete a user
 	//
 	// Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8797,6 +8913,8 @@ type ClientWithResponsesInterface interface {
 	// GetUserWithResponse Get a user
 	//
 	// Returns one user.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8808,6 +8926,8 @@ type ClientWithResponsesInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8819,6 +8939,8 @@ type ClientWithResponsesInterface interface {
 	// Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 	// Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 	// Changing the password revokes the user's other sessions.
+	// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+	// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9922,7 +10044,8 @@ func (r ListNodesResponse) ContentType() string {
 
 // CreateNodeResponse201Headers the declared response headers of an HTTP 201 response for CreateNode
 type CreateNodeResponse201Headers struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 // CreateNodeResponse400Headers the declared response headers of an HTTP 400 response for CreateNode
@@ -10712,6 +10835,158 @@ func (r GetNodeDeploymentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetNodeDeploymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RotateNodeDeploymentResponse200Headers the declared response headers of an HTTP 200 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse200Headers struct {
+	CacheControl *string
+	XAPIVersion  *string
+}
+
+// RotateNodeDeploymentResponse400Headers the declared response headers of an HTTP 400 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse401Headers the declared response headers of an HTTP 401 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// RotateNodeDeploymentResponse403Headers the declared response headers of an HTTP 403 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse404Headers the declared response headers of an HTTP 404 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse415Headers the declared response headers of an HTTP 415 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// RotateNodeDeploymentResponse429Headers the declared response headers of an HTTP 429 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// RotateNodeDeploymentResponse500Headers the declared response headers of an HTTP 500 response for RotateNodeDeployment
+type RotateNodeDeploymentResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type RotateNodeDeploymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NodeDeployment
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RotateNodeDeploymentResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *RotateNodeDeploymentResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RotateNodeDeploymentResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RotateNodeDeploymentResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *RotateNodeDeploymentResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *RotateNodeDeploymentResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RotateNodeDeploymentResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *RotateNodeDeploymentResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON200() *NodeDeployment {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateNodeDeploymentResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateNodeDeploymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateNodeDeploymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateNodeDeploymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateNodeDeploymentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14229,7 +14504,8 @@ func (r ListServerDatabasesResponse) ContentType() string {
 
 // CreateServerDatabaseResponse201Headers the declared response headers of an HTTP 201 response for CreateServerDatabase
 type CreateServerDatabaseResponse201Headers struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 // CreateServerDatabaseResponse400Headers the declared response headers of an HTTP 400 response for CreateServerDatabase
@@ -14608,7 +14884,8 @@ func (r DeleteServerDatabaseResponse) ContentType() string {
 
 // RotateServerDatabasePasswordResponse200Headers the declared response headers of an HTTP 200 response for RotateServerDatabasePassword
 type RotateServerDatabasePasswordResponse200Headers struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 // RotateServerDatabasePasswordResponse400Headers the declared response headers of an HTTP 400 response for RotateServerDatabasePassword
@@ -19173,7 +19450,8 @@ func (c *ClientWithResponses) CreateNodeWithResponse(ctx context.Context, body C
 
 // DeleteNodeWithResponse Delete a node
 //
-// Deletes a node. 409 ErrConflict while servers exist on it; the local node cannot be deleted.
+// Deletes a node. 409 ErrConflict while servers exist on it (metadata.servers); the local node cannot be deleted
+// (409 ErrConflict, metadata.local = true).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19233,7 +19511,10 @@ func (c *ClientWithResponses) UpdateNodeWithResponse(ctx context.Context, id Nod
 
 // GetNodeDeploymentWithResponse Get a node's deployment credentials
 //
-// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`).
+// Returns the OAuth2 client credentials the node's daemon uses (client id `.node_<id>`). The first call issues
+// them; every later call returns the same clientId and clientSecret (the panel keeps the secret sealed with its
+// data folder's key) and changes nothing. Rotate them with POST /api/nodes/{id}/deployment/rotate.
+// Sent with `Cache-Control: no-store`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19244,6 +19525,22 @@ func (c *ClientWithResponses) GetNodeDeploymentWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetNodeDeploymentResponse(rsp)
+}
+
+// RotateNodeDeploymentWithResponse Rotate a node's deployment credentials
+//
+// Issues a new clientSecret for the node's deployment client and revokes every token issued with the old one;
+// the old secret stops working at once. Returns the new credentials (`Cache-Control: no-store`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/deployment/rotate (the `RotateNodeDeployment` operationId).
+func (c *ClientWithResponses) RotateNodeDeploymentWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*RotateNodeDeploymentResponse, error) {
+	rsp, err := c.RotateNodeDeployment(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateNodeDeploymentResponse(rsp)
 }
 
 // GetNodeFeaturesWithResponse Get a node's features
@@ -19895,7 +20192,8 @@ func (c *ClientWithResponses) InstallServerWithResponse(ctx context.Context, ser
 
 // KillServerWithResponse Kill a server
 //
-// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204).
+// Kills the server immediately (SIGKILL). Killing a stopped server is a no-op (204); killing an installing
+// server cancels the installation (it ends in install_failed).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19910,7 +20208,8 @@ func (c *ClientWithResponses) KillServerWithResponse(ctx context.Context, server
 
 // RestartServerWithResponse Restart a server
 //
-// Stops (if running) and starts the server. Needs both server.start and server.stop. 409 ErrDiskLimit
+// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
+// server.stop. 409 ErrServerBusy while installing. 409 ErrDiskLimit
 // (metadata.limitMiB, metadata.usedMiB), with the server left as it was, while its files hold more than its disk limit.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19983,7 +20282,8 @@ func (c *ClientWithResponses) ServerSocketWithResponse(ctx context.Context, serv
 
 // StartServerWithResponse Start a server
 //
-// Starts the server. Starting a running server is a no-op (204). 409 ErrServerBusy while installing or stopping.
+// Starts the server. Starting a running server is a no-op (204), so retries are safe. 409 ErrServerBusy while
+// installing or stopping.
 // 409 ErrDiskLimit (metadata.limitMiB, metadata.usedMiB) while the server's files hold more than its disk limit
 // (`limits.disk`): delete files through the file API first.
 //
@@ -20030,7 +20330,8 @@ func (c *ClientWithResponses) GetServerStatusWithResponse(ctx context.Context, s
 
 // StopServerWithResponse Stop a server
 //
-// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204).
+// Stops the server gracefully: the template's stop command, then SIGTERM, then SIGKILL after the stop timeout. Stopping a stopped server is a no-op (204), so retries are safe;
+// a crashed server becomes stopped. 409 ErrServerBusy while installing.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -20168,6 +20469,8 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 // DeleteUserWithResponse Delete a user
 //
 // Deletes a user and its OAuth2 clients. 409 ErrConflict while the user owns servers.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -20183,6 +20486,8 @@ func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, id Use
 // GetUserWithResponse Get a user
 //
 // Returns one user.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -20200,6 +20505,8 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id UserId
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20217,6 +20524,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // Changes a user; only the fields present change. 409 ErrConflict when the new username or email is taken.
 // Changing `admin` or `quota` requires the `admin` scope (`x-admin-only`); `quota: null` removes the quota.
 // Changing the password revokes the user's other sessions.
+// User managers (`users.view`/`users.edit` without `admin`) act on non-admin users only (403 ErrPermissionDenied,
+// metadata.scopes `[admin]`, for an administrator); without a users.* scope a caller reaches only its own record.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21722,6 +22031,13 @@ func ParseCreateNodeResponse(rsp *http.Response) (*CreateNodeResponse, error) {
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateNodeResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22659,6 +22975,206 @@ func ParseGetNodeDeploymentResponse(rsp *http.Response) (*GetNodeDeploymentRespo
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers GetNodeDeploymentResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRotateNodeDeploymentResponse parses an HTTP response from a RotateNodeDeploymentWithResponse call
+func ParseRotateNodeDeploymentResponse(rsp *http.Response) (*RotateNodeDeploymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateNodeDeploymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NodeDeployment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RotateNodeDeploymentResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers RotateNodeDeploymentResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers RotateNodeDeploymentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RotateNodeDeploymentResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers RotateNodeDeploymentResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers RotateNodeDeploymentResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers RotateNodeDeploymentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers RotateNodeDeploymentResponse500Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27334,6 +27850,13 @@ func ParseCreateServerDatabaseResponse(rsp *http.Response) (*CreateServerDatabas
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreateServerDatabaseResponse201Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -27804,6 +28327,13 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 	switch {
 	case rsp.StatusCode == 200:
 		var headers RotateServerDatabasePasswordResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

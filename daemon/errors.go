@@ -12,6 +12,9 @@ var (
 	// ErrInvalidState: the action is not possible in the server's current state
 	// (e.g. "server is installing").
 	ErrInvalidState = errors.New("invalid server state")
+	// ErrBusy: another action holds the server (installing, starting, stopping); always
+	// wrapped together with ErrInvalidState. Retry later.
+	ErrBusy = errors.New("server is busy")
 	// ErrNotRunning: the action needs a running process (e.g. a console command).
 	ErrNotRunning = errors.New("server is not running")
 	// ErrInvalidDefinition: the definition is invalid; the wrapping message names the field.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -221,6 +222,40 @@ func TestStats(t *testing.T) {
 	}
 	if st, err := m.Stats(ctx, "s1"); err != nil || st != rt.stats {
 		t.Fatalf("running: %+v %v", st, err)
+	}
+}
+
+// TestStatsUnlimitedMemory checks that a server without a memory limit reports the host's
+// memory (MemTotal of /proc/meminfo) as its total, stopped and running.
+func TestStatsUnlimitedMemory(t *testing.T) {
+	raw, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Skip("no /proc/meminfo")
+	}
+	var kb uint64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+			break
+		}
+	}
+	if kb == 0 {
+		t.Fatal("no MemTotal in /proc/meminfo")
+	}
+	rt := newFakeRT(runtime.EnvStandard)
+	rt.stats = runtime.Stats{CPUPercent: 5, MemoryBytes: 1 << 20}
+	m := newTestManager(t, rt, nil)
+	ctx := context.Background()
+	def := testDef("s1", "echo")
+	def.Limits.MemoryMiB = 0
+	mustCreate(t, m, def)
+	if st, err := m.Stats(ctx, "s1"); err != nil || st.MemoryLimit != kb<<10 {
+		t.Fatalf("stopped: %+v %v, want memory limit %d", st, err, kb<<10)
+	}
+	if err := m.Start(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := m.Stats(ctx, "s1"); err != nil || st.MemoryLimit != kb<<10 || st.MemoryBytes != 1<<20 {
+		t.Fatalf("running: %+v %v, want memory limit %d", st, err, kb<<10)
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 	"github.com/skypanel/skypanel/runtime"
 )
 
-// Start starts a stopped or crashed server and returns once its process runs. A changed
+// Start starts a stopped or crashed server and returns once its process runs; starting a
+// running server does nothing (retries by bots and billing systems are safe). A changed
 // definition is applied to the runtime instance first (see Update).
 func (m *Manager) Start(ctx context.Context, id string) error {
 	s, err := m.locked(ctx, id)
@@ -106,6 +107,10 @@ func (m *Manager) startLocked(ctx context.Context, s *server) error {
 	}
 	s.mu.Lock()
 	prev := s.rec.State
+	if prev == StateRunning { // idempotent: already where the caller wants it
+		s.mu.Unlock()
+		return nil
+	}
 	if err := checkStart(prev); err != nil {
 		s.mu.Unlock()
 		return err

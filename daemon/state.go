@@ -20,12 +20,14 @@ const (
 // Transitions, by action (each row: from state → result):
 //
 //	           | Start            | Stop             | Restart          | Kill             | Install          | SendCommand
-//	installing | ErrInvalidState  | ErrInvalidState  | ErrInvalidState  | cancels install  | ErrInvalidState  | ErrNotRunning
+//	installing | ErrBusy          | ErrBusy          | ErrBusy          | cancels install  | ErrInvalidState  | ErrNotRunning
 //	inst_failed| ErrInvalidState  | no-op            | ErrInvalidState  | no-op            | → installing     | ErrNotRunning
 //	stopped    | → starting→running| no-op           | → start          | no-op            | → installing     | ErrNotRunning
 //	crashed    | → starting→running| → stopped       | → start          | → stopped        | → installing     | ErrNotRunning
-//	running    | ErrInvalidState  | → stopping→stopped| stop, then start| → stopping→stopped| ErrInvalidState | written to stdin
+//	running    | no-op            | → stopping→stopped| stop, then start| → stopping→stopped| ErrInvalidState | written to stdin
 //	stopping   | (queued)         | (queued)         | (queued)         | SIGKILL now      | (queued)         | written to stdin
+//
+// ErrBusy is always wrapped with ErrInvalidState.
 //
 // Process exits the daemon did not ask for move running → crashed (and maybe → starting again,
 // see the crash policy in watch.go); a failed start returns to stopped with the reason as the
@@ -46,14 +48,10 @@ func checkStart(st State) error {
 // invalid describes why an action is not possible in st.
 func invalid(st State) error {
 	switch st {
-	case StateInstalling:
-		return fmt.Errorf("%w: server is installing", ErrInvalidState)
+	case StateInstalling, StateStarting, StateStopping:
+		return fmt.Errorf("%w: %w: server is %s", ErrInvalidState, ErrBusy, st)
 	case StateRunning:
 		return fmt.Errorf("%w: server is already running", ErrInvalidState)
-	case StateStarting:
-		return fmt.Errorf("%w: server is starting", ErrInvalidState)
-	case StateStopping:
-		return fmt.Errorf("%w: server is stopping", ErrInvalidState)
 	default:
 		return fmt.Errorf("%w: server is %s", ErrInvalidState, st)
 	}

@@ -226,10 +226,15 @@ func (m *Manager) statsLoop(s *server, quit <-chan struct{}) {
 	}
 }
 
-// withLimit fills MemoryLimit from the definition when the runtime reports none.
+// withLimit fills MemoryLimit from the definition when the runtime reports none, and with the
+// host's memory for a server without a memory limit (all of it is what such a server may use).
 func withLimit(st runtime.Stats, def Definition) runtime.Stats {
-	if st.MemoryLimit == 0 && def.Limits.MemoryMiB > 0 {
+	switch {
+	case st.MemoryLimit != 0:
+	case def.Limits.MemoryMiB > 0:
 		st.MemoryLimit = uint64(def.Limits.MemoryMiB) << 20
+	default:
+		st.MemoryLimit = hostMemory()
 	}
 	return st
 }

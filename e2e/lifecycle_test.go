@@ -165,12 +165,17 @@ func testStats(t *testing.T, p *panel, e environment) {
 const stopAck = `while read l; do if [ "$l" = stop ]; then echo "stop received"; read l; exit 0; fi; echo "echo:$l"; done`
 
 // testStop: the stop command reaches stdin (state stopping, process still running), the
-// process exits 0 → stopped; then console and stop answer 409 ErrServerNotRunning.
+// process exits 0 → stopped; then console answers 409 ErrServerNotRunning and stop 204 (no-op).
+// A second start while running is a 204 no-op.
 func testStop(t *testing.T, p *panel, e environment) {
 	s := p.create(t, serverID("stop", e), e, p.body(e, stopAck))
 	s.start(t)
 	s.echo(t, "ping")
 	pid := s.pidOf(t)
+	s.start(t) // starting a running server: idempotent 204, the same process keeps running
+	if again := s.pidOf(t); again != pid {
+		t.Fatalf("a second start replaced process %d with %d", pid, again)
+	}
 	s.power(t, "stop")
 	got := s.waitLine(t, "stop received")
 	if !slices.Contains(got, `[SkyPanel Daemon] stopping server: sending "stop"`) {
@@ -195,7 +200,9 @@ func testStop(t *testing.T, p *panel, e environment) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectError(t, stop, http.StatusConflict, api.ErrorCodeErrServerNotRunning)
+	if stop.StatusCode() != http.StatusNoContent { // stopping a stopped server is an idempotent no-op
+		t.Fatalf("stop of a stopped server: %d %s, want 204", stop.StatusCode(), stop.Body)
+	}
 	if alive(pid) {
 		t.Errorf("process %d still runs after stop", pid)
 	}

@@ -1015,6 +1015,7 @@ type NodeMutation struct {
 	addsftp_port          *int
 	secret_hash           *string
 	local                 *bool
+	deployment_secret_enc *[]byte
 	clearedFields         map[string]struct{}
 	servers               map[string]struct{}
 	removedservers        map[string]struct{}
@@ -1548,6 +1549,55 @@ func (m *NodeMutation) ResetLocal() {
 	m.local = nil
 }
 
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (m *NodeMutation) SetDeploymentSecretEnc(b []byte) {
+	m.deployment_secret_enc = &b
+}
+
+// DeploymentSecretEnc returns the value of the "deployment_secret_enc" field in the mutation.
+func (m *NodeMutation) DeploymentSecretEnc() (r []byte, exists bool) {
+	v := m.deployment_secret_enc
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeploymentSecretEnc returns the old "deployment_secret_enc" field's value of the Node entity.
+// If the Node object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NodeMutation) OldDeploymentSecretEnc(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeploymentSecretEnc is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeploymentSecretEnc requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeploymentSecretEnc: %w", err)
+	}
+	return oldValue.DeploymentSecretEnc, nil
+}
+
+// ClearDeploymentSecretEnc clears the value of the "deployment_secret_enc" field.
+func (m *NodeMutation) ClearDeploymentSecretEnc() {
+	m.deployment_secret_enc = nil
+	m.clearedFields[node.FieldDeploymentSecretEnc] = struct{}{}
+}
+
+// DeploymentSecretEncCleared returns if the "deployment_secret_enc" field was cleared in this mutation.
+func (m *NodeMutation) DeploymentSecretEncCleared() bool {
+	_, ok := m.clearedFields[node.FieldDeploymentSecretEnc]
+	return ok
+}
+
+// ResetDeploymentSecretEnc resets all changes to the "deployment_secret_enc" field.
+func (m *NodeMutation) ResetDeploymentSecretEnc() {
+	m.deployment_secret_enc = nil
+	delete(m.clearedFields, node.FieldDeploymentSecretEnc)
+}
+
 // AddServerIDs adds the "servers" edge to the Server entity by ids.
 func (m *NodeMutation) AddServerIDs(ids ...string) {
 	if m.servers == nil {
@@ -1744,7 +1794,7 @@ func (m *NodeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NodeMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, node.FieldCreatedAt)
 	}
@@ -1775,6 +1825,9 @@ func (m *NodeMutation) Fields() []string {
 	if m.local != nil {
 		fields = append(fields, node.FieldLocal)
 	}
+	if m.deployment_secret_enc != nil {
+		fields = append(fields, node.FieldDeploymentSecretEnc)
+	}
 	return fields
 }
 
@@ -1803,6 +1856,8 @@ func (m *NodeMutation) Field(name string) (ent.Value, bool) {
 		return m.SecretHash()
 	case node.FieldLocal:
 		return m.Local()
+	case node.FieldDeploymentSecretEnc:
+		return m.DeploymentSecretEnc()
 	}
 	return nil, false
 }
@@ -1832,6 +1887,8 @@ func (m *NodeMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldSecretHash(ctx)
 	case node.FieldLocal:
 		return m.OldLocal(ctx)
+	case node.FieldDeploymentSecretEnc:
+		return m.OldDeploymentSecretEnc(ctx)
 	}
 	return nil, fmt.Errorf("unknown Node field %s", name)
 }
@@ -1911,6 +1968,13 @@ func (m *NodeMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLocal(v)
 		return nil
+	case node.FieldDeploymentSecretEnc:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeploymentSecretEnc(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Node field %s", name)
 }
@@ -1979,7 +2043,11 @@ func (m *NodeMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *NodeMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(node.FieldDeploymentSecretEnc) {
+		fields = append(fields, node.FieldDeploymentSecretEnc)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -1992,6 +2060,11 @@ func (m *NodeMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *NodeMutation) ClearField(name string) error {
+	switch name {
+	case node.FieldDeploymentSecretEnc:
+		m.ClearDeploymentSecretEnc()
+		return nil
+	}
 	return fmt.Errorf("unknown Node nullable field %s", name)
 }
 
@@ -2028,6 +2101,9 @@ func (m *NodeMutation) ResetField(name string) error {
 		return nil
 	case node.FieldLocal:
 		m.ResetLocal()
+		return nil
+	case node.FieldDeploymentSecretEnc:
+		m.ResetDeploymentSecretEnc()
 		return nil
 	}
 	return fmt.Errorf("unknown Node field %s", name)

@@ -37,6 +37,8 @@ type Node struct {
 	SecretHash string `json:"-"`
 	// Local holds the value of the "local" field.
 	Local bool `json:"local,omitempty"`
+	// DeploymentSecretEnc holds the value of the "deployment_secret_enc" field.
+	DeploymentSecretEnc []byte `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NodeQuery when eager-loading is set.
 	Edges        NodeEdges `json:"edges"`
@@ -88,6 +90,8 @@ func (*Node) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case node.FieldDeploymentSecretEnc:
+			values[i] = new([]byte)
 		case node.FieldLocal:
 			values[i] = new(sql.NullBool)
 		case node.FieldID, node.FieldPublicPort, node.FieldPrivatePort, node.FieldSftpPort:
@@ -177,6 +181,12 @@ func (_m *Node) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Local = value.Bool
 			}
+		case node.FieldDeploymentSecretEnc:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field deployment_secret_enc", values[i])
+			} else if value != nil {
+				_m.DeploymentSecretEnc = *value
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -256,6 +266,8 @@ func (_m *Node) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("local=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Local))
+	builder.WriteString(", ")
+	builder.WriteString("deployment_secret_enc=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -157,6 +157,12 @@ func (_c *NodeCreate) SetNillableLocal(v *bool) *NodeCreate {
 	return _c
 }
 
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (_c *NodeCreate) SetDeploymentSecretEnc(v []byte) *NodeCreate {
+	_c.mutation.SetDeploymentSecretEnc(v)
+	return _c
+}
+
 // AddServerIDs adds the "servers" edge to the Server entity by IDs.
 func (_c *NodeCreate) AddServerIDs(ids ...string) *NodeCreate {
 	_c.mutation.AddServerIDs(ids...)
@@ -394,6 +400,10 @@ func (_c *NodeCreate) createSpec() (*Node, *sqlgraph.CreateSpec) {
 		_spec.SetField(node.FieldLocal, field.TypeBool, value)
 		_node.Local = value
 	}
+	if value, ok := _c.mutation.DeploymentSecretEnc(); ok {
+		_spec.SetField(node.FieldDeploymentSecretEnc, field.TypeBytes, value)
+		_node.DeploymentSecretEnc = value
+	}
 	if nodes := _c.mutation.ServersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -620,6 +630,24 @@ func (u *NodeUpsert) UpdateLocal() *NodeUpsert {
 	return u
 }
 
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (u *NodeUpsert) SetDeploymentSecretEnc(v []byte) *NodeUpsert {
+	u.Set(node.FieldDeploymentSecretEnc, v)
+	return u
+}
+
+// UpdateDeploymentSecretEnc sets the "deployment_secret_enc" field to the value that was provided on create.
+func (u *NodeUpsert) UpdateDeploymentSecretEnc() *NodeUpsert {
+	u.SetExcluded(node.FieldDeploymentSecretEnc)
+	return u
+}
+
+// ClearDeploymentSecretEnc clears the value of the "deployment_secret_enc" field.
+func (u *NodeUpsert) ClearDeploymentSecretEnc() *NodeUpsert {
+	u.SetNull(node.FieldDeploymentSecretEnc)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -809,6 +837,27 @@ func (u *NodeUpsertOne) SetLocal(v bool) *NodeUpsertOne {
 func (u *NodeUpsertOne) UpdateLocal() *NodeUpsertOne {
 	return u.Update(func(s *NodeUpsert) {
 		s.UpdateLocal()
+	})
+}
+
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (u *NodeUpsertOne) SetDeploymentSecretEnc(v []byte) *NodeUpsertOne {
+	return u.Update(func(s *NodeUpsert) {
+		s.SetDeploymentSecretEnc(v)
+	})
+}
+
+// UpdateDeploymentSecretEnc sets the "deployment_secret_enc" field to the value that was provided on create.
+func (u *NodeUpsertOne) UpdateDeploymentSecretEnc() *NodeUpsertOne {
+	return u.Update(func(s *NodeUpsert) {
+		s.UpdateDeploymentSecretEnc()
+	})
+}
+
+// ClearDeploymentSecretEnc clears the value of the "deployment_secret_enc" field.
+func (u *NodeUpsertOne) ClearDeploymentSecretEnc() *NodeUpsertOne {
+	return u.Update(func(s *NodeUpsert) {
+		s.ClearDeploymentSecretEnc()
 	})
 }
 
@@ -1167,6 +1216,27 @@ func (u *NodeUpsertBulk) SetLocal(v bool) *NodeUpsertBulk {
 func (u *NodeUpsertBulk) UpdateLocal() *NodeUpsertBulk {
 	return u.Update(func(s *NodeUpsert) {
 		s.UpdateLocal()
+	})
+}
+
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (u *NodeUpsertBulk) SetDeploymentSecretEnc(v []byte) *NodeUpsertBulk {
+	return u.Update(func(s *NodeUpsert) {
+		s.SetDeploymentSecretEnc(v)
+	})
+}
+
+// UpdateDeploymentSecretEnc sets the "deployment_secret_enc" field to the value that was provided on create.
+func (u *NodeUpsertBulk) UpdateDeploymentSecretEnc() *NodeUpsertBulk {
+	return u.Update(func(s *NodeUpsert) {
+		s.UpdateDeploymentSecretEnc()
+	})
+}
+
+// ClearDeploymentSecretEnc clears the value of the "deployment_secret_enc" field.
+func (u *NodeUpsertBulk) ClearDeploymentSecretEnc() *NodeUpsertBulk {
+	return u.Update(func(s *NodeUpsert) {
+		s.ClearDeploymentSecretEnc()
 	})
 }
 

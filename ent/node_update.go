@@ -170,6 +170,18 @@ func (_u *NodeUpdate) SetNillableLocal(v *bool) *NodeUpdate {
 	return _u
 }
 
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (_u *NodeUpdate) SetDeploymentSecretEnc(v []byte) *NodeUpdate {
+	_u.mutation.SetDeploymentSecretEnc(v)
+	return _u
+}
+
+// ClearDeploymentSecretEnc clears the value of the "deployment_secret_enc" field.
+func (_u *NodeUpdate) ClearDeploymentSecretEnc() *NodeUpdate {
+	_u.mutation.ClearDeploymentSecretEnc()
+	return _u
+}
+
 // AddServerIDs adds the "servers" edge to the Server entity by IDs.
 func (_u *NodeUpdate) AddServerIDs(ids ...string) *NodeUpdate {
 	_u.mutation.AddServerIDs(ids...)
@@ -391,6 +403,12 @@ func (_u *NodeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Local(); ok {
 		_spec.SetField(node.FieldLocal, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.DeploymentSecretEnc(); ok {
+		_spec.SetField(node.FieldDeploymentSecretEnc, field.TypeBytes, value)
+	}
+	if _u.mutation.DeploymentSecretEncCleared() {
+		_spec.ClearField(node.FieldDeploymentSecretEnc, field.TypeBytes)
 	}
 	if _u.mutation.ServersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -686,6 +704,18 @@ func (_u *NodeUpdateOne) SetNillableLocal(v *bool) *NodeUpdateOne {
 	return _u
 }
 
+// SetDeploymentSecretEnc sets the "deployment_secret_enc" field.
+func (_u *NodeUpdateOne) SetDeploymentSecretEnc(v []byte) *NodeUpdateOne {
+	_u.mutation.SetDeploymentSecretEnc(v)
+	return _u
+}
+
+// ClearDeploymentSecretEnc clears the value of the "deployment_secret_enc" field.
+func (_u *NodeUpdateOne) ClearDeploymentSecretEnc() *NodeUpdateOne {
+	_u.mutation.ClearDeploymentSecretEnc()
+	return _u
+}
+
 // AddServerIDs adds the "servers" edge to the Server entity by IDs.
 func (_u *NodeUpdateOne) AddServerIDs(ids ...string) *NodeUpdateOne {
 	_u.mutation.AddServerIDs(ids...)
@@ -937,6 +967,12 @@ func (_u *NodeUpdateOne) sqlSave(ctx context.Context) (_node *Node, err error) {
 	}
 	if value, ok := _u.mutation.Local(); ok {
 		_spec.SetField(node.FieldLocal, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.DeploymentSecretEnc(); ok {
+		_spec.SetField(node.FieldDeploymentSecretEnc, field.TypeBytes, value)
+	}
+	if _u.mutation.DeploymentSecretEncCleared() {
+		_spec.ClearField(node.FieldDeploymentSecretEnc, field.TypeBytes)
 	}
 	if _u.mutation.ServersCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -1805,7 +1805,7 @@ type Settings struct {
 	// DefaultTheme Example: SkyPanel
 	DefaultTheme string `json:"defaultTheme"`
 
-	// MasterUrl Public URL of the panel.
+	// MasterUrl Public URL of the panel, an absolute http or https URL without user info or fragment (400 ErrFieldInvalid otherwise). Defaults to the URL the panel listens on.
 	//
 	// Example: https://panel.example.com
 	MasterUrl string `json:"masterUrl"`
@@ -1824,7 +1824,7 @@ type SettingsUpdate struct {
 	// DefaultTheme Example: SkyPanel
 	DefaultTheme *string `json:"defaultTheme,omitempty"`
 
-	// MasterUrl Public URL of the panel.
+	// MasterUrl Public URL of the panel, an absolute http or https URL without user info or fragment (400 ErrFieldInvalid otherwise). Defaults to the URL the panel listens on.
 	//
 	// Example: https://panel.example.com
 	MasterUrl *string `json:"masterUrl,omitempty"`
@@ -1996,10 +1996,12 @@ type User struct {
 
 // UserCreate A user to create.
 type UserCreate struct {
-	// Admin Make the user an administrator (the caller needs the admin scope).
+	// Admin Make the user an administrator (the caller needs the admin scope); absent means false. User managers (`users.info.edit` without `admin`) create non-admin users by leaving it out.
 	Admin *bool `json:"admin,omitempty"`
 
-	// Email Example: newuser@example.com
+	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
+	//
+	// Example: newuser@example.com
 	Email openapi_types.Email `json:"email"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
@@ -2027,7 +2029,7 @@ type UserPerms = []Scope
 
 // UserPermsUpdate New permissions of a user.
 type UserPermsUpdate struct {
-	// Scopes The complete new set of scopes (replaces the old set). Administrators only.
+	// Scopes The complete new set of scopes (replaces the old set). Administrators grant any scope; a user manager (`users.perms.edit` without `admin`) grants at most the scopes its own token holds, never `admin`, and only to non-admin users other than itself (403 ErrPermissionDenied, metadata.field `scopes`).
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
 	Scopes []Scope `json:"scopes"`
@@ -2074,7 +2076,9 @@ type UserUpdate struct {
 	// Admin Grant or revoke administrator rights (the caller needs the admin scope).
 	Admin *bool `json:"admin,omitempty"`
 
-	// Email Example: newuser@example.com
+	// Email An address with a dot-atom local part and a domain of at least two labels (`name@example.com`; `admin@localhost` is refused), as strict `format: email` validators require.
+	//
+	// Example: newuser@example.com
 	Email *openapi_types.Email `json:"email,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
@@ -2773,6 +2777,9 @@ type ServerInterface interface {
 	// GetNodeDeployment Get a node's deployment credentials
 	// (GET /api/nodes/{id}/deployment)
 	GetNodeDeployment(c *gin.Context, id NodeId)
+	// RotateNodeDeployment Rotate a node's deployment credentials
+	// (POST /api/nodes/{id}/deployment/rotate)
+	RotateNodeDeployment(c *gin.Context, id NodeId)
 	// GetNodeFeatures Get a node's features
 	// (GET /api/nodes/{id}/features)
 	GetNodeFeatures(c *gin.Context, id NodeId)
@@ -3222,6 +3229,33 @@ func (siw *ServerInterfaceWrapper) GetNodeDeployment(c *gin.Context) {
 	}
 
 	siw.Handler.GetNodeDeployment(c, id)
+}
+
+// RotateNodeDeployment operation middleware
+func (siw *ServerInterfaceWrapper) RotateNodeDeployment(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id NodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"nodes.deploy"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RotateNodeDeployment(c, id)
 }
 
 // GetNodeFeatures operation middleware
@@ -4878,6 +4912,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/nodes/:id/system", wrapper.GetNodeSystem)
 	router.GET(options.BaseURL+"/api/nodes/:id/features", wrapper.GetNodeFeatures)
 	router.GET(options.BaseURL+"/api/nodes/:id/deployment", wrapper.GetNodeDeployment)
+	router.POST(options.BaseURL+"/api/nodes/:id/deployment/rotate", wrapper.RotateNodeDeployment)
 	router.GET(options.BaseURL+"/api/settings", wrapper.GetSettings)
 	router.PUT(options.BaseURL+"/api/settings", wrapper.UpdateSettings)
 	router.GET(options.BaseURL+"/api/templates", wrapper.ListTemplates)
@@ -6150,7 +6185,8 @@ type CreateNodeResponseObject interface {
 }
 
 type CreateNode201ResponseHeaders struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 type CreateNode201JSONResponse struct {
@@ -6165,6 +6201,9 @@ func (response CreateNode201JSONResponse) VisitCreateNodeResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.XAPIVersion != nil {
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
@@ -7024,6 +7063,178 @@ func (response GetNodeDeployment429JSONResponse) VisitGetNodeDeploymentResponse(
 type GetNodeDeployment500JSONResponse struct{ InternalJSONResponse }
 
 func (response GetNodeDeployment500JSONResponse) VisitGetNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeploymentRequestObject struct {
+	Id NodeId `json:"id"`
+}
+
+type RotateNodeDeploymentResponseObject interface {
+	VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error
+}
+
+type RotateNodeDeployment200ResponseHeaders struct {
+	CacheControl *string
+	XAPIVersion  *string
+}
+
+type RotateNodeDeployment200JSONResponse struct {
+	Body    NodeDeployment
+	Headers RotateNodeDeployment200ResponseHeaders
+}
+
+func (response RotateNodeDeployment200JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateNodeDeployment400JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateNodeDeployment401JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateNodeDeployment403JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateNodeDeployment404JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RotateNodeDeployment415JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response RotateNodeDeployment429JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateNodeDeployment500JSONResponse struct{ InternalJSONResponse }
+
+func (response RotateNodeDeployment500JSONResponse) VisitRotateNodeDeploymentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11106,7 +11317,8 @@ type CreateServerDatabaseResponseObject interface {
 }
 
 type CreateServerDatabase201ResponseHeaders struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 type CreateServerDatabase201JSONResponse struct {
@@ -11121,6 +11333,9 @@ func (response CreateServerDatabase201JSONResponse) VisitCreateServerDatabaseRes
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.XAPIVersion != nil {
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
@@ -11538,7 +11753,8 @@ type RotateServerDatabasePasswordResponseObject interface {
 }
 
 type RotateServerDatabasePassword200ResponseHeaders struct {
-	XAPIVersion *string
+	CacheControl *string
+	XAPIVersion  *string
 }
 
 type RotateServerDatabasePassword200JSONResponse struct {
@@ -11553,6 +11769,9 @@ func (response RotateServerDatabasePassword200JSONResponse) VisitRotateServerDat
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
 	if response.Headers.XAPIVersion != nil {
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
@@ -16648,6 +16867,9 @@ type StrictServerInterface interface {
 	// GetNodeDeployment Get a node's deployment credentials
 	// (GET /api/nodes/{id}/deployment)
 	GetNodeDeployment(ctx context.Context, request GetNodeDeploymentRequestObject) (GetNodeDeploymentResponseObject, error)
+	// RotateNodeDeployment Rotate a node's deployment credentials
+	// (POST /api/nodes/{id}/deployment/rotate)
+	RotateNodeDeployment(ctx context.Context, request RotateNodeDeploymentRequestObject) (RotateNodeDeploymentResponseObject, error)
 	// GetNodeFeatures Get a node's features
 	// (GET /api/nodes/{id}/features)
 	GetNodeFeatures(ctx context.Context, request GetNodeFeaturesRequestObject) (GetNodeFeaturesResponseObject, error)
@@ -17201,6 +17423,32 @@ func (sh *strictHandler) GetNodeDeployment(ctx *gin.Context, id NodeId) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(GetNodeDeploymentResponseObject); ok {
 		if err := validResponse.VisitGetNodeDeploymentResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateNodeDeployment operation middleware
+func (sh *strictHandler) RotateNodeDeployment(ctx *gin.Context, id NodeId) {
+	var request RotateNodeDeploymentRequestObject
+
+	request.Id = id
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateNodeDeployment(ctx, request.(RotateNodeDeploymentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateNodeDeployment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RotateNodeDeploymentResponseObject); ok {
+		if err := validResponse.VisitRotateNodeDeploymentResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

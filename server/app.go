@@ -57,13 +57,16 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
-		sockets:     newSocketState(),
+		sockets:     newSocketState(d.Config.AllowedOrigins),
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
 	}
 	if a.cfg.MaxTokenBodyBytes <= 0 {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
+	}
+	if err := checkOriginPatterns(a.cfg.AllowedOrigins); err != nil {
+		return nil, err
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err

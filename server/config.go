@@ -21,6 +21,9 @@ type Config struct {
 	// X-Forwarded-For is believed; empty: the socket's peer address is the client.
 	TrustedProxies []string
 	ShutdownWait   time.Duration // graceful shutdown deadline
+	// AllowedOrigins are browser origins allowed to open WebSockets besides the panel's own
+	// host (patterns as in SocketOptions.AllowedOrigins; "*" allows every origin).
+	AllowedOrigins []string
 }
 
 // Default returns the documented defaults.

@@ -30,6 +30,9 @@ type Operation struct {
 	// parameters); empty when the operation takes no body.
 	BodyTypes []string
 	Paged     bool // takes the page/limit query parameters
+	// NoStore: a response declares a Cache-Control header (it carries a secret); every
+	// response of the operation gets Cache-Control: no-store.
+	NoStore bool
 }
 
 // Contract is the loaded openapi.yaml with an index from gin route to operation and the
@@ -70,6 +73,7 @@ func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
 				o.WebSocket = true
 			}
 			o.BodyTypes = bodyTypes(op)
+			o.NoStore = declaresCacheControl(op)
 			o.Streamed = slices.Contains(o.BodyTypes, mediaOctetStream)
 			o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
 				item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil
@@ -242,4 +246,22 @@ func bodyTypes(op *openapi3.Operation) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// declaresCacheControl reports whether a response of op declares a Cache-Control header.
+func declaresCacheControl(op *openapi3.Operation) bool {
+	if op.Responses == nil {
+		return false
+	}
+	for _, r := range op.Responses.Map() {
+		if r.Value == nil {
+			continue
+		}
+		for name := range r.Value.Headers {
+			if strings.EqualFold(name, "Cache-Control") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -30,7 +30,7 @@ func TestBootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !admin.Admin || admin.ID != env.AdminID || !store.CheckPassword(admin.PasswordHash, m[1]) {
+	if !admin.Admin || admin.ID != env.AdminID || !store.CheckPassword(admin.PasswordHash, m[1]) || admin.Email != server.BootstrapAdminEmail {
 		t.Errorf("admin %+v does not match the printed password", admin)
 	}
 	if env.LocalNode == nil || !env.LocalNode.Local || env.LocalNode.Name != server.LocalNodeName {
@@ -41,7 +41,14 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("the printed client: %d %s", r.Status, r.Body)
 	}
 
+	// an administrator bootstrapped by an older version gets the valid email on the next start
+	if err := env.Store.Client.User.UpdateOneID(admin.ID).SetEmail("admin@localhost").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
 	again := apitest.Start(t, apitest.WithDataDir(env.DataDir))
+	if u, err := again.Store.Client.User.Get(ctx, admin.ID); err != nil || u.Email != server.BootstrapAdminEmail {
+		t.Errorf("legacy admin email not replaced: %v %v", u, err)
+	}
 	if again.BootstrapOutput != "" || again.LocalNode.ID != env.LocalNode.ID {
 		t.Errorf("second start: output %q, local node %d (first %d)", again.BootstrapOutput, again.LocalNode.ID, env.LocalNode.ID)
 	}

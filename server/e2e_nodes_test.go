@@ -46,6 +46,9 @@ func TestNodesCRUD(t *testing.T) {
 	}
 	path := "/api/nodes/" + strconv.FormatInt(n.Id, 10)
 
+	if cc := created.HTTPResponse.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("create node: Cache-Control %q, want no-store", cc)
+	}
 	t.Run("secret is shown once and stored hashed", func(t *testing.T) {
 		row, err := env.Store.Client.Node.Get(ctx, int(n.Id))
 		if err != nil {
@@ -100,10 +103,25 @@ func TestNodesCRUD(t *testing.T) {
 		env.Do(t, http.MethodDelete, "/api/nodes/424242", admin, nil, nil).ExpectError(t, http.StatusNotFound, server.CodeNodeNotFound)
 		env.DoJSON(t, http.MethodPut, "/api/nodes/424242", admin, map[string]any{"name": "x"}).ExpectError(t, http.StatusNotFound, server.CodeNodeNotFound)
 	})
-	t.Run("a node hosting a server cannot be deleted", func(t *testing.T) {
-		env.NewServerRow(t, env.AdminID, env.LocalNode.ID, "pinned")
-		env.Do(t, http.MethodDelete, "/api/nodes/"+strconv.Itoa(env.LocalNode.ID), admin, nil, nil).
+	t.Run("the local node cannot be deleted", func(t *testing.T) {
+		e := env.Do(t, http.MethodDelete, "/api/nodes/"+strconv.Itoa(env.LocalNode.ID), admin, nil, nil).
 			ExpectError(t, http.StatusConflict, server.CodeConflict)
+		if e.Metadata == nil || (*e.Metadata)["local"] != true {
+			t.Errorf("metadata = %v, want local=true", e.Metadata)
+		}
+		if _, err := env.Store.Client.Node.Get(ctx, env.LocalNode.ID); err != nil {
+			t.Fatalf("the local node is gone: %v", err)
+		}
+	})
+	t.Run("a node hosting a server cannot be deleted", func(t *testing.T) {
+		env.NewServerRow(t, env.AdminID, int(n.Id), "pinned")
+		e := env.Do(t, http.MethodDelete, path, admin, nil, nil).ExpectError(t, http.StatusConflict, server.CodeConflict)
+		if e.Metadata == nil || (*e.Metadata)["servers"] != float64(1) {
+			t.Errorf("metadata = %v, want servers=1", e.Metadata)
+		}
+		if _, err := env.Store.Client.Server.Delete().Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 	})
 	t.Run("delete", func(t *testing.T) {
 		if r := env.Do(t, http.MethodDelete, path, admin, nil, nil); r.Status != http.StatusNoContent {
@@ -175,11 +193,14 @@ func TestNodeDeployment(t *testing.T) {
 	env := apitest.Start(t)
 	admin := env.AdminToken(t)
 	path := "/api/nodes/" + strconv.Itoa(env.LocalNode.ID) + "/deployment"
-	deploy := func(t *testing.T) api.NodeDeployment {
+	deploy := func(t *testing.T, method, p string) api.NodeDeployment {
 		t.Helper()
-		r := env.Do(t, http.MethodGet, path, admin, nil, nil)
+		r := env.Do(t, method, p, admin, nil, nil)
 		if r.Status != http.StatusOK {
-			t.Fatalf("deployment: %d %s", r.Status, r.Body)
+			t.Fatalf("%s %s: %d %s", method, p, r.Status, r.Body)
+		}
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s %s: Cache-Control %q, want no-store", method, p, cc)
 		}
 		var d api.NodeDeployment
 		r.JSON(t, &d)
@@ -188,7 +209,14 @@ func TestNodeDeployment(t *testing.T) {
 		}
 		return d
 	}
-	first := deploy(t)
+	first := deploy(t, http.MethodGet, path)
+	if again := deploy(t, http.MethodGet, path); again != first {
+		t.Fatalf("a second GET changed the credentials: %+v then %+v", first, again)
+	}
+	row, err := env.Store.Client.Node.Get(context.Background(), env.LocalNode.ID)
+	if err != nil || len(row.DeploymentSecretEnc) == 0 || strings.Contains(string(row.DeploymentSecretEnc), first.ClientSecret) {
+		t.Fatalf("the secret is not stored sealed: %v %q", err, row.DeploymentSecretEnc)
+	}
 	nodeTok := env.Token(t, first.ClientId, first.ClientSecret)
 	self := env.Do(t, http.MethodGet, "/api/self", nodeTok, nil, nil)
 	var me api.Self
@@ -212,10 +240,19 @@ func TestNodeDeployment(t *testing.T) {
 		env.Do(t, http.MethodGet, "/api/nodes", nodeTok, nil, nil).ExpectError(t, http.StatusForbidden, server.CodePermissionDenied)
 	})
 
-	second := deploy(t)
+	env.Do(t, http.MethodGet, "/api/self", nodeTok, nil, nil) // a GET keeps the token working
+	if r := env.Do(t, http.MethodGet, "/api/self", nodeTok, nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("the node token stopped working without a rotation: %d %s", r.Status, r.Body)
+	}
+	second := deploy(t, http.MethodPost, path+"/rotate")
 	if second.ClientSecret == first.ClientSecret {
 		t.Fatal("the secret was not rotated")
 	}
+	if after := deploy(t, http.MethodGet, path); after != second {
+		t.Fatalf("GET after rotate = %+v, want the rotated %+v", after, second)
+	}
+	env.Do(t, http.MethodPost, "/api/nodes/424242/deployment/rotate", admin, nil, nil).
+		ExpectError(t, http.StatusNotFound, server.CodeNodeNotFound)
 	form := url.Values{"grant_type": {"client_credentials"}}
 	oauthError(t, postForm(t, env, "/oauth2/token", form, first.ClientId, first.ClientSecret), http.StatusUnauthorized, "invalid_client")
 	env.Do(t, http.MethodGet, "/api/self", nodeTok, nil, nil).ExpectError(t, http.StatusUnauthorized, server.CodeUnauthorized)

@@ -23,7 +23,7 @@ func TestSettings(t *testing.T) {
 		return *r.JSON200
 	}
 
-	defaults := api.Settings{CompanyName: "SkyPanel", DefaultTheme: "SkyPanel", MasterUrl: "", RegistrationEnabled: false}
+	defaults := api.Settings{CompanyName: "SkyPanel", DefaultTheme: "SkyPanel", MasterUrl: env.URL + "/", RegistrationEnabled: false}
 	if got := get(t, c); got != defaults {
 		t.Errorf("defaults = %+v, want %+v", got, defaults)
 	}
@@ -61,7 +61,9 @@ func TestSettings(t *testing.T) {
 	})
 	t.Run("invalid values", func(t *testing.T) {
 		admin := env.AdminToken(t)
-		for _, body := range []map[string]any{{"registrationEnabled": "yes"}, {"companyName": 7}, {"color": "red"}} {
+		for _, body := range []map[string]any{{"registrationEnabled": "yes"}, {"companyName": 7}, {"color": "red"},
+			{"masterUrl": ""}, {"masterUrl": "panel.example.com"}, {"masterUrl": "ftp://panel.example.com"},
+			{"masterUrl": "https://"}, {"masterUrl": "https://u:p@panel.example.com"}} {
 			env.DoJSON(t, http.MethodPut, "/api/settings", admin, body).ExpectError(t, http.StatusBadRequest, server.CodeFieldInvalid)
 		}
 		if got := get(t, c); got != want {

@@ -51,6 +51,8 @@ func mapCoreError(err error) *APIError {
 		return newAPIError(http.StatusNotFound, CodeServerNotFound, "server not found on its node", nil)
 	case errors.Is(err, daemon.ErrNotRunning), errors.Is(err, rt.ErrNotRunning):
 		return newAPIError(http.StatusConflict, CodeServerNotRunning, err.Error(), nil)
+	case errors.Is(err, daemon.ErrBusy):
+		return newAPIError(http.StatusConflict, CodeServerBusy, err.Error(), nil)
 	case errors.Is(err, daemon.ErrInvalidState), errors.Is(err, rt.ErrRunning):
 		return newAPIError(http.StatusConflict, CodeInvalidState, err.Error(), nil)
 	case errors.Is(err, daemon.ErrInvalidDefinition), errors.Is(err, rt.ErrInvalidSpec):

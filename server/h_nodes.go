@@ -95,11 +95,16 @@ func (h *Handlers) UpdateNode(ctx context.Context, req gen.UpdateNodeRequestObje
 	return gen.UpdateNode204Response{}, nil
 }
 
-// DeleteNode removes a node that hosts no servers (its deployment client goes with it).
+// DeleteNode removes a remote node that hosts no servers (its deployment client goes with
+// it). The local node runs inside the panel and is refused (409 ErrConflict).
 func (h *Handlers) DeleteNode(ctx context.Context, req gen.DeleteNodeRequestObject) (gen.DeleteNodeResponseObject, error) {
 	n, err := h.nodeByID(ctx, req.Id)
 	if err != nil {
 		return nil, err
+	}
+	if n.Local {
+		return nil, errConflict("the local node runs inside the panel and cannot be deleted",
+			map[string]any{"id": req.Id, "local": true})
 	}
 	count, err := h.a.store.Client.Server.Query().Where(server.NodeID(n.ID)).Count(ctx)
 	if err != nil {
@@ -155,20 +160,6 @@ func (h *Handlers) GetNodeFeatures(ctx context.Context, req gen.GetNodeFeaturesR
 		out.StandardReason = &f.StandardReason
 	}
 	return gen.GetNodeFeatures200JSONResponse{Body: out}, nil
-}
-
-// GetNodeDeployment issues fresh deployment credentials (client ".node_<id>"); earlier ones
-// stop working.
-func (h *Handlers) GetNodeDeployment(ctx context.Context, req gen.GetNodeDeploymentRequestObject) (gen.GetNodeDeploymentResponseObject, error) {
-	n, err := h.nodeByID(ctx, req.Id)
-	if err != nil {
-		return nil, err
-	}
-	id, secret, err := h.a.oauth.CreateNodeClient(ctx, n.ID)
-	if err != nil {
-		return nil, err
-	}
-	return gen.GetNodeDeployment200JSONResponse{Body: gen.NodeDeployment{ClientId: id, ClientSecret: secret}}, nil
 }
 
 func (h *Handlers) nodeClient(ctx context.Context, id int64) (NodeClient, error) {

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/setting"
@@ -20,7 +22,7 @@ const (
 var settingDefaults = map[string]string{
 	settingCompanyName:  "SkyPanel",
 	settingDefaultTheme: "SkyPanel",
-	settingMasterURL:    "",
+	settingMasterURL:    "http://localhost/", // Bootstrap stores the listen URL
 	settingRegistration: "false",
 }
 
@@ -53,6 +55,9 @@ func (h *Handlers) UpdateSettings(ctx context.Context, req gen.UpdateSettingsReq
 		set[settingDefaultTheme] = *b.DefaultTheme
 	}
 	if b.MasterUrl != nil {
+		if !absoluteHTTPURL(*b.MasterUrl) {
+			return nil, errFieldInvalid("masterUrl", "masterUrl must be an absolute http or https URL like https://panel.example.com")
+		}
 		set[settingMasterURL] = *b.MasterUrl
 	}
 	if b.RegistrationEnabled != nil {
@@ -72,6 +77,14 @@ func (h *Handlers) UpdateSettings(ctx context.Context, req gen.UpdateSettingsReq
 		return nil, err
 	}
 	return gen.UpdateSettings204Response{}, nil
+}
+
+// absoluteHTTPURL reports whether s is an absolute http(s) URL with a host and nothing a
+// panel URL cannot hold (user info, fragment).
+func absoluteHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+		u.Fragment == "" && !strings.ContainsAny(s, " \t\r\n")
 }
 
 // withTx runs fn in a transaction, rolling back on error.

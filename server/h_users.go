@@ -21,11 +21,11 @@ func toUser(u *ent.User) gen.User {
 		Created: u.CreatedAt.UTC(), Quota: toQuota(u.Quota)}
 }
 
-// ListUsers lists users by id; non-admins see only themselves.
+// ListUsers lists users by id; callers without users.info.search see only themselves.
 func (h *Handlers) ListUsers(ctx context.Context, req gen.ListUsersRequestObject) (gen.ListUsersResponseObject, error) {
 	page, limit := pageOf(req.Params.Page, req.Params.Limit)
 	q := h.a.store.Client.User.Query()
-	if p := PrincipalFrom(ctx); !p.Admin {
+	if p := PrincipalFrom(ctx); !p.Has(scopeUsersSearch) {
 		q = q.Where(user.ID(p.UserID))
 	}
 	if f := req.Params.Username; f != nil {
@@ -49,12 +49,15 @@ func (h *Handlers) ListUsers(ctx context.Context, req gen.ListUsersRequestObject
 	return gen.ListUsers200JSONResponse{Body: out}, nil
 }
 
-// CreateUser creates a user (administrators only).
+// CreateUser creates a user: administrators any, user managers (users.info.edit) non-admins
+// only (the admin field is x-admin-only).
 func (h *Handlers) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	b := req.Body
+	if b.Admin != nil && *b.Admin {
+		if err := requireAdmin(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if b.Password == nil {
 		return nil, errFieldRequired("password")
 	}
@@ -75,10 +78,14 @@ func (h *Handlers) GetUser(ctx context.Context, req gen.GetUserRequestObject) (g
 	return gen.GetUser200JSONResponse{Body: toUser(u)}, nil
 }
 
-// UpdateUser changes a user; only administrators change other users or the admin flag.
+// UpdateUser changes a user; only administrators change an administrator (other than
+// themselves) or the admin flag.
 func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
 	u, err := h.userByID(ctx, req.Id)
 	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(ctx, u); err != nil {
 		return nil, err
 	}
 	b := req.Body
@@ -149,14 +156,14 @@ func setQuota(ctx context.Context, upd *ent.UserUpdateOne, q nullable.Nullable[g
 	return nil
 }
 
-// DeleteUser deletes a user with its OAuth2 clients and tokens (administrators only). A user
-// who owns servers, or the caller itself, cannot be deleted.
+// DeleteUser deletes a user with its OAuth2 clients and tokens (administrators any, user
+// managers non-admins). A user who owns servers, or the caller itself, cannot be deleted.
 func (h *Handlers) DeleteUser(ctx context.Context, req gen.DeleteUserRequestObject) (gen.DeleteUserResponseObject, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	u, err := h.userByID(ctx, req.Id)
 	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(ctx, u); err != nil {
 		return nil, err
 	}
 	if u.ID == PrincipalFrom(ctx).UserID {
@@ -190,13 +197,14 @@ func (h *Handlers) GetUserPerms(ctx context.Context, req gen.GetUserPermsRequest
 	return gen.GetUserPerms200JSONResponse{Body: out}, nil
 }
 
-// SetUserPerms replaces the user's scopes (administrators only: a user cannot raise its own).
+// SetUserPerms replaces the user's scopes: administrators grant any; user managers grant at
+// most their own scopes, never admin, to non-admin users other than themselves.
 func (h *Handlers) SetUserPerms(ctx context.Context, req gen.SetUserPermsRequestObject) (gen.SetUserPermsResponseObject, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return nil, err
-	}
 	u, err := h.userByID(ctx, req.Id)
 	if err != nil {
+		return nil, err
+	}
+	if err := mayGrant(ctx, u, req.Body.Scopes); err != nil {
 		return nil, err
 	}
 	scopes := make([]string, 0, len(req.Body.Scopes))

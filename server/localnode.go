@@ -122,10 +122,10 @@ func (l *LocalNode) Power(ctx context.Context, id string, action PowerAction) er
 	}
 	switch st.State {
 	case daemon.StateInstalling:
-		return fmt.Errorf("%w: server is installing", daemon.ErrInvalidState)
+		return fmt.Errorf("%w: %w: server is installing", daemon.ErrInvalidState, daemon.ErrBusy)
 	}
 	if action == PowerStop && !st.Running {
-		return fmt.Errorf("%w: server is %s", daemon.ErrNotRunning, st.State)
+		return m.Stop(ctx, id) // idempotent no-op (a crashed server becomes stopped)
 	}
 	if action == PowerRestart {
 		if err := m.CheckDisk(id); err != nil { // refused here: the restart runs in the background

@@ -99,6 +99,9 @@ func (a *App) guard() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
+		if op.NoStore { // the response carries a secret
+			c.Header("Cache-Control", "no-store")
+		}
 		kind, err := admitBody(c.Request, op)
 		if err == nil {
 			err = a.authorize(c, op)

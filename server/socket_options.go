@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -103,14 +107,26 @@ func (o SocketOptions) withDefaults() SocketOptions {
 type socketState struct {
 	mu      sync.Mutex
 	opts    SocketOptions
+	origins []string // Config.AllowedOrigins, allowed whatever SetSocketOptions says
 	hubs    map[string]*hub
 	sockets map[*socket]struct{}
 	closed  bool
 	wg      sync.WaitGroup // socket sessions and hub pumps
 }
 
-func newSocketState() *socketState {
-	return &socketState{opts: DefaultSocketOptions(), hubs: map[string]*hub{}, sockets: map[*socket]struct{}{}}
+func newSocketState(origins []string) *socketState {
+	return &socketState{opts: DefaultSocketOptions(), origins: slices.Clone(origins), hubs: map[string]*hub{},
+		sockets: map[*socket]struct{}{}}
+}
+
+// checkOriginPatterns refuses allowed-origin patterns path.Match cannot use.
+func checkOriginPatterns(patterns []string) error {
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
+			return fmt.Errorf("allowed origin %q: %w", p, ErrInvalidOrigin)
+		}
+	}
+	return nil
 }
 
 func (a *App) socketState() *socketState { return a.sockets }
@@ -123,10 +139,13 @@ func (a *App) SetSocketOptions(o SocketOptions) {
 	st.mu.Unlock()
 }
 
+// options returns the current options, the configured allowed origins included.
 func (st *socketState) options() SocketOptions {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.opts
+	o := st.opts
+	o.AllowedOrigins = append(slices.Clone(o.AllowedOrigins), st.origins...)
+	return o
 }
 
 // SocketCount returns how many sockets are attached to a server's events right now.

@@ -54,6 +54,7 @@ var (
 		{Name: "sftp_port", Type: field.TypeInt, Default: 5657},
 		{Name: "secret_hash", Type: field.TypeString, Default: ""},
 		{Name: "local", Type: field.TypeBool, Default: false},
+		{Name: "deployment_secret_enc", Type: field.TypeBytes, Nullable: true},
 	}
 	// NodesTable holds the schema information for the "nodes" table.
 	NodesTable = &schema.Table{

@@ -34,6 +34,8 @@ const (
 	FieldSecretHash = "secret_hash"
 	// FieldLocal holds the string denoting the local field in the database.
 	FieldLocal = "local"
+	// FieldDeploymentSecretEnc holds the string denoting the deployment_secret_enc field in the database.
+	FieldDeploymentSecretEnc = "deployment_secret_enc"
 	// EdgeServers holds the string denoting the servers edge name in mutations.
 	EdgeServers = "servers"
 	// EdgeClients holds the string denoting the clients edge name in mutations.
@@ -78,6 +80,7 @@ var Columns = []string{
 	FieldSftpPort,
 	FieldSecretHash,
 	FieldLocal,
+	FieldDeploymentSecretEnc,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

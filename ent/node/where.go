@@ -105,6 +105,11 @@ func Local(v bool) predicate.Node {
 	return predicate.Node(sql.FieldEQ(FieldLocal, v))
 }
 
+// DeploymentSecretEnc applies equality check predicate on the "deployment_secret_enc" field. It's identical to DeploymentSecretEncEQ.
+func DeploymentSecretEnc(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldDeploymentSecretEnc, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Node {
 	return predicate.Node(sql.FieldEQ(FieldCreatedAt, v))
@@ -573,6 +578,56 @@ func LocalEQ(v bool) predicate.Node {
 // LocalNEQ applies the NEQ predicate on the "local" field.
 func LocalNEQ(v bool) predicate.Node {
 	return predicate.Node(sql.FieldNEQ(FieldLocal, v))
+}
+
+// DeploymentSecretEncEQ applies the EQ predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncEQ(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldEQ(FieldDeploymentSecretEnc, v))
+}
+
+// DeploymentSecretEncNEQ applies the NEQ predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncNEQ(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldNEQ(FieldDeploymentSecretEnc, v))
+}
+
+// DeploymentSecretEncIn applies the In predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncIn(vs ...[]byte) predicate.Node {
+	return predicate.Node(sql.FieldIn(FieldDeploymentSecretEnc, vs...))
+}
+
+// DeploymentSecretEncNotIn applies the NotIn predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncNotIn(vs ...[]byte) predicate.Node {
+	return predicate.Node(sql.FieldNotIn(FieldDeploymentSecretEnc, vs...))
+}
+
+// DeploymentSecretEncGT applies the GT predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncGT(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldGT(FieldDeploymentSecretEnc, v))
+}
+
+// DeploymentSecretEncGTE applies the GTE predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncGTE(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldGTE(FieldDeploymentSecretEnc, v))
+}
+
+// DeploymentSecretEncLT applies the LT predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncLT(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldLT(FieldDeploymentSecretEnc, v))
+}
+
+// DeploymentSecretEncLTE applies the LTE predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncLTE(v []byte) predicate.Node {
+	return predicate.Node(sql.FieldLTE(FieldDeploymentSecretEnc, v))
+}
+
+// DeploymentSecretEncIsNil applies the IsNil predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncIsNil() predicate.Node {
+	return predicate.Node(sql.FieldIsNull(FieldDeploymentSecretEnc))
+}
+
+// DeploymentSecretEncNotNil applies the NotNil predicate on the "deployment_secret_enc" field.
+func DeploymentSecretEncNotNil() predicate.Node {
+	return predicate.Node(sql.FieldNotNull(FieldDeploymentSecretEnc))
 }
 
 // HasServers applies the HasEdge predicate on the "servers" edge.

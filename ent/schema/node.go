@@ -9,7 +9,8 @@ import (
 )
 
 // Node is a machine running the daemon. The local node (embedded in `skypanel serve`) has
-// local=true. The node secret is stored only as a keyed hash.
+// local=true. The node secret is stored only as a keyed hash; the deployment client's secret
+// is stored sealed (it is shown again on request).
 type Node struct{ ent.Schema }
 
 // Mixin of Node.
@@ -26,6 +27,10 @@ func (Node) Fields() []ent.Field {
 		field.Int("sftp_port").Range(0, 65535).Default(5657),
 		field.String("secret_hash").Sensitive().Default(""),
 		field.Bool("local").Default(false),
+		// deployment_secret_enc is the deployment client's secret sealed with the data folder's
+		// key (bound to the node id), so GET /api/nodes/{id}/deployment returns the same
+		// credentials every call; the OAuth client keeps only a hash. Empty: none issued yet.
+		field.Bytes("deployment_secret_enc").Optional().Sensitive(),
 	}
 }
 
