@@ -160,6 +160,123 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for GrantScope.
+const (
+	GrantScopeAdmin                GrantScope = "admin"
+	GrantScopeNodesCreate          GrantScope = "nodes.create"
+	GrantScopeNodesDelete          GrantScope = "nodes.delete"
+	GrantScopeNodesDeploy          GrantScope = "nodes.deploy"
+	GrantScopeNodesEdit            GrantScope = "nodes.edit"
+	GrantScopeNodesView            GrantScope = "nodes.view"
+	GrantScopeServerBackupCreate   GrantScope = "server.backup.create"
+	GrantScopeServerBackupDelete   GrantScope = "server.backup.delete"
+	GrantScopeServerBackupRestore  GrantScope = "server.backup.restore"
+	GrantScopeServerBackupView     GrantScope = "server.backup.view"
+	GrantScopeServerConsole        GrantScope = "server.console"
+	GrantScopeServerCreate         GrantScope = "server.create"
+	GrantScopeServerDefinitionEdit GrantScope = "server.definition.edit"
+	GrantScopeServerDelete         GrantScope = "server.delete"
+	GrantScopeServerEdit           GrantScope = "server.edit"
+	GrantScopeServerFilesEdit      GrantScope = "server.files.edit"
+	GrantScopeServerFilesView      GrantScope = "server.files.view"
+	GrantScopeServerInstall        GrantScope = "server.install"
+	GrantScopeServerKill           GrantScope = "server.kill"
+	GrantScopeServerSendCommand    GrantScope = "server.sendCommand"
+	GrantScopeServerStart          GrantScope = "server.start"
+	GrantScopeServerStats          GrantScope = "server.stats"
+	GrantScopeServerStatus         GrantScope = "server.status"
+	GrantScopeServerStop           GrantScope = "server.stop"
+	GrantScopeServerView           GrantScope = "server.view"
+	GrantScopeSettingsEdit         GrantScope = "settings.edit"
+	GrantScopeSettingsView         GrantScope = "settings.view"
+	GrantScopeTemplatesView        GrantScope = "templates.view"
+	GrantScopeUsersEdit            GrantScope = "users.edit"
+	GrantScopeUsersInfoEdit        GrantScope = "users.info.edit"
+	GrantScopeUsersInfoSearch      GrantScope = "users.info.search"
+	GrantScopeUsersInfoView        GrantScope = "users.info.view"
+	GrantScopeUsersPermsEdit       GrantScope = "users.perms.edit"
+	GrantScopeUsersPermsView       GrantScope = "users.perms.view"
+	GrantScopeUsersView            GrantScope = "users.view"
+)
+
+// Valid indicates whether the value is a known member of the GrantScope enum.
+func (e GrantScope) Valid() bool {
+	switch e {
+	case GrantScopeAdmin:
+		return true
+	case GrantScopeNodesCreate:
+		return true
+	case GrantScopeNodesDelete:
+		return true
+	case GrantScopeNodesDeploy:
+		return true
+	case GrantScopeNodesEdit:
+		return true
+	case GrantScopeNodesView:
+		return true
+	case GrantScopeServerBackupCreate:
+		return true
+	case GrantScopeServerBackupDelete:
+		return true
+	case GrantScopeServerBackupRestore:
+		return true
+	case GrantScopeServerBackupView:
+		return true
+	case GrantScopeServerConsole:
+		return true
+	case GrantScopeServerCreate:
+		return true
+	case GrantScopeServerDefinitionEdit:
+		return true
+	case GrantScopeServerDelete:
+		return true
+	case GrantScopeServerEdit:
+		return true
+	case GrantScopeServerFilesEdit:
+		return true
+	case GrantScopeServerFilesView:
+		return true
+	case GrantScopeServerInstall:
+		return true
+	case GrantScopeServerKill:
+		return true
+	case GrantScopeServerSendCommand:
+		return true
+	case GrantScopeServerStart:
+		return true
+	case GrantScopeServerStats:
+		return true
+	case GrantScopeServerStatus:
+		return true
+	case GrantScopeServerStop:
+		return true
+	case GrantScopeServerView:
+		return true
+	case GrantScopeSettingsEdit:
+		return true
+	case GrantScopeSettingsView:
+		return true
+	case GrantScopeTemplatesView:
+		return true
+	case GrantScopeUsersEdit:
+		return true
+	case GrantScopeUsersInfoEdit:
+		return true
+	case GrantScopeUsersInfoSearch:
+		return true
+	case GrantScopeUsersInfoView:
+		return true
+	case GrantScopeUsersPermsEdit:
+		return true
+	case GrantScopeUsersPermsView:
+		return true
+	case GrantScopeUsersView:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstallStepApi.
 const (
 	InstallStepApiPaper InstallStepApi = "paper"
@@ -844,6 +961,11 @@ type FileList struct {
 	Metadata ListMetadata `json:"metadata"`
 }
 
+// GrantScope A scope a user or an OAuth2 client may be granted, the catalogue without `node` (only node deployment clients hold it; they get it from GET /api/nodes/{id}/deployment).
+//
+// Example: server.view
+type GrantScope string
+
 // InstallStep One install step. Which optional fields apply depends on `type`.
 //
 // Example: {"type":"mojangdl","version":"{{version}}"}
@@ -1154,7 +1276,7 @@ type OAuth2ClientCreate struct {
 	// Scopes Scopes of the client; must be held by the caller (403 ErrPermissionDenied otherwise).
 	//
 	// Example: ["server.view","server.start"]
-	Scopes []Scope `json:"scopes"`
+	Scopes []GrantScope `json:"scopes"`
 }
 
 // OAuth2ClientCreated A new OAuth2 client, with its secret (shown once).
@@ -2028,7 +2150,7 @@ type UserPermsUpdate struct {
 	// Scopes The complete new set of scopes (replaces the old set). Administrators grant any scope; a user manager (`users.perms.edit` without `admin`) grants at most the scopes its own token holds, never `admin`, and only to non-admin users other than itself (403 ErrPermissionDenied, metadata.field `scopes`).
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
-	Scopes []Scope `json:"scopes"`
+	Scopes []GrantScope `json:"scopes"`
 }
 
 // UserQuota What a tenant may create: totals over all the user's servers (limits of each server summed). Absent = the
@@ -2430,6 +2552,15 @@ type GetServerFileParams struct {
 type PutServerFileParams struct {
 	// Folder Create a folder at the path instead of writing a file.
 	Folder *bool `form:"folder,omitempty" json:"folder,omitempty"`
+}
+
+// ServerSocketParams defines parameters for ServerSocket.
+type ServerSocketParams struct {
+	// Upgrade The WebSocket handshake (RFC 6455); a request without it is answered 400 naming `Upgrade`.
+	Upgrade string `json:"Upgrade"`
+
+	// Connection The WebSocket handshake (RFC 6455), e.g. `Upgrade`.
+	Connection string `json:"Connection"`
 }
 
 // ListTemplatesParams defines parameters for ListTemplates.
@@ -3398,7 +3529,7 @@ type ClientInterface interface {
 	// 1009 message too big; 1011 the server's events became unavailable.
 	//
 	// Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
-	ServerSocket(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartServer Start a server
 	//
@@ -4754,8 +4885,8 @@ func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditor
 // 1009 message too big; 1011 the server's events became unavailable.
 //
 // Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
-func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewServerSocketRequest(c.Server, serverId)
+func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewServerSocketRequest(c.Server, serverId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7344,7 +7475,7 @@ func NewRestartServerRequest(server string, serverId ServerId) (*http.Request, e
 }
 
 // NewServerSocketRequest constructs an http.Request for the ServerSocket method
-func NewServerSocketRequest(server string, serverId ServerId) (*http.Request, error) {
+func NewServerSocketRequest(server string, serverId ServerId, params *ServerSocketParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7372,6 +7503,28 @@ func NewServerSocketRequest(server string, serverId ServerId) (*http.Request, er
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Upgrade", params.Upgrade, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Upgrade", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Connection", params.Connection, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Connection", headerParam1)
+
 	}
 
 	return req, nil
@@ -8783,7 +8936,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
-	ServerSocketWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*ServerSocketResponse, error)
+	ServerSocketWithResponse(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*ServerSocketResponse, error)
 
 	// StartServerWithResponse Start a server
 	//
@@ -20272,8 +20425,8 @@ func (c *ClientWithResponses) RestartServerWithResponse(ctx context.Context, ser
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
-func (c *ClientWithResponses) ServerSocketWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*ServerSocketResponse, error) {
-	rsp, err := c.ServerSocket(ctx, serverId, reqEditors...)
+func (c *ClientWithResponses) ServerSocketWithResponse(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*ServerSocketResponse, error) {
+	rsp, err := c.ServerSocket(ctx, serverId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

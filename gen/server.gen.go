@@ -164,6 +164,123 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for GrantScope.
+const (
+	GrantScopeAdmin                GrantScope = "admin"
+	GrantScopeNodesCreate          GrantScope = "nodes.create"
+	GrantScopeNodesDelete          GrantScope = "nodes.delete"
+	GrantScopeNodesDeploy          GrantScope = "nodes.deploy"
+	GrantScopeNodesEdit            GrantScope = "nodes.edit"
+	GrantScopeNodesView            GrantScope = "nodes.view"
+	GrantScopeServerBackupCreate   GrantScope = "server.backup.create"
+	GrantScopeServerBackupDelete   GrantScope = "server.backup.delete"
+	GrantScopeServerBackupRestore  GrantScope = "server.backup.restore"
+	GrantScopeServerBackupView     GrantScope = "server.backup.view"
+	GrantScopeServerConsole        GrantScope = "server.console"
+	GrantScopeServerCreate         GrantScope = "server.create"
+	GrantScopeServerDefinitionEdit GrantScope = "server.definition.edit"
+	GrantScopeServerDelete         GrantScope = "server.delete"
+	GrantScopeServerEdit           GrantScope = "server.edit"
+	GrantScopeServerFilesEdit      GrantScope = "server.files.edit"
+	GrantScopeServerFilesView      GrantScope = "server.files.view"
+	GrantScopeServerInstall        GrantScope = "server.install"
+	GrantScopeServerKill           GrantScope = "server.kill"
+	GrantScopeServerSendCommand    GrantScope = "server.sendCommand"
+	GrantScopeServerStart          GrantScope = "server.start"
+	GrantScopeServerStats          GrantScope = "server.stats"
+	GrantScopeServerStatus         GrantScope = "server.status"
+	GrantScopeServerStop           GrantScope = "server.stop"
+	GrantScopeServerView           GrantScope = "server.view"
+	GrantScopeSettingsEdit         GrantScope = "settings.edit"
+	GrantScopeSettingsView         GrantScope = "settings.view"
+	GrantScopeTemplatesView        GrantScope = "templates.view"
+	GrantScopeUsersEdit            GrantScope = "users.edit"
+	GrantScopeUsersInfoEdit        GrantScope = "users.info.edit"
+	GrantScopeUsersInfoSearch      GrantScope = "users.info.search"
+	GrantScopeUsersInfoView        GrantScope = "users.info.view"
+	GrantScopeUsersPermsEdit       GrantScope = "users.perms.edit"
+	GrantScopeUsersPermsView       GrantScope = "users.perms.view"
+	GrantScopeUsersView            GrantScope = "users.view"
+)
+
+// Valid indicates whether the value is a known member of the GrantScope enum.
+func (e GrantScope) Valid() bool {
+	switch e {
+	case GrantScopeAdmin:
+		return true
+	case GrantScopeNodesCreate:
+		return true
+	case GrantScopeNodesDelete:
+		return true
+	case GrantScopeNodesDeploy:
+		return true
+	case GrantScopeNodesEdit:
+		return true
+	case GrantScopeNodesView:
+		return true
+	case GrantScopeServerBackupCreate:
+		return true
+	case GrantScopeServerBackupDelete:
+		return true
+	case GrantScopeServerBackupRestore:
+		return true
+	case GrantScopeServerBackupView:
+		return true
+	case GrantScopeServerConsole:
+		return true
+	case GrantScopeServerCreate:
+		return true
+	case GrantScopeServerDefinitionEdit:
+		return true
+	case GrantScopeServerDelete:
+		return true
+	case GrantScopeServerEdit:
+		return true
+	case GrantScopeServerFilesEdit:
+		return true
+	case GrantScopeServerFilesView:
+		return true
+	case GrantScopeServerInstall:
+		return true
+	case GrantScopeServerKill:
+		return true
+	case GrantScopeServerSendCommand:
+		return true
+	case GrantScopeServerStart:
+		return true
+	case GrantScopeServerStats:
+		return true
+	case GrantScopeServerStatus:
+		return true
+	case GrantScopeServerStop:
+		return true
+	case GrantScopeServerView:
+		return true
+	case GrantScopeSettingsEdit:
+		return true
+	case GrantScopeSettingsView:
+		return true
+	case GrantScopeTemplatesView:
+		return true
+	case GrantScopeUsersEdit:
+		return true
+	case GrantScopeUsersInfoEdit:
+		return true
+	case GrantScopeUsersInfoSearch:
+		return true
+	case GrantScopeUsersInfoView:
+		return true
+	case GrantScopeUsersPermsEdit:
+		return true
+	case GrantScopeUsersPermsView:
+		return true
+	case GrantScopeUsersView:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstallStepApi.
 const (
 	InstallStepApiPaper InstallStepApi = "paper"
@@ -848,6 +965,11 @@ type FileList struct {
 	Metadata ListMetadata `json:"metadata"`
 }
 
+// GrantScope A scope a user or an OAuth2 client may be granted, the catalogue without `node` (only node deployment clients hold it; they get it from GET /api/nodes/{id}/deployment).
+//
+// Example: server.view
+type GrantScope string
+
 // InstallStep One install step. Which optional fields apply depends on `type`.
 //
 // Example: {"type":"mojangdl","version":"{{version}}"}
@@ -1158,7 +1280,7 @@ type OAuth2ClientCreate struct {
 	// Scopes Scopes of the client; must be held by the caller (403 ErrPermissionDenied otherwise).
 	//
 	// Example: ["server.view","server.start"]
-	Scopes []Scope `json:"scopes"`
+	Scopes []GrantScope `json:"scopes"`
 }
 
 // OAuth2ClientCreated A new OAuth2 client, with its secret (shown once).
@@ -2032,7 +2154,7 @@ type UserPermsUpdate struct {
 	// Scopes The complete new set of scopes (replaces the old set). Administrators grant any scope; a user manager (`users.perms.edit` without `admin`) grants at most the scopes its own token holds, never `admin`, and only to non-admin users other than itself (403 ErrPermissionDenied, metadata.field `scopes`).
 	//
 	// Example: ["server.view","server.console","server.files.view","server.files.edit"]
-	Scopes []Scope `json:"scopes"`
+	Scopes []GrantScope `json:"scopes"`
 }
 
 // UserQuota What a tenant may create: totals over all the user's servers (limits of each server summed). Absent = the
@@ -2437,6 +2559,15 @@ type GetServerFileParams struct {
 type PutServerFileParams struct {
 	// Folder Create a folder at the path instead of writing a file.
 	Folder *bool `form:"folder,omitempty" json:"folder,omitempty"`
+}
+
+// ServerSocketParams defines parameters for ServerSocket.
+type ServerSocketParams struct {
+	// Upgrade The WebSocket handshake (RFC 6455); a request without it is answered 400 naming `Upgrade`.
+	Upgrade string `json:"Upgrade"`
+
+	// Connection The WebSocket handshake (RFC 6455), e.g. `Upgrade`.
+	Connection string `json:"Connection"`
 }
 
 // ListTemplatesParams defines parameters for ListTemplates.
@@ -2875,7 +3006,7 @@ type ServerInterface interface {
 	RestartServer(c *gin.Context, serverId ServerId)
 	// ServerSocket Open the server's WebSocket
 	// (GET /api/servers/{serverId}/socket)
-	ServerSocket(c *gin.Context, serverId ServerId)
+	ServerSocket(c *gin.Context, serverId ServerId, params ServerSocketParams)
 	// StartServer Start a server
 	// (POST /api/servers/{serverId}/start)
 	StartServer(c *gin.Context, serverId ServerId)
@@ -4394,6 +4525,55 @@ func (siw *ServerInterfaceWrapper) ServerSocket(c *gin.Context) {
 
 	c.Set(string(Oauth2Scopes), []string{"server.view"})
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ServerSocketParams
+
+	headers := c.Request.Header
+
+	// ------------- Required header parameter "Upgrade" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Upgrade")]; found {
+		var Upgrade string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Upgrade, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Upgrade", valueList[0], &Upgrade, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Upgrade: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.Upgrade = Upgrade
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter Upgrade is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Required header parameter "Connection" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Connection")]; found {
+		var Connection string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Connection, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Connection", valueList[0], &Connection, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Connection: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.Connection = Connection
+
+	} else {
+		siw.ErrorHandler(c, fmt.Errorf("Header parameter Connection is required, but not found"), http.StatusBadRequest)
+		return
+	}
+
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
 		if c.IsAborted() {
@@ -4401,7 +4581,7 @@ func (siw *ServerInterfaceWrapper) ServerSocket(c *gin.Context) {
 		}
 	}
 
-	siw.Handler.ServerSocket(c, serverId)
+	siw.Handler.ServerSocket(c, serverId, params)
 }
 
 // StartServer operation middleware
@@ -13721,6 +13901,7 @@ func (response RestartServer503JSONResponse) VisitRestartServerResponse(w http.R
 
 type ServerSocketRequestObject struct {
 	ServerId ServerId `json:"serverId"`
+	Params   ServerSocketParams
 }
 
 type ServerSocketResponseObject interface {
@@ -18401,10 +18582,11 @@ func (sh *strictHandler) RestartServer(ctx *gin.Context, serverId ServerId) {
 }
 
 // ServerSocket operation middleware
-func (sh *strictHandler) ServerSocket(ctx *gin.Context, serverId ServerId) {
+func (sh *strictHandler) ServerSocket(ctx *gin.Context, serverId ServerId, params ServerSocketParams) {
 	var request ServerSocketRequestObject
 
 	request.ServerId = serverId
+	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.ServerSocket(ctx, request.(ServerSocketRequestObject))

@@ -146,7 +146,7 @@ func TestOAuth2Revocation(t *testing.T) {
 	})
 	t.Run("perms lowered", func(t *testing.T) {
 		tok, uid := env.UserToken(t, "lowered", false, "nodes.view", "settings.view")
-		body := api.SetUserPermsJSONRequestBody{Scopes: []api.Scope{"settings.view"}}
+		body := api.SetUserPermsJSONRequestBody{Scopes: []api.GrantScope{"settings.view"}}
 		resp, err := env.Client(t, admin).SetUserPermsWithResponse(context.Background(), int64(uid), body)
 		if err != nil || resp.StatusCode() != http.StatusNoContent {
 			t.Fatalf("set perms: %v %s", err, resp.Body)
@@ -215,7 +215,7 @@ func TestSelfOAuth2Clients(t *testing.T) {
 	c := env.Client(t, tok)
 	ctx := context.Background()
 
-	created, err := c.CreateSelfOAuth2ClientWithResponse(ctx, api.OAuth2ClientCreate{Name: "bot", Scopes: []api.Scope{"nodes.view"}})
+	created, err := c.CreateSelfOAuth2ClientWithResponse(ctx, api.OAuth2ClientCreate{Name: "bot", Scopes: []api.GrantScope{"nodes.view"}})
 	if err != nil || created.JSON201 == nil {
 		t.Fatalf("create: %v %d %s", err, created.StatusCode(), created.Body)
 	}

@@ -104,7 +104,8 @@ func TestUsersCRUD(t *testing.T) {
 	})
 	t.Run("perms round trip", func(t *testing.T) {
 		want := []api.Scope{"server.view", "nodes.view", "users.view"}
-		set, err := c.SetUserPermsWithResponse(ctx, u.Id, api.UserPermsUpdate{Scopes: want})
+		grant := []api.GrantScope{"server.view", "nodes.view", "users.view"}
+		set, err := c.SetUserPermsWithResponse(ctx, u.Id, api.UserPermsUpdate{Scopes: grant})
 		if err != nil || set.StatusCode() != http.StatusNoContent {
 			t.Fatalf("set: %v %s", err, set.Body)
 		}

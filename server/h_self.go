@@ -14,6 +14,15 @@ func toScopes(in []string) []gen.Scope {
 	return out
 }
 
+// grantScopes converts granted scopes (the catalogue without node) to the catalogue's type.
+func grantScopes(in []gen.GrantScope) []gen.Scope {
+	out := make([]gen.Scope, 0, len(in))
+	for _, s := range in {
+		out = append(out, gen.Scope(s))
+	}
+	return out
+}
+
 func fromScopes(in []gen.Scope) []string {
 	out := make([]string, 0, len(in))
 	for _, s := range in {
@@ -61,7 +70,7 @@ func (h *Handlers) CreateSelfOAuth2Client(ctx context.Context, req gen.CreateSel
 	if p.UserID == 0 {
 		return nil, errPermissionDenied([]string{"a user's token"})
 	}
-	scopes := fromScopes(req.Body.Scopes)
+	scopes := fromScopes(grantScopes(req.Body.Scopes))
 	for _, sc := range scopes { // a token cannot mint a client wider than itself
 		if !p.Has(sc) {
 			return nil, errPermissionDenied([]string{sc})
@@ -72,7 +81,7 @@ func (h *Handlers) CreateSelfOAuth2Client(ctx context.Context, req gen.CreateSel
 		return nil, err
 	}
 	return gen.CreateSelfOAuth2Client201JSONResponse{Body: gen.OAuth2ClientCreated{ClientId: id, ClientSecret: secret,
-		Name: req.Body.Name, Scopes: req.Body.Scopes, Created: nowUTC()}}, nil
+		Name: req.Body.Name, Scopes: grantScopes(req.Body.Scopes), Created: nowUTC()}}, nil
 }
 
 // DeleteSelfOAuth2Client deletes one of the caller's clients and revokes its tokens.

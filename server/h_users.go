@@ -204,15 +204,13 @@ func (h *Handlers) SetUserPerms(ctx context.Context, req gen.SetUserPermsRequest
 	if err != nil {
 		return nil, err
 	}
-	if err := mayGrant(ctx, u, req.Body.Scopes); err != nil {
+	granted := grantScopes(req.Body.Scopes) // the spec's GrantScope: never node
+	if err := mayGrant(ctx, u, granted); err != nil {
 		return nil, err
 	}
 	scopes := make([]string, 0, len(req.Body.Scopes))
 	seen := map[string]bool{}
-	for _, s := range req.Body.Scopes {
-		if s == gen.ScopeNode {
-			return nil, errFieldInvalid("scopes", "the node scope belongs to node deployment clients only")
-		}
+	for _, s := range granted {
 		if !seen[string(s)] {
 			seen[string(s)] = true
 			scopes = append(scopes, string(s))

@@ -29,24 +29,7 @@ import (
 // knownBugs lists operationId/finding pairs the fuzzer currently finds in code owned by other
 // helpers; each is reported to the lead, who empties this list when the fixes are merged.
 // A finding here is still logged, never silently passed.
-var knownBugs = map[string]string{
-	// GET /api/servers/{id}/socket without Upgrade headers: the spec declares no Upgrade or
-	// Connection header, so a plain GET is spec-valid, yet the panel answers 400 field Upgrade.
-	// Fix: declare the WebSocket handshake headers in openapi.yaml (owner: clients).
-	"serverSocket/valid-refused:Upgrade": "spec omits the required WebSocket handshake headers",
-	// POST /api/self/oauth2 {"name":"a","scopes":["node"]} as admin: the Scope enum allows
-	// "node", the OAuth2 provider refuses it with 400 ErrFieldInvalid field scopes ("scope not
-	// allowed"). Fix: a client-scope enum without node, or document the refusal.
-	"createSelfOAuth2Client/valid-refused:scopes": "Scope enum allows scopes no client may hold",
-	// PUT /api/users/1/perms {"scopes":["node"]} as admin: same root, 400 field scopes "the node
-	// scope belongs to node deployment clients only" (owner: agree).
-	"setUserPerms/valid-refused:scopes": "Scope enum allows the node scope no user may hold",
-	// PUT /api/servers {"eggId":1e+300,"name":"a","ownerId":1} as admin: ServerCreate.eggId is an
-	// integer with no maximum or format, the Go field is an int: 400 (was field "body", now
-	// "eggId"). Fix: format int32/int64 and a maximum in openapi.yaml (owner: clients).
-	"createServerWithGeneratedId/valid-refused:eggId": "integer field without maximum overflows its Go int",
-	"createServer/valid-refused:eggId":                "integer field without maximum overflows its Go int",
-}
+var knownBugs = map[string]string{}
 
 // allowed5xx are server errors the spec documents as legitimate answers of a panel whose local
 // node has no container runtime: the node cannot serve the request (503 ErrNodeUnavailable) or
