@@ -37,7 +37,7 @@ const (
 // ErrBadExtension means the spec carries an extension value the panel does not understand.
 var ErrBadExtension = errors.New("invalid spec extension")
 
-// ErrInvalidOrigin: an allowed WebSocket origin (Config.AllowedOrigins) is not a valid pattern.
+// ErrInvalidOrigin means an allowed WebSocket origin (Config.AllowedOrigins) is not a valid pattern.
 var ErrInvalidOrigin = errors.New("invalid allowed origin pattern")
 
 // APIError is an error that knows its HTTP status and envelope. Handlers return it (or a

@@ -22,18 +22,18 @@ var ajvEmail = regexp.MustCompile("(?i)^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-z0-
 	`@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
 
 func strictFormats() {
-	openapi3.DefineStringFormatCallback("email", func(s string) error {
+	openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(func(s string) error {
 		if !ajvEmail.MatchString(s) {
 			return fmt.Errorf("%q is not an email address", s)
 		}
 		return nil
-	})
-	openapi3.DefineStringFormatCallback("uri", func(s string) error {
+	}))
+	openapi3.DefineStringFormatValidator("uri", openapi3.NewCallbackValidator(func(s string) error {
 		if u, err := url.Parse(s); err != nil || !u.IsAbs() {
 			return fmt.Errorf("%q is not an absolute URI", s)
 		}
 		return nil
-	})
+	}))
 }
 
 // TestStrictFormats: GET /api/users and GET /api/settings of a freshly bootstrapped panel
