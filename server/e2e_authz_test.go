@@ -95,7 +95,7 @@ func TestAuthzMatrix(t *testing.T) {
 				default:
 					id, secret = env.NewClient(t, intruderID, granted...)
 				}
-				r := env.Do(t, op.Method, path, env.Token(t, id, secret), bytes.NewReader(body), jsonHeader(body))
+				r := env.Do(t, op.Method, path, env.Token(t, id, secret), bytes.NewReader(body), handshake(op, jsonHeader(body)))
 				checkGranted(t, op, r)
 			})
 			if len(op.AdminFields) > 0 { // e2e_authz_fields_test.go
@@ -238,6 +238,22 @@ func jsonHeader(body []byte) http.Header {
 		return nil
 	}
 	return http.Header{"Content-Type": {"application/json"}}
+}
+
+// handshake adds the WebSocket handshake headers the spec requires on an upgrade operation, so
+// the request reaches the ownership check (a request without them is a 400 by the spec).
+func handshake(op *server.Operation, h http.Header) http.Header {
+	if !op.WebSocket {
+		return h
+	}
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Upgrade", "websocket")
+	h.Set("Connection", "Upgrade")
+	h.Set("Sec-WebSocket-Version", "13")
+	h.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	return h
 }
 
 // lacking returns the scopes of all that neither are a required scope nor imply one.
