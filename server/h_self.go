@@ -6,30 +6,22 @@ import (
 	"github.com/skypanel/skypanel/gen"
 )
 
-func toScopes(in []string) []gen.Scope {
-	out := make([]gen.Scope, 0, len(in))
+// convertScopes converts a scope list between the string-based scope types (string, gen.Scope,
+// gen.GrantScope): one loop for every direction.
+func convertScopes[To, From ~string](in []From) []To {
+	out := make([]To, 0, len(in))
 	for _, s := range in {
-		out = append(out, gen.Scope(s))
+		out = append(out, To(s))
 	}
 	return out
 }
+
+func toScopes(in []string) []gen.Scope { return convertScopes[gen.Scope](in) }
 
 // grantScopes converts granted scopes (the catalogue without node) to the catalogue's type.
-func grantScopes(in []gen.GrantScope) []gen.Scope {
-	out := make([]gen.Scope, 0, len(in))
-	for _, s := range in {
-		out = append(out, gen.Scope(s))
-	}
-	return out
-}
+func grantScopes(in []gen.GrantScope) []gen.Scope { return convertScopes[gen.Scope](in) }
 
-func fromScopes(in []gen.Scope) []string {
-	out := make([]string, 0, len(in))
-	for _, s := range in {
-		out = append(out, string(s))
-	}
-	return out
-}
+func fromScopes(in []gen.Scope) []string { return convertScopes[string](in) }
 
 // GetSelf describes the caller: its user (absent for node clients), client and scopes.
 func (h *Handlers) GetSelf(ctx context.Context, _ gen.GetSelfRequestObject) (gen.GetSelfResponseObject, error) {
