@@ -49,9 +49,9 @@ check-generated: generate
 	@git diff --exit-code -- gen api ent || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen api ent)" || { git status --porcelain -- gen api ent; echo "untracked generated files"; exit 1; }
 
-## lint-spec: lint openapi.yaml with Redocly
+## lint-spec: lint openapi.yaml and daemon.yaml with Redocly
 lint-spec:
-	npx --no-install redocly lint openapi.yaml
+	npx --no-install redocly lint openapi.yaml daemon.yaml
 
 ## lint: golangci-lint (.golangci.yml: errcheck, staticcheck, govet, revive, package rules)
 lint:

@@ -328,6 +328,66 @@ func (e InstallStepType) Valid() bool {
 	}
 }
 
+// Defines values for JWKSKeysAlg.
+const (
+	JWKSKeysAlgEdDSA JWKSKeysAlg = "EdDSA"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysAlg enum.
+func (e JWKSKeysAlg) Valid() bool {
+	switch e {
+	case JWKSKeysAlgEdDSA:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSKeysCrv.
+const (
+	JWKSKeysCrvEd25519 JWKSKeysCrv = "Ed25519"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysCrv enum.
+func (e JWKSKeysCrv) Valid() bool {
+	switch e {
+	case JWKSKeysCrvEd25519:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSKeysKty.
+const (
+	JWKSKeysKtyOKP JWKSKeysKty = "OKP"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysKty enum.
+func (e JWKSKeysKty) Valid() bool {
+	switch e {
+	case JWKSKeysKtyOKP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSKeysUse.
+const (
+	JWKSKeysUseSig JWKSKeysUse = "sig"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysUse enum.
+func (e JWKSKeysUse) Valid() bool {
+	switch e {
+	case JWKSKeysUseSig:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OAuth2ErrorError.
 const (
 	OAuth2ErrorErrorInvalidClient        OAuth2ErrorError = "invalid_client"
@@ -1042,6 +1102,32 @@ type InstallStepApi string
 // Example: download
 type InstallStepType string
 
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg JWKSKeysAlg `json:"alg"`
+		Crv JWKSKeysCrv `json:"crv"`
+		Kid string      `json:"kid"`
+		Kty JWKSKeysKty `json:"kty"`
+		Use JWKSKeysUse `json:"use"`
+
+		// X The public key, base64url without padding.
+		X string `json:"x"`
+	} `json:"keys"`
+}
+
+// JWKSKeysAlg defines model for JWKS.Keys.Alg.
+type JWKSKeysAlg string
+
+// JWKSKeysCrv defines model for JWKS.Keys.Crv.
+type JWKSKeysCrv string
+
+// JWKSKeysKty defines model for JWKS.Keys.Kty.
+type JWKSKeysKty string
+
+// JWKSKeysUse defines model for JWKS.Keys.Use.
+type JWKSKeysUse string
+
 // ListMetadata Metadata of a list response.
 type ListMetadata struct {
 	// Paging Paging information of a list response.
@@ -1093,6 +1179,13 @@ type NodeCPU struct {
 
 	// Threads Example: 16
 	Threads int `json:"threads"`
+}
+
+// NodeCheckin defines model for NodeCheckin.
+type NodeCheckin struct {
+	// BootId Changes each time the daemon starts.
+	BootId  string  `json:"bootId"`
+	Version *string `json:"version,omitempty"`
 }
 
 // NodeCreate A node to register.
@@ -1164,6 +1257,10 @@ type NodeDeployment struct {
 	//
 	// Example: abc123def456
 	ClientSecret string `json:"clientSecret"`
+
+	// Command A ready-to-paste command line that starts the node's daemon with these credentials
+	// (`skypanel daemon --panel … --client-id … --client-secret … --listen … --data …`).
+	Command *string `json:"command,omitempty"`
 }
 
 // NodeFeatures Features of a node.
@@ -1915,6 +2012,12 @@ type ServerStatus struct {
 	State ServerState `json:"state"`
 }
 
+// ServerTransfer defines model for ServerTransfer.
+type ServerTransfer struct {
+	// NodeId The node to move the server to.
+	NodeId int `json:"nodeId"`
+}
+
 // Settings Panel settings.
 type Settings struct {
 	// CompanyName Example: SkyPanel
@@ -2599,6 +2702,9 @@ type CreateNodeJSONRequestBody = NodeCreate
 // UpdateNodeJSONRequestBody defines body for UpdateNode for application/json ContentType.
 type UpdateNodeJSONRequestBody = NodeUpdate
 
+// NodeCheckinJSONRequestBody defines body for NodeCheckin for application/json ContentType.
+type NodeCheckinJSONRequestBody = NodeCheckin
+
 // CreateSelfOAuth2ClientJSONRequestBody defines body for CreateSelfOAuth2Client for application/json ContentType.
 type CreateSelfOAuth2ClientJSONRequestBody = OAuth2ClientCreate
 
@@ -2619,6 +2725,9 @@ type CreateServerDatabaseJSONRequestBody = ServerDatabaseCreate
 
 // EditServerDefinitionJSONRequestBody defines body for EditServerDefinition for application/json ContentType.
 type EditServerDefinitionJSONRequestBody = ServerDefinitionUpdate
+
+// TransferServerJSONRequestBody defines body for TransferServer for application/json ContentType.
+type TransferServerJSONRequestBody = ServerTransfer
 
 // UpdateSettingsJSONRequestBody defines body for UpdateSettings for application/json ContentType.
 type UpdateSettingsJSONRequestBody = SettingsUpdate
@@ -2940,6 +3049,15 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetJWKS The panel's public keys for node tokens
+	//
+	// The Ed25519 public keys (JWK, `kty` OKP, `crv` Ed25519, `alg` EdDSA) whose private halves sign the short-lived
+	// tokens the panel sends to node daemons (`aud` = `node:<id>`, at most 5 minutes). Daemons cache this set and
+	// fetch it again when a token names an unknown `kid`. Public: it holds no secret.
+	//
+	// Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
+	GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDatabaseHosts List database hosts
 	//
 	// Lists the configured database hosts.
@@ -3058,6 +3176,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/nodes/{id} (the `UpdateNode` operationId).
 	UpdateNode(ctx context.Context, id NodeId, body UpdateNodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NodeCheckinWithBody A node's daemon reports that it runs
+	//
+	// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+	// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+	// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+	// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+	NodeCheckinWithBody(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NodeCheckin A node's daemon reports that it runs
+	//
+	// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+	// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+	// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+	// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+	NodeCheckin(ctx context.Context, id NodeId, body NodeCheckinJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetNodeDeployment Get a node's deployment credentials
 	//
@@ -3563,6 +3705,38 @@ type ClientInterface interface {
 	// Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 	StopServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// TransferServerWithBody Move a server to another node
+	//
+	// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+	// ErrNodeUnavailable when either node does not answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+	TransferServerWithBody(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferServer Move a server to another node
+	//
+	// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+	// ErrNodeUnavailable when either node does not answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+	TransferServer(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetSettings Get settings
 	//
 	// Returns the panel settings.
@@ -3753,6 +3927,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `Oauth2Token` operationId).
 	Oauth2TokenWithFormdataBody(ctx context.Context, body Oauth2TokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetJWKS The panel's public keys for node tokens
+//
+// The Ed25519 public keys (JWK, `kty` OKP, `crv` Ed25519, `alg` EdDSA) whose private halves sign the short-lived
+// tokens the panel sends to node daemons (`aud` = `node:<id>`, at most 5 minutes). Daemons cache this set and
+// fetch it again when a token names an unknown `kid`. Public: it holds no secret.
+//
+// Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
+func (c *Client) GetJWKS(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJWKSRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListDatabaseHosts List database hosts
@@ -4004,6 +4197,50 @@ func (c *Client) UpdateNodeWithBody(ctx context.Context, id NodeId, contentType 
 // Corresponds with PUT /api/nodes/{id} (the `UpdateNode` operationId).
 func (c *Client) UpdateNode(ctx context.Context, id NodeId, body UpdateNodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateNodeRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NodeCheckinWithBody A node's daemon reports that it runs
+//
+// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+func (c *Client) NodeCheckinWithBody(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNodeCheckinRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NodeCheckin A node's daemon reports that it runs
+//
+// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+func (c *Client) NodeCheckin(ctx context.Context, id NodeId, body NodeCheckinJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNodeCheckinRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4969,6 +5206,58 @@ func (c *Client) StopServer(ctx context.Context, serverId ServerId, reqEditors .
 	return c.Client.Do(req)
 }
 
+// TransferServerWithBody Move a server to another node
+//
+// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+// ErrNodeUnavailable when either node does not answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+func (c *Client) TransferServerWithBody(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferServerRequestWithBody(c.Server, serverId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferServer Move a server to another node
+//
+// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+// ErrNodeUnavailable when either node does not answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+func (c *Client) TransferServer(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferServerRequest(c.Server, serverId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetSettings Get settings
 //
 // Returns the panel settings.
@@ -5344,6 +5633,33 @@ func (c *Client) Oauth2TokenWithFormdataBody(ctx context.Context, body Oauth2Tok
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetJWKSRequest constructs an http.Request for the GetJWKS method
+func NewGetJWKSRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/.well-known/jwks.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListDatabaseHostsRequest constructs an http.Request for the ListDatabaseHosts method
@@ -5779,6 +6095,53 @@ func NewUpdateNodeRequestWithBody(server string, id NodeId, contentType string, 
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewNodeCheckinRequest calls the generic NodeCheckin builder with application/json body
+func NewNodeCheckinRequest(server string, id NodeId, body NodeCheckinJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNodeCheckinRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewNodeCheckinRequestWithBody constructs an http.Request for the NodeCheckin method, with any body, and a specified content type
+func NewNodeCheckinRequestWithBody(server string, id NodeId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/nodes/%s/checkin", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -7666,6 +8029,53 @@ func NewStopServerRequest(server string, serverId ServerId) (*http.Request, erro
 	return req, nil
 }
 
+// NewTransferServerRequest calls the generic TransferServer builder with application/json body
+func NewTransferServerRequest(server string, serverId ServerId, body TransferServerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferServerRequestWithBody(server, serverId, "application/json", bodyReader)
+}
+
+// NewTransferServerRequestWithBody constructs an http.Request for the TransferServer method, with any body, and a specified content type
+func NewTransferServerRequestWithBody(server string, serverId ServerId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "serverId", serverId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/%s/transfer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetSettingsRequest constructs an http.Request for the GetSettings method
 func NewGetSettingsRequest(server string) (*http.Request, error) {
 	var err error
@@ -8283,6 +8693,17 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetJWKSWithResponse The panel's public keys for node tokens
+	//
+	// The Ed25519 public keys (JWK, `kty` OKP, `crv` Ed25519, `alg` EdDSA) whose private halves sign the short-lived
+	// tokens the panel sends to node daemons (`aud` = `node:<id>`, at most 5 minutes). Daemons cache this set and
+	// fetch it again when a token names an unknown `kid`. Public: it holds no secret.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
+	GetJWKSWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJWKSResponse, error)
+
 	// ListDatabaseHostsWithResponse List database hosts
 	//
 	// Lists the configured database hosts.
@@ -8413,6 +8834,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/nodes/{id} (the `UpdateNode` operationId).
 	UpdateNodeWithResponse(ctx context.Context, id NodeId, body UpdateNodeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateNodeResponse, error)
+
+	// NodeCheckinWithBodyWithResponse A node's daemon reports that it runs
+	//
+	// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+	// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+	// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+	// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+	NodeCheckinWithBodyWithResponse(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NodeCheckinResponse, error)
+
+	// NodeCheckinWithResponse A node's daemon reports that it runs
+	//
+	// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+	// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+	// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+	// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+	NodeCheckinWithResponse(ctx context.Context, id NodeId, body NodeCheckinJSONRequestBody, reqEditors ...RequestEditorFn) (*NodeCheckinResponse, error)
 
 	// GetNodeDeploymentWithResponse Get a node's deployment credentials
 	//
@@ -8978,6 +9423,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 	StopServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*StopServerResponse, error)
 
+	// TransferServerWithBodyWithResponse Move a server to another node
+	//
+	// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+	// ErrNodeUnavailable when either node does not answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+	TransferServerWithBodyWithResponse(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferServerResponse, error)
+
+	// TransferServerWithResponse Move a server to another node
+	//
+	// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+	// ErrNodeUnavailable when either node does not answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+	TransferServerWithResponse(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferServerResponse, error)
+
 	// GetSettingsWithResponse Get settings
 	//
 	// Returns the panel settings.
@@ -9182,6 +9659,100 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `Oauth2Token` operationId).
 	Oauth2TokenWithFormdataBodyWithResponse(ctx context.Context, body Oauth2TokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*Oauth2TokenResponse, error)
+}
+
+// GetJWKSResponse200Headers the declared response headers of an HTTP 200 response for GetJWKS
+type GetJWKSResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// GetJWKSResponse415Headers the declared response headers of an HTTP 415 response for GetJWKS
+type GetJWKSResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// GetJWKSResponse429Headers the declared response headers of an HTTP 429 response for GetJWKS
+type GetJWKSResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// GetJWKSResponse500Headers the declared response headers of an HTTP 500 response for GetJWKS
+type GetJWKSResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type GetJWKSResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *JWKS
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetJWKSResponse200Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetJWKSResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetJWKSResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetJWKSResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetJWKSResponse) GetJSON200() *JWKS {
+	return r.JSON200
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetJWKSResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetJWKSResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetJWKSResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJWKSResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJWKSResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJWKSResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJWKSResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // ListDatabaseHostsResponse200Headers the declared response headers of an HTTP 200 response for ListDatabaseHosts
@@ -10836,6 +11407,150 @@ func (r UpdateNodeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateNodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// NodeCheckinResponse204Headers the declared response headers of an HTTP 204 response for NodeCheckin
+type NodeCheckinResponse204Headers struct {
+	XAPIVersion *string
+}
+
+// NodeCheckinResponse400Headers the declared response headers of an HTTP 400 response for NodeCheckin
+type NodeCheckinResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// NodeCheckinResponse401Headers the declared response headers of an HTTP 401 response for NodeCheckin
+type NodeCheckinResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// NodeCheckinResponse403Headers the declared response headers of an HTTP 403 response for NodeCheckin
+type NodeCheckinResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// NodeCheckinResponse404Headers the declared response headers of an HTTP 404 response for NodeCheckin
+type NodeCheckinResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// NodeCheckinResponse415Headers the declared response headers of an HTTP 415 response for NodeCheckin
+type NodeCheckinResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// NodeCheckinResponse429Headers the declared response headers of an HTTP 429 response for NodeCheckin
+type NodeCheckinResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// NodeCheckinResponse500Headers the declared response headers of an HTTP 500 response for NodeCheckin
+type NodeCheckinResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type NodeCheckinResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *NodeCheckinResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *NodeCheckinResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *NodeCheckinResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *NodeCheckinResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *NodeCheckinResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *NodeCheckinResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *NodeCheckinResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *NodeCheckinResponse500Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r NodeCheckinResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r NodeCheckinResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r NodeCheckinResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r NodeCheckinResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r NodeCheckinResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r NodeCheckinResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r NodeCheckinResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r NodeCheckinResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NodeCheckinResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NodeCheckinResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NodeCheckinResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17518,6 +18233,178 @@ func (r StopServerResponse) ContentType() string {
 	return ""
 }
 
+// TransferServerResponse202Headers the declared response headers of an HTTP 202 response for TransferServer
+type TransferServerResponse202Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse400Headers the declared response headers of an HTTP 400 response for TransferServer
+type TransferServerResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse401Headers the declared response headers of an HTTP 401 response for TransferServer
+type TransferServerResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// TransferServerResponse403Headers the declared response headers of an HTTP 403 response for TransferServer
+type TransferServerResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse404Headers the declared response headers of an HTTP 404 response for TransferServer
+type TransferServerResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse409Headers the declared response headers of an HTTP 409 response for TransferServer
+type TransferServerResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse415Headers the declared response headers of an HTTP 415 response for TransferServer
+type TransferServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse429Headers the declared response headers of an HTTP 429 response for TransferServer
+type TransferServerResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// TransferServerResponse500Headers the declared response headers of an HTTP 500 response for TransferServer
+type TransferServerResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// TransferServerResponse503Headers the declared response headers of an HTTP 503 response for TransferServer
+type TransferServerResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type TransferServerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *TransferServerResponse202Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *TransferServerResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TransferServerResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *TransferServerResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *TransferServerResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *TransferServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *TransferServerResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TransferServerResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *TransferServerResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *TransferServerResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferServerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferServerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferServerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferServerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r TransferServerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r TransferServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TransferServerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferServerResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r TransferServerResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferServerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferServerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferServerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferServerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetSettingsResponse200Headers the declared response headers of an HTTP 200 response for GetSettings
 type GetSettingsResponse200Headers struct {
 	XAPIVersion *string
@@ -19447,6 +20334,23 @@ func (r Oauth2TokenResponse) ContentType() string {
 	return ""
 }
 
+// GetJWKSWithResponse The panel's public keys for node tokens
+//
+// The Ed25519 public keys (JWK, `kty` OKP, `crv` Ed25519, `alg` EdDSA) whose private halves sign the short-lived
+// tokens the panel sends to node daemons (`aud` = `node:<id>`, at most 5 minutes). Daemons cache this set and
+// fetch it again when a token names an unknown `kid`. Public: it holds no secret.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /.well-known/jwks.json (the `GetJWKS` operationId).
+func (c *ClientWithResponses) GetJWKSWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJWKSResponse, error) {
+	rsp, err := c.GetJWKS(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJWKSResponse(rsp)
+}
+
 // ListDatabaseHostsWithResponse List database hosts
 //
 // Lists the configured database hosts.
@@ -19660,6 +20564,42 @@ func (c *ClientWithResponses) UpdateNodeWithResponse(ctx context.Context, id Nod
 		return nil, err
 	}
 	return ParseUpdateNodeResponse(rsp)
+}
+
+// NodeCheckinWithBodyWithResponse A node's daemon reports that it runs
+//
+// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+func (c *ClientWithResponses) NodeCheckinWithBodyWithResponse(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NodeCheckinResponse, error) {
+	rsp, err := c.NodeCheckinWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNodeCheckinResponse(rsp)
+}
+
+// NodeCheckinWithResponse A node's daemon reports that it runs
+//
+// Called by `skypanel daemon` with a token of its own deployment client (`.node_<id>`, scope `node`) when it
+// starts and then every 30 s. A new `bootId` (the daemon restarted) or the first check-in after the node was
+// unreachable makes the panel reconcile the node at once: definitions edited while it was away are applied,
+// servers deleted while it was away are removed. Another node's client → 403 ErrPermissionDenied.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/checkin (the `NodeCheckin` operationId).
+func (c *ClientWithResponses) NodeCheckinWithResponse(ctx context.Context, id NodeId, body NodeCheckinJSONRequestBody, reqEditors ...RequestEditorFn) (*NodeCheckinResponse, error) {
+	rsp, err := c.NodeCheckin(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNodeCheckinResponse(rsp)
 }
 
 // GetNodeDeploymentWithResponse Get a node's deployment credentials
@@ -20497,6 +21437,50 @@ func (c *ClientWithResponses) StopServerWithResponse(ctx context.Context, server
 	return ParseStopServerResponse(rsp)
 }
 
+// TransferServerWithBodyWithResponse Move a server to another node
+//
+// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+// ErrNodeUnavailable when either node does not answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+func (c *ClientWithResponses) TransferServerWithBodyWithResponse(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferServerResponse, error) {
+	rsp, err := c.TransferServerWithBody(ctx, serverId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferServerResponse(rsp)
+}
+
+// TransferServerWithResponse Move a server to another node
+//
+// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
+// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
+// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
+// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
+// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
+// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
+// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
+// ErrNodeUnavailable when either node does not answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
+func (c *ClientWithResponses) TransferServerWithResponse(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferServerResponse, error) {
+	rsp, err := c.TransferServer(ctx, serverId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferServerResponse(rsp)
+}
+
 // GetSettingsWithResponse Get settings
 //
 // Returns the panel settings.
@@ -20810,6 +21794,124 @@ func (c *ClientWithResponses) Oauth2TokenWithFormdataBodyWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseOauth2TokenResponse(rsp)
+}
+
+// ParseGetJWKSResponse parses an HTTP response from a GetJWKSWithResponse call
+func ParseGetJWKSResponse(rsp *http.Response) (*GetJWKSResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJWKSResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest JWKS
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetJWKSResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetJWKSResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetJWKSResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetJWKSResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseListDatabaseHostsResponse parses an HTTP response from a ListDatabaseHostsWithResponse call
@@ -22928,6 +24030,195 @@ func ParseUpdateNodeResponse(rsp *http.Response) (*UpdateNodeResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers UpdateNodeResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseNodeCheckinResponse parses an HTTP response from a NodeCheckinWithResponse call
+func ParseNodeCheckinResponse(rsp *http.Response) (*NodeCheckinResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NodeCheckinResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers NodeCheckinResponse204Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers NodeCheckinResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers NodeCheckinResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers NodeCheckinResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers NodeCheckinResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers NodeCheckinResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers NodeCheckinResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers NodeCheckinResponse500Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31647,6 +32938,229 @@ func ParseStopServerResponse(rsp *http.Response) (*StopServerResponse, error) {
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers StopServerResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseTransferServerResponse parses an HTTP response from a TransferServerWithResponse call
+func ParseTransferServerResponse(rsp *http.Response) (*TransferServerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferServerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers TransferServerResponse202Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 400:
+		var headers TransferServerResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers TransferServerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers TransferServerResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers TransferServerResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers TransferServerResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers TransferServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers TransferServerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers TransferServerResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers TransferServerResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

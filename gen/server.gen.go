@@ -332,6 +332,66 @@ func (e InstallStepType) Valid() bool {
 	}
 }
 
+// Defines values for JWKSKeysAlg.
+const (
+	JWKSKeysAlgEdDSA JWKSKeysAlg = "EdDSA"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysAlg enum.
+func (e JWKSKeysAlg) Valid() bool {
+	switch e {
+	case JWKSKeysAlgEdDSA:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSKeysCrv.
+const (
+	JWKSKeysCrvEd25519 JWKSKeysCrv = "Ed25519"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysCrv enum.
+func (e JWKSKeysCrv) Valid() bool {
+	switch e {
+	case JWKSKeysCrvEd25519:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSKeysKty.
+const (
+	JWKSKeysKtyOKP JWKSKeysKty = "OKP"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysKty enum.
+func (e JWKSKeysKty) Valid() bool {
+	switch e {
+	case JWKSKeysKtyOKP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JWKSKeysUse.
+const (
+	JWKSKeysUseSig JWKSKeysUse = "sig"
+)
+
+// Valid indicates whether the value is a known member of the JWKSKeysUse enum.
+func (e JWKSKeysUse) Valid() bool {
+	switch e {
+	case JWKSKeysUseSig:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OAuth2ErrorError.
 const (
 	OAuth2ErrorErrorInvalidClient        OAuth2ErrorError = "invalid_client"
@@ -1046,6 +1106,32 @@ type InstallStepApi string
 // Example: download
 type InstallStepType string
 
+// JWKS defines model for JWKS.
+type JWKS struct {
+	Keys []struct {
+		Alg JWKSKeysAlg `json:"alg"`
+		Crv JWKSKeysCrv `json:"crv"`
+		Kid string      `json:"kid"`
+		Kty JWKSKeysKty `json:"kty"`
+		Use JWKSKeysUse `json:"use"`
+
+		// X The public key, base64url without padding.
+		X string `json:"x"`
+	} `json:"keys"`
+}
+
+// JWKSKeysAlg defines model for JWKS.Keys.Alg.
+type JWKSKeysAlg string
+
+// JWKSKeysCrv defines model for JWKS.Keys.Crv.
+type JWKSKeysCrv string
+
+// JWKSKeysKty defines model for JWKS.Keys.Kty.
+type JWKSKeysKty string
+
+// JWKSKeysUse defines model for JWKS.Keys.Use.
+type JWKSKeysUse string
+
 // ListMetadata Metadata of a list response.
 type ListMetadata struct {
 	// Paging Paging information of a list response.
@@ -1097,6 +1183,13 @@ type NodeCPU struct {
 
 	// Threads Example: 16
 	Threads int `json:"threads"`
+}
+
+// NodeCheckin defines model for NodeCheckin.
+type NodeCheckin struct {
+	// BootId Changes each time the daemon starts.
+	BootId  string  `json:"bootId"`
+	Version *string `json:"version,omitempty"`
 }
 
 // NodeCreate A node to register.
@@ -1168,6 +1261,10 @@ type NodeDeployment struct {
 	//
 	// Example: abc123def456
 	ClientSecret string `json:"clientSecret"`
+
+	// Command A ready-to-paste command line that starts the node's daemon with these credentials
+	// (`skypanel daemon --panel … --client-id … --client-secret … --listen … --data …`).
+	Command *string `json:"command,omitempty"`
 }
 
 // NodeFeatures Features of a node.
@@ -1919,6 +2016,12 @@ type ServerStatus struct {
 	State ServerState `json:"state"`
 }
 
+// ServerTransfer defines model for ServerTransfer.
+type ServerTransfer struct {
+	// NodeId The node to move the server to.
+	NodeId int `json:"nodeId"`
+}
+
 // Settings Panel settings.
 type Settings struct {
 	// CompanyName Example: SkyPanel
@@ -2606,6 +2709,9 @@ type CreateNodeJSONRequestBody = NodeCreate
 // UpdateNodeJSONRequestBody defines body for UpdateNode for application/json ContentType.
 type UpdateNodeJSONRequestBody = NodeUpdate
 
+// NodeCheckinJSONRequestBody defines body for NodeCheckin for application/json ContentType.
+type NodeCheckinJSONRequestBody = NodeCheckin
+
 // CreateSelfOAuth2ClientJSONRequestBody defines body for CreateSelfOAuth2Client for application/json ContentType.
 type CreateSelfOAuth2ClientJSONRequestBody = OAuth2ClientCreate
 
@@ -2626,6 +2732,9 @@ type CreateServerDatabaseJSONRequestBody = ServerDatabaseCreate
 
 // EditServerDefinitionJSONRequestBody defines body for EditServerDefinition for application/json ContentType.
 type EditServerDefinitionJSONRequestBody = ServerDefinitionUpdate
+
+// TransferServerJSONRequestBody defines body for TransferServer for application/json ContentType.
+type TransferServerJSONRequestBody = ServerTransfer
 
 // UpdateSettingsJSONRequestBody defines body for UpdateSettings for application/json ContentType.
 type UpdateSettingsJSONRequestBody = SettingsUpdate
@@ -2875,6 +2984,9 @@ func (t *WsServerMessage_Data) UnmarshalJSON(b []byte) error {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetJWKS The panel's public keys for node tokens
+	// (GET /.well-known/jwks.json)
+	GetJWKS(c *gin.Context)
 	// ListDatabaseHosts List database hosts
 	// (GET /api/databasehosts)
 	ListDatabaseHosts(c *gin.Context, params ListDatabaseHostsParams)
@@ -2905,6 +3017,9 @@ type ServerInterface interface {
 	// UpdateNode Update a node
 	// (PUT /api/nodes/{id})
 	UpdateNode(c *gin.Context, id NodeId)
+	// NodeCheckin A node's daemon reports that it runs
+	// (POST /api/nodes/{id}/checkin)
+	NodeCheckin(c *gin.Context, id NodeId)
 	// GetNodeDeployment Get a node's deployment credentials
 	// (GET /api/nodes/{id}/deployment)
 	GetNodeDeployment(c *gin.Context, id NodeId)
@@ -3019,6 +3134,9 @@ type ServerInterface interface {
 	// StopServer Stop a server
 	// (POST /api/servers/{serverId}/stop)
 	StopServer(c *gin.Context, serverId ServerId)
+	// TransferServer Move a server to another node
+	// (POST /api/servers/{serverId}/transfer)
+	TransferServer(c *gin.Context, serverId ServerId)
 	// GetSettings Get settings
 	// (GET /api/settings)
 	GetSettings(c *gin.Context)
@@ -3068,6 +3186,19 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(c *gin.Context)
+
+// GetJWKS operation middleware
+func (siw *ServerInterfaceWrapper) GetJWKS(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetJWKS(c)
+}
 
 // ListDatabaseHosts operation middleware
 func (siw *ServerInterfaceWrapper) ListDatabaseHosts(c *gin.Context) {
@@ -3333,6 +3464,33 @@ func (siw *ServerInterfaceWrapper) UpdateNode(c *gin.Context) {
 	}
 
 	siw.Handler.UpdateNode(c, id)
+}
+
+// NodeCheckin operation middleware
+func (siw *ServerInterfaceWrapper) NodeCheckin(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id NodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"node"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.NodeCheckin(c, id)
 }
 
 // GetNodeDeployment operation middleware
@@ -4692,6 +4850,33 @@ func (siw *ServerInterfaceWrapper) StopServer(c *gin.Context) {
 	siw.Handler.StopServer(c, serverId)
 }
 
+// TransferServer operation middleware
+func (siw *ServerInterfaceWrapper) TransferServer(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "serverId" -------------
+	var serverId ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serverId", c.Param("serverId"), &serverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter serverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.TransferServer(c, serverId)
+}
+
 // GetSettings operation middleware
 func (siw *ServerInterfaceWrapper) GetSettings(c *gin.Context) {
 
@@ -5054,6 +5239,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/servers/:serverId/restart", wrapper.RestartServer)
 	router.POST(options.BaseURL+"/api/servers/:serverId/kill", wrapper.KillServer)
 	router.POST(options.BaseURL+"/api/servers/:serverId/install", wrapper.InstallServer)
+	router.POST(options.BaseURL+"/api/servers/:serverId/transfer", wrapper.TransferServer)
 	router.GET(options.BaseURL+"/api/servers/:serverId/status", wrapper.GetServerStatus)
 	router.GET(options.BaseURL+"/api/servers/:serverId/stats", wrapper.GetServerStats)
 	router.GET(options.BaseURL+"/api/servers/:serverId/console", wrapper.GetServerConsole)
@@ -5093,6 +5279,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/nodes/:id/features", wrapper.GetNodeFeatures)
 	router.GET(options.BaseURL+"/api/nodes/:id/deployment", wrapper.GetNodeDeployment)
 	router.POST(options.BaseURL+"/api/nodes/:id/deployment/rotate", wrapper.RotateNodeDeployment)
+	router.POST(options.BaseURL+"/api/nodes/:id/checkin", wrapper.NodeCheckin)
 	router.GET(options.BaseURL+"/api/settings", wrapper.GetSettings)
 	router.PUT(options.BaseURL+"/api/settings", wrapper.UpdateSettings)
 	router.GET(options.BaseURL+"/api/templates", wrapper.ListTemplates)
@@ -5101,6 +5288,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/self/oauth2", wrapper.ListSelfOAuth2Clients)
 	router.POST(options.BaseURL+"/api/self/oauth2", wrapper.CreateSelfOAuth2Client)
 	router.DELETE(options.BaseURL+"/api/self/oauth2/:clientId", wrapper.DeleteSelfOAuth2Client)
+	router.GET(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
 	router.POST(options.BaseURL+"/oauth2/token", wrapper.Oauth2Token)
 	router.POST(options.BaseURL+"/oauth2/introspect", wrapper.Oauth2Introspect)
 }
@@ -5217,6 +5405,102 @@ type UnsupportedMediaTypeJSONResponse struct {
 	Body Error
 
 	Headers UnsupportedMediaTypeResponseHeaders
+}
+
+type GetJWKSRequestObject struct {
+}
+
+type GetJWKSResponseObject interface {
+	VisitGetJWKSResponse(w http.ResponseWriter) error
+}
+
+type GetJWKS200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type GetJWKS200JSONResponse struct {
+	Body    JWKS
+	Headers GetJWKS200ResponseHeaders
+}
+
+func (response GetJWKS200JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetJWKS415JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetJWKS429JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJWKS500JSONResponse struct{ InternalJSONResponse }
+
+func (response GetJWKS500JSONResponse) VisitGetJWKSResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ListDatabaseHostsRequestObject struct {
@@ -7071,6 +7355,167 @@ func (response UpdateNode429JSONResponse) VisitUpdateNodeResponse(w http.Respons
 type UpdateNode500JSONResponse struct{ InternalJSONResponse }
 
 func (response UpdateNode500JSONResponse) VisitUpdateNodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckinRequestObject struct {
+	Id   NodeId `json:"id"`
+	Body *NodeCheckinJSONRequestBody
+}
+
+type NodeCheckinResponseObject interface {
+	VisitNodeCheckinResponse(w http.ResponseWriter) error
+}
+
+type NodeCheckin204ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type NodeCheckin204Response struct {
+	Headers NodeCheckin204ResponseHeaders
+}
+
+func (response NodeCheckin204Response) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type NodeCheckin400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response NodeCheckin400JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckin401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response NodeCheckin401JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckin403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response NodeCheckin403JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckin404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response NodeCheckin404JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckin415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response NodeCheckin415JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckin429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response NodeCheckin429JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NodeCheckin500JSONResponse struct{ InternalJSONResponse }
+
+func (response NodeCheckin500JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -14835,6 +15280,201 @@ func (response StopServer503JSONResponse) VisitStopServerResponse(w http.Respons
 	return err
 }
 
+type TransferServerRequestObject struct {
+	ServerId ServerId `json:"serverId"`
+	Body     *TransferServerJSONRequestBody
+}
+
+type TransferServerResponseObject interface {
+	VisitTransferServerResponse(w http.ResponseWriter) error
+}
+
+type TransferServer202ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type TransferServer202Response struct {
+	Headers TransferServer202ResponseHeaders
+}
+
+func (response TransferServer202Response) VisitTransferServerResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(202)
+	return nil
+}
+
+type TransferServer400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response TransferServer400JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TransferServer401JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TransferServer403JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TransferServer404JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer409JSONResponse struct{ ConflictJSONResponse }
+
+func (response TransferServer409JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response TransferServer415JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response TransferServer429JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer500JSONResponse struct{ InternalJSONResponse }
+
+func (response TransferServer500JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response TransferServer503JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSettingsRequestObject struct {
 }
 
@@ -17015,6 +17655,9 @@ func (response Oauth2Token500JSONResponse) VisitOauth2TokenResponse(w http.Respo
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetJWKS The panel's public keys for node tokens
+	// (GET /.well-known/jwks.json)
+	GetJWKS(ctx context.Context, request GetJWKSRequestObject) (GetJWKSResponseObject, error)
 	// ListDatabaseHosts List database hosts
 	// (GET /api/databasehosts)
 	ListDatabaseHosts(ctx context.Context, request ListDatabaseHostsRequestObject) (ListDatabaseHostsResponseObject, error)
@@ -17045,6 +17688,9 @@ type StrictServerInterface interface {
 	// UpdateNode Update a node
 	// (PUT /api/nodes/{id})
 	UpdateNode(ctx context.Context, request UpdateNodeRequestObject) (UpdateNodeResponseObject, error)
+	// NodeCheckin A node's daemon reports that it runs
+	// (POST /api/nodes/{id}/checkin)
+	NodeCheckin(ctx context.Context, request NodeCheckinRequestObject) (NodeCheckinResponseObject, error)
 	// GetNodeDeployment Get a node's deployment credentials
 	// (GET /api/nodes/{id}/deployment)
 	GetNodeDeployment(ctx context.Context, request GetNodeDeploymentRequestObject) (GetNodeDeploymentResponseObject, error)
@@ -17159,6 +17805,9 @@ type StrictServerInterface interface {
 	// StopServer Stop a server
 	// (POST /api/servers/{serverId}/stop)
 	StopServer(ctx context.Context, request StopServerRequestObject) (StopServerResponseObject, error)
+	// TransferServer Move a server to another node
+	// (POST /api/servers/{serverId}/transfer)
+	TransferServer(ctx context.Context, request TransferServerRequestObject) (TransferServerResponseObject, error)
 	// GetSettings Get settings
 	// (GET /api/settings)
 	GetSettings(ctx context.Context, request GetSettingsRequestObject) (GetSettingsResponseObject, error)
@@ -17255,6 +17904,30 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictGinServerOptions
+}
+
+// GetJWKS operation middleware
+func (sh *strictHandler) GetJWKS(ctx *gin.Context) {
+	var request GetJWKSRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJWKS(ctx, request.(GetJWKSRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJWKS")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetJWKSResponseObject); ok {
+		if err := validResponse.VisitGetJWKSResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListDatabaseHosts operation middleware
@@ -17578,6 +18251,50 @@ func (sh *strictHandler) UpdateNode(ctx *gin.Context, id NodeId) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(UpdateNodeResponseObject); ok {
 		if err := validResponse.VisitUpdateNodeResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// NodeCheckin operation middleware
+func (sh *strictHandler) NodeCheckin(ctx *gin.Context, id NodeId) {
+	var request NodeCheckinRequestObject
+
+	request.Id = id
+
+	var body NodeCheckinJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.NodeCheckin(ctx, request.(NodeCheckinRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "NodeCheckin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(NodeCheckinResponseObject); ok {
+		if err := validResponse.VisitNodeCheckinResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
@@ -18705,6 +19422,50 @@ func (sh *strictHandler) StopServer(ctx *gin.Context, serverId ServerId) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(StopServerResponseObject); ok {
 		if err := validResponse.VisitStopServerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransferServer operation middleware
+func (sh *strictHandler) TransferServer(ctx *gin.Context, serverId ServerId) {
+	var request TransferServerRequestObject
+
+	request.ServerId = serverId
+
+	var body TransferServerJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TransferServer(ctx, request.(TransferServerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransferServer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(TransferServerResponseObject); ok {
+		if err := validResponse.VisitTransferServerResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
