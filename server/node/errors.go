@@ -1,0 +1,42 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/skypanel/skypanel/daemon/nodeapi"
+)
+
+// ErrUnavailable is the node's "does not answer" sentinel (nodeapi.ErrUnavailable): the
+// panel answers 503 ErrNodeUnavailable.
+var ErrUnavailable = nodeapi.ErrUnavailable
+
+// UnavailableError says which node did not answer and why; it matches ErrUnavailable and the
+// panel's error mapper puts NodeID in the envelope's metadata.nodeId. Reason is for
+// administrators (it may name hosts, sockets and paths); tenants get a generic message.
+type UnavailableError struct {
+	NodeID int
+	Err    error // the cause (dial error, timeout, the node's own reason)
+}
+
+func (e *UnavailableError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("node %d is unavailable", e.NodeID)
+	}
+	return fmt.Sprintf("node %d is unavailable: %v", e.NodeID, e.Err)
+}
+
+// Unwrap returns ErrUnavailable and the cause.
+func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// Unavailable wraps cause as node nodeID not answering.
+func Unavailable(nodeID int, cause error) error { return &UnavailableError{NodeID: nodeID, Err: cause} }
+
+// NodeIDOf returns the node id of an UnavailableError in err's chain.
+func NodeIDOf(err error) (int, bool) {
+	var u *UnavailableError
+	if errors.As(err, &u) {
+		return u.NodeID, true
+	}
+	return 0, false
+}
