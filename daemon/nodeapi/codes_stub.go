@@ -13,9 +13,22 @@ import (
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
+// Sentinels of the node API (helper "svc" declares the same names in errors.go).
+var (
+	ErrUnauthorized         = errors.New("unauthorized")
+	ErrFieldInvalid         = errors.New("invalid request field")
+	ErrUnsupportedMediaType = errors.New("unsupported media type")
+)
+
 // CodeOf maps an error of the daemon's packages to its wire code and HTTP status.
 func CodeOf(err error) (daemonapi.DaemonErrorCode, int) {
 	switch {
+	case errors.Is(err, ErrUnauthorized):
+		return daemonapi.DaemonErrorCodeErrUnauthorized, http.StatusUnauthorized
+	case errors.Is(err, ErrFieldInvalid):
+		return daemonapi.DaemonErrorCodeErrFieldInvalid, http.StatusBadRequest
+	case errors.Is(err, ErrUnsupportedMediaType):
+		return daemonapi.DaemonErrorCodeErrUnsupportedMediaType, http.StatusUnsupportedMediaType
 	case errors.Is(err, daemon.ErrNotFound):
 		return daemonapi.DaemonErrorCodeErrServerNotFound, http.StatusNotFound
 	case errors.Is(err, daemon.ErrInvalidState):

@@ -2,10 +2,9 @@ package nodeapi
 
 import "errors"
 
-// Sentinels of token verification. Verify wraps ErrUnauthorized together with the reason.
+// Sentinels of token verification. Verify wraps ErrUnauthorized (errors.go) together with
+// one of these reasons.
 var (
-	// ErrUnauthorized: the request has no valid panel token (401 ErrUnauthorized).
-	ErrUnauthorized = errors.New("unauthorized")
 	// ErrTokenMissing: no bearer token in the request.
 	ErrTokenMissing = errors.New("no bearer token")
 	// ErrTokenMalformed: not a compact JWS with one signature.

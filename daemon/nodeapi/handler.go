@@ -146,10 +146,6 @@ func (s *strictServer) responseError(w http.ResponseWriter, r *http.Request, err
 		s.log.Warn("stream broken", "method", r.Method, "path", r.URL.Path, "err", err)
 		return
 	}
-	if he := (*httpError)(nil); errors.As(err, &he) {
-		writeError(w, he.status, he.code, he.msg)
-		return
-	}
 	code, status := CodeOf(err)
 	msg := err.Error()
 	if status == http.StatusInternalServerError {
@@ -159,20 +155,10 @@ func (s *strictServer) responseError(w http.ResponseWriter, r *http.Request, err
 	writeError(w, status, code, msg)
 }
 
-// httpError is a refusal by the handler itself (bad input the generated server does not
-// check), answered as is.
-type httpError struct {
-	status int
-	code   daemonapi.DaemonErrorCode
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-// errFieldf is a 400 ErrFieldInvalid with a formatted message.
+// errFieldf is ErrFieldInvalid (400) with a formatted message: bad input the generated
+// server does not check.
 func errFieldf(format string, args ...any) error {
-	return &httpError{status: http.StatusBadRequest, code: daemonapi.DaemonErrorCodeErrFieldInvalid,
-		msg: fmt.Sprintf(format, args...)}
+	return fmt.Errorf("%w: "+format, append([]any{ErrFieldInvalid}, args...)...)
 }
 
 // writeError writes the error envelope.

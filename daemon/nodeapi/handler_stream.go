@@ -2,6 +2,7 @@ package nodeapi
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -173,8 +174,7 @@ func needMediaType(r *http.Request, want string) error {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != want {
-		return &httpError{status: http.StatusUnsupportedMediaType,
-			code: daemonapi.DaemonErrorCodeErrUnsupportedMediaType, msg: "the body must be " + want}
+		return fmt.Errorf("%w: the body must be %s", ErrUnsupportedMediaType, want)
 	}
 	return nil
 }
