@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	skypanel "github.com/skypanel/skypanel"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -23,6 +24,8 @@ type Deps struct {
 	Store  *store.Store
 	OAuth  *oauth.Provider
 	Nodes  NodeRegistry // nil: no node can run servers
+	// Signer signs the panel's node tokens (served as the JWKS); nil loads it from Store.
+	Signer *node.Signer
 }
 
 // App is the panel's HTTP application.
@@ -34,6 +37,7 @@ type App struct {
 	oauth       *oauth.Provider
 	store       *store.Store
 	nodes       NodeRegistry
+	signer      *node.Signer // node tokens and the JWKS (h_nodes_remote.go)
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
@@ -53,11 +57,16 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	a := &App{
 		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
-		oauth: d.OAuth, store: d.Store, nodes: d.Nodes,
+		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		sockets:     newSocketState(d.Config.AllowedOrigins),
+	}
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
