@@ -23,7 +23,7 @@ type Deps struct {
 	Logger *slog.Logger
 	Store  *store.Store
 	OAuth  *oauth.Provider
-	Nodes  NodeRegistry // nil: no node can run servers
+	Nodes  node.Finder // nil: no node can run servers
 	// Signer signs the panel's node tokens (served as the JWKS); nil loads it from Store.
 	Signer *node.Signer
 }
@@ -36,7 +36,7 @@ type App struct {
 	auth        Authenticator
 	oauth       *oauth.Provider
 	store       *store.Store
-	nodes       NodeRegistry
+	nodes       node.Finder
 	signer      *node.Signer // node tokens and the JWKS (h_nodes_remote.go)
 	clientLimit *limiter
 	ipLimit     *limiter

@@ -57,7 +57,7 @@ func TestJWKSVerifiesPanelTokens(t *testing.T) {
 
 // checkins records the check-ins the handler passes on.
 type checkins struct {
-	server.LocalOnly
+	node.LocalOnly
 	got []string
 }
 
