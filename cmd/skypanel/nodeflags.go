@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skypanel/skypanel/daemon"
-	"github.com/skypanel/skypanel/daemon/install"
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/runtime/host"
 )
@@ -41,38 +40,7 @@ func addNodeFlags(cmd *cobra.Command, o *nodeOptions) {
 		"uids (and gids) given to standard servers, one per server (as root)")
 	f.StringVar(&o.standard.volumes, "volumes", os.Getenv("SKYPANEL_VOLUMES"),
 		"folder of the servers' files (default "+DefaultVolumes+" as root, <data>/node/volumes otherwise)")
-	addNodeInstallFlags(cmd, &o.install)
-}
-
-// addNodeInstallFlags registers the flags of template installations (base URLs, mirrors,
-// timeouts; each also read from its SKYPANEL_INSTALL_* variable when the flag is not given)
-// and resolves them into *dst before cmd runs.
-func addNodeInstallFlags(cmd *cobra.Command, dst *install.Config) {
-	c := install.Default()
-	f := cmd.Flags()
-	f.StringVar(&c.MojangManifestURL, "install-mojang-manifest", c.MojangManifestURL,
-		"Mojang version manifest (v2) for Minecraft installs [$SKYPANEL_INSTALL_MOJANG_MANIFEST]")
-	f.StringVar(&c.PaperAPIURL, "install-paper-api", c.PaperAPIURL,
-		"base URL of the PaperMC downloads API v2 [$SKYPANEL_INSTALL_PAPER_API]")
-	mirrors := f.StringArray("install-mirror", nil,
-		"rewrite download URLs starting with FROM to start with TO: FROM=TO, repeatable [$SKYPANEL_INSTALL_MIRRORS, space-separated]")
-	f.DurationVar(&c.Timeout, "install-timeout", c.Timeout, "bound of a whole installation [$SKYPANEL_INSTALL_TIMEOUT]")
-	f.DurationVar(&c.IdleTimeout, "install-idle-timeout", c.IdleTimeout,
-		"fail a download that sends nothing for this long [$SKYPANEL_INSTALL_IDLE_TIMEOUT]")
-	prev := cmd.PreRunE
-	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
-		if prev != nil {
-			if err := prev(cmd, args); err != nil {
-				return err
-			}
-		}
-		cfg, err := installConfig(cmd, c, *mirrors)
-		if err != nil {
-			return err
-		}
-		*dst = cfg
-		return nil
-	}
+	addInstallFlags(cmd, &o.install) // templates_flags.go
 }
 
 // openNode starts a node from the flags: its runtimes and Manager (re-attached to the servers
