@@ -130,9 +130,10 @@ func (s signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // daemonProc is a running `skypanel daemon`.
 type daemonProc struct {
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan error
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	exited  chan error
+	stopped bool // stop waited for the exit
 }
 
 // startDaemon starts the binary with args and the client secret in the environment, and
@@ -147,9 +148,9 @@ func startDaemon(t *testing.T, bin, secret string, args []string) *daemonProc {
 	}
 	go func() { d.exited <- d.cmd.Wait() }()
 	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
+		if !d.stopped {
 			_ = d.cmd.Process.Kill()
-			<-d.exited
+			t.Logf("daemon killed at cleanup: %v", <-d.exited)
 		}
 	})
 	d.waitOutput(t, "checked in with the panel")
@@ -178,7 +179,9 @@ func (d *daemonProc) stop(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-d.exited; err != nil {
+	err := <-d.exited
+	d.stopped = true
+	if err != nil {
 		t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, d.out.String())
 	}
 	if !strings.Contains(d.out.String(), "SkyPanel node stopped") {
