@@ -7,8 +7,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/skypanel/skypanel/server/node"
 )
 
 // Error codes of the envelope; the spec's ErrorCode enum lists the same values.
@@ -134,12 +132,7 @@ func toAPIError(err error) *APIError {
 // the request id; the client only sees the safe message and the request id.
 func writeError(c *gin.Context, log *slog.Logger, err error) {
 	ae := toAPIError(err)
-	msg, md := ae.Msg, ae.Metadata
-	if errors.Is(err, node.ErrUnavailable) {
-		if p := PrincipalFrom(c.Request.Context()); p == nil || !p.Admin {
-			msg = nodeReasonHidden // the reason names hosts and paths
-		}
-	}
+	msg, md := publicMsg(PrincipalFrom(c.Request.Context()), err, ae), ae.Metadata // hides a node's reason from tenants
 	if ae.Status >= 500 {
 		rid := c.GetString(ctxRequestID)
 		log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,
