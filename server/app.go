@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	skypanel "github.com/skypanel/skypanel"
-	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/apispec"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -67,11 +67,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		sockets:     newSocketState(d.Config.AllowedOrigins),
 		errs:        errorMappers(),
 	}
-	if a.signer == nil {
-		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
-			return nil, err
-		}
-	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
 	}
@@ -84,6 +79,12 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err
+	}
+	// configuration is checked before anything is read from the store
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.buildEngine(); err != nil {
 		return nil, err
