@@ -13,6 +13,7 @@ import (
 
 	skypanel "github.com/skypanel/skypanel"
 	"github.com/skypanel/skypanel/apispec"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -23,7 +24,7 @@ type Deps struct {
 	Logger *slog.Logger
 	Store  *store.Store
 	OAuth  *oauth.Provider
-	Nodes  NodeRegistry // nil: no node can run servers
+	Nodes  node.Finder // nil: no node can run servers
 }
 
 // App is the panel's HTTP application.
@@ -36,7 +37,7 @@ type App struct {
 	auth        Authenticator
 	oauth       *oauth.Provider
 	store       *store.Store
-	nodes       NodeRegistry
+	nodes       node.Finder
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skypanel/skypanel/daemon/files"
 	"github.com/skypanel/skypanel/server/mysql"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/templates"
 )
 
@@ -23,7 +24,7 @@ func TestErrorMappers(t *testing.T) {
 		code   string
 	}{
 		{"api error as is", fmt.Errorf("wrapped: %w", own), http.StatusTeapot, CodeConflict},
-		{"core", fmt.Errorf("x: %w", ErrNodeUnavailable), http.StatusServiceUnavailable, CodeNodeUnavailable},
+		{"core", node.Unavailable(3, errors.New("down")), http.StatusServiceUnavailable, CodeNodeUnavailable},
 		{"databases", fmt.Errorf("x: %w", mysql.ErrInvalidName), http.StatusBadRequest, CodeFieldInvalid},
 		{"files", fmt.Errorf("x: %w", files.ErrNotFound), http.StatusNotFound, CodeFileNotFound},
 		{"socket", fmt.Errorf("x: %w", ErrTooManySockets), http.StatusTooManyRequests, CodeRateLimited},

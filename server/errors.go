@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/skypanel/skypanel/apispec"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // Error codes of the envelope; the spec's ErrorCode enum lists the same values.
@@ -96,7 +97,12 @@ func errInternal(cause error) *APIError {
 // the request id; the client only sees the safe message and the request id.
 func (a *App) writeError(c *gin.Context, err error) {
 	ae := a.toAPIError(err)
-	md := ae.Metadata
+	msg, md := ae.Msg, ae.Metadata
+	if errors.Is(err, node.ErrUnavailable) {
+		if p := PrincipalFrom(c.Request.Context()); p == nil || !p.Admin {
+			msg = nodeReasonHidden // the reason names hosts and paths
+		}
+	}
 	if ae.Status >= 500 {
 		rid := c.GetString(ctxRequestID)
 		a.log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,
@@ -107,5 +113,5 @@ func (a *App) writeError(c *gin.Context, err error) {
 		}
 	}
 	c.Abort()
-	apispec.WriteError(c.Writer, &APIError{Status: ae.Status, Code: ae.Code, Msg: ae.Msg, Metadata: md})
+	apispec.WriteError(c.Writer, &APIError{Status: ae.Status, Code: ae.Code, Msg: msg, Metadata: md})
 }
