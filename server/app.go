@@ -26,6 +26,8 @@ type Deps struct {
 	Store  *store.Store
 	OAuth  *oauth.Provider
 	Nodes  node.Finder // nil: no node can run servers
+	// Signer signs the panel's node tokens (served as the JWKS); nil loads it from Store.
+	Signer *node.Signer
 }
 
 // App is the panel's HTTP application.
@@ -39,6 +41,7 @@ type App struct {
 	oauth       *oauth.Provider
 	store       *store.Store
 	nodes       node.Finder
+	signer      *node.Signer // node tokens and the JWKS (h_nodes_remote.go)
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
@@ -58,7 +61,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	a := &App{
 		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
-		oauth: d.OAuth, store: d.Store, nodes: d.Nodes,
+		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
@@ -76,6 +79,12 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err
+	}
+	// configuration is checked before anything is read from the store
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.buildEngine(); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/server/node"
@@ -33,7 +34,7 @@ var (
 // error mapping.
 func (a *App) newSocketEngine() (*socket.Engine, error) {
 	schema := a.contract.Doc.Components.Schemas["WsClientMessage"]
-	d := socket.Deps{Logger: a.log, Nodes: a.nodes, Errors: a.toAPIError,
+	d := socket.Deps{Logger: a.log, Nodes: a.nodes, Errors: a.socketError,
 		Authenticate: a.socketPrincipal, AllowedOrigins: a.cfg.AllowedOrigins}
 	if schema != nil {
 		d.ClientMessage = schema.Value
@@ -42,6 +43,19 @@ func (a *App) newSocketEngine() (*socket.Engine, error) {
 		d.DB = a.store.Client
 	}
 	return socket.New(d)
+}
+
+// socketError maps an error for a socket's error message; a node's unavailability reason is
+// hidden from tenants (publicMsg).
+func (a *App) socketError(p *socket.Principal, err error) *apispec.Error {
+	ae := a.toAPIError(err)
+	var caller *Principal
+	if p != nil {
+		caller = &Principal{UserID: p.UserID, Admin: p.Admin}
+	}
+	out := *ae
+	out.Msg = publicMsg(caller, err, ae)
+	return &out
 }
 
 // socketPrincipal authenticates a socket's token.

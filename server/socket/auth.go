@@ -75,12 +75,12 @@ func (s *socket) authenticate(token string) {
 	}
 	nc, err := s.st.nodeOf(ctx, row)
 	if err != nil {
-		s.failJoin(err)
+		s.failJoin(p, err)
 		return
 	}
 	hb, err := s.st.acquire(ctx, row.ID, nc, s.st.log)
 	if err != nil {
-		s.failJoin(err)
+		s.failJoin(p, err)
 		return
 	}
 	s.setPrincipal(p, token)
@@ -97,8 +97,8 @@ func (s *socket) join(hb *hub, nc node.Client) {
 	}
 }
 
-// failJoin closes a socket whose server's events could not be opened.
-func (s *socket) failJoin(err error) {
+// failJoin closes a socket whose server's events could not be opened for p.
+func (s *socket) failJoin(p *Principal, err error) {
 	switch {
 	case errors.Is(err, ErrTooManySockets):
 		s.closeWith(closeRateLimited, "too many sockets on this server", true)
@@ -107,7 +107,7 @@ func (s *socket) failJoin(err error) {
 	case errors.Is(err, daemon.ErrNotFound):
 		s.closeWith(closeDeleted, "the server does not exist on its node", true)
 	default:
-		ae := s.st.deps.Errors(err)
+		ae := s.st.deps.Errors(p, err)
 		if ae.Status >= 500 {
 			s.log.Error("socket: open the server's events", "err", err)
 		}

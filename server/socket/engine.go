@@ -26,8 +26,9 @@ type Deps struct {
 	DB *ent.Client
 	// Nodes finds a node's client; nil: no node can run servers (every join is unavailable).
 	Nodes node.Finder
-	// Errors maps an error to its envelope (code and message sent in an error message).
-	Errors func(error) *apispec.Error
+	// Errors maps an error to its envelope as p may see it (the code and message sent in an
+	// error message; p is nil before authentication).
+	Errors func(p *Principal, err error) *apispec.Error
 	// ClientMessage is the schema client messages are validated against (WsClientMessage).
 	ClientMessage *openapi3.Schema
 	// AllowedOrigins are allowed whatever SetOptions says (the panel's configuration).

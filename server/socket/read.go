@@ -148,7 +148,10 @@ func (s *socket) command(cmd string) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	if err := nc.SendCommand(ctx, s.serverID, cmd); err != nil {
-		ae := s.st.deps.Errors(err)
+		s.mu.Lock()
+		p := s.principal
+		s.mu.Unlock()
+		ae := s.st.deps.Errors(p, err)
 		if ae.Status >= 500 {
 			s.log.Error("socket: send command", "err", err)
 		}
