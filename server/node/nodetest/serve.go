@@ -112,6 +112,8 @@ type Daemon struct {
 	Blackhole atomic.Bool
 	// Checked checks every response the Remotes receive against daemon.yaml.
 	Checked *apispec.Transport
+
+	handler atomic.Pointer[http.Handler]
 }
 
 // Serve serves n for node nodeID with tokens of signer.
@@ -123,17 +125,13 @@ func Serve(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer) *Daemo
 		_ = json.NewEncoder(w).Encode(signer.JWKS())
 	}))
 	t.Cleanup(d.Panel.Close)
-	v, err := nodeapi.NewVerifier(nodeapi.VerifierOptions{JWKSURL: d.Panel.URL + "/.well-known/jwks.json", NodeID: nodeID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := nodeapi.Handler(n, nodeapi.HandlerOptions{Verifier: v, Logger: Logger(t, slog.LevelWarn)})
+	d.Replace(t, n)
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d.Blackhole.Load() {
 			<-r.Context().Done()
 			return
 		}
-		h.ServeHTTP(w, r)
+		(*d.handler.Load()).ServeHTTP(w, r)
 	}))
 	t.Cleanup(d.Server.Close)
 	spec, err := apispec.Load(context.Background(), skypanel.DaemonAPI, apispec.Options{})
@@ -147,6 +145,17 @@ func Serve(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer) *Daemo
 	t.Cleanup(base.CloseIdleConnections)
 	d.Checked = apispec.NewTransport(spec, base, func(err error) { t.Errorf("daemon.yaml: %v", err) })
 	return d
+}
+
+// Replace serves n from now on with a new Verifier, as a restarted daemon on the same address.
+func (d *Daemon) Replace(t testing.TB, n nodeapi.Node) {
+	t.Helper()
+	v, err := nodeapi.NewVerifier(nodeapi.VerifierOptions{JWKSURL: d.Panel.URL + "/.well-known/jwks.json", NodeID: d.NodeID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := nodeapi.Handler(n, nodeapi.HandlerOptions{Verifier: v, Logger: Logger(t, slog.LevelWarn)})
+	d.handler.Store(&h)
 }
 
 // HostPort is the node's address.
