@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skypanel/skypanel/server"
-	"github.com/skypanel/skypanel/server/node"
 )
 
 type serveOptions struct {
@@ -77,8 +76,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	defer closeNode() // cancels backups, installs and background power actions; detaches from running servers
+	nodes, err := server.OpenNodes(ctx, st, o.cfg, local, log) // remote nodes: tokens, health polls, reconciles
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer nodes.Close()
 	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: node.LocalOnly{Local: local}})
+		Nodes: nodes.Registry, Signer: nodes.Signer, Reconciler: nodes.Reconciler})
 	if err != nil {
 		ln.Close()
 		return err

@@ -165,6 +165,10 @@ func (r *Registry) markDown(id int, cause error) {
 	if st == nil {
 		return
 	}
+	var u *UnavailableError
+	if errors.As(cause, &u) && u.NodeID == id && u.Err != nil {
+		cause = u.Err // Client wraps it again
+	}
 	if !st.down {
 		r.log.Warn("node unavailable", "node", id, "err", cause)
 	}

@@ -106,25 +106,32 @@ type Daemon struct {
 	NodeID int
 	Signer *node.Signer
 	Server *httptest.Server
-	Panel  *httptest.Server // serves /.well-known/jwks.json
 	// Blackhole, while set, makes the node accept requests and never answer (a hung or
 	// partitioned node).
 	Blackhole atomic.Bool
 	// Checked checks every response the Remotes receive against daemon.yaml.
 	Checked *apispec.Transport
 
+	jwksURL string
 	handler atomic.Pointer[http.Handler]
 }
 
-// Serve serves n for node nodeID with tokens of signer.
+// Serve serves n for node nodeID with tokens of signer, its key set served by a stand-in panel.
 func Serve(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer) *Daemon {
 	t.Helper()
-	d := &Daemon{NodeID: nodeID, Signer: signer}
-	d.Panel = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	panel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(signer.JWKS())
 	}))
-	t.Cleanup(d.Panel.Close)
+	t.Cleanup(panel.Close)
+	return ServePanel(t, n, nodeID, signer, panel.URL+"/.well-known/jwks.json")
+}
+
+// ServePanel serves n for node nodeID, verifying tokens with the key set at jwksURL (a real
+// panel's); signer signs the tokens of the Remotes the Daemon makes.
+func ServePanel(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer, jwksURL string) *Daemon {
+	t.Helper()
+	d := &Daemon{NodeID: nodeID, Signer: signer, jwksURL: jwksURL}
 	d.Replace(t, n)
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d.Blackhole.Load() {
@@ -150,7 +157,7 @@ func Serve(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer) *Daemo
 // Replace serves n from now on with a new Verifier, as a restarted daemon on the same address.
 func (d *Daemon) Replace(t testing.TB, n nodeapi.Node) {
 	t.Helper()
-	v, err := nodeapi.NewVerifier(nodeapi.VerifierOptions{JWKSURL: d.Panel.URL + "/.well-known/jwks.json", NodeID: d.NodeID})
+	v, err := nodeapi.NewVerifier(nodeapi.VerifierOptions{JWKSURL: d.jwksURL, NodeID: d.NodeID})
 	if err != nil {
 		t.Fatal(err)
 	}
