@@ -76,7 +76,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	defer closeNode() // cancels backups, installs and background power actions; detaches from running servers
-	nodes, err := server.OpenNodes(ctx, st, o.cfg, local, log) // remote nodes: tokens, health polls, reconciles
+	// remote nodes: token signer, health polls, reconciles
+	nodes, err := server.OpenNodes(ctx, st, o.cfg, local, log)
 	if err != nil {
 		ln.Close()
 		return err
