@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -312,5 +314,35 @@ func TestReconcilerHolds(t *testing.T) {
 	}
 	if l, _ := svc.ListServers(ctx); len(l) != 0 {
 		t.Fatalf("a server the database does not place on the node is still there: %v", l)
+	}
+}
+
+// TestNodeDeploymentCommand: the deployment answer carries a command line that a POSIX shell
+// splits into exactly the daemon's arguments, quoting included.
+func TestNodeDeploymentCommand(t *testing.T) {
+	env := apitest.Start(t)
+	admin := env.AdminToken(t)
+	master := "https://panel.example.com/it's&more"
+	if r := env.DoJSON(t, http.MethodPut, "/api/settings", admin, map[string]any{"masterUrl": master}); r.Status >= 300 {
+		t.Fatalf("settings: %d %s", r.Status, r.Body)
+	}
+	r := env.DoJSON(t, http.MethodPost, "/api/nodes", admin, map[string]any{
+		"name": "v6", "publicHost": "node.example.com", "privateHost": "fd00::7", "privatePort": 8443})
+	var n api.Node
+	r.JSON(t, &n)
+	var d api.NodeDeployment
+	env.Do(t, http.MethodGet, "/api/nodes/"+strconv.FormatInt(n.Id, 10)+"/deployment", admin, nil, nil).JSON(t, &d)
+	if d.Command == nil || !strings.HasPrefix(*d.Command, "skypanel daemon ") {
+		t.Fatalf("command = %v", d.Command)
+	}
+	// the shell prints each word the command line splits into on its own line
+	out, err := exec.Command("/bin/sh", "-c", "printf '%s\\n' "+strings.TrimPrefix(*d.Command, "skypanel ")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"daemon", "--panel", master, "--client-id", d.ClientId, "--client-secret", d.ClientSecret,
+		"--listen", "[fd00::7]:8443", "--data", "/var/lib/skypanel"}
+	if got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"); !slices.Equal(got, want) {
+		t.Fatalf("the shell reads %q\nwant %q", got, want)
 	}
 }
