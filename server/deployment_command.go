@@ -44,7 +44,7 @@ func deployCommand(master string, n *ent.Node, id, secret string) string {
 }
 
 // shellQuote returns s as one POSIX shell word: unchanged when it holds only characters the
-// shell takes literally, else in single quotes (a ' written as '\'').
+// shell takes literally, else in single quotes (a ' written as '\”).
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
