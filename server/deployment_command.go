@@ -44,7 +44,8 @@ func deployCommand(master string, n *ent.Node, id, secret string) string {
 }
 
 // shellQuote returns s as one POSIX shell word: unchanged when it holds only characters the
-// shell takes literally, else in single quotes (a ' written as '\”).
+// shell takes literally, else in single quotes (a single quote inside becomes: end quote,
+// backslash-escaped quote, start quote).
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
