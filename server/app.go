@@ -71,14 +71,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		sockets:     newSocketState(d.Config.AllowedOrigins),
 		errs:        errorMappers(),
 	}
-	if a.reconciler == nil && d.Store != nil {
-		a.reconciler = NewReconciler(d.Store.Client, d.Logger)
-	}
-	if a.signer == nil {
-		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
-			return nil, err
-		}
-	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
 	}
@@ -91,6 +83,15 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err
+	}
+	// configuration is checked before anything is read from the store
+	if a.reconciler == nil && d.Store != nil {
+		a.reconciler = NewReconciler(d.Store.Client, d.Logger)
+	}
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.buildEngine(); err != nil {
 		return nil, err
