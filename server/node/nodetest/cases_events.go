@@ -1,21 +1,21 @@
 package nodetest
 
 import (
+	"context"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
-// nextEvent waits for the next event; ok is false when C closed.
-func nextEvent(t *testing.T, s nodeapi.EventStream) (daemonapi.Event, bool) {
+// nextEvent waits for the next event until the test's deadline; ok is false when C closed.
+func nextEvent(t *testing.T, c context.Context, s nodeapi.EventStream) (daemonapi.Event, bool) {
 	t.Helper()
 	select {
 	case ev, ok := <-s.C():
 		return ev, ok
-	case <-time.After(Timeout):
+	case <-c.Done():
 		t.Fatal("no event")
 		return daemonapi.Event{}, false
 	}
@@ -24,8 +24,9 @@ func nextEvent(t *testing.T, s nodeapi.EventStream) (daemonapi.Event, bool) {
 // waitLine reads events until the console line text; it returns the dropped counts seen.
 func waitLine(t *testing.T, s nodeapi.EventStream, text string) (dropped int) {
 	t.Helper()
+	c := ctx(t)
 	for {
-		ev, ok := nextEvent(t, s)
+		ev, ok := nextEvent(t, c, s)
 		if !ok {
 			t.Fatalf("stream closed before %q (%v)", text, s.Err())
 		}
@@ -59,7 +60,7 @@ func testEventsBacklogAndLive(t *testing.T, env Env) {
 	waitLine(t, s, env.EchoPrefix+"live")
 	must(t, "stop", env.Node.Power(c, "evl", daemonapi.PowerRequestActionStop))
 	for {
-		ev, ok := nextEvent(t, s)
+		ev, ok := nextEvent(t, c, s)
 		if !ok {
 			t.Fatalf("stream closed before the stopped status (%v)", s.Err())
 		}
@@ -117,7 +118,7 @@ func testEventsEndOnDelete(t *testing.T, env Env) {
 	defer s.Close()
 	must(t, "delete", env.Node.DeleteServer(c, "evx"))
 	for {
-		ev, ok := nextEvent(t, s)
+		ev, ok := nextEvent(t, c, s)
 		if !ok {
 			break
 		}

@@ -101,7 +101,8 @@ func NewSigner(t testing.TB) *node.Signer {
 }
 
 // Daemon is a node served on loopback as `skypanel daemon` serves it: nodeapi.Handler with the
-// real Verifier, checking tokens against the panel's JWKS (served by a stand-in panel).
+// real Verifier, checking tokens against the panel's JWKS. Every response it sends, to any
+// client, is checked against daemon.yaml.
 type Daemon struct {
 	NodeID int
 	Signer *node.Signer
@@ -133,18 +134,21 @@ func ServePanel(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer, j
 	t.Helper()
 	d := &Daemon{NodeID: nodeID, Signer: signer, jwksURL: jwksURL}
 	d.Replace(t, n)
+	spec, err := apispec.Load(context.Background(), skypanel.DaemonAPI, apispec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := checkResponses(t, spec, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*d.handler.Load()).ServeHTTP(w, r)
+	}))
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d.Blackhole.Load() {
 			<-r.Context().Done()
 			return
 		}
-		(*d.handler.Load()).ServeHTTP(w, r)
+		checked.ServeHTTP(w, r)
 	}))
 	t.Cleanup(d.Server.Close)
-	spec, err := apispec.Load(context.Background(), skypanel.DaemonAPI, apispec.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	base, err := node.NewTransport(node.TransportOptions{InsecureHTTP: true})
 	if err != nil {
 		t.Fatal(err)
