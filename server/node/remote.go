@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/gen/daemonapi"
@@ -29,7 +30,9 @@ type RemoteOptions struct {
 	// OnFailure is told about every call that found the node unavailable (the Registry marks
 	// the node down); nil ignores.
 	OnFailure func(err error)
-	Logger    *slog.Logger
+	// EventIdleTimeout is how long an event stream may stay silent (default EventIdleTimeout).
+	EventIdleTimeout time.Duration
+	Logger           *slog.Logger
 }
 
 // Remote is a node reached over HTTP: nodeapi.Node implemented with the generated client of
@@ -57,6 +60,9 @@ func NewRemote(o RemoteOptions) (*Remote, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.EventIdleTimeout <= 0 {
+		o.EventIdleTimeout = EventIdleTimeout
 	}
 	base := o.Scheme + "://" + net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
 	hc := &http.Client{

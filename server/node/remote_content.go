@@ -17,8 +17,9 @@ type rangeOpener func(ctx context.Context, hdr http.Header) (*http.Response, err
 
 // remoteBody is a Content.Body over HTTP: the first Read at offset 0 reads the body of the
 // initial GET; a Seek elsewhere closes it, and the next Read asks for a Range from that offset
-// (If-Range: the ETag, so a changed file is an error, never a mix of two versions). Nothing is
-// buffered; http.ServeContent on the panel costs at most one extra request per range.
+// (If-Range: the ETag, so a changed file is an error, never a mix of two versions). Only the
+// first headLen bytes of the initial body are kept, so that http.ServeContent's content-type
+// sniff (read 512 bytes, seek back to 0) costs no request; a range costs at most one.
 type remoteBody struct {
 	r      *Remote
 	ctx    context.Context
@@ -29,7 +30,12 @@ type remoteBody struct {
 	at     int64         // offset of the next byte of body
 	pos    int64         // offset of the next Read
 	closed bool
+	head   []byte // the first bytes of the initial body (at most headLen), while it is read
+	first  bool   // body is the initial GET's
 }
+
+// headLen is how much of the initial body is kept for a seek back to 0 (http's sniff length).
+const headLen = 512
 
 var _ io.ReadSeekCloser = (*remoteBody)(nil)
 
@@ -45,7 +51,7 @@ func (r *Remote) contentOf(ctx context.Context, resp *http.Response, open rangeO
 			c.ModTime = t
 		}
 	}
-	c.Body = &remoteBody{r: r, ctx: ctx, open: open, size: c.Size, etag: c.ETag, body: resp.Body}
+	c.Body = &remoteBody{r: r, ctx: ctx, open: open, size: c.Size, etag: c.ETag, body: resp.Body, first: true}
 	return c, nil
 }
 
@@ -56,6 +62,11 @@ func (b *remoteBody) Read(p []byte) (int, error) {
 	if b.pos >= b.size {
 		return 0, io.EOF
 	}
+	if b.first && b.body != nil && b.pos < int64(len(b.head)) && b.at == int64(len(b.head)) {
+		n := copy(p, b.head[b.pos:]) // a seek back into the kept head
+		b.pos += int64(n)
+		return n, nil
+	}
 	if b.body == nil || b.at != b.pos {
 		if err := b.reopen(); err != nil {
 			return 0, err
@@ -65,6 +76,9 @@ func (b *remoteBody) Read(p []byte) (int, error) {
 		p = p[:max]
 	}
 	n, err := b.body.Read(p)
+	if b.first && b.at < headLen {
+		b.head = append(b.head, p[:min(int64(n), headLen-b.at)]...)
+	}
 	b.pos += int64(n)
 	b.at += int64(n)
 	if err == io.EOF && b.pos < b.size {
@@ -82,6 +96,7 @@ func (b *remoteBody) reopen() error {
 		b.body.Close()
 		b.body = nil
 	}
+	b.first, b.head = false, nil
 	hdr := http.Header{}
 	hdr.Set("Range", "bytes="+strconv.FormatInt(b.pos, 10)+"-")
 	if b.etag != "" {

@@ -46,10 +46,10 @@ func (r *Remote) Events(ctx context.Context, id string, buffer int) (nodeapi.Eve
 		return nil, r.status(parsed.HTTPResponse, parsed.Body, http.StatusOK)
 	}
 	s := &remoteStream{r: r, body: resp.Body, cancel: cancel, ch: make(chan daemonapi.Event, buffer),
-		done: make(chan struct{})}
+		done: make(chan struct{}), idleFor: r.opts.EventIdleTimeout}
 	s.lines = bufio.NewScanner(resp.Body)
 	s.lines.Buffer(make([]byte, 0, 64<<10), maxEventLine)
-	s.idle = time.AfterFunc(EventIdleTimeout, s.expire)
+	s.idle = time.AfterFunc(s.idleFor, s.expire)
 	first, err := s.next()
 	stop()
 	if err == nil && first.Kind != daemonapi.EventKindBacklog {
@@ -76,6 +76,7 @@ type remoteStream struct {
 	cancel  context.CancelFunc
 	lines   *bufio.Scanner
 	idle    *time.Timer
+	idleFor time.Duration
 	backlog []daemonapi.ConsoleLine
 	ch      chan daemonapi.Event
 	done    chan struct{} // closed after ch
@@ -124,7 +125,7 @@ func (s *remoteStream) next() (daemonapi.Event, error) {
 		}
 		return ev, err
 	}
-	s.idle.Reset(EventIdleTimeout)
+	s.idle.Reset(s.idleFor)
 	if err := json.Unmarshal(s.lines.Bytes(), &ev); err != nil {
 		return ev, fmt.Errorf("%w: event line: %w", ErrProtocol, err)
 	}
@@ -144,7 +145,7 @@ func (s *remoteStream) pump() {
 	case err == nil, s.closing:
 		return
 	case s.expired:
-		err = fmt.Errorf("%w: no event for %s", ErrTimeout, EventIdleTimeout)
+		err = fmt.Errorf("%w: no event for %s", ErrTimeout, s.idleFor)
 	}
 	s.err = s.r.unavailable(err)
 }

@@ -57,9 +57,7 @@ func (r *Remote) WriteFile(ctx context.Context, id, path string, body io.Reader,
 		if size == 0 {
 			req.Body, req.GetBody = http.NoBody, nil
 		}
-		if size >= 0 {
-			req.ContentLength = size
-		}
+		req.ContentLength = size // -1: unknown, sent chunked
 		return nil
 	}
 	resp, err := r.raw.WriteFileWithBody(long(ctx), id, &daemonapi.WriteFileParams{Path: path},

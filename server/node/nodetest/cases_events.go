@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/gen/daemonapi"
@@ -102,8 +103,27 @@ func testEventsSlowReaderDrops(t *testing.T, env Env) {
 			drained = true
 		}
 	}
+	// The burst may still be on its way (and so fill C again): "after" is sent until one
+	// arrives while this reader keeps up.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	must(t, "command", env.Node.SendCommand(c, "evd", "after"))
-	dropped += waitLine(t, s, env.EchoPrefix+"after")
+	for arrived := false; !arrived; {
+		select {
+		case ev, ok := <-s.C():
+			if !ok {
+				t.Fatalf("stream closed (%v)", s.Err())
+			}
+			if ev.Dropped != nil {
+				dropped += *ev.Dropped
+			}
+			arrived = ev.Kind == daemonapi.EventKindConsole && ev.Line != nil && ev.Line.Text == env.EchoPrefix+"after"
+		case <-tick.C:
+			must(t, "command", env.Node.SendCommand(c, "evd", "after"))
+		case <-c.Done():
+			t.Fatal("no echo of after reached the reader")
+		}
+	}
 	if dropped == 0 {
 		t.Fatal("no dropped-events notice reached the slow reader")
 	}
