@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -258,3 +260,44 @@ func TestRemoteExportImport(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("source broke") }
+
+// TestRemoteOverTLS: a node behind TLS is reached when its CA is the panel's --node-ca, and
+// is unavailable (its certificate refused) with the system roots.
+func TestRemoteOverTLS(t *testing.T) {
+	d := nodetest.Serve(t, nodetest.NewService(t, 6), 6, nodetest.NewSigner(t))
+	srv := httptest.NewTLSServer(d.Server.Config.Handler)
+	defer srv.Close()
+	ca := t.TempDir() + "/ca.pem"
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	p, _ := strconv.Atoi(port)
+	for _, tc := range []struct {
+		name string
+		opts node.TransportOptions
+		ok   bool
+	}{
+		{"node CA", node.TransportOptions{CAFile: ca}, true},
+		{"system roots", node.TransportOptions{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, err := node.NewTransport(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := node.NewRemote(node.RemoteOptions{NodeID: 6, Host: host, Port: p, Scheme: tc.opts.Scheme(),
+				Tokens: d.Signer, Transport: base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := r.Health(context.Background())
+			if tc.ok && (err != nil || h.NodeId != 6) {
+				t.Fatalf("health over TLS: %+v, %v", h, err)
+			}
+			if !tc.ok && !errors.Is(err, node.ErrUnavailable) {
+				t.Fatalf("an unverified node: %v, want ErrUnavailable", err)
+			}
+		})
+	}
+}
