@@ -40,6 +40,7 @@ type App struct {
 	engine      *gin.Engine
 	handler     http.Handler
 	sockets     *socketState // WebSocket options, hubs and open sockets (socket_options.go)
+	xfer        transfers    // running server transfers (transfer.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.

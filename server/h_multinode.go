@@ -20,8 +20,3 @@ func (h *Handlers) GetJWKS(context.Context, gen.GetJWKSRequestObject) (gen.GetJW
 func (h *Handlers) NodeCheckin(context.Context, gen.NodeCheckinRequestObject) (gen.NodeCheckinResponseObject, error) {
 	return nil, errNotYet
 }
-
-// TransferServer moves a server to another node.
-func (h *Handlers) TransferServer(context.Context, gen.TransferServerRequestObject) (gen.TransferServerResponseObject, error) {
-	return nil, errNotYet
-}
