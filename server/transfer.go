@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -98,7 +99,8 @@ var busyDuringTransfer = []string{"createServer", "deleteServer", "editServerDef
 // transferred answer 409 ErrServerBusy — to callers who may see the server (others get the
 // handler's 404).
 func (a *App) transferGuard(f gen.StrictHandlerFunc, op string) gen.StrictHandlerFunc {
-	if !slices.Contains(busyDuringTransfer, op) {
+	// the strict server names operations as Go does (StartServer for startServer)
+	if !slices.ContainsFunc(busyDuringTransfer, func(id string) bool { return strings.EqualFold(id, op) }) {
 		return f
 	}
 	return func(c *gin.Context, req any) (any, error) {
@@ -157,11 +159,11 @@ func (h *Handlers) prepareTransfer(ctx context.Context, id string, target int) (
 		return nil, errConflict(fmt.Sprintf("port %d is used by another server on node %d", s.Port, target),
 			map[string]any{"field": "port"})
 	}
-	src, err := h.a.nodeClient(ctx, srcNode)
+	dst, err := h.a.nodeClient(ctx, dstNode)
 	if err != nil {
 		return nil, err
 	}
-	dst, err := h.a.nodeClient(ctx, dstNode)
+	src, err := h.a.nodeClient(ctx, srcNode)
 	if err != nil {
 		return nil, err
 	}
