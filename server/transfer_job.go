@@ -91,6 +91,9 @@ func (j *transferJob) move(ctx context.Context) error {
 	if err := j.switchNode(ctx); err != nil {
 		return err
 	}
+	// the server is on dst now: what follows is done even when the panel shuts down
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), transferCleanupWait)
+	defer cancel()
 	j.log.Info("server transferred", "server", j.id, "from", j.srcID, "to", j.dstID, "bytes", j.moved,
 		"took", time.Since(j.began))
 	j.say(ctx, j.dst, "Transfer from node %d done: %s moved in %s", j.srcID, transfer.Size(j.moved),

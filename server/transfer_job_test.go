@@ -274,3 +274,43 @@ func xferMust(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// cancelSource cancels the transfer's context after some bytes (the panel shuts down: the
+// App cancels its transfers).
+type cancelSource struct {
+	*nodeapi.Service
+	cancel context.CancelFunc
+}
+
+func (s cancelSource) Export(ctx context.Context, id string, w io.Writer) (string, error) {
+	return s.Service.Export(ctx, id, &cancelAfter{w: w, n: 3000, cancel: s.cancel})
+}
+
+type cancelAfter struct {
+	w      io.Writer
+	n      int64
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	if c.n -= int64(len(p)); c.n < 0 {
+		c.cancel()
+	}
+	return c.w.Write(p)
+}
+
+// A transfer cancelled mid-stream (panel shutdown) fails cleanly: the server is whole on its
+// source and runs again.
+func TestTransferCancelled(t *testing.T) {
+	e := newXferEnv(t)
+	xferMust(t, e.a.Power(t.Context(), xferID, daemonapi.PowerRequestActionStart))
+	waitXferState(t, e.a, daemonapi.StateRunning)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	e.job(t, cancelSource{e.a, cancel}, e.b).run(ctx)
+	if got := e.nodeOfServer(t); got != e.srcID {
+		t.Fatalf("node after a cancelled transfer = %d; want %d", got, e.srcID)
+	}
+	e.assertWhole(t, e.a, e.b)
+	waitXferState(t, e.a, daemonapi.StateRunning)
+}
