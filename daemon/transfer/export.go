@@ -40,7 +40,7 @@ func Export(ctx context.Context, w io.Writer, src Source) (string, error) {
 	hw := newHashWriter(w)
 	tw := tar.NewWriter(hw)
 	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: volumePrefix,
-		Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime()}); err != nil {
+		Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime(), Format: tar.FormatPAX}); err != nil {
 		return "", err
 	}
 	stats, err := backup.WriteTree(ctx, tw, root, volumePrefix, 0, src.Log)
