@@ -16,8 +16,8 @@ import (
 const progressEvery = 5 * time.Second
 
 // Noticer is implemented by nodes that can write a daemon line to a server's console for the
-// panel (the panel's transfer writes its verdict that way). *Service implements it; the remote
-// client does once daemon.yaml has the operation.
+// panel (the panel's transfer writes its start and outcome that way): *Service, and Handler
+// serves it as noticeServer for the panel's remote client.
 type Noticer interface {
 	Notice(ctx context.Context, id, text string) error
 }

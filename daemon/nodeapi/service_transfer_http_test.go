@@ -63,3 +63,26 @@ func TestServiceTransferOverHTTP(t *testing.T) {
 		t.Fatalf("level.dat on the target = %q", got)
 	}
 }
+
+// noticeServer writes the panel's line to the console; an empty text is refused.
+func TestHandlerNotice(t *testing.T) {
+	a, _ := newTestService(t)
+	xferMust(t, a.CreateServer(t.Context(), testDef("nt")))
+	srv := httptest.NewServer(Handler(a, HandlerOptions{NoAuth: true}))
+	defer srv.Close()
+	post := func(body string) int {
+		resp, err := http.Post(srv.URL+"/v1/servers/nt/notice", "application/json", strings.NewReader(body))
+		xferMust(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(`{"text":"Transfer to node 2 failed: boom"}`); code != http.StatusNoContent {
+		t.Fatalf("notice: %d", code)
+	}
+	if !xferConsoleHas(t, a, "nt", "Transfer to node 2 failed: boom") {
+		t.Fatal("the notice is not on the console")
+	}
+	if code := post(`{"text":""}`); code != http.StatusBadRequest {
+		t.Fatalf("empty notice: %d; want 400", code)
+	}
+}
