@@ -33,8 +33,11 @@ func TestTransferRequestChecks(t *testing.T) {
 	env.DoJSON(t, http.MethodPost, "/api/servers/NOSUCH/transfer", admin, map[string]any{"nodeId": remote.Id}).
 		ExpectError(t, http.StatusNotFound, server.CodeServerNotFound)
 	// the remote node has no daemon: 503
-	env.DoJSON(t, http.MethodPost, path, admin, map[string]any{"nodeId": remote.Id}).
+	d = env.DoJSON(t, http.MethodPost, path, admin, map[string]any{"nodeId": remote.Id}).
 		ExpectError(t, http.StatusServiceUnavailable, server.CodeNodeUnavailable)
+	if d.Metadata == nil || (*d.Metadata)["nodeId"] != float64(remote.Id) {
+		t.Errorf("unavailable target: metadata %v; want nodeId %d", d.Metadata, remote.Id)
+	}
 	// the server's port is taken on the target: 409
 	s, err := env.Store.Client.Server.Get(context.Background(), id)
 	if err != nil {

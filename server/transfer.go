@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
@@ -159,11 +157,11 @@ func (h *Handlers) prepareTransfer(ctx context.Context, id string, target int) (
 		return nil, errConflict(fmt.Sprintf("port %d is used by another server on node %d", s.Port, target),
 			map[string]any{"field": "port"})
 	}
-	dst, err := h.a.nodeClient(ctx, dstNode)
+	dst, err := h.a.nodes.Client(ctx, dstNode)
 	if err != nil {
 		return nil, err
 	}
-	src, err := h.a.nodeClient(ctx, srcNode)
+	src, err := h.a.nodes.Client(ctx, srcNode)
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +175,7 @@ func (h *Handlers) prepareTransfer(ctx context.Context, id string, target int) (
 	if st.State == daemonapi.StateInstalling {
 		return nil, newAPIError(http.StatusConflict, CodeServerBusy, fmt.Sprintf("server %s is installing", id), nil)
 	}
-	def, err := transferDefinition(s)
-	if err != nil {
-		return nil, err
-	}
-	return &transferJob{db: db, log: h.a.log.With("transfer", id), id: id, def: def, src: src, dst: dst,
+	return &transferJob{db: db, log: h.a.log.With("transfer", id), id: id, def: definitionOf(s), src: src, dst: dst,
 		srcID: srcNode.ID, dstID: dstNode.ID}, nil
 }
 
@@ -202,25 +196,4 @@ func checkTransferTarget(ctx context.Context, dst node.Client, nodeID int, env s
 		reason = *f.StandardReason
 	}
 	return errFieldInvalid("nodeId", fmt.Sprintf("node %d cannot run %s servers: %s", nodeID, env, reason))
-}
-
-// errNoTransfer: a node whose client cannot export or import servers.
-var errNoTransfer = errors.New("this node's client does not support transfers")
-
-// nodeClient returns the node.Client of a node from the App's registry.
-func (a *App) nodeClient(ctx context.Context, n *ent.Node) (node.Client, error) {
-	c, err := a.nodes.Client(ctx, n)
-	if err != nil {
-		return nil, err
-	}
-	nc, ok := any(c).(node.Client)
-	if !ok {
-		return nil, node.Unavailable(n.ID, errNoTransfer)
-	}
-	return nc, nil
-}
-
-// transferDefinition is the definition the target node gets.
-func transferDefinition(s *ent.Server) (daemonapi.Definition, error) {
-	return nodeapi.DefinitionToAPI(definitionOf(s), nil)
 }

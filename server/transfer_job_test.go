@@ -71,9 +71,7 @@ func newXferEnv(t *testing.T) *xferEnv {
 	xferMust(t, err)
 	e := &xferEnv{db: db, log: log, a: newXferNode(t, log, n1.ID), b: newXferNode(t, log, n2.ID),
 		srcID: n1.ID, dstID: n2.ID, s: s}
-	def, err := transferDefinition(s)
-	xferMust(t, err)
-	xferMust(t, e.a.CreateServer(ctx, def))
+	xferMust(t, e.a.CreateServer(ctx, definitionOf(s)))
 	xferMust(t, e.a.WriteFile(ctx, xferID, "world/level.dat", strings.NewReader(xferContent), int64(len(xferContent))))
 	bk, err := e.a.CreateBackup(ctx, xferID, 3)
 	xferMust(t, err)
@@ -89,9 +87,7 @@ func newXferEnv(t *testing.T) *xferEnv {
 // job is the transfer of the server from a to b, through the given clients (the Services, or
 // wrappers injecting a fault).
 func (e *xferEnv) job(t *testing.T, src, dst node.Client) *transferJob {
-	def, err := transferDefinition(e.s)
-	xferMust(t, err)
-	return &transferJob{db: e.db, log: e.log, id: xferID, def: def, src: src, dst: dst, srcID: e.srcID, dstID: e.dstID}
+	return &transferJob{db: e.db, log: e.log, id: xferID, def: definitionOf(e.s), src: src, dst: dst, srcID: e.srcID, dstID: e.dstID}
 }
 
 func (e *xferEnv) nodeOfServer(t *testing.T) int {
