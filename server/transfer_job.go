@@ -98,6 +98,8 @@ func (j *transferJob) move(ctx context.Context) error {
 		"took", time.Since(j.began))
 	j.say(ctx, j.dst, "Transfer from node %d done: %s moved in %s", j.srcID, transfer.Size(j.moved),
 		time.Since(j.began).Round(time.Second))
+	// sockets still follow the source: they read this before the copy there is deleted
+	j.say(ctx, j.src, "Transfer to node %d done; the server is on node %d now", j.dstID, j.dstID)
 	if err := j.src.DeleteServer(ctx, j.id); err != nil {
 		j.log.Warn("transfer: deleting the source copy failed; the source's reconcile removes it",
 			"server", j.id, "node", j.srcID, "err", err)
