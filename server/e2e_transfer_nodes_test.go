@@ -10,7 +10,10 @@ import (
 
 	"github.com/skypanel/skypanel/api"
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
+	rt "github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/apitest"
 	"github.com/skypanel/skypanel/server/node"
 )
@@ -114,5 +117,28 @@ func xferWait(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A target that cannot run the server's environment is refused before anything moves.
+func TestTransferTargetWithoutEnvironment(t *testing.T) {
+	a := apitest.StartNode(t, daemon.Options{StopTimeout: 2 * time.Second})
+	t.Cleanup(a.Local.Close)
+	bare, err := nodeapi.New(nodeapi.Options{DataDir: t.TempDir(), Runtimes: map[string]rt.Runtime{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := apitest.Start(t, apitest.WithNodes(&twoNodes{local: a.Local, other: bare}))
+	admin := env.AdminToken(t)
+	var remote struct{ Id int64 }
+	env.DoJSON(t, http.MethodPost, "/api/nodes", admin, map[string]any{"name": "bare", "publicHost": "bare.example.com"}).JSON(t, &remote)
+	id := env.NewServerRow(t, env.AdminID, env.LocalNode.ID, "std")
+	if _, err := env.Store.Client.Server.UpdateOneID(id).SetEnvironmentType("standard").Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := env.DoJSON(t, http.MethodPost, "/api/servers/"+id+"/transfer", admin, map[string]any{"nodeId": remote.Id}).
+		ExpectError(t, http.StatusBadRequest, server.CodeFieldInvalid)
+	if !strings.Contains(d.Msg, "cannot run standard servers") {
+		t.Fatalf("message %q", d.Msg)
 	}
 }
