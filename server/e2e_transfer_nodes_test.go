@@ -142,3 +142,46 @@ func TestTransferTargetWithoutEnvironment(t *testing.T) {
 		t.Fatalf("message %q", d.Msg)
 	}
 }
+
+// A WebSocket watching the server sees the transfer on its console: started, the bytes sent
+// and done, before the copy it follows is deleted.
+func TestTransferProgressOnSocket(t *testing.T) {
+	opts := daemon.Options{StopTimeout: 2 * time.Second, TermTimeout: 2 * time.Second}
+	a, b := apitest.StartNode(t, opts), apitest.StartNode(t, opts)
+	t.Cleanup(a.Local.Close)
+	t.Cleanup(b.Local.Close)
+	env := apitest.Start(t, apitest.WithNodes(&twoNodes{local: a.Local, other: b.Local}))
+	t.Cleanup(func() { _ = env.App.CloseSockets(context.Background()) })
+	e := &sockEnv{Env: env, node: a, admin: env.AdminToken(t)}
+	var remote struct{ Id int64 }
+	env.DoJSON(t, http.MethodPost, "/api/nodes", e.admin, map[string]any{"name": "second", "publicHost": "s.example.com"}).JSON(t, &remote)
+	id := e.createServer(t, env.AdminID)
+	w := e.mustDial(t, id, e.admin)
+	if r := env.DoJSON(t, http.MethodPost, "/api/servers/"+id+"/transfer", e.admin, map[string]any{"nodeId": remote.Id}); r.Status != http.StatusAccepted {
+		t.Fatalf("transfer: %d %s", r.Status, r.Body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hangLimit)
+	defer cancel()
+	var seen []string
+	for want := []string{"Transfer to node", "started", "Transfer: ", " sent ", "done; the server is on node"}; ; {
+		m, err := w.next(ctx)
+		if err != nil {
+			t.Fatalf("socket ended before the transfer's lines (%v); console lines: %q", err, seen)
+		}
+		if m.Type != "console" {
+			continue
+		}
+		seen = append(seen, m.text())
+		all := strings.Join(seen, "\n")
+		missing := false
+		for _, s := range want {
+			missing = missing || !strings.Contains(all, s)
+		}
+		if !missing {
+			break
+		}
+	}
+	if err := env.App.CloseTransfers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
