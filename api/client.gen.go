@@ -3716,10 +3716,13 @@ type ClientInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3732,10 +3735,13 @@ type ClientInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5222,10 +5228,13 @@ func (c *Client) StopServer(ctx context.Context, serverId ServerId, reqEditors .
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5248,10 +5257,13 @@ func (c *Client) TransferServerWithBody(ctx context.Context, serverId ServerId, 
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9444,10 +9456,13 @@ type ClientWithResponsesInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9460,10 +9475,13 @@ type ClientWithResponsesInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21463,10 +21481,13 @@ func (c *ClientWithResponses) StopServerWithResponse(ctx context.Context, server
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21485,10 +21506,13 @@ func (c *ClientWithResponses) TransferServerWithBodyWithResponse(ctx context.Con
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
