@@ -81,6 +81,7 @@ func TestTransferBusy(t *testing.T) {
 		{http.MethodDelete, "/backup/backup-20260101-000000", nil},
 		{http.MethodPut, "/definition", map[string]any{"name": "renamed"}},
 		{http.MethodPost, "/transfer", map[string]any{"nodeId": 424242}},
+		{http.MethodPut, "", map[string]any{"name": "again", "ownerId": env.AdminID, "environmentType": "standard", "startup": "x"}},
 	}
 	for _, c := range busy {
 		env.DoJSON(t, c.method, base+c.path, admin, c.body).ExpectError(t, http.StatusConflict, server.CodeServerBusy)
