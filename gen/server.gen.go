@@ -15393,6 +15393,23 @@ func (response TransferServer409JSONResponse) VisitTransferServerResponse(w http
 	return err
 }
 
+type TransferServer413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferServer413JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TransferServer415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
