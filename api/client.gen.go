@@ -11472,6 +11472,11 @@ type NodeCheckinResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// NodeCheckinResponse413Headers the declared response headers of an HTTP 413 response for NodeCheckin
+type NodeCheckinResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // NodeCheckinResponse415Headers the declared response headers of an HTTP 415 response for NodeCheckin
 type NodeCheckinResponse415Headers struct {
 	XAPIVersion *string
@@ -11502,6 +11507,8 @@ type NodeCheckinResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -11518,6 +11525,8 @@ type NodeCheckinResponse struct {
 	Headers403 *NodeCheckinResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *NodeCheckinResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *NodeCheckinResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *NodeCheckinResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -11544,6 +11553,11 @@ func (r NodeCheckinResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r NodeCheckinResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r NodeCheckinResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -24146,6 +24160,13 @@ func ParseNodeCheckinResponse(rsp *http.Response) (*NodeCheckinResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24227,6 +24248,16 @@ func ParseNodeCheckinResponse(rsp *http.Response) (*NodeCheckinResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers NodeCheckinResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers NodeCheckinResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {

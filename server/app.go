@@ -13,6 +13,7 @@ import (
 
 	skypanel "github.com/skypanel/skypanel"
 	"github.com/skypanel/skypanel/server/node"
+	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -24,6 +25,8 @@ type Deps struct {
 	Store  *store.Store
 	OAuth  *oauth.Provider
 	Nodes  node.Finder // nil: no node can run servers
+	// Signer signs the panel's node tokens (served as the JWKS); nil loads it from Store.
+	Signer *node.Signer
 }
 
 // App is the panel's HTTP application.
@@ -31,10 +34,13 @@ type App struct {
 	cfg         Config
 	log         *slog.Logger
 	contract    *Contract
+	validator   *apispec.Validator // request checks against openapi.yaml (validate.go)
+	errs        []errorMapper      // errors → envelopes, in order (errmap.go)
 	auth        Authenticator
 	oauth       *oauth.Provider
 	store       *store.Store
 	nodes       node.Finder
+	signer      *node.Signer // node tokens and the JWKS (h_nodes_remote.go)
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
@@ -55,11 +61,12 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	a := &App{
 		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
-		oauth: d.OAuth, store: d.Store, nodes: d.Nodes,
+		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		sockets:     newSocketState(d.Config.AllowedOrigins),
+		errs:        errorMappers(),
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
@@ -67,11 +74,18 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if a.cfg.MaxTokenBodyBytes <= 0 {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
+	a.validator = newValidator(contract, a.cfg)
 	if err := checkOriginPatterns(a.cfg.AllowedOrigins); err != nil {
 		return nil, err
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err
+	}
+	// configuration is checked before anything is read from the store
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.buildEngine(); err != nil {
 		return nil, err
