@@ -95,7 +95,8 @@ var busyDuringTransfer = []string{"createServer", "deleteServer", "editServerDef
 
 // transferGuard is a strict middleware: the operations of busyDuringTransfer on a server being
 // transferred answer 409 ErrServerBusy — to callers who may see the server (others get the
-// handler's 404).
+// handler's 404). It runs inside detachContext (listed before it): its database query may
+// outlive the pooled *gin.Context.
 func (a *App) transferGuard(f gen.StrictHandlerFunc, op string) gen.StrictHandlerFunc {
 	// the strict server names operations as Go does (StartServer for startServer)
 	if !slices.ContainsFunc(busyDuringTransfer, func(id string) bool { return strings.EqualFold(id, op) }) {
