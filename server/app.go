@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	skypanel "github.com/skypanel/skypanel"
-	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/apispec"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )

@@ -78,12 +78,12 @@ func (s *socket) authenticate(token string) {
 	h := &Handlers{a: s.a}
 	nc, err := h.serverNode(ctx, row)
 	if err != nil {
-		s.failJoin(err)
+		s.failJoin(p, err)
 		return
 	}
 	hb, err := s.st.acquire(ctx, row.ID, nc, s.a.log)
 	if err != nil {
-		s.failJoin(err)
+		s.failJoin(p, err)
 		return
 	}
 	s.setPrincipal(p, token)
@@ -100,8 +100,8 @@ func (s *socket) join(hb *hub, nc node.Client) {
 	}
 }
 
-// failJoin closes a socket whose server's events could not be opened.
-func (s *socket) failJoin(err error) {
+// failJoin closes a socket whose server's events could not be opened for p.
+func (s *socket) failJoin(p *Principal, err error) {
 	switch {
 	case errors.Is(err, ErrTooManySockets):
 		s.closeWith(closeRateLimited, "too many sockets on this server", true)
@@ -114,7 +114,7 @@ func (s *socket) failJoin(err error) {
 		if ae.Status >= 500 {
 			s.log.Error("socket: open the server's events", "err", err)
 		}
-		s.sendError(ae.Code, ae.Msg)
+		s.sendError(ae.Code, publicMsg(p, err, ae))
 		s.closeWith(closeInternal, "the server's events are unavailable", false)
 	}
 }

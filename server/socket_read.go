@@ -152,6 +152,9 @@ func (s *socket) command(cmd string) {
 		if ae.Status >= 500 {
 			s.log.Error("socket: send command", "err", err)
 		}
-		s.sendError(ae.Code, ae.Msg)
+		s.mu.Lock()
+		p := s.principal
+		s.mu.Unlock()
+		s.sendError(ae.Code, publicMsg(p, err, ae))
 	}
 }
