@@ -3673,7 +3673,8 @@ type ClientInterface interface {
 	// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-	// 1009 message too big; 1011 the server's events became unavailable.
+	// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+	// transfer): reconnect to follow it.
 	//
 	// Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 	ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5135,7 +5136,8 @@ func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditor
 // **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 // caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 // limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-// 1009 message too big; 1011 the server's events became unavailable.
+// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+// transfer): reconnect to follow it.
 //
 // Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9403,7 +9405,8 @@ type ClientWithResponsesInterface interface {
 	// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-	// 1009 message too big; 1011 the server's events became unavailable.
+	// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+	// transfer): reconnect to follow it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21426,7 +21429,8 @@ func (c *ClientWithResponses) RestartServerWithResponse(ctx context.Context, ser
 // **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 // caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 // limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-// 1009 message too big; 1011 the server's events became unavailable.
+// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+// transfer): reconnect to follow it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/skypanel/skypanel/api"
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/nodeapi"
@@ -178,6 +180,15 @@ func TestTransferProgressOnSocket(t *testing.T) {
 			missing = missing || !strings.Contains(all, s)
 		}
 		if !missing {
+			break
+		}
+	}
+	// then the socket is told to reconnect: the server lives on the other node now
+	for {
+		if _, err := w.next(ctx); err != nil {
+			if code := websocket.CloseStatus(err); code != websocket.StatusServiceRestart {
+				t.Fatalf("socket ended with %v (code %d); want 1012 (moved: reconnect)", err, code)
+			}
 			break
 		}
 	}
