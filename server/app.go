@@ -52,6 +52,7 @@ type App struct {
 	engine      *gin.Engine
 	handler     http.Handler
 	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
+	xfer        transfers      // running server transfers (transfer.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.

@@ -84,7 +84,23 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 		d.Nodes, d.Signer, d.Reconciler = p.remote.Registry, p.remote.Signer, p.remote.Reconciler
 	}
 	p.App, err = New(ctx, d)
+	if err == nil { // first to close: transfers fail back to their source while nodes and store are open
+		p.closers = append(p.closers, p.closeTransfers)
+	}
 	return p, err
+}
+
+// closeTransfers waits (at most Config.ShutdownWait) for the running transfers, cancelled.
+func (p *Panel) closeTransfers() {
+	wait := p.cfg.ShutdownWait
+	if wait <= 0 {
+		wait = Default().ShutdownWait
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := p.App.CloseTransfers(ctx); err != nil {
+		p.log.Warn("server transfers still running at shutdown", "err", err)
+	}
 }
 
 func (p *Panel) openStore(ctx context.Context) error {
@@ -222,8 +238,9 @@ func (p *Panel) Serve(ctx context.Context) error {
 	return err
 }
 
-// Close closes what Open opened, in reverse order: the local node's services, its daemon
-// Manager (game servers keep running), the listener, the store. Call it after Serve returned.
+// Close closes what Open opened, in reverse order: running transfers (cancelled: each server
+// stays on its source), the local node's services, its daemon Manager (game servers keep
+// running), the listener, the store. Call it after Serve returned.
 func (p *Panel) Close() {
 	for i := len(p.closers) - 1; i >= 0; i-- {
 		p.closers[i]()
