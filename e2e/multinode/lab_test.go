@@ -1,0 +1,131 @@
+package multinode
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skypanel/skypanel/e2e/multinode/netlab"
+)
+
+// newLab builds a lab of n nodes for t, closed (and checked) when t ends.
+func newLab(t *testing.T, n int) *netlab.Lab {
+	t.Helper()
+	requireLab(t)
+	lab, err := netlab.New(n, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return lab
+}
+
+// getEnv makes the test binary a one-shot HTTP client (see httpFrom).
+const getEnv = "MULTINODE_HTTP_GET"
+
+// httpFrom runs this test binary inside node's namespace as an HTTP client of url (2 s
+// timeout) and returns what it printed: "status NNN", or the error.
+func httpFrom(node *netlab.Node, url string) (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("nsenter", "--net="+node.NetnsPath(), "--", self)
+	cmd.Env = append(os.Environ(), getEnv+"="+url)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// httpGet is the child of httpFrom.
+func httpGet(url string) int {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	resp.Body.Close()
+	fmt.Println("status", resp.StatusCode)
+	return 0
+}
+
+// TestLabNetwork: each node's namespace reaches the panel over its veth (an HTTP answer of
+// the real panel), a partitioned node does not while the other still does, healing restores
+// it, and Close leaves no namespace, veth or folder behind.
+func TestLabNetwork(t *testing.T) {
+	requireLab(t)
+	lab, err := netlab.New(2, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			_ = lab.Close()
+		}
+	})
+	p, err := lab.StartPanel(context.Background(), netlab.PanelOptions{Bin: suite.bin,
+		Dir: filepath.Join(lab.Dir, "panel"), Containerd: filepath.Join(lab.Dir, "no-containerd.sock"),
+		Namespace: "skp12-" + lab.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := p.URL + "/api/self" // 401 without a token: an answer of the panel
+	reaches := func(n *netlab.Node) bool {
+		out, err := httpFrom(n, url)
+		t.Logf("GET from node %s: %v %s", n.Letter, err, strings.TrimSpace(out))
+		return strings.Contains(out, "status 401")
+	}
+	a, b := lab.Nodes[0], lab.Nodes[1]
+	for _, n := range lab.Nodes {
+		if !reaches(n) {
+			t.Fatalf("node %s does not reach the panel at %s", n.Letter, p.URL)
+		}
+	}
+	if err := lab.Partition(a); err != nil {
+		t.Fatal(err)
+	}
+	if reaches(a) {
+		t.Error("node a reaches the panel while partitioned")
+	}
+	if !reaches(b) {
+		t.Error("node b does not reach the panel while node a is partitioned")
+	}
+	if err := lab.Heal(a); err != nil {
+		t.Fatal(err)
+	}
+	if !reaches(a) {
+		t.Error("node a does not reach the panel after healing")
+	}
+
+	closed = true
+	if err := lab.Close(); err != nil {
+		t.Error(err)
+	}
+	for _, n := range lab.Nodes {
+		if _, err := os.Stat(n.NetnsPath()); err == nil {
+			t.Errorf("namespace %s left after Close", n.Netns)
+		}
+		for _, v := range []string{n.HostVeth} {
+			if _, err := os.Stat("/sys/class/net/" + v); err == nil {
+				t.Errorf("veth %s left after Close", v)
+			}
+		}
+	}
+	if _, err := os.Stat(lab.Dir); err == nil {
+		t.Errorf("folder %s left after Close", lab.Dir)
+	}
+	if !p.Exited() {
+		t.Error("the panel still runs after Close")
+	}
+}
