@@ -3,6 +3,7 @@ package multinode
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,3 +86,15 @@ func requireDaemon(t *testing.T) {
 		t.Skip(suite.noDaemon)
 	}
 }
+
+// randomID returns n random lower-case letters and digits.
+func randomID(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+func randomInt(n int) int { return rand.IntN(n) }

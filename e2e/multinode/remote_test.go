@@ -1,0 +1,180 @@
+package multinode
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/skypanel/skypanel/api"
+	"github.com/skypanel/skypanel/e2e/multinode/netlab"
+)
+
+// TestRemoteServers: a server created through the panel on each node runs there (a standard
+// server's process is in its node's network namespace), its console works through the panel
+// (GET/POST console and the WebSocket proxy: backlog, live lines, commands), and it stops and
+// is deleted through the panel.
+func TestRemoteServers(t *testing.T) {
+	cl := newCluster(t)
+	a, b := cl.nodes[0], cl.nodes[1]
+	sa, sb := cl.create(t, "ra", a), cl.create(t, "rb", b)
+	sa.start(t)
+	sb.start(t)
+	for _, s := range []*server{sa, sb} {
+		if st := s.status(t); st.State != api.ServerStateRunning {
+			t.Errorf("%s: state %s, want running", s, st.State)
+		}
+		s.echo(t, "hello-"+s.node.Node.Letter)
+		if envType() == api.EnvironmentTypeStandard {
+			pid := standardPid(t, s)
+			if got, want := netnsOf(t, pid), netnsOf(t, s.node.Pid()); got != want {
+				t.Errorf("%s: process %d is in network namespace %s, its daemon in %s", s, pid, got, want)
+			}
+		}
+	}
+
+	ws := sa.dial(t)
+	backlog := ws.expectLine(t, "echo:hello-a") // replayed on connect
+	if backlog[0].Type != "console" || !containsLine(backlog, "ready") {
+		t.Errorf("WebSocket of %s: backlog %v, want the console from its start", sa, backlog)
+	}
+	ws.expect(t, "status message", func(m wsMsg) bool { return m.Type == "status" })
+	ws.send(t, "via-socket")
+	ws.expectLine(t, "echo:via-socket")
+	sa.waitLine(t, "echo:via-socket") // and in the console ring
+	sa.echo(t, "via-post")
+	ws.expectLine(t, "echo:via-post") // a POSTed command's echo reaches the socket
+
+	resp, err := cl.c.StopServerWithResponse(context.Background(), sa.id)
+	if err != nil || resp.StatusCode() != http.StatusNoContent {
+		t.Fatalf("stop %s: %v %s", sa, err, body(resp))
+	}
+	ws.expect(t, "status stopped", func(m wsMsg) bool {
+		return m.Type == "status" && strings.Contains(string(m.Data), `"stopped"`)
+	})
+	sa.remove(t)
+	sb.remove(t)
+}
+
+func containsLine(ms []wsMsg, line string) bool {
+	for _, m := range ms {
+		if m.Type == "console" && m.text() == line {
+			return true
+		}
+	}
+	return false
+}
+
+// standardPid is the process of standard server s (its pid file in the daemon's data folder).
+func standardPid(t *testing.T, s *server) int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(s.node.Dir, "*", "host", s.id, "pid"))
+	more, _ := filepath.Glob(filepath.Join(s.node.Dir, "host", s.id, "pid"))
+	files = append(files, more...)
+	if len(files) != 1 {
+		t.Fatalf("pid file of %s: found %v", s, files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.Fields(string(b))[0])
+	if err != nil {
+		t.Fatalf("pid file of %s: %q", s, b)
+	}
+	return pid
+}
+
+// netnsOf names the network namespace of process pid.
+func netnsOf(t *testing.T, pid int) string {
+	t.Helper()
+	l, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net")
+	if err != nil {
+		t.Fatalf("network namespace of %d: %v", pid, err)
+	}
+	return l
+}
+
+// TestNodeTokenAudience: a token the panel minted for node a is refused by node b (401
+// ErrUnauthorized) and accepted by node a. The token is captured by pointing node a's private
+// address at a listener of the test for one request, then back.
+func TestNodeTokenAudience(t *testing.T) {
+	cl := newCluster(t)
+	a, b := cl.nodes[0], cl.nodes[1]
+	tok := cl.captureToken(t, a)
+
+	health := func(d *netlab.Daemon) (int, []byte) {
+		req, err := http.NewRequest(http.MethodGet, "http://"+d.Addr+"/v1/health", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, raw := daemonRequest(t, req, "/v1/health")
+		return resp.StatusCode, raw
+	}
+	if code, raw := health(b); code != http.StatusUnauthorized {
+		t.Errorf("node b answered a token for node a with %d %s, want 401", code, raw)
+	} else if c, _ := errorOf(t, raw); c != "ErrUnauthorized" {
+		t.Errorf("node b: code %s, want ErrUnauthorized", c)
+	}
+	if code, raw := health(a); code != http.StatusOK {
+		t.Errorf("node a answered its own token with %d %s, want 200", code, raw)
+	}
+	// and once used, the token is not accepted again (its jti was seen)
+	if code, raw := health(a); code != http.StatusUnauthorized {
+		t.Errorf("node a answered a replayed token with %d %s, want 401", code, raw)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr+"/v1/health", nil)
+	if resp, raw := daemonRequest(t, req, "/v1/health"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("node a answered a request without a token with %d %s, want 401", resp.StatusCode, raw)
+	}
+}
+
+// captureToken points node d's private address at a listener of the test, has the panel call
+// the node once (GET /api/nodes/{id}/system), restores the address, waits until the panel
+// reaches the node again and returns the bearer token the panel sent.
+func (cl *cluster) captureToken(t *testing.T, d *netlab.Daemon) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(cl.lab.Panel.String(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var tokens []string
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			tokens = append(tokens, tok)
+		}
+		mu.Unlock()
+		http.Error(w, "captured", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	cl.moveNode(t, d, cl.lab.Panel.String(), port)
+	ctx := context.Background()
+	_, _ = cl.c.GetNodeSystemWithResponse(ctx, d.NodeID) // answered 503; validated all the same
+	cl.moveNode(t, d, d.Node.Addr.String(), netlab.NodePort)
+	cl.waitNode(t, d)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tokens) == 0 {
+		t.Fatal("the panel sent no bearer token to the node's address")
+	}
+	return tokens[len(tokens)-1]
+}
+
+// moveNode sets node d's private address (PUT /api/nodes/{id}, 204).
+func (cl *cluster) moveNode(t *testing.T, d *netlab.Daemon, host string, port int) {
+	t.Helper()
+	resp, err := cl.c.UpdateNodeWithResponse(context.Background(), d.NodeID, api.NodeUpdate{PrivateHost: &host, PrivatePort: &port})
+	if err != nil || resp.StatusCode() != http.StatusNoContent {
+		t.Fatalf("PUT /api/nodes/%d: %v %s", d.NodeID, err, body(resp))
+	}
+}
