@@ -2,13 +2,11 @@ package multinode
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/skypanel/skypanel/api"
@@ -101,12 +99,19 @@ func netnsOf(t *testing.T, pid int) string {
 }
 
 // TestNodeTokenAudience: a token the panel minted for node a is refused by node b (401
-// ErrUnauthorized) and accepted by node a. The token is captured by pointing node a's private
-// address at a listener of the test for one request, then back.
+// ErrUnauthorized) and accepted by node a, once. The token is captured by pointing node a's
+// private address at a listener of the test for one request, then back (netlab.CaptureTokens).
 func TestNodeTokenAudience(t *testing.T) {
 	cl := newCluster(t)
 	a, b := cl.nodes[0], cl.nodes[1]
-	tok := cl.captureToken(t, a)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	toks, err := cl.lab.CaptureTokens(ctx, cl.c, a, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.waitNode(t, a)
+	tok := toks[0]
 
 	health := func(d *netlab.Daemon) (int, []byte) {
 		req, err := http.NewRequest(http.MethodGet, "http://"+d.Addr+"/v1/health", nil)
@@ -132,49 +137,5 @@ func TestNodeTokenAudience(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr+"/v1/health", nil)
 	if resp, raw := daemonRequest(t, req, "/v1/health"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("node a answered a request without a token with %d %s, want 401", resp.StatusCode, raw)
-	}
-}
-
-// captureToken points node d's private address at a listener of the test, has the panel call
-// the node once (GET /api/nodes/{id}/system), restores the address, waits until the panel
-// reaches the node again and returns the bearer token the panel sent.
-func (cl *cluster) captureToken(t *testing.T, d *netlab.Daemon) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(cl.lab.Panel.String(), "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var tokens []string
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			tokens = append(tokens, tok)
-		}
-		mu.Unlock()
-		http.Error(w, "captured", http.StatusServiceUnavailable)
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
-	cl.moveNode(t, d, cl.lab.Panel.String(), port)
-	ctx := context.Background()
-	_, _ = cl.c.GetNodeSystemWithResponse(ctx, d.NodeID) // answered 503; validated all the same
-	cl.moveNode(t, d, d.Node.Addr.String(), netlab.NodePort)
-	cl.waitNode(t, d)
-	mu.Lock()
-	defer mu.Unlock()
-	if len(tokens) == 0 {
-		t.Fatal("the panel sent no bearer token to the node's address")
-	}
-	return tokens[len(tokens)-1]
-}
-
-// moveNode sets node d's private address (PUT /api/nodes/{id}, 204).
-func (cl *cluster) moveNode(t *testing.T, d *netlab.Daemon, host string, port int) {
-	t.Helper()
-	resp, err := cl.c.UpdateNodeWithResponse(context.Background(), d.NodeID, api.NodeUpdate{PrivateHost: &host, PrivatePort: &port})
-	if err != nil || resp.StatusCode() != http.StatusNoContent {
-		t.Fatalf("PUT /api/nodes/%d: %v %s", d.NodeID, err, body(resp))
 	}
 }
