@@ -3,10 +3,12 @@ package multinode
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +61,37 @@ func httpGet(url string) int {
 	return 0
 }
 
+// serveEnv makes the test binary an HTTP server answering 204 (see serveIn).
+const serveEnv = "MULTINODE_HTTP_SERVE"
+
+// serveIn runs this test binary inside node's namespace as an HTTP server on addr.
+func serveIn(t *testing.T, lab *netlab.Lab, node *netlab.Node, addr string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := netlab.Start("server in "+node.Netns, node, []string{"env", serveEnv + "=" + addr, self})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab.Defer("stop the test server", func() error { p.Kill9(); return nil })
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := p.WaitListening(ctx, addr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// httpServe is the child of serveIn.
+func httpServe(addr string) int {
+	err := http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	fmt.Println(err)
+	return 1
+}
+
 // TestLabNetwork: each node's namespace reaches the panel over its veth (an HTTP answer of
 // the real panel), a partitioned node does not while the other still does, healing restores
 // it, and Close leaves no namespace, veth or folder behind.
@@ -92,8 +125,19 @@ func TestLabNetwork(t *testing.T) {
 			t.Fatalf("node %s does not reach the panel at %s", n.Letter, p.URL)
 		}
 	}
+	nodeURL := "http://" + net.JoinHostPort(a.Addr.String(), "8080")
+	serveIn(t, lab, a, net.JoinHostPort(a.Addr.String(), "8080"))
+	quick := &http.Client{Timeout: time.Second}
+	if resp, err := quick.Get(nodeURL); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("root namespace → node a: %v %v", resp, err)
+	}
+
 	if err := lab.Partition(a); err != nil {
 		t.Fatal(err)
+	}
+	// the panel's side of a partition: no answer at all (a timeout), not a refusal
+	if _, err := quick.Get(nodeURL); err == nil || !os.IsTimeout(err) {
+		t.Errorf("root namespace → partitioned node a: %v, want a timeout", err)
 	}
 	if reaches(a) {
 		t.Error("node a reaches the panel while partitioned")
@@ -106,6 +150,9 @@ func TestLabNetwork(t *testing.T) {
 	}
 	if !reaches(a) {
 		t.Error("node a does not reach the panel after healing")
+	}
+	if resp, err := quick.Get(nodeURL); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Errorf("root namespace → node a after healing: %v %v", resp, err)
 	}
 
 	closed = true
@@ -127,5 +174,44 @@ func TestLabNetwork(t *testing.T) {
 	}
 	if !p.Exited() {
 		t.Error("the panel still runs after Close")
+	}
+}
+
+// TestSweep: the namespace of a lab whose process is gone is swept with what still runs in
+// it; one of a live process is kept.
+func TestSweep(t *testing.T) {
+	requireLab(t)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := fmt.Sprintf("skp12-%d-%s-a", dead.Process.Pid, randomID(4))
+	live := fmt.Sprintf("skp12-%d-%s-a", os.Getpid(), randomID(4))
+	for _, ns := range []string{stale, live} {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add %s: %v %s", ns, err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	}
+	sleeper := exec.Command("nsenter", "--net=/run/netns/"+stale, "--", "sleep", "600")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = sleeper.Wait() }()
+	swept, err := netlab.Sweep()
+	if err != nil {
+		t.Error(err)
+	}
+	if !slices.Contains(swept, stale) || slices.Contains(swept, live) {
+		t.Errorf("swept %v, want %s and not %s", swept, stale, live)
+	}
+	if _, err := os.Stat("/run/netns/" + stale); err == nil {
+		t.Errorf("%s still there", stale)
+	}
+	if _, err := os.Stat("/run/netns/" + live); err != nil {
+		t.Errorf("%s (of a live process) was removed", live)
+	}
+	if netlab.Alive(sleeper.Process.Pid) {
+		t.Errorf("process %d in the stale namespace still runs", sleeper.Process.Pid)
 	}
 }

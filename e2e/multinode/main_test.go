@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 	if url := os.Getenv(getEnv); url != "" { // httpFrom's child, inside a node's namespace
 		os.Exit(httpGet(url))
 	}
+	if addr := os.Getenv(serveEnv); addr != "" { // serveIn's child, inside a node's namespace
+		os.Exit(httpServe(addr))
+	}
 	flag.Parse()
 	os.Exit(runMain(m))
 }
