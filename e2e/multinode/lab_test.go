@@ -92,8 +92,8 @@ func httpServe(addr string) int {
 	return 1
 }
 
-// TestLabNetwork: each node's namespace reaches the panel over its veth (an HTTP answer of
-// the real panel), a partitioned node does not while the other still does, healing restores
+// TestLabNetwork: a node registers on the panel (deployment credentials), each node's
+// namespace reaches the panel over its veth (an HTTP answer of the real panel), a partitioned node does not while the other still does, healing restores
 // it, and Close leaves no namespace, veth or folder behind.
 func TestLabNetwork(t *testing.T) {
 	requireLab(t)
@@ -113,6 +113,23 @@ func TestLabNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
+	tok, err := p.Token(ctx, httpClient(t), p.ClientID, p.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := p.Client(httpClient(t), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, dep, err := netlab.RegisterNode(ctx, admin, lab.Nodes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(".node_%d", id); dep.ClientId != want || dep.ClientSecret == "" {
+		t.Errorf("deployment of node %d: client id %q (secret set %v), want %s", id, dep.ClientId, dep.ClientSecret != "", want)
+	}
+	t.Logf("node %d registered at %s; deployment command: %s", id, lab.Nodes[0].Addr, deref(dep.Command))
 	url := p.URL + "/api/self" // 401 without a token: an answer of the panel
 	reaches := func(n *netlab.Node) bool {
 		out, err := httpFrom(n, url)
@@ -175,6 +192,13 @@ func TestLabNetwork(t *testing.T) {
 	if !p.Exited() {
 		t.Error("the panel still runs after Close")
 	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "(none)"
+	}
+	return *s
 }
 
 // TestSweep: the namespace of a lab whose process is gone is swept with what still runs in
