@@ -70,7 +70,7 @@ func setup(ctx context.Context, o options) (*env, error) {
 	}
 	e.daemon, err = lab.StartDaemon(ctx, node, e.panel, id, dep, netlab.DaemonOptions{Bin: o.bin,
 		Dir: filepath.Join(lab.Dir, "node-a"), Containerd: sock, Namespace: e.ns("a"),
-		UIDs: "3900000-3900999", Args: []string{"--log-level", "warn"}})
+		UIDs: "999000000-999000999", Args: []string{"--log-level", "warn"}})
 	if err != nil {
 		return e, err
 	}

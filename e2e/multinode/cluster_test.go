@@ -63,7 +63,8 @@ func newCluster(t *testing.T) *cluster {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := 3_000_000 + 1000*(i+10*randomInt(10_000))
+		// disjoint from the e2e package's ranges (2,000,000 + 1000·k, k < 100,000)
+		first := 1_000_000_000 + 1000*(i+10*randomInt(100_000))
 		d, err := cl.lab.StartDaemon(ctx, n, cl.panel, id, dep, netlab.DaemonOptions{Bin: suite.bin,
 			Dir: filepath.Join(cl.lab.Dir, "node-"+n.Letter), Containerd: cl.containerd(),
 			Namespace: cl.ns(n.Letter), UIDs: fmt.Sprintf("%d-%d", first, first+999)})

@@ -56,11 +56,15 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	suite.bin = filepath.Join(dir, "skypanel")
-	build := exec.Command("go", "build", "-o", suite.bin, "./cmd/skypanel")
-	build.Dir = "../.." // the module root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "multinode: go build ./cmd/skypanel: %v\n%s", err, out)
-		return 1
+	if bin := os.Getenv("SKYPANEL_MULTINODE_BIN"); bin != "" {
+		suite.bin = bin // a binary built elsewhere (development of the tests)
+	} else {
+		build := exec.Command("go", "build", "-o", suite.bin, "./cmd/skypanel")
+		build.Dir = "../.." // the module root
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "multinode: go build ./cmd/skypanel: %v\n%s", err, out)
+			return 1
+		}
 	}
 	if out, err := exec.Command(suite.bin, "daemon", "--help").CombinedOutput(); err != nil || !strings.Contains(string(out), "--panel") {
 		suite.noDaemon = "this build has no `skypanel daemon` command yet"
