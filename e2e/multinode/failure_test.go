@@ -88,6 +88,26 @@ func (cl *cluster) expectUnavailable(t *testing.T, id string, d *netlab.Daemon) 
 	}
 }
 
+// expectListed checks that the server list answers under the bound while a node is down, with
+// server id's status "unknown": the panel never blocks on a dead node.
+func (cl *cluster) expectListed(t *testing.T, id string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), unavailableBound)
+	defer cancel()
+	t0 := time.Now()
+	list, err := cl.c.ListServersWithResponse(ctx, &api.ListServersParams{Limit: ptr(100)})
+	if err != nil || list.JSON200 == nil {
+		t.Errorf("GET /api/servers with a node down: %v %s, want 200 within %s", err, body(list), unavailableBound)
+		return
+	}
+	t.Logf("GET /api/servers (a node down): 200 in %s", time.Since(t0).Round(time.Millisecond))
+	for _, s := range list.JSON200.Servers {
+		if s.Id == id && s.Status != api.ServerStateUnknown {
+			t.Errorf("GET /api/servers: %s on the down node has status %s, want unknown", id, s.Status)
+		}
+	}
+}
+
 // expectAvailable checks that server s answers quickly (under the same bound) and echoes.
 func (cl *cluster) expectAvailable(t *testing.T, s *server) {
 	t.Helper()
@@ -137,6 +157,7 @@ func TestPartition(t *testing.T) {
 	}
 	cl.expectUnavailable(t, sa.id, a)
 	cl.expectAvailable(t, sb)
+	cl.expectListed(t, sa.id)
 	cl.expectUnavailable(t, sa.id, a) // and again, once the panel knows the node is down
 
 	if err := cl.lab.Heal(a.Node); err != nil {
