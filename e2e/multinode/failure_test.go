@@ -167,6 +167,9 @@ func TestPartition(t *testing.T) {
 		t.Errorf("%s after the partition: %s, want running", sa, st.State)
 	}
 	sa.echo(t, "after")
+	ws := sa.dial(t)
+	ws.send(t, "socket-after")
+	ws.expectLine(t, "echo:socket-after")
 	if got := countLine(sa.lines, "ready"); got != 1 {
 		t.Errorf("%s: %d ready lines, want 1 (the game was started again)", sa, got)
 	}
@@ -198,8 +201,11 @@ func TestKill9Reattach(t *testing.T) {
 	}
 	sa.echo(t, "before")
 	pid, gonePid := cl.gamePid(t, sa), cl.gamePid(t, gone)
+	before := sa.dial(t)
+	before.expectLine(t, "echo:before")
 
 	a.Kill9()
+	before.expectClose(t, 1011) // the server's events became unavailable
 	if !netlab.Alive(pid) {
 		t.Fatalf("%s: the game (process %d) died with its daemon", sa, pid)
 	}

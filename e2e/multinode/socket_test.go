@@ -106,3 +106,20 @@ func (w *wsConn) send(t *testing.T, cmd string) {
 		t.Fatalf("WebSocket send: %v", err)
 	}
 }
+
+// expectClose reads until the socket is closed and checks the close code.
+func (w *wsConn) expectClose(t *testing.T, code websocket.StatusCode) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	for {
+		_, _, err := w.c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if got := websocket.CloseStatus(err); got != code {
+			t.Errorf("WebSocket closed with %v (%v), want close code %d", got, err, code)
+		}
+		return
+	}
+}
