@@ -3368,7 +3368,8 @@ type ClientInterface interface {
 	// DeleteServer Delete a server
 	//
 	// Stops and deletes the server, its files, backups and databases. With `skipNode=true` only the panel's record
-	// is removed and the node is not contacted (for nodes that are gone).
+	// is removed and the node is not contacted (for nodes that are gone). Without it, a server whose node is
+	// unavailable is not deleted (503 `ErrNodeUnavailable`).
 	//
 	// Corresponds with DELETE /api/servers/{serverId} (the `DeleteServer` operationId).
 	DeleteServer(ctx context.Context, serverId ServerId, params *DeleteServerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3539,6 +3540,8 @@ type ClientInterface interface {
 	// EditServerDefinitionWithBody Edit a server's definition
 	//
 	// Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+	// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+	// definition to the node when it answers again (the reconcile).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3548,6 +3551,8 @@ type ClientInterface interface {
 	// EditServerDefinition Edit a server's definition
 	//
 	// Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+	// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+	// definition to the node when it answers again (the reconcile).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4558,7 +4563,8 @@ func (c *Client) CreateServerTrailingSlash(ctx context.Context, body CreateServe
 // DeleteServer Delete a server
 //
 // Stops and deletes the server, its files, backups and databases. With `skipNode=true` only the panel's record
-// is removed and the node is not contacted (for nodes that are gone).
+// is removed and the node is not contacted (for nodes that are gone). Without it, a server whose node is
+// unavailable is not deleted (503 `ErrNodeUnavailable`).
 //
 // Corresponds with DELETE /api/servers/{serverId} (the `DeleteServer` operationId).
 func (c *Client) DeleteServer(ctx context.Context, serverId ServerId, params *DeleteServerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4899,6 +4905,8 @@ func (c *Client) RotateServerDatabasePassword(ctx context.Context, serverId Serv
 // EditServerDefinitionWithBody Edit a server's definition
 //
 // Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+// definition to the node when it answers again (the reconcile).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4918,6 +4926,8 @@ func (c *Client) EditServerDefinitionWithBody(ctx context.Context, serverId Serv
 // EditServerDefinition Edit a server's definition
 //
 // Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+// definition to the node when it answers again (the reconcile).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9042,7 +9052,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteServerWithResponse Delete a server
 	//
 	// Stops and deletes the server, its files, backups and databases. With `skipNode=true` only the panel's record
-	// is removed and the node is not contacted (for nodes that are gone).
+	// is removed and the node is not contacted (for nodes that are gone). Without it, a server whose node is
+	// unavailable is not deleted (503 `ErrNodeUnavailable`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9235,6 +9246,8 @@ type ClientWithResponsesInterface interface {
 	// EditServerDefinitionWithBodyWithResponse Edit a server's definition
 	//
 	// Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+	// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+	// definition to the node when it answers again (the reconcile).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9244,6 +9257,8 @@ type ClientWithResponsesInterface interface {
 	// EditServerDefinitionWithResponse Edit a server's definition
 	//
 	// Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+	// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+	// definition to the node when it answers again (the reconcile).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20869,7 +20884,8 @@ func (c *ClientWithResponses) CreateServerTrailingSlashWithResponse(ctx context.
 // DeleteServerWithResponse Delete a server
 //
 // Stops and deletes the server, its files, backups and databases. With `skipNode=true` only the panel's record
-// is removed and the node is not contacted (for nodes that are gone).
+// is removed and the node is not contacted (for nodes that are gone). Without it, a server whose node is
+// unavailable is not deleted (503 `ErrNodeUnavailable`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21164,6 +21180,8 @@ func (c *ClientWithResponses) RotateServerDatabasePasswordWithResponse(ctx conte
 // EditServerDefinitionWithBodyWithResponse Edit a server's definition
 //
 // Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+// definition to the node when it answers again (the reconcile).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21179,6 +21197,8 @@ func (c *ClientWithResponses) EditServerDefinitionWithBodyWithResponse(ctx conte
 // EditServerDefinitionWithResponse Edit a server's definition
 //
 // Changes a server's definition. Only the fields present change. Changes to the run command or memory apply on the next start.
+// When the server's node is unavailable the change is still saved and answered normally: the panel pushes the
+// definition to the node when it answers again (the reconcile).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

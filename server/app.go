@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	skypanel "github.com/skypanel/skypanel"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -22,7 +23,7 @@ type Deps struct {
 	Logger *slog.Logger
 	Store  *store.Store
 	OAuth  *oauth.Provider
-	Nodes  NodeRegistry // nil: no node can run servers
+	Nodes  node.Finder // nil: no node can run servers
 }
 
 // App is the panel's HTTP application.
@@ -33,7 +34,7 @@ type App struct {
 	auth        Authenticator
 	oauth       *oauth.Provider
 	store       *store.Store
-	nodes       NodeRegistry
+	nodes       node.Finder
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)

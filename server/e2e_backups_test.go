@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/api"
-	"github.com/skypanel/skypanel/daemon/backup"
+	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
 var backupIDPattern = regexp.MustCompile(`^backup-[0-9]{8}-[0-9]{6}(-[0-9]+)?$`)
@@ -228,7 +228,7 @@ func TestBackupRunningServer(t *testing.T) {
 	if b := e.createBackup(t, id); b.State != api.BackupStateDone || !b.Live {
 		t.Fatalf("backup of a running server without commands = %+v; want done and live", b)
 	}
-	cmds := backup.Commands{Before: []string{"save-off", "save-all"}, After: []string{"save-on"}}
+	cmds := daemonapi.BackupCommands{Before: &[]string{"save-off", "save-all"}, After: &[]string{"save-on"}}
 	must(t, e.node.Local.SetBackupCommands(context.Background(), id, cmds))
 	b := e.createBackup(t, id)
 	if b.State != api.BackupStateDone || b.Live {

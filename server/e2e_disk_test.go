@@ -20,7 +20,7 @@ func TestDiskLimitOverAPI(t *testing.T) {
 	node := apitest.StartNode(t, daemon.Options{StopTimeout: 2 * time.Second, TermTimeout: 2 * time.Second,
 		DiskInterval: 20 * time.Millisecond})
 	env := apitest.Start(t, apitest.WithNodes(node.Registry()))
-	t.Cleanup(node.Local.CloseServices)
+	t.Cleanup(node.Local.Close)
 	e := &filesEnv{Env: env, node: node, admin: env.AdminToken(t)}
 	id := fmt.Sprintf("fm%d", filesServerSeq.Add(1))
 	r := e.DoJSON(t, http.MethodPut, "/api/servers/"+id, e.admin, map[string]any{

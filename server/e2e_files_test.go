@@ -38,7 +38,7 @@ func startFilesEnv(t *testing.T) *filesEnv {
 	t.Helper()
 	node := apitest.StartNode(t, daemon.Options{StopTimeout: 2 * time.Second, TermTimeout: 2 * time.Second})
 	env := apitest.Start(t, apitest.WithNodes(node.Registry()))
-	t.Cleanup(node.Local.CloseServices)
+	t.Cleanup(node.Local.Close)
 	return &filesEnv{Env: env, node: node, admin: env.AdminToken(t)}
 }
 

@@ -15,11 +15,12 @@ import (
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/install"
 	"github.com/skypanel/skypanel/daemon/install/installtest"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/containerd"
 	"github.com/skypanel/skypanel/runtime/host"
-	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/apitest"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // tplNode is a panel whose local node runs real runtimes (standard always, docker with
@@ -28,7 +29,7 @@ type tplNode struct {
 	env   *apitest.Env
 	fx    *installtest.Server
 	mgr   *daemon.Manager
-	local *server.LocalNode
+	local *nodeapi.Service
 	dir   string // the node's data folder (volumes/<id>/ are the servers' files)
 	admin string
 	image string // docker test image; "" without docker
@@ -64,18 +65,21 @@ func startTplNode(t *testing.T) *tplNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.local = &server.LocalNode{DataDir: n.dir, Runtimes: runtimes, Manager: n.mgr, Logger: log}
+	n.local, err = nodeapi.New(nodeapi.Options{DataDir: n.dir, Runtimes: runtimes, Manager: n.mgr, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	n.setConfig(func(*install.Config) {})
 	t.Cleanup(func() { // runs after the panel's cleanups: remove every server, then stop the node
+		n.local.Close() // cancels and waits for installs and background power actions
 		for _, d := range n.mgr.List() {
 			if err := n.mgr.Delete(context.Background(), d.ID); err != nil {
 				t.Errorf("delete %s: %v", d.ID, err)
 			}
 		}
 		n.mgr.Close()
-		n.local.Wait()
 	})
-	n.env = apitest.Start(t, apitest.WithNodes(server.LocalOnly{Local: n.local}))
+	n.env = apitest.Start(t, apitest.WithNodes(node.LocalOnly{Local: n.local}))
 	n.admin = n.env.AdminToken(t)
 	return n
 }

@@ -13,11 +13,12 @@ import (
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/install"
 	"github.com/skypanel/skypanel/daemon/install/installtest"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/fake"
-	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/apitest"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // tenantNode is a panel whose local node is a real daemon Manager with the docker
@@ -42,11 +43,14 @@ func startTenantNode(t *testing.T, fo fake.Options) *tenantNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local := &server.LocalNode{DataDir: dir, Runtimes: runtimes, Manager: mgr, Logger: log}
-	local.SetInstallConfig(install.Config{MojangManifestURL: fx.MojangManifestURL, PaperAPIURL: fx.PaperAPIURL,
-		Timeout: time.Minute, HeaderTimeout: 10 * time.Second, IdleTimeout: 300 * time.Millisecond})
+	local, err := nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: mgr, Logger: log,
+		Install: install.Config{MojangManifestURL: fx.MojangManifestURL, PaperAPIURL: fx.PaperAPIURL,
+			Timeout: time.Minute, HeaderTimeout: 10 * time.Second, IdleTimeout: 300 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		local.Wait()
+		local.Close()
 		for _, d := range mgr.List() {
 			if err := mgr.Delete(context.Background(), d.ID); err != nil {
 				t.Errorf("delete %s: %v", d.ID, err)
@@ -54,7 +58,7 @@ func startTenantNode(t *testing.T, fo fake.Options) *tenantNode {
 		}
 		mgr.Close()
 	})
-	env := apitest.Start(t, apitest.WithNodes(server.LocalOnly{Local: local}))
+	env := apitest.Start(t, apitest.WithNodes(node.LocalOnly{Local: local}))
 	return &tenantNode{env: env, fake: fk, admin: env.AdminToken(t)}
 }
 

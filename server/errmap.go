@@ -10,6 +10,7 @@ import (
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
 	rt "github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -45,8 +46,8 @@ func mapCoreError(err error) *APIError {
 		return newAPIError(http.StatusNotFound, CodeUserNotFound, "user not found", nil)
 	case errors.Is(err, oauth.ErrNodeNotFound):
 		return newAPIError(http.StatusNotFound, CodeNodeNotFound, "node not found", nil)
-	case errors.Is(err, ErrNodeUnavailable):
-		return newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable, err.Error(), nil)
+	case errors.Is(err, node.ErrUnavailable):
+		return nodeUnavailable(err)
 	case errors.Is(err, daemon.ErrNotFound):
 		return newAPIError(http.StatusNotFound, CodeServerNotFound, "server not found on its node", nil)
 	case errors.Is(err, daemon.ErrNotRunning), errors.Is(err, rt.ErrNotRunning):
@@ -85,3 +86,20 @@ func bodyFieldError(err error) *APIError {
 	}
 	return nil
 }
+
+// nodeUnavailable is the 503 of a node that does not answer, with metadata.nodeId when the
+// error says which node. The message carries the reason (hosts, sockets, paths): writeError
+// replaces it with a generic one for non-administrators (nodeReasonHidden).
+func nodeUnavailable(err error) *APIError {
+	var md map[string]any
+	if id, ok := node.NodeIDOf(err); ok {
+		md = map[string]any{"nodeId": id}
+	}
+	return newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable, err.Error(), md)
+}
+
+// errNoFinder: the panel was built without Deps.Nodes.
+var errNoFinder = errors.New("the panel has no node finder: no node can run servers")
+
+// nodeReasonHidden is the message a non-administrator gets instead of a node's reason.
+const nodeReasonHidden = "the server's node is unavailable; try again later or ask an administrator"

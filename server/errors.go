@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // Error codes of the envelope; the spec's ErrorCode enum lists the same values.
@@ -132,7 +134,12 @@ func toAPIError(err error) *APIError {
 // the request id; the client only sees the safe message and the request id.
 func writeError(c *gin.Context, log *slog.Logger, err error) {
 	ae := toAPIError(err)
-	md := ae.Metadata
+	msg, md := ae.Msg, ae.Metadata
+	if errors.Is(err, node.ErrUnavailable) {
+		if p := PrincipalFrom(c.Request.Context()); p == nil || !p.Admin {
+			msg = nodeReasonHidden // the reason names hosts and paths
+		}
+	}
 	if ae.Status >= 500 {
 		rid := c.GetString(ctxRequestID)
 		log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,
@@ -142,5 +149,5 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 			md[k] = v
 		}
 	}
-	c.AbortWithStatusJSON(ae.Status, envelope{Error: envelopeBody{Code: ae.Code, Msg: ae.Msg, Metadata: md}})
+	c.AbortWithStatusJSON(ae.Status, envelope{Error: envelopeBody{Code: ae.Code, Msg: msg, Metadata: md}})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
 // ListBackups lists a server's backups, newest first, paged.
@@ -29,8 +30,8 @@ func (h *Handlers) ListBackups(ctx context.Context, req gen.ListBackupsRequestOb
 	return gen.ListBackups200JSONResponse{Body: out}, nil
 }
 
-func toBackup(in backup.Info) gen.Backup {
-	return gen.Backup{Id: in.ID, Size: in.Size, Created: in.Created, Sha256: in.SHA256,
+func toBackup(in daemonapi.Backup) gen.Backup {
+	return gen.Backup{Id: in.Id, Size: in.Size, Created: in.Created, Sha256: in.Sha256,
 		State: gen.BackupState(in.State), Reason: in.Reason, Live: in.Live}
 }
 
@@ -44,7 +45,7 @@ func (h *Handlers) CreateBackup(ctx context.Context, req gen.CreateBackupRequest
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateBackup201JSONResponse{Body: gen.BackupCreated{Id: in.ID}}, nil
+	return gen.CreateBackup201JSONResponse{Body: gen.BackupCreated{Id: in.Id}}, nil
 }
 
 // DownloadBackup streams a finished backup's archive (Range, If-None-Match on its SHA-256).
@@ -53,17 +54,12 @@ func (h *Handlers) DownloadBackup(ctx context.Context, req gen.DownloadBackupReq
 	if err != nil {
 		return nil, err
 	}
-	f, in, err := nc.OpenBackup(ctx, s.ID, req.BackupId)
+	c, in, err := nc.OpenBackup(ctx, s.ID, req.BackupId)
 	if err != nil {
 		return nil, backupError(err, req.BackupId)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return download{r: ginRequest(ctx), c: content{file: f, size: fi.Size(), modTime: fi.ModTime(),
-		etag: `"` + in.SHA256 + `"`, disposition: fmt.Sprintf("attachment; filename=%q", in.ID+".tar.gz")}}, nil
+	return download{r: ginRequest(ctx), c: content{body: c.Body, size: c.Size, modTime: c.ModTime,
+		etag: c.ETag, disposition: fmt.Sprintf("attachment; filename=%q", in.Id+".tar.gz")}}, nil
 }
 
 // RestoreBackup replaces the server's files with a backup (stop=true stops a running server).

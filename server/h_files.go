@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/skypanel/skypanel/daemon/files"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
 // folderListingCap is the page size of a folder listing without `limit`: the whole folder
@@ -33,7 +32,7 @@ func (h *Handlers) GetServerFile(ctx context.Context, req gen.GetServerFileReque
 	}
 	if res.File != nil {
 		f := res.File
-		return download{r: ginRequest(ctx), c: content{file: f.File, size: f.Size, modTime: f.ModTime, etag: f.ETag()}}, nil
+		return download{r: ginRequest(ctx), c: content{body: f.Body, size: f.Size, modTime: f.ModTime, etag: f.ETag}}, nil
 	}
 	return gen.GetServerFile200JSONResponse{Body: fileList(res.Listing, page, limit)}, nil
 }
@@ -50,7 +49,7 @@ func (h *Handlers) ListServerRootFolder(ctx context.Context, req gen.ListServerR
 		return nil, err
 	}
 	if res.File != nil { // cannot happen: the root is a folder
-		res.File.Close()
+		res.File.Body.Close()
 		return nil, errInternal(errors.New("the root of a server's folder is not a folder"))
 	}
 	return gen.ListServerRootFolder200JSONResponse{Body: fileList(res.Listing, page, limit)}, nil
@@ -67,7 +66,7 @@ func folderPage(page, limit *int) (p, l int) {
 }
 
 // fileList is the API form of one page of a folder.
-func fileList(l *files.Listing, page, limit int) gen.FileList {
+func fileList(l *daemonapi.Listing, page, limit int) gen.FileList {
 	out := gen.FileList{Files: make([]gen.FileEntry, 0, len(l.Entries)), Metadata: listMeta(page, limit, l.Total)}
 	for _, e := range l.Entries {
 		out.Files = append(out.Files, gen.FileEntry{Name: e.Name, Size: e.Size, Modified: e.Modified, IsFile: e.IsFile})
@@ -112,9 +111,10 @@ func (h *Handlers) DeleteServerFile(ctx context.Context, req gen.DeleteServerFil
 	return gen.DeleteServerFile204Response{}, nil
 }
 
-// content is an open file to serve.
+// content is an open file to serve: an *os.File for the local node (sent with sendfile), a
+// remote node's ranged reader otherwise.
 type content struct {
-	file        *os.File
+	body        io.ReadSeekCloser
 	size        int64
 	modTime     time.Time
 	etag        string // quoted strong validator
@@ -133,7 +133,7 @@ func (d download) VisitGetServerFileResponse(w http.ResponseWriter) error  { ret
 func (d download) VisitDownloadBackupResponse(w http.ResponseWriter) error { return d.serve(w) }
 
 func (d download) serve(w http.ResponseWriter) error {
-	defer d.c.file.Close()
+	defer d.c.body.Close()
 	hd := w.Header()
 	hd.Set("ETag", d.c.etag)
 	if inm := d.header("If-None-Match"); inm != "" && etagListMatch(inm, d.c.etag) {
@@ -157,14 +157,14 @@ func (d download) serve(w http.ResponseWriter) error {
 			hd.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", s, s+n-1, d.c.size))
 		}
 	}
-	if _, err := d.c.file.Seek(start, io.SeekStart); err != nil {
+	if _, err := d.c.body.Seek(start, io.SeekStart); err != nil {
 		return err
 	}
 	hd.Set("Content-Type", "application/octet-stream")
 	hd.Set("Content-Length", strconv.FormatInt(length, 10))
 	w.WriteHeader(status)
 	// Once the status is sent an error cannot be reported: the short body tells the client.
-	_, _ = io.CopyN(bodyWriter(w), d.c.file, length)
+	_, _ = io.CopyN(bodyWriter(w), d.c.body, length)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/store"
 )
 
@@ -132,10 +133,10 @@ func (h *Handlers) GetNodeSystem(ctx context.Context, req gen.GetNodeSystemReque
 		return nil, err
 	}
 	return gen.GetNodeSystem200JSONResponse{Body: gen.NodeSystem{
-		Cpu:    gen.NodeCPU{Model: s.CPU.Model, Cores: s.CPU.Cores, Threads: s.CPU.Threads, Mhz: s.CPU.MHz},
-		Memory: gen.ResourceUsage{Total: int64(s.Memory.Total), Used: int64(s.Memory.Used), Free: int64(s.Memory.Free)},
-		Disk:   gen.ResourceUsage{Total: int64(s.Disk.Total), Used: int64(s.Disk.Used), Free: int64(s.Disk.Free)},
-		Os:     gen.NodeOS{Platform: s.OS.Platform, Family: s.OS.Family, Version: s.OS.Version},
+		Cpu:    gen.NodeCPU{Model: s.Cpu.Model, Cores: s.Cpu.Cores, Threads: s.Cpu.Threads, Mhz: float64(s.Cpu.Mhz)},
+		Memory: gen.ResourceUsage{Total: s.Memory.Total, Used: s.Memory.Used, Free: s.Memory.Free},
+		Disk:   gen.ResourceUsage{Total: s.Disk.Total, Used: s.Disk.Used, Free: s.Disk.Free},
+		Os:     gen.NodeOS{Platform: s.Os.Platform, Family: s.Os.Family, Version: s.Os.Version},
 	}}, nil
 }
 
@@ -153,22 +154,19 @@ func (h *Handlers) GetNodeFeatures(ctx context.Context, req gen.GetNodeFeaturesR
 	for _, e := range f.Environments {
 		out.Environments = append(out.Environments, gen.EnvironmentType(e))
 	}
-	if !f.Docker && f.DockerReason != "" {
-		out.DockerReason = &f.DockerReason
+	if !f.Docker && deref(f.DockerReason) != "" {
+		out.DockerReason = f.DockerReason
 	}
-	if !f.Standard && f.StandardReason != "" {
-		out.StandardReason = &f.StandardReason
+	if !f.Standard && deref(f.StandardReason) != "" {
+		out.StandardReason = f.StandardReason
 	}
 	return gen.GetNodeFeatures200JSONResponse{Body: out}, nil
 }
 
-func (h *Handlers) nodeClient(ctx context.Context, id int64) (NodeClient, error) {
+func (h *Handlers) nodeClient(ctx context.Context, id int64) (node.Client, error) {
 	n, err := h.nodeByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if h.a.nodes == nil {
-		return nil, ErrNodeUnavailable
-	}
-	return h.a.nodes.Client(ctx, n)
+	return h.clientOf(ctx, n)
 }

@@ -2,20 +2,22 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
 
-	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/predicate"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/user"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/gen/daemonapi"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/templates"
 )
 
-func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
+func toServer(s *ent.Server, st daemonapi.Status) gen.Server {
 	out := gen.Server{
 		Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID), NodeId: int64(s.NodeID),
 		Status: gen.ServerState(st.State), EnvironmentType: gen.EnvironmentType(s.EnvironmentType),
@@ -41,27 +43,33 @@ func toServer(s *ent.Server, st daemon.StatusInfo) gen.Server {
 }
 
 // status asks the server's node; an unreachable node reports "unknown".
-func (h *Handlers) status(ctx context.Context, s *ent.Server) daemon.StatusInfo {
+func (h *Handlers) status(ctx context.Context, s *ent.Server) daemonapi.Status {
 	nc, _ := h.serverNode(ctx, s)
 	return statusOn(ctx, nc, s.ID)
 }
 
-func statusOn(ctx context.Context, nc NodeClient, id string) daemon.StatusInfo {
+func statusOn(ctx context.Context, nc node.Client, id string) daemonapi.Status {
 	if nc != nil {
 		if st, err := nc.Status(ctx, id); err == nil {
 			return st
 		}
 	}
-	return daemon.StatusInfo{State: daemon.State(gen.ServerStateUnknown)}
+	return daemonapi.Status{State: daemonapi.State(gen.ServerStateUnknown)}
 }
 
-func (h *Handlers) serverNode(ctx context.Context, s *ent.Server) (NodeClient, error) {
+// serverNode returns the client of the server's node.
+func (h *Handlers) serverNode(ctx context.Context, s *ent.Server) (node.Client, error) {
 	n, err := h.a.store.Client.Node.Get(ctx, s.NodeID)
 	if err != nil {
 		return nil, err
 	}
+	return h.clientOf(ctx, n)
+}
+
+// clientOf finds a node's client; without a Finder no node can run servers.
+func (h *Handlers) clientOf(ctx context.Context, n *ent.Node) (node.Client, error) {
 	if h.a.nodes == nil {
-		return nil, ErrNodeUnavailable
+		return nil, node.Unavailable(n.ID, errNoFinder)
 	}
 	return h.a.nodes.Client(ctx, n)
 }
@@ -98,7 +106,7 @@ func (h *Handlers) ListServers(ctx context.Context, req gen.ListServersRequestOb
 		return nil, err
 	}
 	out := gen.ServerList{Servers: make([]gen.Server, 0, len(rows)), Metadata: listMeta(page, limit, total)}
-	clients := map[int]NodeClient{} // one node lookup per node, not per server
+	clients := map[int]node.Client{} // one node lookup per node, not per server
 	for _, s := range rows {
 		nc, ok := clients[s.NodeID]
 		if !ok {
@@ -186,16 +194,19 @@ func (h *Handlers) DeleteServer(ctx context.Context, req gen.DeleteServerRequest
 	if err != nil {
 		return nil, err
 	}
+	skipNode := req.Params.SkipNode != nil && *req.Params.SkipNode
+	var nc node.Client
+	if !skipNode { // an unavailable node: 503 before anything is dropped
+		if nc, err = h.serverNode(ctx, s); err != nil {
+			return nil, err
+		}
+	}
 	// MySQL databases first (also with skipNode: they live on database hosts, not the node);
 	// a failure keeps the server, so deleting it again retries.
 	if err := h.dropServerDatabases(ctx, s); err != nil {
 		return nil, err
 	}
-	if req.Params.SkipNode == nil || !*req.Params.SkipNode {
-		nc, err := h.serverNode(ctx, s)
-		if err != nil {
-			return nil, err
-		}
+	if !skipNode {
 		if err := nc.DeleteServer(ctx, s.ID); err != nil {
 			return nil, err
 		}
@@ -207,10 +218,15 @@ func (h *Handlers) DeleteServer(ctx context.Context, req gen.DeleteServerRequest
 }
 
 // EditServerDefinition changes name, command, memory and variables; the node applies limits
-// live where it can. The database changes only when the node accepted the new definition.
+// live where it can. The database changes only when the node accepted the new definition, or
+// when the node is unavailable: then the reconcile applies it when the node answers again.
 func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerDefinitionRequestObject) (gen.EditServerDefinitionResponseObject, error) {
-	s, nc, err := h.serverOnNode(ctx, req.ServerId)
+	s, err := h.serverByID(ctx, req.ServerId)
 	if err != nil {
+		return nil, err
+	}
+	nc, err := h.serverNode(ctx, s)
+	if err != nil && !errors.Is(err, node.ErrUnavailable) {
 		return nil, err
 	}
 	b := req.Body
@@ -242,7 +258,7 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		if err != nil {
 			return err
 		}
-		return nc.UpdateServer(ctx, definitionOf(row))
+		return h.pushDefinition(ctx, nc, row)
 	})
 	if err != nil {
 		return nil, err
@@ -250,8 +266,23 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 	return gen.EditServerDefinition204Response{}, nil
 }
 
+// pushDefinition sends a saved definition to the server's node (nil: unavailable). A node that
+// does not answer is not an error: the reconcile pushes the definition when it answers again.
+func (h *Handlers) pushDefinition(ctx context.Context, nc node.Client, s *ent.Server) error {
+	if nc == nil {
+		return nil
+	}
+	err := nc.UpdateServer(ctx, definitionOf(s))
+	if errors.Is(err, node.ErrUnavailable) {
+		h.a.log.Info("definition saved; its node is unavailable and gets it when it answers again",
+			"server", s.ID, "node", s.NodeID, "err", err)
+		return nil
+	}
+	return err
+}
+
 // power runs a power action on the caller's server.
-func (h *Handlers) power(ctx context.Context, id string, action PowerAction) error {
+func (h *Handlers) power(ctx context.Context, id string, action daemonapi.PowerRequestAction) error {
 	s, nc, err := h.serverOnNode(ctx, id)
 	if err != nil {
 		return err
@@ -261,7 +292,7 @@ func (h *Handlers) power(ctx context.Context, id string, action PowerAction) err
 
 // StartServer starts the server.
 func (h *Handlers) StartServer(ctx context.Context, req gen.StartServerRequestObject) (gen.StartServerResponseObject, error) {
-	if err := h.power(ctx, req.ServerId, PowerStart); err != nil {
+	if err := h.power(ctx, req.ServerId, daemonapi.PowerRequestActionStart); err != nil {
 		return nil, err
 	}
 	return gen.StartServer204Response{}, nil
@@ -269,7 +300,7 @@ func (h *Handlers) StartServer(ctx context.Context, req gen.StartServerRequestOb
 
 // StopServer sends the stop command, escalating to SIGTERM then SIGKILL.
 func (h *Handlers) StopServer(ctx context.Context, req gen.StopServerRequestObject) (gen.StopServerResponseObject, error) {
-	if err := h.power(ctx, req.ServerId, PowerStop); err != nil {
+	if err := h.power(ctx, req.ServerId, daemonapi.PowerRequestActionStop); err != nil {
 		return nil, err
 	}
 	return gen.StopServer204Response{}, nil
@@ -277,7 +308,7 @@ func (h *Handlers) StopServer(ctx context.Context, req gen.StopServerRequestObje
 
 // RestartServer stops then starts the server.
 func (h *Handlers) RestartServer(ctx context.Context, req gen.RestartServerRequestObject) (gen.RestartServerResponseObject, error) {
-	if err := h.power(ctx, req.ServerId, PowerRestart); err != nil {
+	if err := h.power(ctx, req.ServerId, daemonapi.PowerRequestActionRestart); err != nil {
 		return nil, err
 	}
 	return gen.RestartServer204Response{}, nil
@@ -285,7 +316,7 @@ func (h *Handlers) RestartServer(ctx context.Context, req gen.RestartServerReque
 
 // KillServer sends SIGKILL now.
 func (h *Handlers) KillServer(ctx context.Context, req gen.KillServerRequestObject) (gen.KillServerResponseObject, error) {
-	if err := h.power(ctx, req.ServerId, PowerKill); err != nil {
+	if err := h.power(ctx, req.ServerId, daemonapi.PowerRequestActionKill); err != nil {
 		return nil, err
 	}
 	return gen.KillServer204Response{}, nil
@@ -302,8 +333,8 @@ func (h *Handlers) GetServerStatus(ctx context.Context, req gen.GetServerStatusR
 		return nil, err
 	}
 	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State)}
-	if st.Message != "" {
-		out.Message = &st.Message
+	if st.Message != nil && *st.Message != "" {
+		out.Message = st.Message
 	}
 	return gen.GetServerStatus200JSONResponse{Body: out}, nil
 }
@@ -322,7 +353,7 @@ func (h *Handlers) GetServerStats(ctx context.Context, req gen.GetServerStatsReq
 	if total == 0 && s.Memory > 0 {
 		total = s.Memory << 20
 	}
-	return gen.GetServerStats200JSONResponse{Body: gen.ServerStats{Cpu: st.CPUPercent, Memory: int64(st.MemoryBytes),
+	return gen.GetServerStats200JSONResponse{Body: gen.ServerStats{Cpu: float64(st.CpuPercent), Memory: st.MemoryBytes,
 		MemoryTotal: total}}, nil
 }
 
@@ -336,14 +367,14 @@ func (h *Handlers) GetServerConsole(ctx context.Context, req gen.GetServerConsol
 	if req.Params.Time != nil {
 		since = consoleCursor(*req.Params.Time) // console_time.go: seconds/ms = "since that time"
 	}
-	lines, next, err := nc.Console(ctx, s.ID, since)
+	page, err := nc.Console(ctx, s.ID, since)
 	if err != nil {
 		return nil, err
 	}
-	if lines == nil {
-		lines = []string{}
+	if page.Lines == nil {
+		page.Lines = []string{}
 	}
-	return gen.GetServerConsole200JSONResponse{Body: gen.ConsoleLogs{Logs: lines, Time: next}}, nil
+	return gen.GetServerConsole200JSONResponse{Body: gen.ConsoleLogs{Logs: page.Lines, Time: page.Cursor}}, nil
 }
 
 // SendServerCommand writes a command line to the server's stdin.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // ServerSocket upgrades to the server's WebSocket. With a bearer token on the upgrade
@@ -67,7 +68,7 @@ type socketResponse struct {
 	p     *Principal
 	token string
 	row   *ent.Server
-	nc    NodeClient
+	nc    node.Client
 	hub   *hub
 }
 

@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/daemon/install"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/gen/daemonapi"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/templates"
 )
 
@@ -83,7 +86,7 @@ func (h *Handlers) InstallServer(ctx context.Context, req gen.InstallServerReque
 		return nil, err
 	}
 	switch st.State {
-	case daemon.StateStopped, daemon.StateCrashed, daemon.StateInstallFailed:
+	case daemonapi.StateStopped, daemonapi.StateCrashed, daemonapi.StateInstallFailed:
 	default:
 		return nil, newAPIError(http.StatusConflict, CodeInvalidState,
 			fmt.Sprintf("the server is %s: stop it before reinstalling", st.State), map[string]any{"state": st.State})
@@ -202,22 +205,23 @@ func variableValue(v gen.VariableValue) any {
 
 // startInstall starts the installation of a freshly created server; a failure to start is
 // logged (the server exists, its status tells, and POST install retries).
-func (h *Handlers) startInstall(ctx context.Context, nc NodeClient, id string) {
+func (h *Handlers) startInstall(ctx context.Context, nc node.Client, id string) {
 	if err := nc.Install(ctx, id); err != nil {
 		h.a.log.Warn("installation did not start", "server", id, "err", err)
 	}
 }
 
 // templateDefinition completes a server's node definition from its template: the stop
-// command (placeholders substituted) and timeout, and the install plan. Servers without a
-// (known) template keep what definitionOf set.
-func templateDefinition(d *daemon.Definition, s *ent.Server) {
+// command (placeholders substituted) and timeout, and the install plan; it returns the
+// template's backup commands (nil when it has none). Servers without a (known) template keep
+// what definitionOf set.
+func templateDefinition(d *daemon.Definition, s *ent.Server) *backup.Commands {
 	if s.Template == nil {
-		return
+		return nil
 	}
 	tpl, err := builtinTemplates.Get(*s.Template)
 	if err != nil {
-		return
+		return nil
 	}
 	vals := map[string]string{daemon.VarServerMemory: fmt.Sprint(d.Limits.MemoryMiB),
 		daemon.VarServerPort: fmt.Sprint(d.Port), daemon.VarServerIP: d.IP}
@@ -235,4 +239,12 @@ func templateDefinition(d *daemon.Definition, s *ent.Server) {
 	if raw, err := (install.Plan{Image: tpl.InstallImage, Steps: tpl.Install}).Encode(); err == nil {
 		d.Install = raw
 	}
+	if tpl.Backup == nil {
+		return nil
+	}
+	// consistent backups of a running server (save-off/save-on)
+	return &backup.Commands{Before: tpl.Backup.Before, After: tpl.Backup.After, Wait: templateBackupWait}
 }
+
+// templateBackupWait lets a game finish writing after the template's before-backup commands.
+const templateBackupWait = 5 * time.Second

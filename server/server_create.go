@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
-	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/gen/daemonapi"
 	rt "github.com/skypanel/skypanel/runtime"
 )
 
@@ -44,15 +43,11 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	if err != nil {
 		return out, false, err
 	}
-	n, err := h.pickNode(ctx, b.NodeId)
+	n, nc, f, err := h.placeServer(ctx, b) // server_place.go
 	if err != nil {
 		return out, false, err
 	}
-	nc, err := h.a.nodes.Client(ctx, n)
-	if err != nil {
-		return out, false, err
-	}
-	row, err := h.insertServer(ctx, nc, n, id, hash, b, quota)
+	row, err := h.insertServer(ctx, n, f, id, hash, b, quota)
 	if err != nil {
 		return out, false, err
 	}
@@ -62,35 +57,23 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 		}
 		return out, false, err
 	}
-	if tpl != nil && tpl.Backup != nil { // consistent backups of a running server (save-off/save-on)
-		cmds := backup.Commands{Before: tpl.Backup.Before, After: tpl.Backup.After, Wait: templateBackupWait}
-		if err := nc.SetBackupCommands(ctx, row.ID, cmds); err != nil {
-			h.a.log.Warn("backup commands of the template not stored; backups will be live", "server", row.ID, "err", err)
-		}
-	}
-	if tpl != nil {
+	if tpl != nil { // the definition carried the template's backup commands
 		h.startInstall(ctx, nc, row.ID)
 	}
 	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil
 }
 
-// templateBackupWait lets a game finish writing after the template's before-backup commands.
-const templateBackupWait = 5 * time.Second
-
 // insertServer resolves defaults (environment, port) and inserts the row; with a quota (a
-// tenant's create) the quota check and the insert share one transaction.
-func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node, id, hash string, b *gen.ServerCreate, quota *schema.Quota) (*ent.Server, error) {
-	f, err := nc.Features(ctx)
-	if err != nil {
-		return nil, err
-	}
+// tenant's create) the quota check and the insert share one transaction. f are the features
+// of the node n.
+func (h *Handlers) insertServer(ctx context.Context, n *ent.Node, f daemonapi.Features, id, hash string, b *gen.ServerCreate, quota *schema.Quota) (*ent.Server, error) {
 	env, err := environmentOf(f, b, PrincipalFrom(ctx).Admin)
 	if err != nil {
 		return nil, err
 	}
 	if env == rt.EnvStandard && !f.Standard {
 		return nil, newAPIError(http.StatusBadRequest, CodeFieldInvalid,
-			"standard servers are unavailable on this node: "+f.StandardReason, map[string]any{"field": "environmentType"})
+			"standard servers are unavailable on this node: "+deref(f.StandardReason), map[string]any{"field": "environmentType"})
 	}
 	image := deref(b.DockerImage)
 	if env == rt.EnvDocker && image == "" {
@@ -128,8 +111,8 @@ func (h *Handlers) insertServer(ctx context.Context, nc NodeClient, n *ent.Node,
 // environmentOf picks the environment: the requested one, else docker. It never falls back
 // to host processes: without a requested environment on a node whose docker environment is
 // unavailable the create fails with 503 ErrNodeUnavailable and the node's reason.
-func environmentOf(f Features, b *gen.ServerCreate, admin bool) (string, error) {
-	reason := f.DockerReason
+func environmentOf(f daemonapi.Features, b *gen.ServerCreate, admin bool) (string, error) {
+	reason := deref(f.DockerReason)
 	if !admin { // the node's reason names sockets and paths: for administrators only
 		reason = "ask an administrator"
 	}

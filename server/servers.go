@@ -10,11 +10,13 @@ import (
 	"strconv"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
-	"github.com/skypanel/skypanel/ent/node"
 	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/gen/daemonapi"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // firstGamePort is where automatic port allocation starts on a node.
@@ -37,7 +39,7 @@ func (h *Handlers) serverByID(ctx context.Context, id string) (*ent.Server, erro
 }
 
 // serverOnNode loads a server the caller may see (see serverByID) and the client of its node.
-func (h *Handlers) serverOnNode(ctx context.Context, id string) (*ent.Server, NodeClient, error) {
+func (h *Handlers) serverOnNode(ctx context.Context, id string) (*ent.Server, node.Client, error) {
 	s, err := h.serverByID(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -62,9 +64,10 @@ func variableString(v gen.VariableValue) string {
 	return string(raw)
 }
 
-// definitionOf builds the node's definition of a server row. A server made from a template
-// takes its stop command, stop timeout and install plan from it; others stop with "stop".
-func definitionOf(s *ent.Server) daemon.Definition {
+// definitionOf builds the node's definition of a server row (what createServer, updateServer
+// and the reconcile send). A server made from a template takes its stop command, stop timeout,
+// install plan and backup commands from it; others stop with "stop".
+func definitionOf(s *ent.Server) daemonapi.Definition {
 	vars := map[string]string{}
 	for k, v := range s.Environment {
 		vars[k] = v
@@ -86,8 +89,13 @@ func definitionOf(s *ent.Server) daemon.Definition {
 		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
 			DiskMiB: s.Disk, Pids: s.Pids},
 	}
-	templateDefinition(&d, s) // stop command and timeout, install plan (h_templates.go)
-	return d
+	cmds := templateDefinition(&d, s) // stop command and timeout, install plan, backup commands (h_templates.go)
+	out, err := nodeapi.DefinitionToAPI(d, cmds)
+	if err != nil { // an install plan that is not a JSON object: the node gets none
+		d.Install = nil
+		out, _ = nodeapi.DefinitionToAPI(d, cmds)
+	}
+	return out
 }
 
 // createHash fingerprints a create request so an identical retry is recognised.
@@ -114,18 +122,6 @@ func (h *Handlers) newServerID(ctx context.Context) (string, error) {
 		}
 	}
 	return "", errConflict("no free server id found; choose one", nil)
-}
-
-// pickNode resolves the requested node (default: the local node).
-func (h *Handlers) pickNode(ctx context.Context, id *int64) (*ent.Node, error) {
-	if id != nil {
-		return h.nodeByID(ctx, *id)
-	}
-	n, err := h.a.store.Client.Node.Query().Where(node.Local(true)).First(ctx)
-	if ent.IsNotFound(err) {
-		return nil, newAPIError(http.StatusNotFound, CodeNodeNotFound, "no local node; pass nodeId", map[string]any{"field": "nodeId"})
-	}
-	return n, err
 }
 
 // freePort returns the first unused game port on a node, starting at firstGamePort.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 )
 
@@ -90,7 +91,7 @@ func (s *socket) authenticate(token string) {
 }
 
 // join attaches the socket to its hub (which holds a slot for it).
-func (s *socket) join(hb *hub, nc NodeClient) {
+func (s *socket) join(hb *hub, nc node.Client) {
 	s.mu.Lock()
 	s.hub, s.node = hb, nc
 	s.mu.Unlock()

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
+	"github.com/skypanel/skypanel/gen/daemonapi"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // hub is the panel's fan-out of one server's events: a single upstream EventStream from the
@@ -18,7 +21,7 @@ import (
 type hub struct {
 	st   *socketState
 	id   string
-	nc   NodeClient
+	nc   node.Client
 	opts SocketOptions
 	log  *slog.Logger
 
@@ -28,7 +31,7 @@ type hub struct {
 	stopped atomic.Bool
 
 	mu      sync.Mutex
-	stream  EventStream
+	stream  nodeapi.EventStream
 	socks   []*socket
 	backlog []*frame // ring of the last opts.Backlog console frames
 	blHead  int
@@ -42,7 +45,7 @@ const pumpBatch = 512
 // acquire returns the hub of a server, starting it when nobody watches it yet, and takes a
 // slot on it (ErrTooManySockets when the server has MaxPerServer sockets already). Release the
 // slot with release (or leave, once attached).
-func (st *socketState) acquire(ctx context.Context, id string, nc NodeClient, log *slog.Logger) (*hub, error) {
+func (st *socketState) acquire(ctx context.Context, id string, nc node.Client, log *slog.Logger) (*hub, error) {
 	st.mu.Lock()
 	if st.closed {
 		st.mu.Unlock()
@@ -106,7 +109,7 @@ func (h *hub) start(ctx context.Context) error {
 	// The status is read after subscribing: a change in between arrives on the stream too.
 	st, err := h.nc.Status(octx, h.id)
 	if err != nil {
-		st = daemon.StatusInfo{State: "unknown"}
+		st = daemonapi.Status{State: "unknown"}
 	}
 	h.status = statusFrame(st)
 	h.backlog = make([]*frame, h.opts.Backlog)
@@ -156,7 +159,7 @@ func (st *socketState) spawn(fn func()) bool {
 // sockets.
 func (h *hub) run() {
 	c := h.stream.C()
-	batch := make([]daemon.Event, 0, pumpBatch)
+	batch := make([]daemonapi.Event, 0, pumpBatch)
 	frames := make([]*frame, 0, pumpBatch)
 	var last time.Time
 	for {
@@ -191,7 +194,7 @@ func (h *hub) run() {
 
 // drain appends the events already waiting on c, up to pumpBatch; ok is false once c is
 // closed.
-func drain(c <-chan daemon.Event, batch []daemon.Event) ([]daemon.Event, bool) {
+func drain(c <-chan daemonapi.Event, batch []daemonapi.Event) ([]daemonapi.Event, bool) {
 	for len(batch) < pumpBatch {
 		select {
 		case ev, ok := <-c:
@@ -207,22 +210,30 @@ func drain(c <-chan daemon.Event, batch []daemon.Event) ([]daemon.Event, bool) {
 }
 
 // distribute encodes a batch and pushes it to every socket; true when the server was deleted.
-func (h *hub) distribute(batch []daemon.Event, frames []*frame) bool {
+func (h *hub) distribute(batch []daemonapi.Event, frames []*frame) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	deleted := false
 	for _, ev := range batch {
 		switch ev.Kind {
-		case daemon.EventConsole:
+		case daemonapi.EventKindConsole:
+			if ev.Line == nil {
+				continue
+			}
 			f := consoleFrame(ev.Line.Text)
 			h.remember(f)
 			frames = append(frames, f)
-		case daemon.EventStatus:
-			h.status = statusFrame(ev.Status)
+		case daemonapi.EventKindStatus:
+			if ev.Status == nil {
+				continue
+			}
+			h.status = statusFrame(*ev.Status)
 			frames = append(frames, h.status)
-		case daemon.EventStats:
-			frames = append(frames, statsFrame(ev.Stats))
-		case daemon.EventDeleted:
+		case daemonapi.EventKindStats:
+			if ev.Stats != nil {
+				frames = append(frames, statsFrame(*ev.Stats))
+			}
+		case daemonapi.EventKindDeleted:
 			deleted = true
 		}
 	}
@@ -264,7 +275,7 @@ func (h *hub) ended(deleted bool) {
 		}
 	}
 	if !deleted {
-		h.log.Warn("event stream of a watched server ended")
+		h.log.Warn("event stream of a watched server ended", "err", h.stream.Err())
 	}
 }
 

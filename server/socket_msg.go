@@ -8,7 +8,7 @@ import (
 
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/gen"
-	rt "github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
 // Close codes of the socket (openapi.yaml, operation serverSocket).
@@ -65,10 +65,10 @@ func jsonFrame(kind frameKind, typ string, data any) *frame {
 	return &frame{kind: kind, b: appendTextFrame(make([]byte, 0, len(p)+10), p)}
 }
 
-func statusFrame(st daemon.StatusInfo) *frame {
+func statusFrame(st daemonapi.Status) *frame {
 	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State)}
-	if st.Message != "" {
-		msg := st.Message
+	if st.Message != nil && *st.Message != "" {
+		msg := *st.Message
 		if r := []rune(msg); len(r) > 1024 {
 			msg = string(r[:1024])
 		}
@@ -77,9 +77,9 @@ func statusFrame(st daemon.StatusInfo) *frame {
 	return jsonFrame(kindStatus, "status", out)
 }
 
-func statsFrame(st rt.Stats) *frame {
-	return jsonFrame(kindStats, "stats", gen.ServerStats{Cpu: max(st.CPUPercent, 0), Memory: int64(st.MemoryBytes),
-		MemoryTotal: int64(st.MemoryLimit)})
+func statsFrame(st daemonapi.Stats) *frame {
+	return jsonFrame(kindStats, "stats", gen.ServerStats{Cpu: max(float64(st.CpuPercent), 0), Memory: st.MemoryBytes,
+		MemoryTotal: st.MemoryLimit})
 }
 
 func errorFrame(code, msg string) *frame {

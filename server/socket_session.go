@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // socket is one open WebSocket. Three goroutines own it: the writer (the request's goroutine:
@@ -33,7 +35,7 @@ type socket struct {
 	perms     socketPerms
 	warnedFor time.Time // the expiry a token_expiring was sent for
 	hub       *hub
-	node      NodeClient
+	node      node.Client
 
 	q       []*frame // ring of queued data frames
 	head, n int

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/host"
 	"github.com/skypanel/skypanel/server"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -33,7 +35,7 @@ type panel struct {
 	token   string
 	st      *store.Store
 	mgr     *daemon.Manager
-	local   *server.LocalNode
+	local   *nodeapi.Service
 	stop    context.CancelFunc
 	done    chan error
 }
@@ -65,7 +67,9 @@ func startPanel(ctx context.Context, dir string) (*panel, error) {
 	if p.mgr, err = daemon.New(daemon.Options{DataDir: p.NodeDir, Runtimes: runtimes, Logger: log}); err != nil {
 		return nil, err
 	}
-	p.local = &server.LocalNode{DataDir: dir, Runtimes: runtimes, Manager: p.mgr, Logger: log}
+	if p.local, err = nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: p.mgr, Logger: log}); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -79,7 +83,7 @@ func startPanel(ctx context.Context, dir string) (*panel, error) {
 	unlimited := server.RateLimit{Limit: 1e9, Window: time.Hour}
 	cfg.DataDir, cfg.ClientLimit, cfg.IPLimit = dir, unlimited, unlimited
 	app, err := server.New(ctx, server.Deps{Config: cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: server.LocalOnly{Local: p.local}})
+		Nodes: node.LocalOnly{Local: p.local}})
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +119,7 @@ func (p *panel) issueToken(id, secret string) (string, error) {
 func (p *panel) Close() {
 	p.stop()
 	<-p.done //nolint:errcheck // Serve's result after a stop is of no interest
-	p.local.CloseServices()
+	p.local.Close()
 	p.mgr.Close()
 	_ = p.st.Close()
 }

@@ -18,9 +18,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/host"
 	"github.com/skypanel/skypanel/server"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -57,7 +59,7 @@ func openStore(ctx context.Context, dir string) (*store.Store, *oauth.Provider, 
 // without asking a node).
 func startPanel(ctx context.Context, dir string, st *store.Store, op *oauth.Provider, withNode bool, log *slog.Logger) (*panel, error) {
 	p := &panel{Store: st, OAuth: op, done: make(chan error, 1)}
-	var nodes server.NodeRegistry
+	var nodes node.Finder
 	if withNode {
 		nodeDir := filepath.Join(dir, "node")
 		hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
@@ -69,7 +71,11 @@ func startPanel(ctx context.Context, dir string, st *store.Store, op *oauth.Prov
 		if p.mgr, err = daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log}); err != nil {
 			return nil, err
 		}
-		nodes = server.LocalOnly{Local: &server.LocalNode{DataDir: dir, Runtimes: runtimes, Manager: p.mgr, Logger: log}}
+		local, err := nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: p.mgr, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		nodes = node.LocalOnly{Local: local}
 	}
 	cfg := server.Default()
 	cfg.DataDir, cfg.ClientLimit, cfg.IPLimit = dir, unlimited, unlimited

@@ -96,9 +96,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if o.withNode {
-		fmt.Println("nodes: LocalNode with a real daemon.Manager (host runtime, no instances) → status \"unknown\" via Manager.Status")
+		fmt.Println("nodes: the local nodeapi.Service with a real daemon.Manager (host runtime, no instances) → status \"unknown\" via Manager.Status")
 	} else {
-		fmt.Println("nodes: nil NodeRegistry → status \"unknown\" without asking a node")
+		fmt.Println("nodes: nil node.Finder → status \"unknown\" without asking a node")
 	}
 	form := tokenForm(sd.ClientID, sd.ClientSecret)
 	if !o.skipHTTP {

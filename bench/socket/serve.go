@@ -22,9 +22,11 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/host"
 	"github.com/skypanel/skypanel/server"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -92,7 +94,7 @@ func serve(args []string) error {
 	unlimited := server.RateLimit{Limit: 1e9, Window: time.Hour}
 	cfg.DataDir, cfg.ClientLimit, cfg.IPLimit = *dir, unlimited, unlimited
 	app, err := server.New(ctx, server.Deps{Config: cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: server.LocalOnly{Local: local}})
+		Nodes: node.LocalOnly{Local: local}})
 	if err != nil {
 		return err
 	}
@@ -136,7 +138,7 @@ func bootstrap(ctx context.Context, st *store.Store, op *oauth.Provider, addr *n
 }
 
 // startNode builds the daemon with the host runtime (processes as nobody, no cgroups).
-func startNode(dir string, log *slog.Logger) (*daemon.Manager, *server.LocalNode, error) {
+func startNode(dir string, log *slog.Logger) (*daemon.Manager, *nodeapi.Service, error) {
 	// 0711: the game's user must traverse to its volume (as cmd/skypanel does).
 	if err := os.MkdirAll(dir, 0o711); err != nil {
 		return nil, nil, err
@@ -154,7 +156,12 @@ func startNode(dir string, log *slog.Logger) (*daemon.Manager, *server.LocalNode
 	if err != nil {
 		return nil, nil, err
 	}
-	return m, &server.LocalNode{DataDir: dir, Runtimes: runtimes, Manager: m, Logger: log}, nil
+	svc, err := nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: m, Logger: log})
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	return m, svc, nil
 }
 
 // setup gets a token, creates the game server and starts it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,13 +14,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/install"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/runtime/host"
 	"github.com/skypanel/skypanel/server"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 type serveOptions struct {
-	cfg  server.Config
-	node nodeOptions
+	cfg     server.Config
+	node    nodeOptions
+	install install.Config // set by addInstallFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -63,7 +68,7 @@ func newServeCmd() *cobra.Command {
 		"uids (and gids) given to standard servers, one per server (as root)")
 	f.StringVar(&o.node.standard.volumes, "volumes", os.Getenv("SKYPANEL_VOLUMES"),
 		"folder of the servers' files (default "+DefaultVolumes+" as root, <data>/node/volumes otherwise)")
-	addInstallFlags(cmd)
+	addInstallFlags(cmd, &o.install)
 	return cmd
 }
 
@@ -83,7 +88,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 	}
 	host, portStr, _ := net.SplitHostPort(ln.Addr().String())
 	port, _ := strconv.Atoi(portStr)
-	if _, err := server.Bootstrap(ctx, st, op, host, port, cmd.OutOrStdout()); err != nil {
+	localNode, err := server.Bootstrap(ctx, st, op, host, port, cmd.OutOrStdout())
+	if err != nil {
 		ln.Close()
 		return err
 	}
@@ -92,16 +98,20 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 		ln.Close()
 		return err
 	}
-	local := &server.LocalNode{DataDir: o.cfg.DataDir, Runtimes: runtimes, Manager: mgr, Logger: log}
-	defer local.Wait() // background power actions and installs, after the manager cancelled them
-	defer mgr.Close()  // detaches consoles (game servers keep running), cancels installs
-	if err := local.OpenServices(); err != nil {
+	defer mgr.Close() // detaches consoles (game servers keep running)
+	ver, _ := buildVersion(debug.ReadBuildInfo())
+	local, err := nodeapi.New(nodeapi.Options{DataDir: o.cfg.DataDir, Runtimes: runtimes, Manager: mgr, Logger: log,
+		Install: o.install, NodeID: localNode.ID, Version: ver})
+	if err == nil {
+		err = local.Open()
+	}
+	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer local.CloseServices() // first: cancels running backups (they end failed)
+	defer local.Close() // first: cancels running backups (they end failed), installs and background power actions
 	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: server.LocalOnly{Local: local}})
+		Nodes: node.LocalOnly{Local: local}})
 	if err != nil {
 		ln.Close()
 		return err

@@ -9,13 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/skypanel/skypanel/daemon/install"
-	"github.com/skypanel/skypanel/server"
 )
 
 // addInstallFlags registers the flags of template installations on serve (base URLs, mirrors,
 // timeouts; each also read from its SKYPANEL_INSTALL_* variable when the flag is not given)
-// and applies them to the embedded node before serve runs. Call it from newServeCmd.
-func addInstallFlags(cmd *cobra.Command) {
+// and stores the result in *dst before the command runs. Call it from newServeCmd.
+func addInstallFlags(cmd *cobra.Command, dst *install.Config) {
 	c := install.Default()
 	f := cmd.Flags()
 	f.StringVar(&c.MojangManifestURL, "install-mojang-manifest", c.MojangManifestURL,
@@ -38,7 +37,7 @@ func addInstallFlags(cmd *cobra.Command) {
 		if err != nil {
 			return err
 		}
-		server.SetDefaultInstallConfig(cfg)
+		*dst = cfg
 		return nil
 	}
 }

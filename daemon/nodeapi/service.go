@@ -43,6 +43,9 @@ type Service struct {
 
 	svcMu sync.Mutex
 	svc   *services // files and backups (service_files.go)
+
+	instMu  sync.Mutex
+	install install.Config // Options.Install, or SetInstallConfig's
 }
 
 var _ Node = (*Service)(nil)
@@ -67,7 +70,7 @@ func New(o Options) (*Service, error) {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	return &Service{opts: o, log: o.Logger.With("component", "node"), bootID: hex.EncodeToString(b[:]),
-		bg: bg, cancel: cancel}, nil
+		bg: bg, cancel: cancel, install: o.Install}, nil
 }
 
 func (s *Service) manager() (*daemon.Manager, error) {

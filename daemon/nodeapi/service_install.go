@@ -26,7 +26,7 @@ func (s *Service) Install(_ context.Context, id string) error {
 	default:
 		return fmt.Errorf("%w: server is %s", daemon.ErrInvalidState, st.State)
 	}
-	inst := install.New(s.opts.Install, s.opts.Runtimes, s.log)
+	inst := install.New(s.installConfig(), s.opts.Runtimes, s.log)
 	started := make(chan struct{})
 	result := make(chan error, 1)
 	s.wg.Add(1)
@@ -52,6 +52,20 @@ func (s *Service) Install(_ context.Context, id string) error {
 			return err
 		}
 	}
+}
+
+// SetInstallConfig replaces the installer's configuration (base URLs, mirrors, timeouts) for
+// installations started afterwards.
+func (s *Service) SetInstallConfig(c install.Config) {
+	s.instMu.Lock()
+	defer s.instMu.Unlock()
+	s.install = c
+}
+
+func (s *Service) installConfig() install.Config {
+	s.instMu.Lock()
+	defer s.instMu.Unlock()
+	return s.install
 }
 
 // maxInstallMessage keeps an installation error (the status message) within the API's limit.

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/user"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -42,7 +44,7 @@ type settings struct {
 	cfg        server.Config
 	dataDir    string
 	revalidate time.Duration
-	nodes      server.NodeRegistry
+	nodes      node.Finder
 	logLevel   slog.Level
 }
 
@@ -67,7 +69,7 @@ func WithDataDir(dir string) Option { return func(s *settings) { s.dataDir = dir
 func WithCacheRevalidate(d time.Duration) Option { return func(s *settings) { s.revalidate = d } }
 
 // WithNodes replaces the node registry (default: the embedded local node, no container runtime).
-func WithNodes(n server.NodeRegistry) Option { return func(s *settings) { s.nodes = n } }
+func WithNodes(n node.Finder) Option { return func(s *settings) { s.nodes = n } }
 
 // WithLogLevel sets the level of the App's log, which goes to the test's output.
 func WithLogLevel(l slog.Level) Option { return func(s *settings) { s.logLevel = l } }
@@ -109,7 +111,12 @@ func Start(t testing.TB, opts ...Option) *Env {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	if s.nodes == nil {
-		s.nodes = server.LocalOnly{Local: &server.LocalNode{DataDir: s.dataDir, Runtimes: map[string]rt.Runtime{}}}
+		svc, err := nodeapi.New(nodeapi.Options{DataDir: s.dataDir, Runtimes: map[string]rt.Runtime{}, NodeID: local.ID})
+		if err != nil {
+			srv.Close()
+			t.Fatalf("node service: %v", err)
+		}
+		s.nodes = node.LocalOnly{Local: svc}
 	}
 	app, err := server.New(ctx, server.Deps{Config: s.cfg, Logger: log, Store: st, OAuth: op, Nodes: s.nodes})
 	if err != nil {

@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/host"
-	"github.com/skypanel/skypanel/server"
+	"github.com/skypanel/skypanel/server/node"
 )
 
 // Node is a real local node for integration tests: a daemon Manager running "standard"
@@ -20,7 +21,7 @@ import (
 type Node struct {
 	Dir     string // the node's data folder (traversable by the servers' user)
 	Manager *daemon.Manager
-	Local   *server.LocalNode
+	Local   *nodeapi.Service
 }
 
 // StartNode builds a Node in a fresh folder. opts.DataDir, Runtimes and Logger are filled
@@ -47,11 +48,15 @@ func StartNode(t testing.TB, opts daemon.Options) *Node {
 	if err != nil {
 		t.Fatalf("daemon: %v", err)
 	}
-	n := &Node{Dir: dir, Manager: m, Local: &server.LocalNode{DataDir: dir, Runtimes: runtimes, Manager: m, Logger: log}}
+	local, err := nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: m, Logger: log, NodeID: 1})
+	if err != nil {
+		t.Fatalf("node service: %v", err)
+	}
+	n := &Node{Dir: dir, Manager: m, Local: local}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		n.Local.Wait()
+		n.Local.Close() // background power actions, backups, file manager
 		for _, def := range m.List() {
 			if err := m.Delete(ctx, def.ID); err != nil {
 				t.Errorf("delete server %s: %v", def.ID, err)
@@ -62,5 +67,5 @@ func StartNode(t testing.TB, opts daemon.Options) *Node {
 	return n
 }
 
-// Registry is the node registry serving this node as the local node (for WithNodes).
-func (n *Node) Registry() server.NodeRegistry { return server.LocalOnly{Local: n.Local} }
+// Registry is the node finder serving this node as the local node (for WithNodes).
+func (n *Node) Registry() node.Finder { return node.LocalOnly{Local: n.Local} }
