@@ -1,6 +1,6 @@
 // Package skypanel holds the SkyPanel API contract: the OpenAPI 3.0.3 document from which the
 // gin strict-server stubs (gen/), the Go client (api/) and run-time request validation are
-// generated, and the go:generate lines that regenerate them.
+// generated, the node daemon's API (daemon.yaml), and the go:generate lines that regenerate them.
 package skypanel
 
 import _ "embed"
@@ -10,3 +10,9 @@ import _ "embed"
 //
 //go:embed openapi.yaml
 var OpenAPI []byte
+
+// DaemonAPI is the raw daemon.yaml document (the node daemon's HTTP API), embedded so the
+// daemon validates requests against it at run time (apispec) and tests check responses.
+//
+//go:embed daemon.yaml
+var DaemonAPI []byte

@@ -11454,6 +11454,11 @@ type NodeCheckinResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// NodeCheckinResponse413Headers the declared response headers of an HTTP 413 response for NodeCheckin
+type NodeCheckinResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // NodeCheckinResponse415Headers the declared response headers of an HTTP 415 response for NodeCheckin
 type NodeCheckinResponse415Headers struct {
 	XAPIVersion *string
@@ -11484,6 +11489,8 @@ type NodeCheckinResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -11500,6 +11507,8 @@ type NodeCheckinResponse struct {
 	Headers403 *NodeCheckinResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *NodeCheckinResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *NodeCheckinResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *NodeCheckinResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -11526,6 +11535,11 @@ func (r NodeCheckinResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r NodeCheckinResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r NodeCheckinResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -18279,6 +18293,11 @@ type TransferServerResponse409Headers struct {
 	XAPIVersion *string
 }
 
+// TransferServerResponse413Headers the declared response headers of an HTTP 413 response for TransferServer
+type TransferServerResponse413Headers struct {
+	XAPIVersion *string
+}
+
 // TransferServerResponse415Headers the declared response headers of an HTTP 415 response for TransferServer
 type TransferServerResponse415Headers struct {
 	XAPIVersion *string
@@ -18316,6 +18335,8 @@ type TransferServerResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -18336,6 +18357,8 @@ type TransferServerResponse struct {
 	Headers404 *TransferServerResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *TransferServerResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *TransferServerResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *TransferServerResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -18369,6 +18392,11 @@ func (r TransferServerResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r TransferServerResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferServerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -24108,6 +24136,13 @@ func ParseNodeCheckinResponse(rsp *http.Response) (*NodeCheckinResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24189,6 +24224,16 @@ func ParseNodeCheckinResponse(rsp *http.Response) (*NodeCheckinResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers NodeCheckinResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers NodeCheckinResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -33023,6 +33068,13 @@ func ParseTransferServerResponse(rsp *http.Response) (*TransferServerResponse, e
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33121,6 +33173,16 @@ func ParseTransferServerResponse(rsp *http.Response) (*TransferServerResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers TransferServerResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers TransferServerResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {

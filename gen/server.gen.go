@@ -7465,6 +7465,23 @@ func (response NodeCheckin404JSONResponse) VisitNodeCheckinResponse(w http.Respo
 	return err
 }
 
+type NodeCheckin413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response NodeCheckin413JSONResponse) VisitNodeCheckinResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type NodeCheckin415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
@@ -15389,6 +15406,23 @@ func (response TransferServer409JSONResponse) VisitTransferServerResponse(w http
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferServer413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferServer413JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

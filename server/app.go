@@ -13,6 +13,7 @@ import (
 
 	skypanel "github.com/skypanel/skypanel"
 	"github.com/skypanel/skypanel/server/node"
+	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
 )
@@ -31,6 +32,8 @@ type App struct {
 	cfg         Config
 	log         *slog.Logger
 	contract    *Contract
+	validator   *apispec.Validator // request checks against openapi.yaml (validate.go)
+	errs        []errorMapper      // errors → envelopes, in order (errmap.go)
 	auth        Authenticator
 	oauth       *oauth.Provider
 	store       *store.Store
@@ -59,6 +62,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		sockets:     newSocketState(d.Config.AllowedOrigins),
+		errs:        errorMappers(),
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
@@ -66,6 +70,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if a.cfg.MaxTokenBodyBytes <= 0 {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
+	a.validator = newValidator(contract, a.cfg)
 	if err := checkOriginPatterns(a.cfg.AllowedOrigins); err != nil {
 		return nil, err
 	}

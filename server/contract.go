@@ -3,42 +3,38 @@ package server
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/skypanel/skypanel/apispec"
 )
 
-// Operation is what the middleware needs to know about one operation of the spec.
+// Operation is what the middleware needs to know about one operation of the spec: apispec's
+// (ID, Method, Path, Route, BodyTypes) plus the panel's rules.
 type Operation struct {
-	ID        string
-	Method    string
-	Path      string // OpenAPI template, e.g. /api/servers/{serverId}
-	GinPath   string // the same with gin's :params
-	Route     *routers.Route
+	*apispec.Operation
+	GinPath   string     // Path with gin's :params
 	Public    bool       // security: [] — no bearer token
 	Scopes    [][]string // alternatives (OR) of required scope sets (AND)
 	WebSocket bool       // x-skypanel-websocket: auth may arrive in the first message
 	Streamed  bool       // octet-stream request body: not buffered, not validated
 	// AdminFields are the request fields only administrators may set (x-admin-only).
 	AdminFields []AdminField
-	// BodyTypes are the media types the operation's requestBody declares (lower case, no
-	// parameters); empty when the operation takes no body.
-	BodyTypes []string
-	Paged     bool // takes the page/limit query parameters
+	Paged       bool // takes the page/limit query parameters
 	// NoStore: a response declares a Cache-Control header (it carries a secret); every
 	// response of the operation gets Cache-Control: no-store.
 	NoStore bool
 }
 
-// Contract is the loaded openapi.yaml with an index from gin route to operation and the
-// scope-implication table (x-scope-implies).
+// Contract is the loaded openapi.yaml (an apispec.Spec) with an index from gin route to
+// operation and the scope-implication table (x-scope-implies).
 type Contract struct {
 	Doc       *openapi3.T
+	Spec      *apispec.Spec
 	ops       map[string]*Operation // key: METHOD + " " + GinPath
 	implies   map[string][]string
 	allScopes []string
@@ -49,39 +45,32 @@ type Contract struct {
 // maxExpanded bounds the Expand memo (distinct granted scope lists).
 const maxExpanded = 4096
 
-// LoadContract parses and validates the spec.
+// LoadContract parses and validates the spec. A trailing {path} parameter takes the rest of
+// the path (the file routes).
 func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	spec, err := apispec.Load(ctx, data, apispec.Options{RestParam: "path"})
 	if err != nil {
 		return nil, fmt.Errorf("load openapi: %w", err)
 	}
-	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("validate openapi: %w", err)
-	}
-	c := &Contract{Doc: doc, ops: map[string]*Operation{}, implies: map[string][]string{}}
+	c := &Contract{Doc: spec.Doc, Spec: spec, ops: map[string]*Operation{}, implies: map[string][]string{}}
 	if err := c.loadScopes(); err != nil {
 		return nil, err
 	}
-	for _, p := range doc.Paths.InMatchingOrder() {
-		item := doc.Paths.Value(p)
-		for method, op := range item.Operations() {
-			o := &Operation{ID: op.OperationID, Method: method, Path: p, GinPath: ginPath(p),
-				Route: &routers.Route{Spec: doc, Path: p, PathItem: item, Method: method, Operation: op}}
-			o.Public, o.Scopes = securityOf(doc, op)
-			if v, ok := op.Extensions["x-skypanel-websocket"].(bool); ok && v {
-				o.WebSocket = true
-			}
-			o.BodyTypes = bodyTypes(op)
-			o.NoStore = declaresCacheControl(op)
-			o.Streamed = slices.Contains(o.BodyTypes, mediaOctetStream)
-			o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
-				item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil
-			if o.AdminFields, err = adminFieldsOf(item, op); err != nil {
-				return nil, fmt.Errorf("%s: %w", op.OperationID, err)
-			}
-			c.ops[method+" "+o.GinPath] = o
+	for _, so := range spec.Operations() {
+		item, op := so.Route.PathItem, so.Route.Operation
+		o := &Operation{Operation: so, GinPath: ginPath(so.Path)}
+		o.Public, o.Scopes = securityOf(spec.Doc, op)
+		if v, ok := op.Extensions["x-skypanel-websocket"].(bool); ok && v {
+			o.WebSocket = true
 		}
+		o.NoStore = declaresCacheControl(op)
+		o.Streamed = so.AcceptsBody(apispec.MediaOctetStream)
+		o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
+			item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil
+		if o.AdminFields, err = adminFieldsOf(item, op); err != nil {
+			return nil, fmt.Errorf("%s: %w", op.OperationID, err)
+		}
+		c.ops[so.Method+" "+o.GinPath] = o
 	}
 	return c, nil
 }
@@ -233,19 +222,6 @@ func (o *Operation) Allowed(effective map[string]bool) (bool, []string) {
 		}
 	}
 	return false, o.Scopes[0]
-}
-
-// bodyTypes lists the media types of an operation's request body, sorted.
-func bodyTypes(op *openapi3.Operation) []string {
-	if op.RequestBody == nil || op.RequestBody.Value == nil {
-		return nil
-	}
-	out := make([]string, 0, len(op.RequestBody.Value.Content))
-	for mt := range op.RequestBody.Value.Content {
-		out = append(out, strings.ToLower(mt))
-	}
-	sort.Strings(out)
-	return out
 }
 
 // declaresCacheControl reports whether a response of op declares a Cache-Control header.

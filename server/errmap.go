@@ -15,22 +15,30 @@ import (
 	"github.com/skypanel/skypanel/server/store"
 )
 
-// domainMappers are the per-feature error mappers (errmap_*.go files register theirs in init);
-// mapDomainError tries them after its own cases.
-var domainMappers []func(error) *APIError
+// errorMapper maps the sentinel errors of one feature to the envelope, or returns nil.
+type errorMapper func(error) *APIError
 
-// mapDomainError maps the sentinel errors of the packages below the handlers to the envelope:
-// the one place where errors become HTTP.
-func mapDomainError(err error) *APIError {
-	if ae := mapCoreError(err); ae != nil {
+// errorMappers is the panel's list of mappers, tried in order: the core's, then each
+// feature's (<feature>_errors.go). App.errs holds it; nothing registers itself.
+func errorMappers() []errorMapper {
+	return []errorMapper{mapCoreError, mapDatabaseError, mapDiskError, mapFilesError, mapBackupError,
+		mapSocketError, mapTemplateError}
+}
+
+// toAPIError maps any error to an APIError, the one place where errors become HTTP: an
+// APIError as it is, a sentinel through the first mapper that knows it, anything else a 500
+// with a safe message.
+func (a *App) toAPIError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
 		return ae
 	}
-	for _, m := range domainMappers {
+	for _, m := range a.errs {
 		if ae := m(err); ae != nil {
 			return ae
 		}
 	}
-	return nil
+	return errInternal(err)
 }
 
 func mapCoreError(err error) *APIError {

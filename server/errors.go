@@ -3,12 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/skypanel/skypanel/server/node"
+	"github.com/skypanel/skypanel/apispec"
 )
 
 // Error codes of the envelope; the spec's ErrorCode enum lists the same values.
@@ -42,27 +42,13 @@ var ErrBadExtension = errors.New("invalid spec extension")
 // ErrInvalidOrigin means an allowed WebSocket origin (Config.AllowedOrigins) is not a valid pattern.
 var ErrInvalidOrigin = errors.New("invalid allowed origin pattern")
 
-// APIError is an error that knows its HTTP status and envelope. Handlers return it (or a
-// domain error that toAPIError maps) and writeError renders it.
-type APIError struct {
-	Status   int
-	Code     string
-	Msg      string
-	Metadata map[string]any
-	Cause    error // logged for 5xx, never sent
-}
-
-func (e *APIError) Error() string {
-	if e.Cause != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Msg, e.Cause)
-	}
-	return e.Code + ": " + e.Msg
-}
-
-func (e *APIError) Unwrap() error { return e.Cause }
+// APIError is an error that knows its HTTP status and envelope (apispec.Error: the envelope is
+// shared with the node daemon). Handlers return it (or a domain error that toAPIError maps)
+// and writeError renders it.
+type APIError = apispec.Error
 
 func newAPIError(status int, code, msg string, md map[string]any) *APIError {
-	return &APIError{Status: status, Code: code, Msg: msg, Metadata: md}
+	return apispec.NewError(status, code, msg, md)
 }
 
 // Constructors for the common cases.
@@ -107,33 +93,10 @@ func errInternal(cause error) *APIError {
 		Msg: "internal server error", Cause: cause}
 }
 
-// envelope is the JSON error body: {"error":{"code","msg","metadata"}}.
-type envelope struct {
-	Error envelopeBody `json:"error"`
-}
-
-type envelopeBody struct {
-	Code     string         `json:"code"`
-	Msg      string         `json:"msg"`
-	Metadata map[string]any `json:"metadata,omitempty"`
-}
-
-// toAPIError maps any error to an APIError; unknown errors become a 500 with a safe message.
-func toAPIError(err error) *APIError {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	if mapped := mapDomainError(err); mapped != nil {
-		return mapped
-	}
-	return errInternal(err)
-}
-
 // writeError renders err as the envelope and aborts the gin chain. 5xx causes are logged with
 // the request id; the client only sees the safe message and the request id.
-func writeError(c *gin.Context, log *slog.Logger, err error) {
-	ae := toAPIError(err)
+func (a *App) writeError(c *gin.Context, err error) {
+	ae := a.toAPIError(err)
 	msg, md := ae.Msg, ae.Metadata
 	if errors.Is(err, node.ErrUnavailable) {
 		if p := PrincipalFrom(c.Request.Context()); p == nil || !p.Admin {
@@ -142,12 +105,13 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 	}
 	if ae.Status >= 500 {
 		rid := c.GetString(ctxRequestID)
-		log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,
+		a.log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,
 			"path", c.Request.URL.Path, "request_id", rid, "err", err)
 		md = map[string]any{"requestId": rid}
 		for k, v := range ae.Metadata {
 			md[k] = v
 		}
 	}
-	c.AbortWithStatusJSON(ae.Status, envelope{Error: envelopeBody{Code: ae.Code, Msg: msg, Metadata: md}})
+	c.Abort()
+	apispec.WriteError(c.Writer, &APIError{Status: ae.Status, Code: ae.Code, Msg: msg, Metadata: md})
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
@@ -197,7 +198,7 @@ func (d download) unsatisfiable(w http.ResponseWriter) error {
 	hd.Set("Content-Range", fmt.Sprintf("bytes */%d", d.c.size))
 	hd.Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
-	return json.NewEncoder(w).Encode(envelope{Error: envelopeBody{Code: CodeFieldInvalid,
+	return json.NewEncoder(w).Encode(apispec.Envelope{Error: apispec.EnvelopeBody{Code: CodeFieldInvalid,
 		Msg: fmt.Sprintf("range not satisfiable: the file has %d bytes", d.c.size), Metadata: map[string]any{"field": "Range"}}})
 }
 

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/skypanel/skypanel/apispec"
 )
 
 const (
@@ -66,7 +68,7 @@ func (a *App) basics() gin.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				writeError(c, a.log, errInternal(errors.New("panic: "+toString(r))))
+				a.writeError(c, errInternal(errors.New("panic: "+toString(r))))
 			}
 		}()
 		c.Next()
@@ -102,25 +104,25 @@ func (a *App) guard() gin.HandlerFunc {
 		if op.NoStore { // the response carries a secret
 			c.Header("Cache-Control", "no-store")
 		}
-		kind, err := admitBody(c.Request, op)
+		kind, err := a.validator.Admit(c.Request, op.Operation)
 		if err == nil {
 			err = a.authorize(c, op)
 		}
-		if err == nil && kind == bodyBuffered {
-			err = bufferBody(c.Writer, c.Request, a.bodyLimit(op), a.cfg.BodyReadTimeout)
+		if err == nil && kind == apispec.BodyBuffered {
+			err = a.validator.Buffer(c.Writer, c.Request, a.bodyLimit(op))
 		}
 		if err != nil {
 			refuseUnread(c)
-			writeError(c, a.log, err)
+			a.writeError(c, err)
 			return
 		}
 		// /oauth2/* answer malformed requests in RFC 6749/7662 form themselves.
-		if err := a.validate(c, op, kind == bodyStreamed); err != nil && !strings.HasPrefix(op.Path, "/oauth2/") {
-			writeError(c, a.log, err)
+		if err := a.validate(c, op, kind == apispec.BodyStreamed); err != nil && !strings.HasPrefix(op.Path, "/oauth2/") {
+			a.writeError(c, err)
 			return
 		}
 		if err := a.checkAdminOnly(c, op); err != nil { // adminonly.go: x-admin-only fields
-			writeError(c, a.log, err)
+			a.writeError(c, err)
 			return
 		}
 		c.Next()
@@ -192,12 +194,12 @@ func emptySegment(params gin.Params) bool {
 // noRoute and noMethod answer in the envelope, without reading the body.
 func (a *App) noRoute(c *gin.Context) {
 	refuseUnread(c)
-	writeError(c, a.log, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+shortPath(c.Request.URL.Path), nil))
+	a.writeError(c, newAPIError(http.StatusNotFound, CodeNotFound, "no such route: "+shortPath(c.Request.URL.Path), nil))
 }
 
 func (a *App) noMethod(c *gin.Context) {
 	refuseUnread(c)
-	writeError(c, a.log, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+	a.writeError(c, newAPIError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
 		"method "+c.Request.Method+" is not allowed on "+shortPath(c.Request.URL.Path), nil))
 }
 

@@ -29,7 +29,7 @@ func (a *App) decodePathParams(c *gin.Context) {
 		v, err := url.PathUnescape(p.Value)
 		if err != nil {
 			refuseUnread(c)
-			writeError(c, a.log, newAPIError(http.StatusBadRequest, CodeFieldInvalid,
+			a.writeError(c, newAPIError(http.StatusBadRequest, CodeFieldInvalid,
 				"malformed percent-encoding in path parameter "+p.Key, map[string]any{"field": p.Key}))
 			return
 		}

@@ -19,19 +19,19 @@ func (a *App) registerRoutes(e *gin.Engine) error {
 	h := &Handlers{a: a}
 	strict := gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{detachContext}, gen.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
-			writeError(c, a.log, bindError(err))
+			a.writeError(c, bindError(err))
 		},
 		ResponseErrorHandlerFunc: func(c *gin.Context, err error) {
-			writeError(c, a.log, err)
+			a.writeError(c, err)
 		},
 		HandlerErrorFunc: func(c *gin.Context, err error) {
-			writeError(c, a.log, err)
+			a.writeError(c, err)
 		},
 	})
 	gen.RegisterHandlersWithOptions(e, strict, gen.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			// parameter binding failed (the validator normally catches these first)
-			writeError(c, a.log, newAPIError(http.StatusBadRequest, CodeFieldInvalid, err.Error(), nil))
+			a.writeError(c, newAPIError(http.StatusBadRequest, CodeFieldInvalid, err.Error(), nil))
 		},
 	})
 	return nil

@@ -110,7 +110,7 @@ func (s *socket) failJoin(err error) {
 	case errors.Is(err, daemon.ErrNotFound):
 		s.closeWith(closeDeleted, "the server does not exist on its node", true)
 	default:
-		ae := toAPIError(err)
+		ae := s.a.toAPIError(err)
 		if ae.Status >= 500 {
 			s.log.Error("socket: open the server's events", "err", err)
 		}

@@ -148,7 +148,7 @@ func (s *socket) command(cmd string) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	if err := nc.SendCommand(ctx, s.serverID, cmd); err != nil {
-		ae := toAPIError(err)
+		ae := s.a.toAPIError(err)
 		if ae.Status >= 500 {
 			s.log.Error("socket: send command", "err", err)
 		}

@@ -1,6 +1,6 @@
-// Command skypanel is the one SkyPanel binary: `serve` (panel + local node), `user`, `oauth2`
-// and `version`. Every subcommand that touches the database takes --data (or SKYPANEL_DATA)
-// and works while `serve` is running (SQLite in WAL mode).
+// Command skypanel is the one SkyPanel binary: `serve` (panel + local node), `daemon` (a remote
+// node), `user`, `oauth2` and `version`. Every subcommand that touches the database takes
+// --data (or SKYPANEL_DATA) and works while `serve` is running (SQLite in WAL mode).
 package main
 
 import (
@@ -32,7 +32,7 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().String("data", envOr("SKYPANEL_DATA", "./data"), "data folder (database, keys, servers) [$SKYPANEL_DATA]")
 	root.PersistentFlags().String("log-level", envOr("SKYPANEL_LOG_LEVEL", "info"), "debug, info, warn or error")
-	root.AddCommand(newServeCmd(), newUserCmd(), newOAuth2Cmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newDaemonCmd(), newUserCmd(), newOAuth2Cmd(), newVersionCmd())
 	return root
 }
 

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/install"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/containerd"
 	"github.com/skypanel/skypanel/runtime/host"
 )
 
-// nodeOptions configure the node agent embedded in serve (and, later, `daemon`).
+// nodeOptions configure a node: the one embedded in serve, or `daemon` (nodeflags.go).
 type nodeOptions struct {
 	dataDir             string
 	containerd          string
@@ -31,6 +32,7 @@ type nodeOptions struct {
 	containerUser       string
 	diskInterval        time.Duration   // how often running servers' disk usage is measured
 	standard            standardOptions // standard.go
+	install             install.Config  // template installations (nodeflags.go)
 }
 
 // startNode builds the runtimes and the daemon Manager and re-attaches to running servers.

@@ -13,18 +13,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/skypanel/skypanel/daemon"
-	"github.com/skypanel/skypanel/daemon/install"
-	"github.com/skypanel/skypanel/daemon/nodeapi"
-	"github.com/skypanel/skypanel/runtime/host"
 	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/node"
 )
 
 type serveOptions struct {
-	cfg     server.Config
-	node    nodeOptions
-	install install.Config // set by addInstallFlags
+	cfg  server.Config
+	node nodeOptions
 }
 
 func newServeCmd() *cobra.Command {
@@ -48,27 +43,7 @@ func newServeCmd() *cobra.Command {
 		"CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable) [$SKYPANEL_TRUSTED_PROXIES, comma-separated]")
 	f.StringArrayVar(&o.cfg.AllowedOrigins, "allowed-origin", nil, `browser origin allowed to open WebSockets besides the panel's own (repeatable; host pattern like "*.example.com", "https://dash.example.com", or "*" for any)`)
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
-	f.StringVar(&o.node.containerd, "containerd", envOr("SKYPANEL_CONTAINERD", "/run/containerd/containerd.sock"), "containerd socket [$SKYPANEL_CONTAINERD]")
-	f.StringVar(&o.node.containerdNamespace, "containerd-namespace", envOr("SKYPANEL_CONTAINERD_NAMESPACE", "skypanel"), "containerd namespace")
-	f.StringVar(&o.node.registryMirror, "registry-mirror", os.Getenv("SKYPANEL_REGISTRY_MIRROR"), "registry host[:port] tried first for image pulls")
-	f.BoolVar(&o.node.registryPlainHTTP, "registry-plain-http", false, "use HTTP (not HTTPS) for the registry mirror")
-	f.StringVar(&o.node.registryUser, "registry-user", os.Getenv("SKYPANEL_REGISTRY_USER"), "username for the registry mirror (only sent to --registry-mirror)")
-	f.StringVar(&o.node.registryPassword, "registry-password", os.Getenv("SKYPANEL_REGISTRY_PASSWORD"), "registry password [$SKYPANEL_REGISTRY_PASSWORD]")
-	addContainerFlags(cmd, &o.node)
-	f.StringVar(&o.node.hostUser, "host-user", envOr("SKYPANEL_HOST_USER", ""), "as root, the user of standard servers that have no uid of their own yet (created by an older version and still running)")
-	f.StringVar(&o.node.containerUser, "container-user", envOr("SKYPANEL_CONTAINER_USER", "988:988"),
-		`uid:gid docker servers run as (their folder is given to it; "" keeps each image's own user)`)
-	f.DurationVar(&o.node.diskInterval, "disk-interval", 30*time.Second,
-		"how often the disk usage of running and installing servers with a disk limit is measured (those over it are stopped)")
-	// Standard (host process) servers and volumes (see standard.go).
-	f.StringVar(&o.node.standard.mode, "standard-servers", envOr("SKYPANEL_STANDARD_SERVERS", string(host.ModeAdmin)),
-		"standard (host process) servers: admin (isolated: own uid, cgroup; needs root), off, or unisolated "+
-			"(UNSAFE: when not root they run as this user, next to the panel's data)")
-	f.StringVar(&o.node.standard.uidRange, "standard-uid-range", envOr("SKYPANEL_STANDARD_UID_RANGE", daemon.DefaultUIDRange.String()),
-		"uids (and gids) given to standard servers, one per server (as root)")
-	f.StringVar(&o.node.standard.volumes, "volumes", os.Getenv("SKYPANEL_VOLUMES"),
-		"folder of the servers' files (default "+DefaultVolumes+" as root, <data>/node/volumes otherwise)")
-	addInstallFlags(cmd, &o.install)
+	addNodeFlags(cmd, &o.node) // nodeflags.go: shared with `daemon`
 	return cmd
 }
 
@@ -93,23 +68,13 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 		ln.Close()
 		return err
 	}
-	mgr, runtimes, err := startNode(ctx, log, o.node)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer mgr.Close() // detaches consoles (game servers keep running)
 	ver, _ := buildVersion(debug.ReadBuildInfo())
-	local, err := nodeapi.New(nodeapi.Options{DataDir: o.cfg.DataDir, Runtimes: runtimes, Manager: mgr, Logger: log,
-		Install: o.install, NodeID: localNode.ID, Version: ver})
-	if err == nil {
-		err = local.Open()
-	}
+	local, closeNode, err := openNode(ctx, log, o.node, localNode.ID, ver)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer local.Close() // first: cancels running backups (they end failed), installs and background power actions
+	defer closeNode() // cancels backups, installs and background power actions; detaches from running servers
 	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
 		Nodes: node.LocalOnly{Local: local}})
 	if err != nil {

@@ -11,9 +11,9 @@ import (
 	"github.com/skypanel/skypanel/daemon/install"
 )
 
-// addInstallFlags registers the flags of template installations on serve (base URLs, mirrors,
+// addInstallFlags registers the flags of template installations on serve and daemon (base URLs, mirrors,
 // timeouts; each also read from its SKYPANEL_INSTALL_* variable when the flag is not given)
-// and stores the result in *dst before the command runs. Call it from newServeCmd.
+// and stores the result in *dst before the command runs. addNodeFlags calls it.
 func addInstallFlags(cmd *cobra.Command, dst *install.Config) {
 	c := install.Default()
 	f := cmd.Flags()

@@ -280,7 +280,7 @@ func (f *fakeNode) Import(_ context.Context, id string, r io.Reader, expectSHA s
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if expectSHA != "" && sum != expectSHA {
-		return daemonapi.ImportResult{}, errors.New("checksum mismatch")
+		return daemonapi.ImportResult{}, fmt.Errorf("import: %w", ErrChecksumMismatch)
 	}
 	return daemonapi.ImportResult{Sha256: sum, Bytes: n}, nil
 }

@@ -34,7 +34,7 @@ type panelKeys struct {
 	srv     *httptest.Server
 }
 
-func newPanelKeys(t *testing.T) *panelKeys {
+func newPanelKeys(t testing.TB) *panelKeys {
 	t.Helper()
 	p := &panelKeys{keys: map[string]ed25519.PrivateKey{}}
 	p.addKey(t, "k1")
@@ -57,7 +57,7 @@ func newPanelKeys(t *testing.T) *panelKeys {
 	return p
 }
 
-func (p *panelKeys) addKey(t *testing.T, kid string) ed25519.PrivateKey {
+func (p *panelKeys) addKey(t testing.TB, kid string) ed25519.PrivateKey {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -91,7 +91,7 @@ type tokenSpec struct {
 }
 
 // mint signs a token for node 1 (by default) as the panel would, at now.
-func (p *panelKeys) mint(t *testing.T, now time.Time, s tokenSpec) string {
+func (p *panelKeys) mint(t testing.TB, now time.Time, s tokenSpec) string {
 	t.Helper()
 	if s.kid == "" {
 		s.kid = "k1"

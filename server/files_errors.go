@@ -19,10 +19,6 @@ const (
 	CodeBackupInProgress = "ErrBackupInProgress"
 )
 
-func init() {
-	domainMappers = append(domainMappers, mapDiskError, mapFilesError, mapBackupError)
-}
-
 // mapDiskError maps a start refused because the server's folder is over its disk limit: 409
 // (the server's state forbids it; nothing was too large in the request) with the figures.
 func mapDiskError(err error) *APIError {

@@ -16,8 +16,6 @@ const (
 	CodeDatabaseLimit        = "ErrDatabaseLimit"
 )
 
-func init() { domainMappers = append(domainMappers, mapDatabaseError) }
-
 // hostError is a failure of database host id; err wraps a sentinel of server/mysql or
 // store.ErrDecrypt. Its text (which may quote SQL) is logged, never sent.
 type hostError struct {

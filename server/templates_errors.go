@@ -8,8 +8,6 @@ import (
 	"github.com/skypanel/skypanel/templates"
 )
 
-func init() { domainMappers = append(domainMappers, mapTemplateError) }
-
 // mapTemplateError maps the errors of templates and installations: a variable that fails its
 // template's validation is a 400 naming it (metadata.field "variables.<name>").
 func mapTemplateError(err error) *APIError {
