@@ -25,6 +25,8 @@ type Deps struct {
 	Store  *store.Store
 	OAuth  *oauth.Provider
 	Nodes  node.Finder // nil: no node can run servers
+	// Signer signs the panel's node tokens (served as the JWKS); nil loads it from Store.
+	Signer *node.Signer
 }
 
 // App is the panel's HTTP application.
@@ -38,6 +40,7 @@ type App struct {
 	oauth       *oauth.Provider
 	store       *store.Store
 	nodes       node.Finder
+	signer      *node.Signer // node tokens and the JWKS (h_nodes_remote.go)
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
@@ -57,12 +60,17 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	a := &App{
 		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
-		oauth: d.OAuth, store: d.Store, nodes: d.Nodes,
+		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		sockets:     newSocketState(d.Config.AllowedOrigins),
 		errs:        errorMappers(),
+	}
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes

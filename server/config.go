@@ -24,6 +24,11 @@ type Config struct {
 	// AllowedOrigins are browser origins allowed to open WebSockets besides the panel's own
 	// host (patterns as in SocketOptions.AllowedOrigins; "*" allows every origin).
 	AllowedOrigins []string
+	// NodeCA is a PEM file of the CAs that sign remote nodes' certificates ("" = system roots).
+	NodeCA string
+	// NodeInsecureHTTP talks plain HTTP to remote nodes (UNSAFE: tokens and files in the
+	// clear; loopback tests and private tunnels only).
+	NodeInsecureHTTP bool
 }
 
 // Default returns the documented defaults.

@@ -11,16 +11,6 @@ import (
 // it maps to 500 and is replaced operation by operation.
 var errNotYet = errors.New("not implemented yet")
 
-// GetJWKS serves the panel's node-token keys.
-func (h *Handlers) GetJWKS(context.Context, gen.GetJWKSRequestObject) (gen.GetJWKSResponseObject, error) {
-	return nil, errNotYet
-}
-
-// NodeCheckin records a daemon's check-in.
-func (h *Handlers) NodeCheckin(context.Context, gen.NodeCheckinRequestObject) (gen.NodeCheckinResponseObject, error) {
-	return nil, errNotYet
-}
-
 // TransferServer moves a server to another node.
 func (h *Handlers) TransferServer(context.Context, gen.TransferServerRequestObject) (gen.TransferServerResponseObject, error) {
 	return nil, errNotYet

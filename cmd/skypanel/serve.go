@@ -42,6 +42,8 @@ func newServeCmd() *cobra.Command {
 	f.StringSliceVar(&o.cfg.TrustedProxies, "trusted-proxy", strings.FieldsFunc(os.Getenv("SKYPANEL_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' }),
 		"CIDR of a reverse proxy whose X-Forwarded-For is trusted (repeatable) [$SKYPANEL_TRUSTED_PROXIES, comma-separated]")
 	f.StringArrayVar(&o.cfg.AllowedOrigins, "allowed-origin", nil, `browser origin allowed to open WebSockets besides the panel's own (repeatable; host pattern like "*.example.com", "https://dash.example.com", or "*" for any)`)
+	f.StringVar(&o.cfg.NodeCA, "node-ca", os.Getenv("SKYPANEL_NODE_CA"), "PEM file of the CAs that sign remote nodes' certificates (default: system roots) [$SKYPANEL_NODE_CA]")
+	f.BoolVar(&o.cfg.NodeInsecureHTTP, "node-insecure-http", false, "UNSAFE: talk plain HTTP to remote nodes (tokens and files in the clear; loopback tests only)")
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
 	addNodeFlags(cmd, &o.node) // nodeflags.go: shared with `daemon`
 	return cmd

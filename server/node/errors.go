@@ -40,3 +40,15 @@ func NodeIDOf(err error) (int, bool) {
 	}
 	return 0, false
 }
+
+// Sentinels of the panel's remote node client.
+var (
+	// ErrSigningKey: the panel's node-token key cannot be created, opened or used.
+	ErrSigningKey = errors.New("node signing key")
+	// ErrTransportConfig: the options for reaching nodes (CA file) are unusable.
+	ErrTransportConfig = errors.New("node transport configuration")
+	// ErrTimeout: a node did not answer within the call's bound (wrapped in an UnavailableError).
+	ErrTimeout = errors.New("node did not answer in time")
+	// ErrProtocol: a node's answer does not match daemon.yaml (wrapped in an UnavailableError).
+	ErrProtocol = errors.New("unexpected answer from node")
+)
