@@ -26,10 +26,20 @@ type cluster struct {
 	run     string // random, in server ids and containerd namespaces
 }
 
-// newCluster starts a panel and two daemons and waits until the panel reaches both. When t
-// ends, the servers still on the panel are deleted (an error if the test passed otherwise),
-// then everything is stopped and removed.
+// newCluster starts a panel and two daemons, waits until both checked in and the panel
+// reaches both. When t ends, the servers still on the panel are deleted (an error if the test
+// passed otherwise), then everything is stopped and removed.
 func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	cl := startCluster(t)
+	for _, d := range cl.nodes {
+		cl.waitNode(t, d)
+	}
+	return cl
+}
+
+// startCluster starts a panel and two daemons and waits until both daemons checked in.
+func startCluster(t *testing.T) *cluster {
 	t.Helper()
 	requireDaemon(t)
 	cl := &cluster{run: randomID(6)}
@@ -74,10 +84,18 @@ func newCluster(t *testing.T) *cluster {
 		cl.nodes = append(cl.nodes, d)
 	}
 	for _, d := range cl.nodes {
-		cl.waitNode(t, d)
+		ctx, cancel := context.WithTimeout(ctx, waitTimeout)
+		err := d.WaitOutput(ctx, 0, checkedIn)
+		cancel()
+		if err != nil {
+			t.Fatalf("node %s: %v\n%s", d.Node.Letter, err, d.Tail(40))
+		}
 	}
 	return cl
 }
+
+// checkedIn is what a daemon logs after its check-in succeeded.
+const checkedIn = "checked in with the panel"
 
 // ns is the containerd namespace of the panel's local node ("p") or of node letter.
 func (cl *cluster) ns(letter string) string { return "skp12-" + cl.run + "-" + letter }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/skypanel/skypanel/api"
@@ -119,7 +120,7 @@ func TestNodeTokenAudience(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, raw := daemonRequest(t, req, "/v1/health")
+		resp, raw := daemonRequest(t, req)
 		return resp.StatusCode, raw
 	}
 	if code, raw := health(b); code != http.StatusUnauthorized {
@@ -135,7 +136,38 @@ func TestNodeTokenAudience(t *testing.T) {
 		t.Errorf("node a answered a replayed token with %d %s, want 401", code, raw)
 	}
 	req, _ := http.NewRequest(http.MethodGet, "http://"+a.Addr+"/v1/health", nil)
-	if resp, raw := daemonRequest(t, req, "/v1/health"); resp.StatusCode != http.StatusUnauthorized {
+	if resp, raw := daemonRequest(t, req); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("node a answered a request without a token with %d %s, want 401", resp.StatusCode, raw)
 	}
+}
+
+// TestDaemonsCheckIn: both daemons, in their own network namespaces, check in with the panel
+// with their deployment credentials, and refuse requests without a panel token (401
+// ErrUnauthorized). Each runs in its node's namespace.
+func TestDaemonsCheckIn(t *testing.T) {
+	cl := startCluster(t)
+	for _, d := range cl.nodes {
+		t.Logf("daemon %s (pid %d) in %s", d.Node.Letter, d.Pid(), netnsOf(t, d.Pid()))
+		if got, want := netnsOf(t, d.Pid()), netnsLink(t, d.Node); got != want {
+			t.Errorf("daemon %s runs in network namespace %s, want %s", d.Node.Letter, got, want)
+		}
+		req, err := http.NewRequest(http.MethodGet, "http://"+d.Addr+"/v1/system", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, raw := daemonRequest(t, req)
+		if code, _ := errorOf(t, raw); resp.StatusCode != http.StatusUnauthorized || code != "ErrUnauthorized" {
+			t.Errorf("node %s without a token: %d %s, want 401 ErrUnauthorized", d.Node.Letter, resp.StatusCode, raw)
+		}
+	}
+}
+
+// netnsLink names the network namespace of node n as /proc/<pid>/ns/net does.
+func netnsLink(t *testing.T, n *netlab.Node) string {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(n.NetnsPath(), &st); err != nil {
+		t.Fatal(err)
+	}
+	return "net:[" + strconv.FormatUint(st.Ino, 10) + "]"
 }
