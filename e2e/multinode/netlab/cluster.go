@@ -53,6 +53,11 @@ func (l *Lab) StartPanel(ctx context.Context, o PanelOptions) (*Panel, error) {
 	if err := p.launch(ctx, l); err != nil {
 		return nil, err
 	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := p.WaitOutput(wctx, 0, "client_secret"); err != nil { // printed once, on first start
+		return nil, err
+	}
 	out := p.Output()
 	id, sec := clientIDLine.FindStringSubmatch(out), secretLine.FindStringSubmatch(out)
 	if id == nil || sec == nil {
@@ -72,7 +77,7 @@ func (p *Panel) launch(ctx context.Context, l *Lab) error {
 	l.Defer("stop panel", func() error { return proc.Stop(20 * time.Second) })
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := proc.WaitOutput(ctx, 0, "SkyPanel serving"); err != nil {
+	if err := proc.WaitListening(ctx, p.Addr); err != nil {
 		return fmt.Errorf("%w:\n%s", err, proc.Tail(60))
 	}
 	return nil
