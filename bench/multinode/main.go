@@ -45,7 +45,7 @@ func main() {
 	flag.IntVar(&o.sockets, "sockets", 100, "WebSockets per server for the console throughput")
 	flag.IntVar(&o.lines, "lines", 20000, "console lines of each throughput run")
 	flag.IntVar(&o.fileMiB, "file-mib", 256, "size of the downloaded file")
-	flag.IntVar(&o.downloads, "downloads", 3, "downloads per path (median)")
+	flag.IntVar(&o.downloads, "downloads", 5, "downloads per path (median)")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		fmt.Println("not root: skipped (the remote node runs in its own network namespace)")

@@ -144,13 +144,27 @@ func (e *env) close() error {
 	}
 	errs = append(errs, e.lab.Close())
 	for _, ns := range e.nss {
-		out, err := exec.Command("sh", "-c", `a="$1"; n="$2"; for i in $(ctr -a "$a" -n "$n" images ls -q); do ctr -a "$a" -n "$n" images rm "$i"; done >/dev/null; ctr -a "$a" namespaces rm "$n"`,
-			"sh", e.o.containerd, ns).CombinedOutput()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("remove containerd namespace %s: %w: %s", ns, err, out))
+		if err := e.dropNamespace(ns); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// dropNamespace removes the images of containerd namespace ns and the namespace (retried for
+// a while: containerd's garbage collector removes the snapshots after the images).
+func (e *env) dropNamespace(ns string) error {
+	var out []byte
+	var err error
+	for range 40 {
+		out, err = exec.Command("sh", "-c", `a="$1"; n="$2"; for i in $(ctr -a "$a" -n "$n" images ls -q); do ctr -a "$a" -n "$n" images rm --sync "$i"; done >/dev/null; ctr -a "$a" namespaces rm "$n"`,
+			"sh", e.o.containerd, ns).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return fmt.Errorf("remove containerd namespace %s: %w: %s", ns, err, out)
 }
 
 // copyImage copies the test image into containerd namespace ns.

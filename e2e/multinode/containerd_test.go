@@ -85,8 +85,17 @@ func dropNamespace(ns string) error {
 		_ = is.Delete(ctx, img.Name, images.SynchronousDelete())
 	}
 	var errs []error
-	if err := c.NamespaceService().Delete(ctx, ns); err != nil {
-		errs = append(errs, fmt.Errorf("containerd namespace %s not removed: %w", ns, err))
+	// containerd's garbage collector removes the image's snapshots a moment after the image
+	for i := 0; ; i++ {
+		err := c.NamespaceService().Delete(ctx, ns)
+		if err == nil {
+			break
+		}
+		if i == 40 {
+			errs = append(errs, fmt.Errorf("containerd namespace %s not removed: %w", ns, err))
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 	for _, d := range append(mustGlob("/sys/fs/cgroup/*/"+ns), filepath.Join("/sys/fs/cgroup", ns)) {
 		_ = os.Remove(d) // runc's parent cgroup of the namespace; empty by now
