@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -160,6 +161,10 @@ func (e *env) dropNamespace(ns string) error {
 		out, err = exec.Command("sh", "-c", `a="$1"; n="$2"; for i in $(ctr -a "$a" -n "$n" images ls -q); do ctr -a "$a" -n "$n" images rm --sync "$i"; done >/dev/null; ctr -a "$a" namespaces rm "$n"`,
 			"sh", e.o.containerd, ns).CombinedOutput()
 		if err == nil {
+			dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + ns)
+			for _, d := range append(dirs, "/sys/fs/cgroup/"+ns) {
+				_ = os.Remove(d) // runc's parent cgroup of the namespace; empty by now
+			}
 			return nil
 		}
 		time.Sleep(250 * time.Millisecond)
