@@ -190,7 +190,7 @@ func countLine(lines []string, want string) int {
 // TestKill9Reattach: `kill -9` of daemon a makes a's servers answer 503 (b's unaffected);
 // while it is down one of its servers is deleted with skipNode and another one's definition
 // is edited. The restarted daemon re-attaches (the same game process, not started again, its
-// console working) and the panel reconciles: the deleted server is gone from the node, the
+// console working with its history intact) and the panel reconciles: the deleted server is gone from the node, the
 // edit is applied.
 func TestKill9Reattach(t *testing.T) {
 	cl := newCluster(t)
@@ -230,9 +230,12 @@ func TestKill9Reattach(t *testing.T) {
 	if got := cl.gamePid(t, sa); got != pid || !netlab.Alive(pid) {
 		t.Errorf("%s after the restart: process %d (alive %v), want the same process %d", sa, got, netlab.Alive(pid), pid)
 	}
-	sa.cursor, sa.lines = 0, nil // a new daemon: a new console ring
+	sa.cursor, sa.lines = 0, nil // the whole console, as the restarted daemon has it
 	sa.echo(t, "after")
-	if slices.Contains(sa.lines, lineStarting) || slices.Contains(sa.lines, "ready") {
+	if !slices.Contains(sa.lines, "echo:before") {
+		t.Errorf("%s: the console after the daemon's restart lost its history (no echo:before): %q", sa, sa.lines)
+	}
+	if countLine(sa.lines, lineStarting) > 1 || countLine(sa.lines, "ready") > 1 {
 		t.Errorf("%s: console %q: the server was started again", sa, sa.lines)
 	}
 	ws := sa.dial(t)
