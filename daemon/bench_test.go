@@ -18,7 +18,7 @@ func BenchmarkConsole(b *testing.B) {
 			h := newHub(time.Now)
 			r := newRing(1000, time.Now, h)
 			for range subs {
-				s, _ := h.subscribe(1024, nil)
+				s, _ := subscribeTo(h, 1024, nil, identity)
 				go func() {
 					for range s.C() {
 					}
@@ -33,4 +33,47 @@ func BenchmarkConsole(b *testing.B) {
 			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "lines/s")
 		})
 	}
+}
+
+// BenchmarkConsoleConverted is BenchmarkConsole with one subscriber whose events are converted
+// as they are delivered (SubscribeConv, as the node API's in-process stream does), against one
+// plain subscriber: the cost of converting in the fan-out.
+func BenchmarkConsoleConverted(b *testing.B) {
+	payload := []byte(strings.Repeat("[12:00:00] [Server thread/INFO]: a typical console line of moderate length\n", 1000))
+	type wire struct {
+		Kind string
+		Line *ConsoleLine // the wire type's pointer: one allocation per event
+	}
+	conv := func(ev Event) wire { l := ev.Line; return wire{Kind: string(ev.Kind), Line: &l} }
+	run := func(b *testing.B, subscribe func(h *hub) (func(), func())) {
+		h := newHub(time.Now)
+		r := newRing(1000, time.Now, h)
+		drain, closeSub := subscribe(h)
+		go drain()
+		defer closeSub()
+		b.SetBytes(int64(len(payload)))
+		b.ResetTimer()
+		for range b.N {
+			_ = scanLines(bytes.NewReader(payload), 8<<10, r.addBatch)
+		}
+		b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "lines/s")
+	}
+	b.Run("plain", func(b *testing.B) {
+		run(b, func(h *hub) (func(), func()) {
+			s, _ := subscribeTo(h, 1024, nil, identity)
+			return func() {
+				for range s.C() {
+				}
+			}, s.Close
+		})
+	})
+	b.Run("converted", func(b *testing.B) {
+		run(b, func(h *hub) (func(), func()) {
+			s, _ := subscribeTo(h, 1024, nil, conv)
+			return func() {
+				for range s.C() {
+				}
+			}, s.Close
+		})
+	})
 }

@@ -104,12 +104,12 @@ func (r *ring) sinceLocked(c int64) ([]ConsoleLine, int64) {
 	return out, out[len(out)-1].Cursor
 }
 
-// subscribe registers a subscriber and returns the current backlog atomically with it.
-func (r *ring) subscribe(buffer int) (*Subscription, error) {
+// subscribeRing registers a subscriber and returns the current backlog atomically with it.
+func subscribeRing[E any](r *ring, buffer int, conv func(Event) E) (*Sub[E], error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	backlog, _ := r.sinceLocked(0)
-	return r.hub.subscribe(buffer, backlog)
+	return subscribeTo(r.hub, buffer, backlog, conv)
 }
 
 // readChunk is the size of one read of console output: every complete line of a read is

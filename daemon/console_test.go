@@ -160,7 +160,7 @@ func TestRingBatch(t *testing.T) {
 	clock := newFakeClock()
 	h := newHub(clock.Now)
 	r := newRing(3, clock.Now, h)
-	sub, _ := r.subscribe(10)
+	sub, _ := subscribeRing(r, 10, identity)
 	r.addBatch([]string{"a", "b"})
 	r.addBatch([]string{"c", "d", "e", "f"})
 	lines, _ := r.since(0)

@@ -34,13 +34,20 @@ const DefaultSubscriptionBuffer = 256
 // hub fans events out to a server's subscribers without ever blocking the publisher.
 type hub struct {
 	mu     sync.RWMutex
-	subs   map[*Subscription]struct{}
+	subs   map[subscriber]struct{}
 	closed bool
 	now    func() time.Time
 }
 
+// subscriber is one subscription of any event type (Sub[E]).
+type subscriber interface {
+	deliver(ev Event, now func() time.Time)
+	deliverLines(lines []ConsoleLine, now func() time.Time)
+	finish(final *Event)
+}
+
 func newHub(now func() time.Time) *hub {
-	return &hub{subs: map[*Subscription]struct{}{}, now: now}
+	return &hub{subs: map[subscriber]struct{}{}, now: now}
 }
 
 func (h *hub) publish(ev Event) {
@@ -66,7 +73,8 @@ func (h *hub) count() int {
 	return len(h.subs)
 }
 
-func (h *hub) subscribe(buffer int, backlog []ConsoleLine) (*Subscription, error) {
+// subscribeTo registers a subscription whose events conv converts as they are delivered.
+func subscribeTo[E any](h *hub, buffer int, backlog []ConsoleLine, conv func(Event) E) (*Sub[E], error) {
 	if buffer <= 0 {
 		buffer = DefaultSubscriptionBuffer
 	}
@@ -75,12 +83,12 @@ func (h *hub) subscribe(buffer int, backlog []ConsoleLine) (*Subscription, error
 	if h.closed {
 		return nil, fmt.Errorf("%w: deleted", ErrNotFound)
 	}
-	s := &Subscription{ch: make(chan Event, buffer), hub: h, backlog: backlog}
+	s := &Sub[E]{ch: make(chan E, buffer), hub: h, backlog: backlog, conv: conv}
 	h.subs[s] = struct{}{}
 	return s, nil
 }
 
-func (h *hub) remove(s *Subscription) {
+func (h *hub) remove(s subscriber) {
 	h.mu.Lock()
 	delete(h.subs, s)
 	h.mu.Unlock()
@@ -97,14 +105,22 @@ func (h *hub) closeAll(final Event) {
 	}
 }
 
-// Subscription receives a server's events. A subscriber that does not keep up loses events:
-// when it has room again it first receives an EventConsole notice saying how many were dropped.
-// The channel is closed by Close and when the server is deleted (after an EventDeleted, if the
-// buffer had room for it).
-type Subscription struct {
-	ch      chan Event
+// Subscription receives a server's events as they are (see Sub).
+type Subscription = Sub[Event]
+
+func identity(ev Event) Event { return ev }
+
+// Sub receives a server's events, each converted by the subscription's conversion when it is
+// delivered (so a subscriber that needs another event type, e.g. the node API's wire type,
+// gets it without a goroutine of its own). A subscriber that does not keep up loses events:
+// when it has room again it first receives an EventConsole notice saying how many were
+// dropped. The channel is closed by Close and when the server is deleted (after an
+// EventDeleted, if the buffer had room for it).
+type Sub[E any] struct {
+	ch      chan E
 	hub     *hub
 	backlog []ConsoleLine
+	conv    func(Event) E
 
 	mu      sync.Mutex
 	dropped int
@@ -112,36 +128,33 @@ type Subscription struct {
 }
 
 // C returns the event channel.
-func (s *Subscription) C() <-chan Event { return s.ch }
+func (s *Sub[E]) C() <-chan E { return s.ch }
 
 // Backlog returns the console lines retained when the subscription was made; events on C
 // continue exactly after them.
-func (s *Subscription) Backlog() []ConsoleLine { return s.backlog }
+func (s *Sub[E]) Backlog() []ConsoleLine { return s.backlog }
 
 // Close unsubscribes and closes the channel. It is safe to call more than once.
-func (s *Subscription) Close() {
+func (s *Sub[E]) Close() {
 	s.hub.remove(s)
 	s.finish(nil)
 }
 
-func (s *Subscription) finish(final *Event) {
+func (s *Sub[E]) finish(final *Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return
 	}
-	if final != nil {
-		select {
-		case s.ch <- *final:
-		default:
-		}
+	if final != nil && len(s.ch) < cap(s.ch) { // only senders hold s.mu: the send cannot block
+		s.ch <- s.conv(*final)
 	}
 	s.closed = true
 	close(s.ch)
 }
 
 // deliver never blocks.
-func (s *Subscription) deliver(ev Event, now func() time.Time) {
+func (s *Sub[E]) deliver(ev Event, now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.closed {
@@ -150,7 +163,7 @@ func (s *Subscription) deliver(ev Event, now func() time.Time) {
 }
 
 // deliverLines delivers one console event per line; it never blocks.
-func (s *Subscription) deliverLines(lines []ConsoleLine, now func() time.Time) {
+func (s *Sub[E]) deliverLines(lines []ConsoleLine, now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -169,25 +182,24 @@ func (s *Subscription) deliverLines(lines []ConsoleLine, now func() time.Time) {
 }
 
 // deliverLocked sends ev (s.mu held, s not closed), preceded by the dropped-events notice when
-// events were lost since the last delivery.
-func (s *Subscription) deliverLocked(ev *Event, now func() time.Time) {
+// events were lost since the last delivery. Only senders hold s.mu, so a channel with room
+// takes the send without blocking; a full one drops before anything is converted.
+func (s *Sub[E]) deliverLocked(ev *Event, now func() time.Time) {
 	if s.dropped > 0 {
-		t := now()
-		notice := Event{Kind: EventConsole, Dropped: s.dropped, Line: ConsoleLine{
-			Time: t.UnixMilli(),
-			Text: fmt.Sprintf("%s%d events were dropped because this reader is too slow", DaemonPrefix, s.dropped),
-		}}
-		select {
-		case s.ch <- notice:
-			s.dropped = 0
-		default:
+		if len(s.ch) == cap(s.ch) {
 			s.dropped++
 			return
 		}
+		t := now()
+		s.ch <- s.conv(Event{Kind: EventConsole, Dropped: s.dropped, Line: ConsoleLine{
+			Time: t.UnixMilli(),
+			Text: fmt.Sprintf("%s%d events were dropped because this reader is too slow", DaemonPrefix, s.dropped),
+		}})
+		s.dropped = 0
 	}
-	select {
-	case s.ch <- *ev:
-	default:
+	if len(s.ch) == cap(s.ch) {
 		s.dropped++
+		return
 	}
+	s.ch <- s.conv(*ev)
 }

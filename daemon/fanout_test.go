@@ -15,8 +15,8 @@ func line(text string) Event { return Event{Kind: EventConsole, Line: ConsoleLin
 func TestSlowSubscriber(t *testing.T) {
 	clock := newFakeClock()
 	h := newHub(clock.Now)
-	slow, _ := h.subscribe(2, nil)
-	fast, _ := h.subscribe(100, nil)
+	slow, _ := subscribeTo(h, 2, nil, identity)
+	fast, _ := subscribeTo(h, 100, nil, identity)
 	for i := range 10 {
 		h.publish(line(strconv.Itoa(i))) // would deadlock here if a full subscriber blocked
 	}
@@ -140,7 +140,7 @@ func TestSubscriptionEvents(t *testing.T) {
 func TestSlowSubscriberBatch(t *testing.T) {
 	clock := newFakeClock()
 	h := newHub(clock.Now)
-	slow, _ := h.subscribe(2, nil)
+	slow, _ := subscribeTo(h, 2, nil, identity)
 	batch := make([]ConsoleLine, 10)
 	for i := range batch {
 		batch[i] = ConsoleLine{Cursor: int64(i + 1), Text: strconv.Itoa(i)}

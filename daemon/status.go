@@ -70,9 +70,16 @@ func (m *Manager) ConsoleLines(id string, since int64) ([]ConsoleLine, int64, er
 // with a buffer of bufferSize events (DefaultSubscriptionBuffer when <= 0). Its Backlog holds
 // the console lines retained at that moment; C continues right after them.
 func (m *Manager) Subscribe(id string, bufferSize int) (*Subscription, error) {
+	return SubscribeConv(m, id, bufferSize, identity)
+}
+
+// SubscribeConv is Manager.Subscribe with every event converted by conv as it is delivered
+// (under the subscription's lock: conv must be cheap and must not block; nothing is converted
+// for a full buffer).
+func SubscribeConv[E any](m *Manager, id string, bufferSize int, conv func(Event) E) (*Sub[E], error) {
 	s, err := m.get(id)
 	if err != nil {
 		return nil, err
 	}
-	return s.ring.subscribe(bufferSize)
+	return subscribeRing(s.ring, bufferSize, conv)
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	skypanel "github.com/skypanel/skypanel"
-	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/apispec"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
+	"github.com/skypanel/skypanel/server/socket"
 	"github.com/skypanel/skypanel/server/store"
 )
 
@@ -46,7 +47,7 @@ type App struct {
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
 	engine      *gin.Engine
 	handler     http.Handler
-	sockets     *socketState // WebSocket options, hubs and open sockets (socket_options.go)
+	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -64,13 +65,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
-		sockets:     newSocketState(d.Config.AllowedOrigins),
 		errs:        errorMappers(),
-	}
-	if a.signer == nil {
-		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
-			return nil, err
-		}
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
@@ -79,11 +74,17 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
 	a.validator = newValidator(contract, a.cfg)
-	if err := checkOriginPatterns(a.cfg.AllowedOrigins); err != nil {
+	if a.sockets, err = a.newSocketEngine(); err != nil {
 		return nil, err
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err
+	}
+	// configuration is checked before anything is read from the store
+	if a.signer == nil {
+		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
+			return nil, err
+		}
 	}
 	if err := a.buildEngine(); err != nil {
 		return nil, err

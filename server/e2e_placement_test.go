@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
@@ -151,7 +153,7 @@ func TestCreatePicksNode(t *testing.T) {
 // is saved (the reconcile pushes it later); DELETE needs skipNode.
 func TestUnavailableNode(t *testing.T) {
 	p := startPlacement(t)
-	tok, uid := p.UserToken(t, "tenant", false, "server.view", "server.status", "server.definition.edit", "server.delete")
+	tok, uid := p.UserToken(t, "tenant", false, "server.view", "server.status", "server.console", "server.definition.edit", "server.delete")
 	r := p.DoJSON(t, http.MethodPut, "/api/servers/DOWN0001", p.admin, map[string]any{"name": "down", "ownerId": uid,
 		"startup": "read x", "dockerImage": "busybox", "nodeId": p.remote, "limits": map[string]any{"memory": 128}})
 	if r.Status != http.StatusCreated {
@@ -171,6 +173,26 @@ func TestUnavailableNode(t *testing.T) {
 		if got := strings.Contains(d.Msg, "connection refused"); got != who.reason {
 			t.Errorf("%s sees the reason: %v (%q)", who.name, got, d.Msg)
 		}
+	}
+	for _, who := range []struct {
+		name, token string
+		reason      bool
+	}{{"admin", p.admin, true}, {"tenant", tok, false}} { // the WebSocket says the same
+		se := &sockEnv{Env: p.Env}
+		_, resp, err := se.dial(t, "DOWN0001", who.token, nil, nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("socket of the %s with the token in the header: %v (%s)", who.name, err, respSummary(resp))
+		}
+		if body := respSummary(resp); strings.Contains(body, "connection refused") != who.reason {
+			t.Errorf("upgrade refusal for the %s: %s", who.name, body)
+		}
+		ws := se.mustDial(t, "DOWN0001", "")
+		ws.send(t, map[string]string{"type": "auth", "token": who.token})
+		m := ws.expectError(t, server.CodeNodeUnavailable)
+		if msg, _ := m.field("msg").(string); strings.Contains(msg, "connection refused") != who.reason {
+			t.Errorf("socket of the %s: %q", who.name, msg)
+		}
+		ws.expectClose(t, websocket.StatusInternalError)
 	}
 	var srv struct{ Status string }
 	p.Do(t, http.MethodGet, "/api/servers/DOWN0001", tok, nil, nil).JSON(t, &srv)

@@ -111,3 +111,12 @@ var errNoFinder = errors.New("the panel has no node finder: no node can run serv
 
 // nodeReasonHidden is the message a non-administrator gets instead of a node's reason.
 const nodeReasonHidden = "the server's node is unavailable; try again later or ask an administrator"
+
+// publicMsg is the message of ae (mapped from err) for p: a node's unavailability reason only
+// for administrators.
+func publicMsg(p *Principal, err error, ae *APIError) string {
+	if errors.Is(err, node.ErrUnavailable) && (p == nil || !p.Admin) {
+		return nodeReasonHidden
+	}
+	return ae.Msg
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/apispec"
 )
 
@@ -38,9 +37,6 @@ const (
 
 // ErrBadExtension means the spec carries an extension value the panel does not understand.
 var ErrBadExtension = errors.New("invalid spec extension")
-
-// ErrInvalidOrigin means an allowed WebSocket origin (Config.AllowedOrigins) is not a valid pattern.
-var ErrInvalidOrigin = errors.New("invalid allowed origin pattern")
 
 // APIError is an error that knows its HTTP status and envelope (apispec.Error: the envelope is
 // shared with the node daemon). Handlers return it (or a domain error that toAPIError maps)
@@ -97,12 +93,7 @@ func errInternal(cause error) *APIError {
 // the request id; the client only sees the safe message and the request id.
 func (a *App) writeError(c *gin.Context, err error) {
 	ae := a.toAPIError(err)
-	msg, md := ae.Msg, ae.Metadata
-	if errors.Is(err, node.ErrUnavailable) {
-		if p := PrincipalFrom(c.Request.Context()); p == nil || !p.Admin {
-			msg = nodeReasonHidden // the reason names hosts and paths
-		}
-	}
+	msg, md := publicMsg(PrincipalFrom(c.Request.Context()), err, ae), ae.Metadata // hides a node's reason from tenants
 	if ae.Status >= 500 {
 		rid := c.GetString(ctxRequestID)
 		a.log.Error("request failed", "status", ae.Status, "code", ae.Code, "method", c.Request.Method,

@@ -1,4 +1,4 @@
-package server
+package socket
 
 import (
 	"context"
@@ -19,10 +19,10 @@ import (
 // never blocks on a socket: a full queue drops (and later tells that socket how many). It
 // keeps the recent console frames and the last status for sockets that attach later.
 type hub struct {
-	st   *socketState
+	st   *Engine
 	id   string
 	nc   node.Client
-	opts SocketOptions
+	opts Options
 	log  *slog.Logger
 
 	ready   chan struct{} // closed once start finished; err is then set
@@ -45,7 +45,7 @@ const pumpBatch = 512
 // acquire returns the hub of a server, starting it when nobody watches it yet, and takes a
 // slot on it (ErrTooManySockets when the server has MaxPerServer sockets already). Release the
 // slot with release (or leave, once attached).
-func (st *socketState) acquire(ctx context.Context, id string, nc node.Client, log *slog.Logger) (*hub, error) {
+func (st *Engine) acquire(ctx context.Context, id string, nc node.Client, log *slog.Logger) (*hub, error) {
 	st.mu.Lock()
 	if st.closed {
 		st.mu.Unlock()
@@ -82,7 +82,7 @@ func (st *socketState) acquire(ctx context.Context, id string, nc node.Client, l
 }
 
 // release gives a slot back; the last one stops the hub.
-func (st *socketState) release(h *hub) {
+func (st *Engine) release(h *hub) {
 	st.mu.Lock()
 	h.refs--
 	last := h.refs == 0
@@ -140,7 +140,7 @@ func (h *hub) remember(f *frame) {
 }
 
 // spawn runs fn as a goroutine CloseSockets waits for; false when shutting down.
-func (st *socketState) spawn(fn func()) bool {
+func (st *Engine) spawn(fn func()) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
