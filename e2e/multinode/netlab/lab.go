@@ -200,9 +200,6 @@ func Check() error {
 	return nil
 }
 
-// ErrUnsupported: this machine (or user) cannot build labs.
-var ErrUnsupported = errors.New("netlab unsupported")
-
 // pickOctet reserves a third octet X such that no address or route of the root namespace is
 // in 10.213.X.0/24 and no lab of this process uses it.
 func pickOctet() (int, error) {
