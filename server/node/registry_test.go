@@ -221,3 +221,26 @@ func TestRegistryWrongNodeAtAddress(t *testing.T) {
 		t.Fatalf("Client of the misaddressed node: %v", err)
 	}
 }
+
+// TestRegistryAbortsCallsInFlight: a long call to a node that stops answering ends when a
+// poll finds the node down, not after its own (long) bound.
+func TestRegistryAbortsCallsInFlight(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.reg.Poll(ctx)
+	f.expectReconcile(t)
+	c, _ := f.client(t)
+	f.daemon.Blackhole.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- c.CreateServer(ctx, nodetest.Def("slow")) }() // long bound: minutes
+	for f.daemon.Held.Load() == 0 {
+		time.Sleep(5 * time.Millisecond) // until the node holds the request
+	}
+	f.reg.Poll(ctx)
+	select {
+	case err := <-done:
+		f.expectUnavailable(t, "a long call when its node was found down", err)
+	case <-time.After(nodetest.Timeout):
+		t.Fatal("the long call still waits after its node was found down")
+	}
+}
