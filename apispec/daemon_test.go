@@ -18,9 +18,13 @@ import (
 // ErrFieldRequired or ErrPayloadTooLarge, so those fall back to ErrFieldInvalid.
 var daemonCodes = Codes{FieldInvalid: "ErrFieldInvalid", UnsupportedMediaType: "ErrUnsupportedMediaType"}
 
+func loadDaemonSpec() (*Spec, error) {
+	return Load(context.Background(), skypanel.DaemonAPI, Options{})
+}
+
 func loadDaemon(t *testing.T) *Spec {
 	t.Helper()
-	s, err := Load(context.Background(), skypanel.DaemonAPI, Options{})
+	s, err := loadDaemonSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,9 @@ var ErrInvalidSpec = errors.New("invalid OpenAPI document")
 // ErrResponseMismatch means a response does not match the document (CheckResponse).
 var ErrResponseMismatch = errors.New("response does not match the spec")
 
+// errUndeclaredType means a streamed response's media type is not declared for its status.
+var errUndeclaredType = errors.New("media type not declared for this status")
+
 // Error is an error that knows its HTTP status and envelope. WriteError renders it; Cause is
 // for logs and never sent.
 type Error struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -71,9 +70,6 @@ func (s *Spec) CheckResponse(ctx context.Context, r Response) error {
 	}
 	return nil
 }
-
-// errUndeclaredType means a streamed response's media type is not declared for its status.
-var errUndeclaredType = errors.New("media type not declared for this status")
 
 func checkStreamType(route *routers.Route, status int, h http.Header) error {
 	if status == http.StatusSwitchingProtocols {

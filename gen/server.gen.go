@@ -1861,7 +1861,7 @@ type ServerDefinitionServer struct {
 
 // ServerDefinitionType Game type of the server.
 type ServerDefinitionType struct {
-	// Type Game type.
+	// Type Game type (a template name); an empty string detaches the server from its template.
 	//
 	// Example: minecraft-java
 	Type *string `json:"type,omitempty"`

@@ -15,6 +15,7 @@ import (
 	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
+	"github.com/skypanel/skypanel/server/socket"
 	"github.com/skypanel/skypanel/server/store"
 )
 
@@ -50,7 +51,8 @@ type App struct {
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
 	engine      *gin.Engine
 	handler     http.Handler
-	sockets     *socketState // WebSocket options, hubs and open sockets (socket_options.go)
+	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
+	xfer        transfers      // running server transfers (transfer.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -68,7 +70,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
-		sockets:     newSocketState(d.Config.AllowedOrigins),
 		errs:        errorMappers(),
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
@@ -78,7 +79,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
 	a.validator = newValidator(contract, a.cfg)
-	if err := checkOriginPatterns(a.cfg.AllowedOrigins); err != nil {
+	if a.sockets, err = a.newSocketEngine(); err != nil {
 		return nil, err
 	}
 	if a.proxies, err = parseProxies(a.cfg.TrustedProxies); err != nil {

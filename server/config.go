@@ -1,6 +1,11 @@
 package server
 
-import "time"
+import (
+	"io"
+	"log/slog"
+	"net"
+	"time"
+)
 
 // Config is the panel's configuration: a plain struct with defaults, loaded once in main
 // (flags and environment) and passed down.
@@ -29,6 +34,20 @@ type Config struct {
 	// NodeInsecureHTTP talks plain HTTP to remote nodes (UNSAFE: tokens and files in the
 	// clear; loopback tests and private tunnels only).
 	NodeInsecureHTTP bool
+	// TokenRevalidate is how long a cached access token is trusted before it is re-read
+	// (bounds how late a revocation by another process is seen; 0: the provider's default).
+	TokenRevalidate time.Duration
+
+	// What Open builds besides the configuration values.
+
+	// Node configures the embedded local node.
+	Node NodeConfig
+	// Logger is the panel's log (nil: slog.Default()).
+	Logger *slog.Logger
+	// Listener, when set, is used instead of listening on Listen (tests, benchmarks).
+	Listener net.Listener
+	// BootstrapOutput receives the admin credentials a fresh database prints once (nil: discarded).
+	BootstrapOutput io.Writer
 }
 
 // Default returns the documented defaults.

@@ -116,3 +116,23 @@ func TestServerIcon(t *testing.T) {
 		t.Fatalf("clearing the icon: %d %s, icon %v", r.Status, r.Body, icon())
 	}
 }
+
+// TestDetachTemplate: an administrator's empty template name detaches the server from its
+// template (found by the spec fuzzer: it used to store "" and break the server's own shape).
+func TestDetachTemplate(t *testing.T) {
+	n := startTenantNode(t, fake.Options{})
+	_, owner := n.tenant(t, "owner", "server.view")
+	r := n.env.DoJSON(t, http.MethodPut, "/api/servers/DETACH01", n.admin, createBody(owner, map[string]any{}))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	r = n.env.DoJSON(t, http.MethodPut, "/api/servers/DETACH01/definition", n.admin, map[string]any{"type": map[string]any{"type": ""}})
+	if r.Status != http.StatusNoContent {
+		t.Fatalf("detach: %d %s", r.Status, r.Body)
+	}
+	var m map[string]any
+	n.env.Do(t, http.MethodGet, "/api/servers/DETACH01", n.admin, nil, nil).JSON(t, &m)
+	if v, ok := m["template"]; ok {
+		t.Fatalf("template after detaching = %v", v)
+	}
+}

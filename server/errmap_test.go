@@ -3,12 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
-	"github.com/skypanel/skypanel/server/node"
 	"net/http"
 	"testing"
 
 	"github.com/skypanel/skypanel/daemon/files"
 	"github.com/skypanel/skypanel/server/mysql"
+	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/templates"
 )
 

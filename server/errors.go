@@ -38,9 +38,6 @@ const (
 // ErrBadExtension means the spec carries an extension value the panel does not understand.
 var ErrBadExtension = errors.New("invalid spec extension")
 
-// ErrInvalidOrigin means an allowed WebSocket origin (Config.AllowedOrigins) is not a valid pattern.
-var ErrInvalidOrigin = errors.New("invalid allowed origin pattern")
-
 // APIError is an error that knows its HTTP status and envelope (apispec.Error: the envelope is
 // shared with the node daemon). Handlers return it (or a domain error that toAPIError maps)
 // and writeError renders it.

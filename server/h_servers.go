@@ -236,7 +236,11 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name).SetNillableIcon(b.Icon)
 		if b.Type != nil && b.Type.Type != nil {
-			upd.SetTemplate(*b.Type.Type)
+			if *b.Type.Type == "" { // "" detaches the template: the server keeps running its startup
+				upd.ClearTemplate()
+			} else {
+				upd.SetTemplate(*b.Type.Type)
+			}
 		}
 		if b.Server != nil && b.Server.Run != nil && b.Server.Run.Command != nil {
 			upd.SetStartup(*b.Server.Run.Command)

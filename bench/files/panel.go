@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,25 +16,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skypanel/skypanel/daemon"
-	"github.com/skypanel/skypanel/daemon/nodeapi"
-	rt "github.com/skypanel/skypanel/runtime"
-	"github.com/skypanel/skypanel/runtime/host"
+	"github.com/skypanel/skypanel/bench/internal/hostnode"
 	"github.com/skypanel/skypanel/server"
-	"github.com/skypanel/skypanel/server/node"
-	"github.com/skypanel/skypanel/server/oauth"
-	"github.com/skypanel/skypanel/server/store"
 )
 
-// panel is the real App (server.New) on a fresh data folder, served on loopback, with the
+// panel is the real panel (server.Open) on a fresh data folder, served on loopback, with the
 // embedded local node backed by a real daemon.Manager (host runtime).
 type panel struct {
 	URL     string
 	NodeDir string
 	token   string
-	st      *store.Store
-	mgr     *daemon.Manager
-	local   *nodeapi.Service
+	p       *server.Panel
 	stop    context.CancelFunc
 	done    chan error
 }
@@ -45,54 +36,27 @@ var (
 	secretLine   = regexp.MustCompile(`(?m)^\s*client_secret\s+(\S+)\s*$`)
 )
 
-// startPanel builds, bootstraps and serves a panel in dir and gets an admin token.
+// startPanel opens, bootstraps and serves a panel in dir and gets an admin token.
 func startPanel(ctx context.Context, dir string) (*panel, error) {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	st, err := store.Open(ctx, dir, log)
-	if err != nil {
-		return nil, err
-	}
-	op, err := oauth.New(ctx, oauth.Options{Client: st.Client, GlobalSecret: st.Keys.OAuth2, SecretKey: st.Keys.SecretHash})
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	p := &panel{st: st, done: make(chan error, 1), NodeDir: filepath.Join(dir, "node")}
-	hr, err := host.New(host.Options{StateDir: filepath.Join(p.NodeDir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
-		CgroupParent: host.NoCgroups, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	runtimes := map[string]rt.Runtime{rt.EnvStandard: hr}
-	if p.mgr, err = daemon.New(daemon.Options{DataDir: p.NodeDir, Runtimes: runtimes, Logger: log}); err != nil {
-		return nil, err
-	}
-	if p.local, err = nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: p.mgr, Logger: log}); err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
 	var out bytes.Buffer
-	addr := ln.Addr().(*net.TCPAddr)
-	if _, err := server.Bootstrap(ctx, st, op, addr.IP.String(), addr.Port, &out); err != nil {
-		return nil, err
-	}
 	cfg := server.Default()
 	unlimited := server.RateLimit{Limit: 1e9, Window: time.Hour}
-	cfg.DataDir, cfg.ClientLimit, cfg.IPLimit = dir, unlimited, unlimited
-	app, err := server.New(ctx, server.Deps{Config: cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: node.LocalOnly{Local: p.local}})
+	cfg.DataDir, cfg.Listen, cfg.ClientLimit, cfg.IPLimit = dir, "127.0.0.1:0", unlimited, unlimited
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	cfg.BootstrapOutput = &out
+	nodeDir := filepath.Join(dir, "node")
+	cfg.Node.Start = hostnode.Start(nodeDir)
+	sp, err := server.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	p.URL = "http://" + ln.Addr().String()
+	p := &panel{URL: sp.URL(), NodeDir: nodeDir, p: sp, done: make(chan error, 1)}
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	p.stop = stop
-	go func() { p.done <- app.Serve(sctx, ln) }()
+	go func() { p.done <- sp.Serve(sctx) }()
 	id, sec := clientIDLine.FindStringSubmatch(out.String()), secretLine.FindStringSubmatch(out.String())
 	if id == nil || sec == nil {
+		p.Close()
 		return nil, errors.New("bootstrap printed no admin client")
 	}
 	p.token, err = p.issueToken(id[1], sec[1])
@@ -119,9 +83,7 @@ func (p *panel) issueToken(id, secret string) (string, error) {
 func (p *panel) Close() {
 	p.stop()
 	<-p.done //nolint:errcheck // Serve's result after a stop is of no interest
-	p.local.Close()
-	p.mgr.Close()
-	_ = p.st.Close()
+	p.p.Close()
 }
 
 // call sends one API request and fails on a status other than want.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,91 +16,53 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/skypanel/skypanel/daemon"
-	"github.com/skypanel/skypanel/daemon/nodeapi"
-	rt "github.com/skypanel/skypanel/runtime"
-	"github.com/skypanel/skypanel/runtime/host"
+	"github.com/skypanel/skypanel/bench/internal/hostnode"
 	"github.com/skypanel/skypanel/server"
-	"github.com/skypanel/skypanel/server/node"
-	"github.com/skypanel/skypanel/server/oauth"
-	"github.com/skypanel/skypanel/server/store"
 )
 
 // unlimited is a rate limit no benchmark reaches.
 var unlimited = server.RateLimit{Limit: 1e9, Window: time.Hour}
 
-// panel is the real App (server.New) on the seeded data folder, served on loopback, with the
-// embedded local node backed by a real daemon.Manager (host runtime, no instances).
+// panel is the real panel (server.Open) on the seeded data folder, served on loopback, with
+// the embedded local node backed by a real daemon.Manager (host runtime, no instances).
 type panel struct {
-	URL   string
-	Store *store.Store
-	OAuth *oauth.Provider
-	mgr   *daemon.Manager
-	stop  context.CancelFunc
-	done  chan error
+	*server.Panel
+	URL  string
+	stop context.CancelFunc
+	done chan error
 }
 
-// openStore opens the store and the OAuth2 provider of dir (creating the database).
-func openStore(ctx context.Context, dir string) (*store.Store, *oauth.Provider, error) {
-	st, err := store.Open(ctx, dir, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	op, err := oauth.New(ctx, oauth.Options{Client: st.Client, GlobalSecret: st.Keys.OAuth2, SecretKey: st.Keys.SecretHash})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, op, nil
-}
-
-// startPanel builds and serves the App. withNode=false passes nil Nodes (status "unknown"
-// without asking a node).
-func startPanel(ctx context.Context, dir string, st *store.Store, op *oauth.Provider, withNode bool, log *slog.Logger) (*panel, error) {
-	p := &panel{Store: st, OAuth: op, done: make(chan error, 1)}
-	var nodes node.Finder
-	if withNode {
-		nodeDir := filepath.Join(dir, "node")
-		hr, err := host.New(host.Options{StateDir: filepath.Join(nodeDir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
-			CgroupParent: host.NoCgroups, Logger: log})
-		if err != nil {
-			return nil, fmt.Errorf("host runtime: %w", err)
-		}
-		runtimes := map[string]rt.Runtime{rt.EnvStandard: hr}
-		if p.mgr, err = daemon.New(daemon.Options{DataDir: nodeDir, Runtimes: runtimes, Logger: log}); err != nil {
-			return nil, err
-		}
-		local, err := nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: p.mgr, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		nodes = node.LocalOnly{Local: local}
-	}
+// openPanel opens the panel of dir (creating and bootstrapping the database) without serving
+// it yet. withNode=false: no node at all (status "unknown" without asking a node).
+func openPanel(ctx context.Context, dir string, withNode bool, log *slog.Logger) (*panel, error) {
 	cfg := server.Default()
-	cfg.DataDir, cfg.ClientLimit, cfg.IPLimit = dir, unlimited, unlimited
-	app, err := server.New(ctx, server.Deps{Config: cfg, Logger: log, Store: st, OAuth: op, Nodes: nodes})
+	cfg.DataDir, cfg.Listen, cfg.ClientLimit, cfg.IPLimit = dir, "127.0.0.1:0", unlimited, unlimited
+	cfg.Logger = log
+	cfg.Node.None = !withNode
+	cfg.Node.Start = hostnode.Start(filepath.Join(dir, "node"))
+	sp, err := server.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	p.URL = "http://" + ln.Addr().String()
+	return &panel{Panel: sp, URL: sp.URL(), done: make(chan error, 1)}, nil
+}
+
+// serve serves the API until Close.
+func (p *panel) serve(ctx context.Context) {
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	p.stop = stop
-	go func() { p.done <- app.Serve(sctx, ln) }()
-	return p, nil
+	go func() { p.done <- p.Serve(sctx) }()
 }
 
-// Close shuts the App down and closes the daemon manager and the store.
+// Close shuts the API down (when served) and closes the panel.
 func (p *panel) Close() error {
-	p.stop()
-	err := <-p.done
-	if p.mgr != nil {
-		p.mgr.Close()
+	var err error
+	if p.stop != nil {
+		p.stop()
+		err = <-p.done
 	}
-	return errors.Join(err, p.Store.Close())
+	p.Panel.Close()
+	return err
 }
 
 // bare is a gin engine with one route answering fixed bytes: the baseline.

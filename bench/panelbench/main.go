@@ -80,25 +80,21 @@ func run(ctx context.Context, o options) error {
 	rep := &report{w: os.Stdout}
 	fmt.Printf("GOMAXPROCS=%d NumCPU=%d %s %s/%s, load average %s\n", runtime.GOMAXPROCS(0), runtime.NumCPU(),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAvg())
-	st, op, err := openStore(ctx, dir)
+	p, err := openPanel(ctx, dir, o.withNode, errorLogger())
 	if err != nil {
 		return err
 	}
-	sd, err := seed(ctx, st, op, o.users, o.servers)
+	sd, err := seed(ctx, p.Store, p.OAuth, o.users, o.servers)
 	if err != nil {
-		st.Close()
+		p.Close()
 		return err
 	}
 	fmt.Printf("seeded %d servers, %d users, 1 local node in %s (SQLite %s)\n", o.servers, o.users, sd.Took.Round(time.Millisecond), dir)
-	p, err := startPanel(ctx, dir, st, op, o.withNode, errorLogger())
-	if err != nil {
-		st.Close()
-		return err
-	}
+	p.serve(ctx)
 	if o.withNode {
 		fmt.Println("nodes: the local nodeapi.Service with a real daemon.Manager (host runtime, no instances) → status \"unknown\" via Manager.Status")
 	} else {
-		fmt.Println("nodes: nil node.Finder → status \"unknown\" without asking a node")
+		fmt.Println("nodes: no node → status \"unknown\" without asking a node")
 	}
 	form := tokenForm(sd.ClientID, sd.ClientSecret)
 	if !o.skipHTTP {

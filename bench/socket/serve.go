@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,14 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/skypanel/skypanel/daemon"
-	"github.com/skypanel/skypanel/daemon/nodeapi"
-	rt "github.com/skypanel/skypanel/runtime"
-	"github.com/skypanel/skypanel/runtime/host"
+	"github.com/skypanel/skypanel/bench/internal/hostnode"
 	"github.com/skypanel/skypanel/server"
-	"github.com/skypanel/skypanel/server/node"
-	"github.com/skypanel/skypanel/server/oauth"
-	"github.com/skypanel/skypanel/server/store"
 )
 
 // ready is what the serving child prints (one JSON line) once the game runs.
@@ -40,7 +33,7 @@ type ready struct {
 
 const serverID = "bench1"
 
-// serve is the child process measured by the benchmark: the real panel (server.New) with the
+// serve is the child process measured by the benchmark: the real panel (server.Open) with the
 // embedded local node (daemon.Manager, host runtime) on a fresh data folder, one standard
 // server running `<exe> emit`, served on loopback until SIGTERM.
 func serve(args []string) error {
@@ -68,41 +61,25 @@ func serve(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, *dir, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	op, err := oauth.New(ctx, oauth.Options{Client: st.Client, GlobalSecret: st.Keys.OAuth2, SecretKey: st.Keys.SecretHash})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	id, secret, err := bootstrap(ctx, st, op, ln.Addr().(*net.TCPAddr))
-	if err != nil {
-		return err
-	}
-	mgr, local, err := startNode(filepath.Join(*dir, "node"), log)
-	if err != nil {
-		return err
-	}
-	defer mgr.Close()
+	var out bytes.Buffer
 	cfg := server.Default()
 	unlimited := server.RateLimit{Limit: 1e9, Window: time.Hour}
-	cfg.DataDir, cfg.ClientLimit, cfg.IPLimit = *dir, unlimited, unlimited
-	app, err := server.New(ctx, server.Deps{Config: cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: node.LocalOnly{Local: local}})
+	cfg.DataDir, cfg.Listen, cfg.ClientLimit, cfg.IPLimit = *dir, "127.0.0.1:0", unlimited, unlimited
+	cfg.Logger, cfg.BootstrapOutput = log, &out
+	cfg.Node.Start = hostnode.Start(filepath.Join(*dir, "node"))
+	p, err := server.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	app.SetSocketOptions(server.SocketOptions{FlushInterval: *flush})
+	defer p.Close()
+	id, secret, err := adminClient(out.String())
+	if err != nil {
+		return err
+	}
+	p.App.SetSocketOptions(server.SocketOptions{FlushInterval: *flush})
 	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
-	r, err := setup(base, id, secret, fmt.Sprintf("%s emit -rate %d -bytes %d", *exe, *rate, *size))
+	go func() { done <- p.Serve(ctx) }()
+	r, err := setup(p.URL(), id, secret, fmt.Sprintf("%s emit -rate %d -bytes %d", *exe, *rate, *size))
 	if err != nil {
 		return err
 	}
@@ -112,8 +89,8 @@ func serve(args []string) error {
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	_ = app.CloseSockets(sctx)
-	if err := mgr.Delete(sctx, serverID); err != nil {
+	_ = p.App.CloseSockets(sctx)
+	if err := p.Manager.Delete(sctx, serverID); err != nil {
 		log.Warn("delete the game", "err", err)
 	}
 	return <-done
@@ -124,44 +101,13 @@ var (
 	secretLine   = regexp.MustCompile(`(?m)^\s*client_secret\s+(\S+)\s*$`)
 )
 
-// bootstrap creates the local node and the administrator and returns its client.
-func bootstrap(ctx context.Context, st *store.Store, op *oauth.Provider, addr *net.TCPAddr) (string, string, error) {
-	var out bytes.Buffer
-	if _, err := server.Bootstrap(ctx, st, op, addr.IP.String(), addr.Port, &out); err != nil {
-		return "", "", err
-	}
-	id, sec := clientIDLine.FindStringSubmatch(out.String()), secretLine.FindStringSubmatch(out.String())
+// adminClient reads the administrator's client from what Bootstrap printed.
+func adminClient(out string) (string, string, error) {
+	id, sec := clientIDLine.FindStringSubmatch(out), secretLine.FindStringSubmatch(out)
 	if id == nil || sec == nil {
 		return "", "", errors.New("bootstrap printed no admin client")
 	}
 	return id[1], sec[1], nil
-}
-
-// startNode builds the daemon with the host runtime (processes as nobody, no cgroups).
-func startNode(dir string, log *slog.Logger) (*daemon.Manager, *nodeapi.Service, error) {
-	// 0711: the game's user must traverse to its volume (as cmd/skypanel does).
-	if err := os.MkdirAll(dir, 0o711); err != nil {
-		return nil, nil, err
-	}
-	if err := os.Chmod(dir, 0o711); err != nil {
-		return nil, nil, err
-	}
-	hr, err := host.New(host.Options{StateDir: filepath.Join(dir, "host"), Mode: host.ModeUnisolated, UID: 65534, GID: 65534,
-		CgroupParent: host.NoCgroups, Logger: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	runtimes := map[string]rt.Runtime{rt.EnvStandard: hr}
-	m, err := daemon.New(daemon.Options{DataDir: dir, Runtimes: runtimes, Logger: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	svc, err := nodeapi.New(nodeapi.Options{DataDir: dir, Runtimes: runtimes, Manager: m, Logger: log})
-	if err != nil {
-		m.Close()
-		return nil, nil, err
-	}
-	return m, svc, nil
 }
 
 // setup gets a token, creates the game server and starts it.

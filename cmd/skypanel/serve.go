@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
+	"log/slog"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/skypanel/skypanel/daemon"
+	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server"
 )
 
@@ -50,71 +48,19 @@ func newServeCmd() *cobra.Command {
 
 func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 	log := newLogger(cmd)
-	if err := os.MkdirAll(o.cfg.DataDir, 0o700); err != nil {
-		return err
-	}
-	st, op, err := openPanel(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ln, err := net.Listen("tcp", o.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.cfg.Listen, err)
-	}
-	host, portStr, _ := net.SplitHostPort(ln.Addr().String())
-	port, _ := strconv.Atoi(portStr)
-	localNode, err := server.Bootstrap(ctx, st, op, host, port, cmd.OutOrStdout())
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	ver, _ := buildVersion(debug.ReadBuildInfo())
-	local, closeNode, err := openNode(ctx, log, o.node, localNode.ID, ver)
+	o.cfg.Logger, o.cfg.BootstrapOutput = log, cmd.OutOrStdout()
+	o.cfg.Node = server.NodeConfig{Install: o.node.install, Version: ver,
+		Start: func(ctx context.Context, log *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error) {
+			return startNode(ctx, log, o.node)
+		}}
+	p, err := server.Open(ctx, o.cfg)
 	if err != nil {
-		ln.Close()
 		return err
 	}
-	defer closeNode() // cancels backups, installs and background power actions; detaches from running servers
-	// remote nodes: token signer, health polls, reconciles
-	nodes, err := server.OpenNodes(ctx, st, o.cfg, local, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer nodes.Close()
-	app, err := server.New(ctx, server.Deps{Config: o.cfg, Logger: log, Store: st, OAuth: op,
-		Nodes: nodes.Registry, Signer: nodes.Signer, Reconciler: nodes.Reconciler})
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // expired tokens are purged every 10 minutes
-		defer wg.Done()
-		t := time.NewTicker(10 * time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n, err := op.Cleanup(ctx); err != nil {
-					log.Warn("token cleanup", "err", err)
-				} else if n > 0 {
-					log.Debug("token cleanup", "deleted", n)
-				}
-			}
-		}
-	}()
-	scheme := "http"
-	if o.cfg.TLSCert != "" {
-		scheme = "https"
-	}
-	log.Info("SkyPanel serving", "url", scheme+"://"+ln.Addr().String(), "data", o.cfg.DataDir)
-	err = app.Serve(ctx, ln)
-	wg.Wait()
+	defer p.Close()
+	log.Info("SkyPanel serving", "url", p.URL(), "data", o.cfg.DataDir)
+	err = p.Serve(ctx)
 	log.Info("SkyPanel stopped")
 	return err
 }

@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/user"
-	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
@@ -30,9 +26,10 @@ type Env struct {
 	Store             *store.Store
 	OAuth             *oauth.Provider
 	App               *server.App
-	LocalNode         *ent.Node // created by Bootstrap
-	AdminID           int       // the bootstrap administrator
-	AdminClientID     string    // its admin OAuth2 client
+	Panel             *server.Panel // what server.Open opened
+	LocalNode         *ent.Node     // created by Bootstrap
+	AdminID           int           // the bootstrap administrator
+	AdminClientID     string        // its admin OAuth2 client
 	AdminClientSecret string
 	BootstrapOutput   string // what Bootstrap printed (empty when the data folder was not fresh)
 }
@@ -74,8 +71,9 @@ func WithNodes(n node.Finder) Option { return func(s *settings) { s.nodes = n } 
 // WithLogLevel sets the level of the App's log, which goes to the test's output.
 func WithLogLevel(l slog.Level) Option { return func(s *settings) { s.logLevel = l } }
 
-// Start opens a store, bootstraps it, builds the App and serves it on a loopback listener.
-// Everything is closed in t.Cleanup. Rate limits default to values no test reaches.
+// Start opens the panel (server.Open: a real store, bootstrap, the local node or the
+// WithNodes finder, the App) and serves it on a loopback listener. Everything is closed in
+// t.Cleanup. Rate limits default to values no test reaches.
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	s := settings{cfg: server.Default(), logLevel: slog.LevelWarn}
@@ -88,47 +86,24 @@ func Start(t testing.TB, opts ...Option) *Env {
 		s.dataDir = t.TempDir()
 	}
 	s.cfg.DataDir = s.dataDir
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: s.logLevel}))
-
-	st, err := store.Open(ctx, s.dataDir, log)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	op, err := oauth.New(ctx, oauth.Options{Client: st.Client, GlobalSecret: st.Keys.OAuth2,
-		SecretKey: st.Keys.SecretHash, TokenTTL: s.cfg.TokenTTL, CacheRevalidate: s.revalidate, Logger: log})
-	if err != nil {
-		t.Fatalf("oauth: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	host, portStr, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	port, _ := strconv.Atoi(portStr)
+	s.cfg.TokenRevalidate = s.revalidate
+	s.cfg.Node.Finder = s.nodes
+	s.cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: s.logLevel}))
 	var out bytes.Buffer
-	local, err := server.Bootstrap(ctx, st, op, host, port, &out)
+	s.cfg.BootstrapOutput = &out
+	srv := httptest.NewUnstartedServer(nil)
+	s.cfg.Listener = srv.Listener
+	p, err := server.Open(context.Background(), s.cfg)
 	if err != nil {
-		srv.Close()
-		t.Fatalf("bootstrap: %v", err)
+		t.Fatalf("server.Open: %v", err)
 	}
-	if s.nodes == nil {
-		svc, err := nodeapi.New(nodeapi.Options{DataDir: s.dataDir, Runtimes: map[string]rt.Runtime{}, NodeID: local.ID})
-		if err != nil {
-			srv.Close()
-			t.Fatalf("node service: %v", err)
-		}
-		s.nodes = node.LocalOnly{Local: svc}
-	}
-	app, err := server.New(ctx, server.Deps{Config: s.cfg, Logger: log, Store: st, OAuth: op, Nodes: s.nodes})
-	if err != nil {
-		srv.Close()
-		t.Fatalf("server.New: %v", err)
-	}
-	srv.Config.Handler = app.Handler()
+	t.Cleanup(p.Close)
+	srv.Config.Handler = p.Handler()
 	srv.Start()
-	t.Cleanup(srv.Close) // registered last: runs first, before the store closes
+	t.Cleanup(srv.Close) // registered last: runs first, before the panel closes
 
-	e := &Env{URL: srv.URL, DataDir: s.dataDir, Config: s.cfg, Store: st, OAuth: op, App: app,
-		LocalNode: local, BootstrapOutput: out.String()}
+	e := &Env{URL: srv.URL, DataDir: s.dataDir, Config: s.cfg, Store: p.Store, OAuth: p.OAuth, App: p.App,
+		Panel: p, LocalNode: p.LocalNode, BootstrapOutput: out.String()}
 	e.findAdmin(t)
 	return e
 }

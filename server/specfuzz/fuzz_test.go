@@ -135,7 +135,8 @@ func (f *fuzzer) refreshUser(t *testing.T) {
 	f.ids["name"] = append(f.ids["name"], "minecraft", "MYSRV001")
 }
 
-// tenantScopes returns every scope some operation requires, except admin.
+// tenantScopes returns every scope some operation requires, except admin and node (only a
+// node's deployment client holds node; no user client may be granted it).
 func tenantScopes() []string {
 	doc, _ := apitest.Spec()
 	set := map[string]bool{}
@@ -147,7 +148,7 @@ func tenantScopes() []string {
 			for _, req := range *op.Security {
 				for _, scopes := range req {
 					for _, s := range scopes {
-						set[s] = s != "admin"
+						set[s] = s != "admin" && s != "node"
 					}
 				}
 			}

@@ -1,18 +1,16 @@
-package server
+// Package socket is the panel's WebSocket engine (GET /api/servers/{serverId}/socket): one
+// upstream event stream per watched server fanned out to every socket as pre-encoded frames,
+// bounded per-socket queues (a slow reader loses messages and is told), authentication by
+// bearer token or first message, periodic re-validation, token expiry warnings and pings.
+// Its dependencies (authenticator, store, node finder, error mapping, the message schema)
+// are fields of Deps set at construction; the panel's handler is a thin adapter.
+package socket
 
-import (
-	"context"
-	"fmt"
-	"path"
-	"slices"
-	"strings"
-	"sync"
-	"time"
-)
+import "time"
 
-// SocketOptions configure the server WebSockets (GET /api/servers/{id}/socket). Zero values
+// Options configure the server WebSockets (GET /api/servers/{id}/socket). Zero values
 // take the defaults listed with each field.
-type SocketOptions struct {
+type Options struct {
 	// AllowedOrigins are the browser origins allowed besides the panel's own host (an Origin
 	// whose host equals the request's Host is always allowed; requests without Origin are not
 	// from browsers and always allowed). Patterns as in path.Match, matched against the
@@ -49,9 +47,9 @@ type SocketOptions struct {
 	SendBuffer int
 }
 
-// DefaultSocketOptions returns the defaults.
-func DefaultSocketOptions() SocketOptions {
-	return SocketOptions{
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options {
+	return Options{
 		AuthTimeout: 10 * time.Second, PingInterval: 25 * time.Second, PongTimeout: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, ExpiryWarning: 60 * time.Second, Revalidate: 30 * time.Second,
 		MaxMessageBytes: 16 << 10, MessageRate: 10, MessageBurst: 20, AbuseLimit: 50,
@@ -60,8 +58,8 @@ func DefaultSocketOptions() SocketOptions {
 	}
 }
 
-func (o SocketOptions) withDefaults() SocketOptions {
-	d := DefaultSocketOptions()
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
 	dur := func(v *time.Duration, def time.Duration) {
 		if *v <= 0 {
 			*v = def
@@ -100,110 +98,4 @@ func (o SocketOptions) withDefaults() SocketOptions {
 	}
 	o.Buffer = max(o.Buffer, 16)
 	return o
-}
-
-// socketState is an App's WebSocket machinery: options, the per-server hubs and every open
-// socket (for shutdown).
-type socketState struct {
-	mu      sync.Mutex
-	opts    SocketOptions
-	origins []string // Config.AllowedOrigins, allowed whatever SetSocketOptions says
-	hubs    map[string]*hub
-	sockets map[*socket]struct{}
-	closed  bool
-	wg      sync.WaitGroup // socket sessions and hub pumps
-}
-
-func newSocketState(origins []string) *socketState {
-	return &socketState{opts: DefaultSocketOptions(), origins: slices.Clone(origins), hubs: map[string]*hub{},
-		sockets: map[*socket]struct{}{}}
-}
-
-// checkOriginPatterns refuses allowed-origin patterns path.Match cannot use.
-func checkOriginPatterns(patterns []string) error {
-	for _, p := range patterns {
-		if _, err := path.Match(p, ""); err != nil || strings.TrimSpace(p) == "" {
-			return fmt.Errorf("allowed origin %q: %w", p, ErrInvalidOrigin)
-		}
-	}
-	return nil
-}
-
-func (a *App) socketState() *socketState { return a.sockets }
-
-// SetSocketOptions changes the WebSocket options; sockets opened afterwards use them.
-func (a *App) SetSocketOptions(o SocketOptions) {
-	st := a.socketState()
-	st.mu.Lock()
-	st.opts = o.withDefaults()
-	st.mu.Unlock()
-}
-
-// options returns the current options, the configured allowed origins included.
-func (st *socketState) options() SocketOptions {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	o := st.opts
-	o.AllowedOrigins = append(slices.Clone(o.AllowedOrigins), st.origins...)
-	return o
-}
-
-// SocketCount returns how many sockets are attached to a server's events right now.
-func (a *App) SocketCount(serverID string) int {
-	st := a.socketState()
-	st.mu.Lock()
-	h := st.hubs[serverID]
-	st.mu.Unlock()
-	if h == nil {
-		return 0
-	}
-	return h.count()
-}
-
-// CloseSockets closes every WebSocket with 1001 (going away), refuses new ones and waits
-// until their goroutines ended or ctx ends. Call it when the panel shuts down:
-// http.Server.Shutdown does not wait for hijacked connections.
-func (a *App) CloseSockets(ctx context.Context) error {
-	st := a.socketState()
-	st.mu.Lock()
-	st.closed = true
-	all := make([]*socket, 0, len(st.sockets))
-	for s := range st.sockets {
-		all = append(all, s)
-	}
-	st.mu.Unlock()
-	for _, s := range all {
-		s.closeWith(closeGoingAway, "the panel is shutting down", false)
-	}
-	done := make(chan struct{})
-	go func() {
-		st.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// register adds a socket (CloseSockets waits for it); false when the panel is shutting down.
-func (st *socketState) register(s *socket) bool {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.closed {
-		return false
-	}
-	st.sockets[s] = struct{}{}
-	st.wg.Add(1)
-	return true
-}
-
-// unregister removes a socket whose goroutines have all ended.
-func (st *socketState) unregister(s *socket) {
-	st.mu.Lock()
-	delete(st.sockets, s)
-	st.mu.Unlock()
-	st.wg.Done()
 }

@@ -1,4 +1,4 @@
-package server
+package socket
 
 import (
 	"context"
@@ -19,11 +19,12 @@ import (
 // never blocks on a socket: a full queue drops (and later tells that socket how many). It
 // keeps the recent console frames and the last status for sockets that attach later.
 type hub struct {
-	st   *socketState
-	id   string
-	nc   node.Client
-	opts SocketOptions
-	log  *slog.Logger
+	st     *Engine
+	id     string
+	nc     node.Client
+	nodeID int // the server's node when the hub started (0: unknown)
+	opts   Options
+	log    *slog.Logger
 
 	ready   chan struct{} // closed once start finished; err is then set
 	err     error
@@ -45,7 +46,7 @@ const pumpBatch = 512
 // acquire returns the hub of a server, starting it when nobody watches it yet, and takes a
 // slot on it (ErrTooManySockets when the server has MaxPerServer sockets already). Release the
 // slot with release (or leave, once attached).
-func (st *socketState) acquire(ctx context.Context, id string, nc node.Client, log *slog.Logger) (*hub, error) {
+func (st *Engine) acquire(ctx context.Context, id string, nc node.Client, log *slog.Logger) (*hub, error) {
 	st.mu.Lock()
 	if st.closed {
 		st.mu.Unlock()
@@ -82,7 +83,7 @@ func (st *socketState) acquire(ctx context.Context, id string, nc node.Client, l
 }
 
 // release gives a slot back; the last one stops the hub.
-func (st *socketState) release(h *hub) {
+func (st *Engine) release(h *hub) {
 	st.mu.Lock()
 	h.refs--
 	last := h.refs == 0
@@ -105,6 +106,9 @@ func (h *hub) start(ctx context.Context) error {
 	stream, err := h.nc.Events(octx, h.id, h.opts.UpstreamBuffer)
 	if err != nil {
 		return err
+	}
+	if row, err := h.st.deps.DB.Server.Get(octx, h.id); err == nil {
+		h.nodeID = row.NodeID
 	}
 	// The status is read after subscribing: a change in between arrives on the stream too.
 	st, err := h.nc.Status(octx, h.id)
@@ -140,7 +144,7 @@ func (h *hub) remember(f *frame) {
 }
 
 // spawn runs fn as a goroutine CloseSockets waits for; false when shutting down.
-func (st *socketState) spawn(fn func()) bool {
+func (st *Engine) spawn(fn func()) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
@@ -246,7 +250,8 @@ func (h *hub) distribute(batch []daemonapi.Event, frames []*frame) bool {
 	return deleted
 }
 
-// ended closes the sockets after the stream ended on its own: 4004 when the server is gone.
+// ended closes the sockets after the stream ended on its own: 4004 when the server is gone,
+// 1012 when it moved to another node (the client reconnects to follow it there).
 func (h *hub) ended(deleted bool) {
 	h.mu.Lock()
 	h.closed = true
@@ -267,8 +272,11 @@ func (h *hub) ended(deleted bool) {
 		cancel()
 		deleted = errors.Is(err, daemon.ErrNotFound)
 	}
+	moved := deleted && h.moved()
 	for _, s := range socks {
-		if deleted {
+		if moved {
+			s.closeWith(closeMoved, "the server moved to another node; reconnect", false)
+		} else if deleted {
 			s.closeWith(closeDeleted, "the server was deleted", false)
 		} else {
 			s.closeWith(closeInternal, "the server's event stream ended", false)
@@ -277,6 +285,14 @@ func (h *hub) ended(deleted bool) {
 	if !deleted {
 		h.log.Warn("event stream of a watched server ended", "err", h.stream.Err())
 	}
+}
+
+// moved reports whether the server the node deleted lives on another node now (a transfer).
+func (h *hub) moved() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	row, err := h.st.deps.DB.Server.Get(ctx, h.id)
+	return err == nil && h.nodeID != 0 && row.NodeID != h.nodeID
 }
 
 // attach adds a socket (holding a slot) and queues the backlog and the current status for it;

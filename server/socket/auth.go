@@ -1,4 +1,4 @@
-package server
+package socket
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func (s *socket) access(ctx context.Context, p *Principal, first bool) (*ent.Ser
 	if !p.Has("server.view") {
 		return nil, closeForbidden, "the token lacks server.view"
 	}
-	row, err := s.a.store.Client.Server.Get(ctx, s.serverID)
+	row, err := s.st.deps.DB.Server.Get(ctx, s.serverID)
 	switch {
 	case ent.IsNotFound(err) && first:
 		return nil, closeForbidden, "server not found or not accessible with this token"
@@ -55,7 +55,7 @@ func (s *socket) authenticate(token string) {
 	s.mu.Lock()
 	first := s.principal == nil
 	s.mu.Unlock()
-	got, err := s.a.auth.Authenticate(ctx, token)
+	p, err := s.st.deps.Authenticate(ctx, token)
 	if err != nil {
 		if first {
 			s.closeWith(closeUnauthorized, "the access token is invalid or expired", true)
@@ -64,8 +64,6 @@ func (s *socket) authenticate(token string) {
 		}
 		return
 	}
-	got.Effective = s.a.contract.Expand(got.Scopes)
-	p := &got
 	row, code, reason := s.access(ctx, p, first)
 	if code != 0 {
 		s.closeWith(code, reason, true)
@@ -75,13 +73,12 @@ func (s *socket) authenticate(token string) {
 		s.setPrincipal(p, token)
 		return
 	}
-	h := &Handlers{a: s.a}
-	nc, err := h.serverNode(ctx, row)
+	nc, err := s.st.nodeOf(ctx, row)
 	if err != nil {
 		s.failJoin(p, err)
 		return
 	}
-	hb, err := s.st.acquire(ctx, row.ID, nc, s.a.log)
+	hb, err := s.st.acquire(ctx, row.ID, nc, s.st.log)
 	if err != nil {
 		s.failJoin(p, err)
 		return
@@ -110,11 +107,11 @@ func (s *socket) failJoin(p *Principal, err error) {
 	case errors.Is(err, daemon.ErrNotFound):
 		s.closeWith(closeDeleted, "the server does not exist on its node", true)
 	default:
-		ae := s.a.toAPIError(err)
+		ae := s.st.deps.Errors(p, err)
 		if ae.Status >= 500 {
 			s.log.Error("socket: open the server's events", "err", err)
 		}
-		s.sendError(ae.Code, publicMsg(p, err, ae))
+		s.sendError(ae.Code, ae.Msg)
 		s.closeWith(closeInternal, "the server's events are unavailable", false)
 	}
 }
@@ -130,7 +127,7 @@ func (s *socket) revalidate() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), authTimeout)
 	defer cancel()
-	got, err := s.a.auth.Authenticate(ctx, token)
+	got, err := s.st.deps.Authenticate(ctx, token)
 	switch {
 	case errors.Is(err, oauth.ErrExpiredToken):
 		s.closeWith(closeUnauthorized, "the access token expired", true)
@@ -142,14 +139,13 @@ func (s *socket) revalidate() {
 		s.log.Warn("socket: re-validate token", "err", err)
 		return
 	}
-	got.Effective = s.a.contract.Expand(got.Scopes)
-	if _, code, reason := s.access(ctx, &got, false); code != 0 {
+	if _, code, reason := s.access(ctx, got, false); code != 0 {
 		s.closeWith(code, reason, code != closeDeleted)
 		return
 	}
 	s.mu.Lock()
 	if s.token == token { // not replaced meanwhile
-		s.principal, s.perms = &got, permsOf(&got)
+		s.principal, s.perms = got, permsOf(got)
 	}
 	s.mu.Unlock()
 }

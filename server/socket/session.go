@@ -1,4 +1,4 @@
-package server
+package socket
 
 import (
 	"log/slog"
@@ -16,9 +16,8 @@ import (
 // and the keeper (pings, token expiry, periodic re-validation). Everything shared is guarded
 // by mu; the writer is woken through wake.
 type socket struct {
-	a        *App
-	st       *socketState
-	opts     SocketOptions
+	st       *Engine
+	opts     Options
 	log      *slog.Logger
 	conn     *websocket.Conn
 	fc       *frameConn
@@ -62,10 +61,10 @@ const (
 	writeBatch    = 256
 )
 
-func newSocket(a *App, st *socketState, opts SocketOptions, conn *websocket.Conn, fc *frameConn, serverID string) *socket {
+func newSocket(st *Engine, opts Options, conn *websocket.Conn, fc *frameConn, serverID string) *socket {
 	return &socket{
-		a: a, st: st, opts: opts, conn: conn, fc: fc, serverID: serverID, started: time.Now(),
-		log:  a.log.With("component", "socket", "server", serverID),
+		st: st, opts: opts, conn: conn, fc: fc, serverID: serverID, started: time.Now(),
+		log:  st.log.With("component", "socket", "server", serverID),
 		wake: make(chan struct{}, 1), keep: make(chan struct{}, 1), done: make(chan struct{}),
 		q: make([]*frame, opts.Buffer),
 	}

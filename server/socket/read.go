@@ -1,4 +1,4 @@
-package server
+package socket
 
 import (
 	"context"
@@ -26,7 +26,7 @@ type msgLimiter struct {
 	last                time.Time
 }
 
-func newMessageLimiter(o SocketOptions) *msgLimiter {
+func newMessageLimiter(o Options) *msgLimiter {
 	return &msgLimiter{rate: o.MessageRate, burst: float64(o.MessageBurst), tokens: float64(o.MessageBurst),
 		maxStrikes: float64(o.AbuseLimit), last: time.Now()}
 }
@@ -101,8 +101,8 @@ func (s *socket) parse(data []byte) (m gen.WsClientMessage, code, msg string) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return m, CodeFieldInvalid, "the message is not valid JSON"
 	}
-	if ref := s.a.contract.Doc.Components.Schemas["WsClientMessage"]; ref != nil && ref.Value != nil {
-		if err := ref.Value.VisitJSON(raw, openapi3.MultiErrors()); err != nil {
+	if sch := s.st.deps.ClientMessage; sch != nil {
+		if err := sch.VisitJSON(raw, openapi3.MultiErrors()); err != nil {
 			return m, CodeFieldInvalid, "the message does not match WsClientMessage: " + schemaReason(err)
 		}
 	}
@@ -148,13 +148,13 @@ func (s *socket) command(cmd string) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
 	if err := nc.SendCommand(ctx, s.serverID, cmd); err != nil {
-		ae := s.a.toAPIError(err)
-		if ae.Status >= 500 {
-			s.log.Error("socket: send command", "err", err)
-		}
 		s.mu.Lock()
 		p := s.principal
 		s.mu.Unlock()
-		s.sendError(ae.Code, publicMsg(p, err, ae))
+		ae := s.st.deps.Errors(p, err)
+		if ae.Status >= 500 {
+			s.log.Error("socket: send command", "err", err)
+		}
+		s.sendError(ae.Code, ae.Msg)
 	}
 }
