@@ -119,8 +119,12 @@ func TestRegistryLocalAndRemoteClients(t *testing.T) {
 	if again, _ := reg.Client(ctx, f.row); again != c {
 		t.Fatal("the Remote was not cached")
 	}
+	f.daemon.Server.Close() // down at the old address …
+	if _, err := c.ListServers(ctx); !errors.Is(err, node.ErrUnavailable) {
+		t.Fatalf("a stopped node: %v", err)
+	}
 	moved := *f.row
-	moved.PrivatePort++
+	moved.PrivatePort++ // … the new address is tried at once, not failed fast
 	c2, err := reg.Client(ctx, &moved)
 	if err != nil || c2 == c || c2.(*node.Remote).Address() == c.(*node.Remote).Address() {
 		t.Fatalf("a new address did not rebuild the Remote: %v", err)
