@@ -299,16 +299,22 @@ func TestReconcilerHolds(t *testing.T) {
 	if err := svc.CreateServer(ctx, nodetest.Def("MOVING01")); err != nil {
 		t.Fatal(err)
 	}
+	if err := svc.CreateServer(ctx, nodetest.Def("MOVING02")); err != nil {
+		t.Fatal(err)
+	}
 	rec := server.NewReconciler(env.Store.Client, nil)
+	moving := true
+	rec.SkipWhile(func(id string) bool { return id == "MOVING02" && moving }) // the App's running transfers
 	release := rec.Hold("MOVING01")
 	if err := rec.Reconcile(ctx, n.ID, svc); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := svc.ListServers(ctx); len(l) != 1 {
+	if l, _ := svc.ListServers(ctx); len(l) != 2 {
 		t.Fatalf("a held server was removed: %v", l)
 	}
 	release()
 	release() // twice is harmless
+	moving = false
 	if err := rec.Reconcile(ctx, n.ID, svc); err != nil {
 		t.Fatal(err)
 	}
