@@ -89,9 +89,6 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if a.reconciler == nil && d.Store != nil {
 		a.reconciler = NewReconciler(d.Store.Client, d.Logger)
 	}
-	if a.reconciler != nil {
-		a.reconciler.SkipWhile(a.Transferring) // a server being moved is on two nodes for a while
-	}
 	if a.signer == nil {
 		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
 			return nil, err

@@ -24,15 +24,6 @@ type Reconciler struct {
 	mu    sync.Mutex
 	nodes map[int]*sync.Mutex // one per node
 	held  map[string]int      // server ids a transfer holds → hold count
-	skip  func(id string) bool
-}
-
-// SkipWhile also leaves alone every server for which busy reports true (the App's running
-// transfers).
-func (r *Reconciler) SkipWhile(busy func(id string) bool) {
-	r.mu.Lock()
-	r.skip = busy
-	r.mu.Unlock()
 }
 
 // NewReconciler returns a Reconciler over db.
@@ -65,9 +56,8 @@ func (r *Reconciler) Hold(id string) (release func()) {
 
 func (r *Reconciler) isHeld(id string) bool {
 	r.mu.Lock()
-	held, skip := r.held[id] > 0, r.skip
-	r.mu.Unlock()
-	return held || (skip != nil && skip(id))
+	defer r.mu.Unlock()
+	return r.held[id] > 0
 }
 
 func (r *Reconciler) nodeLock(id int) *sync.Mutex {
