@@ -14,6 +14,7 @@ import (
 	skypanel "github.com/skypanel/skypanel"
 	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/gen/daemonapi"
+	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/apitest"
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/store"
@@ -43,7 +44,7 @@ type remoteNode struct {
 
 func newRemoteNode(t *testing.T) *remoteNode {
 	t.Helper()
-	env := apitest.Start(t)
+	env := apitest.Start(t, apitest.WithConfig(func(c *server.Config) { c.NodeInsecureHTTP = true }))
 	admin := env.AdminToken(t)
 	n := &remoteNode{env: env, port: freePort(t)}
 	r := env.DoJSON(t, http.MethodPost, "/api/nodes", admin, map[string]any{

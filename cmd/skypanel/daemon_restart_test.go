@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,13 +40,17 @@ func TestDaemonRestartKeepsServers(t *testing.T) {
 	d := startDaemon(t, bin, n.secret, args)
 	api := n.api(t)
 	ctx := t.Context()
-	def := daemonapi.Definition{Id: "KEEP1", Name: "keep", Environment: daemonapi.EnvironmentStandard,
-		Startup: `echo started; while read l; do echo "got $l"; done`}
-	if r, err := api.CreateServerWithResponse(ctx, def); err != nil || r.StatusCode() != 204 {
-		t.Fatalf("create: %v %s", err, r.Body)
+	// The server is the panel's (a server only on the node would be removed by the panel's
+	// reconcile when the daemon checks in again).
+	admin := n.env.AdminToken(t)
+	r := n.env.DoJSON(t, http.MethodPut, "/api/servers/KEEP1", admin, map[string]any{"name": "keep",
+		"ownerId": n.env.AdminID, "nodeId": n.id, "environmentType": "standard", "limits": map[string]any{"memory": 128},
+		"startup": `echo started; while read l; do echo "got $l"; done`})
+	if r.Status != http.StatusOK && r.Status != http.StatusCreated {
+		t.Fatalf("create through the panel: %d %s", r.Status, r.Body)
 	}
-	if r, err := api.PowerWithResponse(ctx, "KEEP1", daemonapi.PowerRequest{Action: daemonapi.PowerRequestActionStart}); err != nil || r.StatusCode() != 204 {
-		t.Fatalf("start: %v %s", err, r.Body)
+	if r := n.env.Do(t, http.MethodPost, "/api/servers/KEEP1/start", admin, nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("start through the panel: %d %s", r.Status, r.Body)
 	}
 	waitConsole(t, api, "KEEP1", "started")
 	before := pidsOf(first, first+999)
@@ -75,8 +80,8 @@ func TestDaemonRestartKeepsServers(t *testing.T) {
 	if n := strings.Count(strings.Join(lines, "\n"), "started"); n != 1 {
 		t.Errorf("the start line appears %d times in the console (want 1: re-attached, not restarted): %q", n, lines)
 	}
-	if r, err := api.DeleteServerWithResponse(ctx, "KEEP1"); err != nil || r.StatusCode() != 204 {
-		t.Fatalf("delete: %v %s", err, r.Body)
+	if r := n.env.Do(t, http.MethodDelete, "/api/servers/KEEP1", admin, nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete through the panel: %d %s", r.Status, r.Body)
 	}
 	d.stop(t)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -18,8 +19,9 @@ import (
 
 // TestDaemonBinary: the real `skypanel daemon` binary, started with the deployment
 // credentials a panel (started by the test, on loopback) gives for a new node, checks in,
-// serves the node API to a token signed with the panel's key, refuses requests without one
-// (or replayed, for another node, forged), and stops on SIGTERM.
+// serves the panel (its /api/nodes/{id}/system and /features come from the daemon) and a
+// token signed with the panel's key, refuses requests without one (or replayed, for another
+// node, forged), and stops on SIGTERM.
 func TestDaemonBinary(t *testing.T) {
 	bin := buildBinary(t)
 	n := newRemoteNode(t)
@@ -27,6 +29,14 @@ func TestDaemonBinary(t *testing.T) {
 	d := startDaemon(t, bin, n.secret, n.args(dir, "--standard-servers", "off"))
 	if !strings.Contains(d.out.String(), "UNSAFE") {
 		t.Errorf("--insecure-http was not warned about:\n%s", d.out.String())
+	}
+	// The panel reaches the node with its own tokens: the node's real system and features.
+	admin := n.env.AdminToken(t)
+	for _, p := range []string{"system", "features"} {
+		r := n.env.Do(t, http.MethodGet, fmt.Sprintf("/api/nodes/%d/%s", n.id, p), admin, nil, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("panel → node %s: %d %s\n%s", p, r.Status, r.Body, d.out.String())
+		}
 	}
 	client := n.httpClient(t, false)
 	get := func(auth string) (int, []byte) {
