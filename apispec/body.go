@@ -24,6 +24,7 @@ const (
 // BodyKind is how a request's body is treated.
 type BodyKind int
 
+// The body kinds.
 const (
 	BodyNone     BodyKind = iota // no body (Content-Length 0)
 	BodyBuffered                 // JSON or form: read whole within a limit, then validated

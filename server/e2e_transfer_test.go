@@ -101,7 +101,9 @@ func TestTransferBusy(t *testing.T) {
 		t.Fatalf("another server is busy: %s", r.Body)
 	}
 	release()
-	env.App.CloseTransfers(context.Background())
+	if err := env.App.CloseTransfers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if r := env.DoJSON(t, http.MethodPut, base+"/definition", admin, map[string]any{"name": "renamed"}); r.Status == http.StatusConflict {
 		t.Fatalf("still busy after the transfer: %s", r.Body)
 	}

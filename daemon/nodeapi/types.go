@@ -40,6 +40,6 @@ type EventStream interface {
 	Close()
 }
 
-// ErrUnavailable: the node does not answer (a remote node that is down, partitioned or too
+// ErrUnavailable means the node does not answer (a remote node that is down, partitioned or too
 // slow, or a local daemon that is not running). The panel answers 503 ErrNodeUnavailable.
 var ErrUnavailable = errors.New("node unavailable")

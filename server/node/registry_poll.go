@@ -26,7 +26,7 @@ func (r *Registry) Poll(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.pollNode(ctx, n)
+			_ = r.pollNode(ctx, n) // the outcome is recorded in the node's state (up or down)
 		}()
 	}
 	wg.Wait()
