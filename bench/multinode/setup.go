@@ -131,6 +131,18 @@ func (e *env) start(ctx context.Context, id string) error {
 	return nil
 }
 
+// command sends a console command to server id (204).
+func (e *env) command(ctx context.Context, id, cmd string) error {
+	resp, err := e.c.SendServerCommandWithResponse(ctx, id, api.SendServerCommandJSONRequestBody{Command: cmd})
+	if err != nil {
+		return fmt.Errorf("command %q to %s: %w", cmd, id, err)
+	}
+	if resp.StatusCode() != http.StatusNoContent {
+		return fmt.Errorf("command %q to %s: %s %s", cmd, id, resp.Status(), resp.Body)
+	}
+	return nil
+}
+
 // close deletes the servers, stops everything and removes the lab and namespaces.
 func (e *env) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)

@@ -4,23 +4,52 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/skypanel/skypanel/api"
 )
 
 // line is what the flood prints: 63 characters.
 const line = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
 
-// floodGame prints `ready`, then on each stdin line TAG prints lines copies of line, waits a
-// second (so that slow sockets drain) and prints "end TAG".
+// floodGame prints "ready"; then "flood TAG" prints lines copies of line, and any other
+// command is echoed as "end <command>". The benchmark sends its end marker until every socket
+// has read one: a socket whose buffer is full when a marker comes loses it, not all of them.
 func floodGame(lines int) string {
-	return fmt.Sprintf(`echo ready; while read l; do yes %s | head -n %d; sleep 1; echo "end $l"; done`, line, lines)
+	return fmt.Sprintf(`echo ready; while read l; do case "$l" in flood*) yes %s | head -n %d;; *) echo "end $l";; esac; done`, line, lines)
+}
+
+// count is what one socket read of a flood.
+type count struct {
+	lines   int
+	dropped bool
+	last    time.Time
+	lastMsg string
+	err     error
+}
+
+// countFlood reads socket c until the end marker of tag, counting flood lines into n.
+func countFlood(ctx context.Context, c *websocket.Conn, tag string, n *count) error {
+	for {
+		m, err := read(ctx, c)
+		if err != nil {
+			return err
+		}
+		if m.Type != "console" || m.text() != line {
+			n.lastMsg = m.Type + " " + string(m.Data)
+		}
+		switch {
+		case m.Type == "console" && m.text() == line:
+			n.lines++
+			n.last = time.Now()
+		case m.Type == "console" && m.text() == "end "+tag:
+			return nil
+		case m.Type == "error" || (m.Type == "console" && strings.Contains(m.text(), "dropped")):
+			n.dropped = true
+		}
+	}
 }
 
 // socketRun is one flood seen by every socket.
@@ -84,47 +113,35 @@ func flood(ctx context.Context, e *env, id string, n int, tag string) (socketRun
 		}
 		conns = append(conns, c)
 	}
-	type count struct {
-		lines   int
-		dropped bool
-		last    time.Time
-		err     error
-	}
 	counts := make([]count, n)
 	var wg sync.WaitGroup
 	for i, c := range conns {
-		wg.Go(func() {
-			for {
-				m, err := read(ctx, c)
-				if err != nil {
-					counts[i].err = err
-					return
-				}
-				switch {
-				case m.Type == "console" && m.text() == line:
-					counts[i].lines++
-					counts[i].last = time.Now()
-				case m.Type == "console" && m.text() == "end "+tag:
-					return
-				case m.Type == "error" || (m.Type == "console" && strings.Contains(m.text(), "dropped")):
-					counts[i].dropped = true
-				}
-			}
-		})
+		wg.Go(func() { counts[i].err = countFlood(ctx, c, tag, &counts[i]) })
 	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
 	t0 := time.Now()
-	resp, err := e.c.SendServerCommandWithResponse(ctx, id, api.SendServerCommandJSONRequestBody{Command: tag})
-	if err != nil || resp.StatusCode() != http.StatusNoContent {
+	if err := e.command(ctx, id, "flood "+tag); err != nil {
 		cancel()
-		wg.Wait()
-		return socketRun{}, fmt.Errorf("flood %s: %v", id, err)
+		<-finished
+		return socketRun{}, err
 	}
-	wg.Wait()
+	for waiting := true; waiting; {
+		select {
+		case <-finished:
+			waiting = false
+		case <-time.After(250 * time.Millisecond):
+			if err := e.command(ctx, id, tag); err != nil { // echoed as "end TAG"
+				cancel() // the readers stop; their errors are reported below
+			}
+		}
+	}
 	var r socketRun
 	var errs []error
 	for _, c := range counts {
 		if c.err != nil {
-			errs = append(errs, c.err)
+			errs = append(errs, fmt.Errorf("after %d flood lines (the last %s after the command; told of drops %v, last message %q): %w",
+				c.lines, c.last.Sub(t0).Round(time.Millisecond), c.dropped, c.lastMsg, c.err))
 		}
 		r.received += c.lines
 		if c.dropped {
@@ -133,7 +150,7 @@ func flood(ctx context.Context, e *env, id string, n int, tag string) (socketRun
 		r.elapsed = max(r.elapsed, c.last.Sub(t0))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return r, fmt.Errorf("flood %s: %d sockets failed: %w", id, len(errs), errs[0])
+		return r, fmt.Errorf("flood %s: %d sockets failed, the first %w", id, len(errs), errs[0])
 	}
 	return r, nil
 }

@@ -19,7 +19,8 @@ import (
 // TestTransfer: a running server on node a with a file and a finished backup moves to node b
 // (POST transfer, 202): its node switches, it runs again on b (its process in b's namespace),
 // the file and the backup (same id, same sha256, archive intact) come through the panel from b,
-// nothing is left on a, and the progress shows on its WebSocket.
+// nothing is left on a; the progress shows on its WebSocket, which then closes with 1012 (moved)
+// and a new one reaches the server on b.
 func TestTransfer(t *testing.T) {
 	cl := newCluster(t)
 	a, b := cl.nodes[0], cl.nodes[1]
@@ -52,6 +53,7 @@ func TestTransfer(t *testing.T) {
 	ws.expect(t, "a transfer line on the WebSocket", func(m wsMsg) bool {
 		return m.Type == "console" && strings.Contains(strings.ToLower(m.text()), "transfer")
 	})
+	ws.expectClose(t, 1012) // moved: reconnect
 	deadline := time.Now().Add(waitTimeout)
 	for s.status(t).State != api.ServerStateRunning {
 		if time.Now().After(deadline) {
@@ -61,6 +63,9 @@ func TestTransfer(t *testing.T) {
 	}
 	s.cursor, s.lines = 0, nil
 	s.echo(t, "after")
+	again := s.dial(t) // the reconnected socket reaches the server on node b
+	again.send(t, "socket-after")
+	again.expectLine(t, "echo:socket-after")
 	if envType() == api.EnvironmentTypeStandard {
 		if got, want := netnsOf(t, standardPid(t, s)), netnsOf(t, b.Pid()); got != want {
 			t.Errorf("%s after the transfer: its process is in %s, node b's daemon in %s", id, got, want)
