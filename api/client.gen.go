@@ -3673,7 +3673,8 @@ type ClientInterface interface {
 	// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-	// 1009 message too big; 1011 the server's events became unavailable.
+	// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+	// transfer): reconnect to follow it.
 	//
 	// Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 	ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3716,10 +3717,13 @@ type ClientInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3732,10 +3736,13 @@ type ClientInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5129,7 +5136,8 @@ func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditor
 // **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 // caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 // limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-// 1009 message too big; 1011 the server's events became unavailable.
+// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+// transfer): reconnect to follow it.
 //
 // Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5222,10 +5230,13 @@ func (c *Client) StopServer(ctx context.Context, serverId ServerId, reqEditors .
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5248,10 +5259,13 @@ func (c *Client) TransferServerWithBody(ctx context.Context, serverId ServerId, 
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9391,7 +9405,8 @@ type ClientWithResponsesInterface interface {
 	// **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-	// 1009 message too big; 1011 the server's events became unavailable.
+	// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+	// transfer): reconnect to follow it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9444,10 +9459,13 @@ type ClientWithResponsesInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9460,10 +9478,13 @@ type ClientWithResponsesInterface interface {
 	// `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 	// server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 	// runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-	// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-	// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-	// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-	// ErrNodeUnavailable when either node does not answer.
+	// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+	// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+	// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+	// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+	// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+	// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+	// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21408,7 +21429,8 @@ func (c *ClientWithResponses) RestartServerWithResponse(ctx context.Context, ser
 // **Close codes:** 4001 unauthorized, token expired or revoked; 4003 forbidden (no `server.view`, or not the
 // caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 // limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
-// 1009 message too big; 1011 the server's events became unavailable.
+// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
+// transfer): reconnect to follow it.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21491,10 +21513,13 @@ func (c *ClientWithResponses) StopServerWithResponse(ctx context.Context, server
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21513,10 +21538,13 @@ func (c *ClientWithResponses) TransferServerWithBodyWithResponse(ctx context.Con
 // `nodeId` (the panel brokers the stream; nothing is buffered), verifies the sha256 on both ends, switches the
 // server's node in one transaction and only then removes it from the source. Answers 202 once the transfer
 // runs; progress and the outcome are written to the server's console (and so to its WebSockets). While it runs
-// the server is busy (409 ErrServerBusy for power actions, installs, restores and another transfer). A failed
-// transfer leaves the server whole on its source node (started again if it was running) and nothing on the
-// target. 400 ErrFieldInvalid (metadata.field `nodeId`) for the server's own node or an unknown node; 503
-// ErrNodeUnavailable when either node does not answer.
+// the server is busy: 409 ErrServerBusy for power actions, installs, uploads, backup creation, restores and
+// deletion, definition edits, deleting the server and another transfer. A server that ran is started again on
+// the target. A failed transfer leaves the server whole on its source node (started again if it was running)
+// and nothing on the target. The server keeps its id, port and IP setting. 400 ErrFieldInvalid (metadata.field
+// `nodeId`) for the server's own node, an unknown node or a node that cannot run the server's environment;
+// 409 ErrConflict when the server's port is used on the target; 409 ErrServerBusy while it installs; 503
+// ErrNodeUnavailable (metadata.nodeId) when either node does not answer.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -65,3 +65,15 @@ bin/filesbench
 # ---------------------------------------------------------------------------------------------
 section "issue 6: WebSocket consoles (100 sockets × 50,000 lines/s, with and without a stalled socket)"
 go run ./bench/socket -duration 20s -client both
+
+# ---------------------------------------------------------------------------------------------
+section "issue 12: many machines (remote node in its own network namespace vs the local node: start latency, WebSocket console lines/s, file download)"
+go build -o bin/multinodebench ./bench/multinode
+if [ "$(id -u)" -ne 0 ]; then
+  echo "not root: skipped (the remote node's daemon runs in its own network namespace)"
+else
+  # docker servers when a containerd is there (the issue 3 section started one, or
+  # SKYPANEL_TEST_CONTAINERD points at one); standard servers otherwise
+  # shellcheck disable=SC2086 # BENCH_MULTINODE_ARGS is a list of flags (e.g. "-starts 5 -file-mib 64")
+  bin/multinodebench -bin bin/skypanel ${BENCH_MULTINODE_ARGS:-}
+fi

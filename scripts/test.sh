@@ -24,6 +24,8 @@ else
   echo "no mariadbd (apt-get install -y mariadb-server): database tests will skip"
 fi
 export CGO_ENABLED=1
+# e2e/multinode (issue 12) runs the panel and two daemons, each daemon in its own network namespace
+# (root, iproute2, nsenter; it skips otherwise), with docker servers on the containerd above.
 go vet ./...
 go test -count=1 -timeout 25m ./... 2>&1 | tee "$dir/go-test.log"
 # the race detector on the concurrent core (state machine, fan-out, middleware, OAuth2 cache,

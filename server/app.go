@@ -28,6 +28,9 @@ type Deps struct {
 	Nodes  node.Finder // nil: no node can run servers
 	// Signer signs the panel's node tokens (served as the JWKS); nil loads it from Store.
 	Signer *node.Signer
+	// Reconciler is the one the Registry calls (OpenNodes); nil: a new one (transfers then
+	// cannot hold servers away from the Registry's reconciles).
+	Reconciler *Reconciler
 }
 
 // App is the panel's HTTP application.
@@ -42,12 +45,14 @@ type App struct {
 	store       *store.Store
 	nodes       node.Finder
 	signer      *node.Signer // node tokens and the JWKS (h_nodes_remote.go)
+	reconciler  *Reconciler  // holds servers in transfer away from reconciles (reconcile.go)
 	clientLimit *limiter
 	ipLimit     *limiter
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
 	engine      *gin.Engine
 	handler     http.Handler
 	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
+	xfer        transfers      // running server transfers (transfer.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -61,7 +66,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	}
 	a := &App{
 		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
-		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer,
+		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer, reconciler: d.Reconciler,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
@@ -81,6 +86,9 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		return nil, err
 	}
 	// configuration is checked before anything is read from the store
+	if a.reconciler == nil && d.Store != nil {
+		a.reconciler = NewReconciler(d.Store.Client, d.Logger)
+	}
 	if a.signer == nil {
 		if a.signer, err = loadSigner(ctx, d.Store); err != nil {
 			return nil, err

@@ -40,7 +40,11 @@ func (h *Handlers) GetNodeDeployment(ctx context.Context, req gen.GetNodeDeploym
 			return nil, err
 		}
 	}
-	return gen.GetNodeDeployment200JSONResponse{Body: gen.NodeDeployment{ClientId: id, ClientSecret: secret}}, nil
+	d, err := h.deployment(ctx, n, id, secret)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetNodeDeployment200JSONResponse{Body: d}, nil
 }
 
 // RotateNodeDeployment issues a new deployment secret; the old one and its tokens stop working.
@@ -55,7 +59,11 @@ func (h *Handlers) RotateNodeDeployment(ctx context.Context, req gen.RotateNodeD
 	if err != nil {
 		return nil, err
 	}
-	return gen.RotateNodeDeployment200JSONResponse{Body: gen.NodeDeployment{ClientId: id, ClientSecret: secret}}, nil
+	d, err := h.deployment(ctx, n, id, secret)
+	if err != nil {
+		return nil, err
+	}
+	return gen.RotateNodeDeployment200JSONResponse{Body: d}, nil
 }
 
 // storedDeployment opens the node's sealed secret; "" when none is stored or it no longer

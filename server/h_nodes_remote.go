@@ -4,12 +4,49 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/store"
 )
+
+// RemoteNodes is the panel's machinery for remote nodes: the token signer (its public half is
+// the JWKS), the Registry (node.Finder with health polls) and the Reconciler it calls.
+type RemoteNodes struct {
+	Signer     *node.Signer
+	Registry   *node.Registry
+	Reconciler *Reconciler
+}
+
+// OpenNodes builds and starts the panel's node registry: local is the embedded node's client
+// (nil: none), remote nodes are reached as cfg.NodeCA and cfg.NodeInsecureHTTP say, with
+// tokens of the panel's key, and reconciled from the database. Close stops it.
+func OpenNodes(ctx context.Context, st *store.Store, cfg Config, local node.Client, log *slog.Logger) (*RemoteNodes, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	signer, err := loadSigner(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rec := NewReconciler(st.Client, log)
+	reg, err := node.NewRegistry(node.RegistryOptions{DB: st.Client, Local: local, Tokens: signer,
+		Transport: node.TransportOptions{CAFile: cfg.NodeCA, InsecureHTTP: cfg.NodeInsecureHTTP},
+		Reconcile: rec.Reconcile, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.NodeInsecureHTTP {
+		log.Warn("talking plain HTTP to remote nodes (--node-insecure-http): tokens and files cross the network in the clear")
+	}
+	reg.Start()
+	return &RemoteNodes{Signer: signer, Registry: reg, Reconciler: rec}, nil
+}
+
+// Close stops the registry's polls and reconciles.
+func (n *RemoteNodes) Close() { n.Registry.Close() }
 
 // loadSigner opens (creating on first start) the panel's node-token key, stored in the
 // database sealed with the data folder's key.

@@ -51,7 +51,8 @@ type Panel struct {
 	cfg       Config
 	log       *slog.Logger
 	ln        net.Listener
-	closers   []func() // in reverse order of opening
+	remote    *RemoteNodes // the registry of every node, its token signer and reconciler
+	closers   []func()     // in reverse order of opening
 }
 
 // Open opens the panel described by cfg: the data folder and its store, the OAuth2 provider,
@@ -78,8 +79,28 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 	if err := p.openNode(ctx); err != nil {
 		return p, err
 	}
-	p.App, err = New(ctx, Deps{Config: cfg, Logger: cfg.Logger, Store: p.Store, OAuth: p.OAuth, Nodes: p.Nodes})
+	d := Deps{Config: cfg, Logger: cfg.Logger, Store: p.Store, OAuth: p.OAuth, Nodes: p.Nodes}
+	if p.remote != nil {
+		d.Nodes, d.Signer, d.Reconciler = p.remote.Registry, p.remote.Signer, p.remote.Reconciler
+	}
+	p.App, err = New(ctx, d)
+	if err == nil { // first to close: transfers fail back to their source while nodes and store are open
+		p.closers = append(p.closers, p.closeTransfers)
+	}
 	return p, err
+}
+
+// closeTransfers waits (at most Config.ShutdownWait) for the running transfers, cancelled.
+func (p *Panel) closeTransfers() {
+	wait := p.cfg.ShutdownWait
+	if wait <= 0 {
+		wait = Default().ShutdownWait
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := p.App.CloseTransfers(ctx); err != nil {
+		p.log.Warn("server transfers still running at shutdown", "err", err)
+	}
 }
 
 func (p *Panel) openStore(ctx context.Context) error {
@@ -128,7 +149,7 @@ func (p *Panel) openNode(ctx context.Context) error {
 	nc := p.cfg.Node
 	switch {
 	case nc.None:
-		return nil
+		return p.openRegistry(ctx, nil)
 	case nc.Finder != nil:
 		p.Nodes = nc.Finder
 		return nil
@@ -156,7 +177,18 @@ func (p *Panel) openNode(ctx context.Context) error {
 			return err
 		}
 	}
-	p.Nodes = node.LocalOnly{Local: local}
+	return p.openRegistry(ctx, local)
+}
+
+// openRegistry starts the node registry: the local node's client (nil: none) and a remote
+// client per other node, health polls and reconciles.
+func (p *Panel) openRegistry(ctx context.Context, local node.Client) error {
+	rn, err := OpenNodes(ctx, p.Store, p.cfg, local, p.log)
+	if err != nil {
+		return err
+	}
+	p.remote, p.Nodes = rn, rn.Registry
+	p.closers = append(p.closers, rn.Close)
 	return nil
 }
 
@@ -206,8 +238,9 @@ func (p *Panel) Serve(ctx context.Context) error {
 	return err
 }
 
-// Close closes what Open opened, in reverse order: the local node's services, its daemon
-// Manager (game servers keep running), the listener, the store. Call it after Serve returned.
+// Close closes what Open opened, in reverse order: running transfers (cancelled: each server
+// stays on its source), the local node's services, its daemon Manager (game servers keep
+// running), the listener, the store. Call it after Serve returned.
 func (p *Panel) Close() {
 	for i := len(p.closers) - 1; i >= 0; i-- {
 		p.closers[i]()

@@ -17,7 +17,7 @@ var _ gen.StrictServerInterface = (*Handlers)(nil)
 
 func (a *App) registerRoutes(e *gin.Engine) error {
 	h := &Handlers{a: a}
-	strict := gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{detachContext}, gen.StrictGinServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{a.transferGuard, detachContext}, gen.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
 			a.writeError(c, bindError(err))
 		},

@@ -44,6 +44,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if cerr := a.CloseSockets(sctx); err == nil {
 		err = cerr
 	}
+	if cerr := a.CloseTransfers(sctx); err == nil {
+		err = cerr
+	}
 	<-errc //nolint:errcheck // Serve returns http.ErrServerClosed after Shutdown
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)

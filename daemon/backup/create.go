@@ -184,11 +184,16 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, limit int64, log
 
 // archiver writes the entries of one archive.
 type archiver struct {
-	tw    *tar.Writer
-	buf   []byte
-	log   interface{ Warn(string, ...any) }
-	limit int64 // the server's disk limit (0 = none)
-	total int64 // bytes of the regular files stored so far
+	tw     *tar.Writer
+	buf    []byte
+	log    interface{ Warn(string, ...any) }
+	limit  int64  // the server's disk limit (0 = none)
+	total  int64  // bytes of the regular files stored so far
+	files  int    // entries stored so far
+	prefix string // put before every entry name ("" in backups)
+	// format of the headers: unspecified in backups (USTAR where it fits: mtimes rounded to
+	// the second), PAX in WriteTree (mtimes to the nanosecond)
+	format tar.Format
 }
 
 // add writes one walked entry: folders, regular files and symlinks; the rest is skipped. Files
@@ -198,13 +203,14 @@ func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
 	if err := checkName(rel); err != nil {
 		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
 	}
-	hdr := &tar.Header{Name: rel, Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime()}
+	hdr := &tar.Header{Name: a.prefix + rel, Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime(), Format: a.format}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		hdr.Uid, hdr.Gid = int(st.Uid), int(st.Gid)
 	}
 	switch {
 	case fi.IsDir():
-		hdr.Typeflag, hdr.Name = tar.TypeDir, rel+"/"
+		hdr.Typeflag, hdr.Name = tar.TypeDir, hdr.Name+"/"
+		a.files++
 		return tw.WriteHeader(hdr)
 	case fi.Mode()&fs.ModeSymlink != 0:
 		target, err := d.Readlink(name)
@@ -212,6 +218,7 @@ func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
 			return skipVanished(err)
 		}
 		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
+		a.files++
 		return tw.WriteHeader(hdr)
 	case !fi.Mode().IsRegular() || files.IsTemp(name):
 		return nil
@@ -236,6 +243,7 @@ func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
 			files.ErrDiskLimit, a.limit>>20, quote(rel))
 	}
 	hdr.Typeflag, hdr.Size, hdr.ModTime = tar.TypeReg, st.Size(), st.ModTime()
+	a.files++
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}

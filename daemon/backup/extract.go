@@ -35,6 +35,19 @@ type extractor struct {
 	links    []*tar.Header
 	dirTimes []*tar.Header
 	hook     func(event string)
+	bad      error // the sentinel of an unsafe or broken archive (ErrCorrupt)
+}
+
+// newExtractor returns an extractor writing under root; files take root's owner.
+func newExtractor(root *os.Root, limit int64, hook func(string), bad error) *extractor {
+	x := &extractor{root: root, limit: limit, buf: make([]byte, 1<<20), uid: -1, gid: -1, hook: hook, bad: bad}
+	if fi, err := root.Stat("."); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			x.uid, x.gid = int(st.Uid), int(st.Gid)
+			x.chown = x.uid != os.Geteuid() || x.gid != os.Getegid()
+		}
+	}
+	return x
 }
 
 // extract writes the .tar.gz read from r under stage and returns the SHA-256 of all of r.
@@ -44,13 +57,7 @@ func extract(ctx context.Context, r io.Reader, stage string, limit int64, hook f
 		return "", err
 	}
 	defer root.Close()
-	x := &extractor{root: root, limit: limit, buf: make([]byte, 1<<20), uid: -1, gid: -1, hook: hook}
-	if fi, err := root.Stat("."); err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			x.uid, x.gid = int(st.Uid), int(st.Gid)
-			x.chown = x.uid != os.Geteuid() || x.gid != os.Getegid()
-		}
-	}
+	x := newExtractor(root, limit, hook, ErrCorrupt)
 	defer x.closeCur()
 	h := sha256.New()
 	hr := &hashReader{r: r, h: h}
@@ -86,28 +93,32 @@ func (x *extractor) entries(ctx context.Context, tr *tar.Reader) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
-		name := hdr.Name
-		if hdr.Typeflag == tar.TypeDir {
-			name = strings.TrimSuffix(name, "/")
-		}
-		if err := checkName(name); err != nil {
-			return fmt.Errorf("%w: unsafe %v", ErrCorrupt, err)
-		}
-		hdr.Name = name
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			err = x.dir(hdr)
-		case tar.TypeReg:
-			err = x.file(hdr, tr)
-		case tar.TypeSymlink:
-			x.links = append(x.links, hdr) // last: nothing is ever written through a link
-		default:
-			err = fmt.Errorf("%w: entry %q has unsupported type %q", ErrCorrupt, hdr.Name, hdr.Typeflag)
-		}
-		if err != nil {
+		if err := x.entry(hdr, tr); err != nil {
 			return err
 		}
 	}
+}
+
+// entry writes one archive entry (hdr.Name relative to the root) after checking its name.
+func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
+	name := hdr.Name
+	if hdr.Typeflag == tar.TypeDir {
+		name = strings.TrimSuffix(name, "/")
+	}
+	if err := checkName(name); err != nil {
+		return fmt.Errorf("%w: unsafe %v", x.bad, err)
+	}
+	hdr.Name = name
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		return x.dir(hdr)
+	case tar.TypeReg:
+		return x.file(hdr, r)
+	case tar.TypeSymlink:
+		x.links = append(x.links, hdr) // last: nothing is ever written through a link
+		return nil
+	}
+	return fmt.Errorf("%w: entry %q has unsupported type %q", x.bad, hdr.Name, hdr.Typeflag)
 }
 
 func (x *extractor) dir(hdr *tar.Header) error {
@@ -143,7 +154,7 @@ func (x *extractor) mkdirAll(name string) error {
 
 func (x *extractor) file(hdr *tar.Header, tr io.Reader) error {
 	if x.total += hdr.Size; x.limit > 0 && x.total > x.limit {
-		return fmt.Errorf("%w: the backup holds more than the server's disk limit of %d MiB", files.ErrDiskLimit, x.limit>>20)
+		return fmt.Errorf("%w: the archive holds more than the server's disk limit of %d MiB", files.ErrDiskLimit, x.limit>>20)
 	}
 	dir, base := path.Split(hdr.Name)
 	d, err := x.folder(path.Clean(dir))
@@ -152,12 +163,15 @@ func (x *extractor) file(hdr *tar.Header, tr io.Reader) error {
 	}
 	perm := fs.FileMode(hdr.Mode).Perm()
 	f, err := d.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: entry %s appears twice", x.bad, quote(hdr.Name))
+	}
 	if err != nil {
 		return fmt.Errorf("restore %s: %w", hdr.Name, err)
 	}
 	n, err := io.CopyBuffer(onlyWriter{f}, tr, x.buf)
 	if err == nil && n != hdr.Size {
-		err = fmt.Errorf("%w: entry %q is truncated", ErrCorrupt, hdr.Name)
+		err = fmt.Errorf("%w: entry %q is truncated", x.bad, hdr.Name)
 	}
 	if err == nil && x.chown {
 		err = f.Chown(x.uid, x.gid)
@@ -173,7 +187,7 @@ func (x *extractor) file(hdr *tar.Header, tr io.Reader) error {
 	}
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgzip.ErrChecksum) {
-			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
+			err = fmt.Errorf("%w: %v", x.bad, err)
 		}
 		return fmt.Errorf("restore %s: %w", hdr.Name, err)
 	}
@@ -215,7 +229,11 @@ func (x *extractor) finish() error {
 		if err := x.mkdirAll(path.Dir(hdr.Name)); err != nil {
 			return err
 		}
-		if err := x.root.Symlink(hdr.Linkname, hdr.Name); err != nil {
+		err := x.root.Symlink(hdr.Linkname, hdr.Name)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%w: link %s has the name of another entry", x.bad, quote(hdr.Name))
+		}
+		if err != nil {
 			return fmt.Errorf("restore link %s: %w", hdr.Name, err)
 		}
 		if x.chown {

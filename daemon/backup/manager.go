@@ -112,6 +112,9 @@ func (m *Manager) recover() error {
 			m.log.Warn("backup interrupted by a restart marked failed", "server", sd.Name(), "backup", in.ID)
 		}
 	}
+	if err := m.removeImports(); err != nil {
+		return err
+	}
 	return m.recoverRestores()
 }
 

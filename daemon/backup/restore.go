@@ -43,7 +43,7 @@ func (m *Manager) Restore(ctx context.Context, server, id, dir string, opts Rest
 		delete(m.restoring, server)
 		m.mu.Unlock()
 	}()
-	stage, err := m.stage(dir)
+	stage, err := newStage(dir)
 	if err != nil {
 		return err
 	}
@@ -87,9 +87,9 @@ func (m *Manager) claimRestore(server string) error {
 	return nil
 }
 
-// stage creates the empty folder a restore extracts into, next to the volume and like it
+// newStage creates the empty folder a restore extracts into, next to the volume and like it
 // (permissions, owner).
-func (m *Manager) stage(dir string) (string, error) {
+func newStage(dir string) (string, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return "", fmt.Errorf("the server's folder: %w", err)

@@ -51,7 +51,9 @@ func (k *keySet) lookup(ctx context.Context, kid string) (ed25519.PublicKey, err
 	if !last.IsZero() && k.now().Sub(last) < JWKSRefetchInterval {
 		return nil, fmt.Errorf("%w: kid %q (key set fetched %s ago)", ErrTokenKey, kid, k.now().Sub(last).Round(time.Millisecond))
 	}
-	keys, err := k.fetch(ctx)
+	// A client that goes away must not cut the fetch short: it would hold back the key set
+	// for JWKSRefetchInterval. The fetch has its own bound.
+	keys, err := k.fetch(context.WithoutCancel(ctx))
 	k.mu.Lock()
 	k.lastFetch = k.now()
 	if err == nil {

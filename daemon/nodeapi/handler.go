@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
+	"sync"
 	"time"
 
+	skypanel "github.com/skypanel/skypanel"
+	"github.com/skypanel/skypanel/apispec"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
@@ -21,15 +23,12 @@ type HandlerOptions struct {
 	// NoAuth serves without checking tokens. Only for tests of the handler itself; a listening
 	// daemon always has a Verifier.
 	NoAuth bool
-	// Validate wraps the routed handler with request validation against daemon.yaml.
-	// TODO(apispec): default to the apispec validator once helper "refactor"'s package is on
-	// main; until then only JSON bodies are bounded and decoded by the generated server.
-	Validate func(http.Handler) http.Handler
 	// Logger gets 5xx causes and broken streams; nil discards.
 	Logger *slog.Logger
 	// PingInterval is how long an event stream may stay silent before a ping (default 15 s).
 	PingInterval time.Duration
-	// MaxJSONBody bounds JSON request bodies (default 1 MiB).
+	// MaxJSONBody bounds JSON request bodies (default 1 MiB); binary bodies (uploads, archives)
+	// stream unbounded here, the node's disk limits bound them.
 	MaxJSONBody int64
 }
 
@@ -39,9 +38,10 @@ const (
 	defaultEventBuffer  = 256
 )
 
-// Handler serves n over HTTP as daemon.yaml describes: the generated strict server (net/http),
-// token verification in front of it, errors in the envelope with the codes of CodeOf, and
-// streams (files, backups, archives, events) passed through without buffering.
+// Handler serves n over HTTP as daemon.yaml describes: token verification first, then request
+// validation against daemon.yaml (apispec: media types, JSON bodies bounded and checked,
+// parameters), then the generated strict server (net/http); errors in the envelope with the
+// codes of CodeOf; streams (files, backups, archives, events) passed through unbuffered.
 func Handler(n Node, opts HandlerOptions) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -64,14 +64,11 @@ func Handler(n Node, opts HandlerOptions) http.Handler {
 		writeError(w, http.StatusNotFound, daemonapi.DaemonErrorCodeErrFieldInvalid,
 			"no such operation: "+r.Method+" "+r.URL.Path)
 	})
-	var h = daemonapi.HandlerWithOptions(strict, daemonapi.StdHTTPServerOptions{
+	h := daemonapi.HandlerWithOptions(strict, daemonapi.StdHTTPServerOptions{
 		BaseRouter:       mux,
 		ErrorHandlerFunc: s.requestError,
 	})
-	if opts.Validate != nil {
-		h = opts.Validate(h)
-	}
-	h = s.boundJSON(h)
+	h = s.validate(h)
 	h = s.authenticate(h)
 	return s.track(h)
 }
@@ -120,14 +117,30 @@ func (s *strictServer) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// boundJSON bounds JSON request bodies before the generated server decodes them.
-func (s *strictServer) boundJSON(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/json" {
-			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxJSONBody)
-		}
-		next.ServeHTTP(w, r)
-	})
+// daemonSpec is daemon.yaml, loaded once (it is embedded, so it loads or the build is broken).
+var daemonSpec = sync.OnceValues(func() (*apispec.Spec, error) {
+	return apispec.Load(context.Background(), skypanel.DaemonAPI, apispec.Options{})
+})
+
+// validationCodes are the DaemonErrorCode values request validation answers with.
+var validationCodes = apispec.Codes{
+	FieldInvalid:         string(daemonapi.DaemonErrorCodeErrFieldInvalid),
+	FieldRequired:        string(daemonapi.DaemonErrorCodeErrFieldInvalid),
+	UnsupportedMediaType: string(daemonapi.DaemonErrorCodeErrUnsupportedMediaType),
+	PayloadTooLarge:      string(daemonapi.DaemonErrorCodeErrFieldInvalid),
+}
+
+// validate checks each request against daemon.yaml before the generated server sees it.
+func (s *strictServer) validate(next http.Handler) http.Handler {
+	spec, err := daemonSpec()
+	if err != nil { // the embedded document is broken: refuse everything, loudly
+		s.log.Error("daemon.yaml does not load", "err", err)
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, http.StatusInternalServerError, daemonapi.DaemonErrorCodeErrInternal, "internal error")
+		})
+	}
+	v := apispec.NewValidator(spec, apispec.ValidatorOptions{Codes: validationCodes, MaxBody: s.opts.MaxJSONBody})
+	return v.Middleware(next)
 }
 
 // requestError answers a request the generated server could not bind (parameters, JSON body).

@@ -2,10 +2,8 @@ package nodeapi
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 
 	"github.com/skypanel/skypanel/gen/daemonapi"
@@ -82,13 +80,8 @@ func (c contentResponse) VisitDownloadBackupResponse(w http.ResponseWriter) erro
 
 func (s *strictServer) WriteFile(ctx context.Context, req daemonapi.WriteFileRequestObject) (daemonapi.WriteFileResponseObject, error) {
 	size := int64(-1)
-	if r := requestOf(ctx); r != nil {
-		if err := needMediaType(r, "application/octet-stream"); err != nil {
-			return nil, err
-		}
-		if r.ContentLength >= 0 {
-			size = r.ContentLength
-		}
+	if r := requestOf(ctx); r != nil && r.ContentLength >= 0 {
+		size = r.ContentLength
 	}
 	if err := s.node.WriteFile(ctx, req.Id, req.Params.Path, req.Body, size); err != nil {
 		return nil, err
@@ -97,11 +90,6 @@ func (s *strictServer) WriteFile(ctx context.Context, req daemonapi.WriteFileReq
 }
 
 func (s *strictServer) ImportServer(ctx context.Context, req daemonapi.ImportServerRequestObject) (daemonapi.ImportServerResponseObject, error) {
-	if r := requestOf(ctx); r != nil {
-		if err := needMediaType(r, "application/x-tar"); err != nil {
-			return nil, err
-		}
-	}
 	var want string
 	if req.Params.XArchiveSha256 != nil {
 		want = *req.Params.XArchiveSha256
@@ -163,18 +151,4 @@ func (l *lazyWriter) start() {
 func (l *lazyWriter) Write(p []byte) (int, error) {
 	l.start()
 	return l.w.Write(p)
-}
-
-// needMediaType refuses a request body of another media type than want (a missing
-// Content-Type is taken as want).
-func needMediaType(r *http.Request, want string) error {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return nil
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt != want {
-		return fmt.Errorf("%w: the body must be %s", ErrUnsupportedMediaType, want)
-	}
-	return nil
 }

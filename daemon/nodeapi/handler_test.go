@@ -182,20 +182,29 @@ func TestHandlerBadRequests(t *testing.T) {
 		name, method, path, ctype, body string
 		status                          int
 		code                            string
+		header                          map[string]string
 	}{
-		{"malformed JSON", "POST", "/v1/servers", "application/json", `{"id":`, 400, "ErrFieldInvalid"},
-		{"JSON too large", "POST", "/v1/servers", "application/json", `{"name":"` + strings.Repeat("x", 8192) + `"}`, 413, "ErrFieldInvalid"},
-		{"bad query parameter", "GET", "/v1/servers/S/console?since=abc", "", "", 400, "ErrFieldInvalid"},
-		{"missing path parameter", "GET", "/v1/servers/S/files", "", "", 400, "ErrFieldInvalid"},
-		{"upload as JSON", "PUT", "/v1/servers/S/files?path=a", "application/json", `{}`, 415, "ErrUnsupportedMediaType"},
-		{"unknown route", "GET", "/v1/nothing", "", "", 404, "ErrFieldInvalid"},
+		{"malformed JSON", "POST", "/v1/servers", "application/json", `{"id":`, 400, "ErrFieldInvalid", nil},
+		{"JSON too large", "POST", "/v1/servers", "application/json", `{"name":"` + strings.Repeat("x", 8192) + `"}`, 413, "ErrFieldInvalid", nil},
+		{"bad query parameter", "GET", "/v1/servers/S/console?since=abc", "", "", 400, "ErrFieldInvalid", nil},
+		{"missing path parameter", "GET", "/v1/servers/S/files", "", "", 400, "ErrFieldInvalid", nil},
+		{"upload as JSON", "PUT", "/v1/servers/S/files?path=a", "application/json", `{}`, 415, "ErrUnsupportedMediaType", nil},
+		{"unknown route", "GET", "/v1/nothing", "", "", 404, "ErrFieldInvalid", nil},
+		{"power action outside the enum", "POST", "/v1/servers/S/power", "application/json", `{"action":"dance"}`, 400, "ErrFieldInvalid", nil},
+		{"definition without startup", "POST", "/v1/servers", "application/json", `{"id":"S2","name":"n","environment":"standard","limits":{}}`, 400, "ErrFieldInvalid", nil},
+		{"server id outside its pattern", "GET", "/v1/servers/-bad/status", "", "", 400, "ErrFieldInvalid", nil},
+		{"event buffer out of range", "GET", "/v1/servers/S/events?buffer=0", "", "", 400, "ErrFieldInvalid", nil},
+		{"import with a malformed checksum", "PUT", "/v1/servers/S/archive", "application/x-tar", "x", 400, "ErrFieldInvalid", map[string]string{"X-Archive-Sha256": "nothex"}},
 	}
 	d.node.servers["S"] = daemonapi.Definition{Id: "S"}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var hdr map[string]string
+			hdr := map[string]string{}
+			for k, v := range tc.header {
+				hdr[k] = v
+			}
 			if tc.ctype != "" {
-				hdr = map[string]string{"Content-Type": tc.ctype}
+				hdr["Content-Type"] = tc.ctype
 			}
 			resp := d.do(t, tc.method, tc.path, strings.NewReader(tc.body), hdr)
 			if resp.StatusCode != tc.status {

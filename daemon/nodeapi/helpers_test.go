@@ -1,29 +1,21 @@
 package nodeapi
 
 import (
-	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/go-jose/go-jose/v3"
 	"github.com/go-jose/go-jose/v3/jwt"
+
+	"github.com/skypanel/skypanel/apispec"
 )
 
 // panelKeys is a test panel: Ed25519 keys served as a JWKS on loopback, counting fetches.
@@ -156,78 +148,27 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// daemonSpec is daemon.yaml, loaded once.
-var daemonSpec = sync.OnceValues(func() (routers.Router, error) {
-	b, err := os.ReadFile("../../daemon.yaml")
-	if err != nil {
-		return nil, err
-	}
-	doc, err := openapi3.NewLoader().LoadFromData(b)
-	if err != nil {
-		return nil, err
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, err
-	}
-	doc.Servers = nil // "/" only: match paths on any host
-	return legacy.NewRouter(doc)
-})
-
-// specTransport validates every response against daemon.yaml (the status must be declared,
-// JSON bodies must match; binary and NDJSON bodies are left to the tests). It adds the
+// specTransport validates every response against daemon.yaml (apispec: the status must be
+// declared, JSON bodies must match; streamed bodies are left to the tests). It adds the
 // bearer token from tok, when set, to each request.
-// TODO(apispec): use apispec's response validator once it is on main.
 type specTransport struct {
 	t   testing.TB
 	tok func() string
 }
 
 func (st specTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	spec, err := daemonSpec()
+	if err != nil {
+		st.t.Fatal(err)
+	}
 	if st.tok != nil {
 		req = req.Clone(req.Context())
 		req.Header.Set("Authorization", "Bearer "+st.tok())
 	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkResponse(req, resp); err != nil {
-		st.t.Errorf("response does not match daemon.yaml: %s %s -> %d: %v", req.Method, req.URL.Path, resp.StatusCode, err)
-	}
-	return resp, nil
-}
-
-func checkResponse(req *http.Request, resp *http.Response) error {
-	rt, err := daemonSpec()
-	if err != nil {
-		return err
-	}
-	route, params, err := rt.FindRoute(req)
-	if err != nil {
-		// Unknown routes: 404, or 401 first when the token is missing (auth runs before routing).
-		if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusUnauthorized {
-			return fmt.Errorf("unknown route answered %d", resp.StatusCode)
-		}
-		return nil
-	}
-	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
-	var body []byte
-	ct := resp.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "application/json") || resp.StatusCode >= 400 {
-		body, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-	} else {
-		opts.ExcludeResponseBody = true
-	}
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-	return openapi3filter.ValidateResponse(req.Context(), &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-		Body: io.NopCloser(bytes.NewReader(body)), Options: opts})
+	check := apispec.NewTransport(spec, nil, func(err error) {
+		st.t.Errorf("response does not match daemon.yaml: %v", err)
+	})
+	return check.RoundTrip(req)
 }
 
 // envelope decodes an error envelope and returns its code.

@@ -171,13 +171,12 @@ func (c *Client) Run(ctx context.Context) {
 			c.opts.OnCheckIn(err)
 		}
 		wait := c.opts.Interval
-		switch {
-		case err == nil:
+		if err == nil {
 			if down {
 				c.log.Info("panel reachable again: checked in")
 			}
 			down, backoff = false, c.opts.MinBackoff
-		default:
+		} else {
 			c.log.Warn("check-in failed", "panel", c.base, "retry_in", backoff, "err", err)
 			down, wait = true, backoff
 			backoff = min(2*backoff, c.opts.Interval)

@@ -410,6 +410,11 @@ type Listing struct {
 	Total int `json:"total"`
 }
 
+// NoticeRequest defines model for NoticeRequest.
+type NoticeRequest struct {
+	Text string `json:"text"`
+}
+
 // PowerRequest defines model for PowerRequest.
 type PowerRequest struct {
 	Action PowerRequestAction `json:"action"`
@@ -560,6 +565,9 @@ type RestoreBackupJSONRequestBody = RestoreRequest
 
 // SendCommandJSONRequestBody defines body for SendCommand for application/json ContentType.
 type SendCommandJSONRequestBody = CommandRequest
+
+// NoticeServerJSONRequestBody defines body for NoticeServer for application/json ContentType.
+type NoticeServerJSONRequestBody = NoticeRequest
 
 // PowerJSONRequestBody defines body for Power for application/json ContentType.
 type PowerJSONRequestBody = PowerRequest
@@ -859,6 +867,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
 	Install(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NoticeServerWithBody Write a daemon line to the server's console
+	//
+	// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+	// line is prefixed like the daemon's own lines and reaches the console history and every
+	// subscriber; nothing is written to the game.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+	NoticeServerWithBody(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NoticeServer Write a daemon line to the server's console
+	//
+	// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+	// line is prefixed like the daemon's own lines and reaches the console history and every
+	// subscriber; nothing is written to the game.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+	NoticeServer(ctx context.Context, id ServerId, body NoticeServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PowerWithBody Start, stop, restart or kill
 	//
@@ -1398,6 +1428,48 @@ func (c *Client) MakeFolder(ctx context.Context, id ServerId, params *MakeFolder
 // Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
 func (c *Client) Install(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewInstallRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NoticeServerWithBody Write a daemon line to the server's console
+//
+// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+// line is prefixed like the daemon's own lines and reaches the console history and every
+// subscriber; nothing is written to the game.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+func (c *Client) NoticeServerWithBody(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNoticeServerRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NoticeServer Write a daemon line to the server's console
+//
+// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+// line is prefixed like the daemon's own lines and reaches the console history and every
+// subscriber; nothing is written to the game.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+func (c *Client) NoticeServer(ctx context.Context, id ServerId, body NoticeServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNoticeServerRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2627,6 +2699,53 @@ func NewInstallRequest(server string, id ServerId) (*http.Request, error) {
 	return req, nil
 }
 
+// NewNoticeServerRequest calls the generic NoticeServer builder with application/json body
+func NewNoticeServerRequest(server string, id ServerId, body NoticeServerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNoticeServerRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewNoticeServerRequestWithBody constructs an http.Request for the NoticeServer method, with any body, and a specified content type
+func NewNoticeServerRequestWithBody(server string, id ServerId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/servers/%s/notice", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPowerRequest calls the generic Power builder with application/json body
 func NewPowerRequest(server string, id ServerId, body PowerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3064,6 +3183,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
 	InstallWithResponse(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*InstallResponse, error)
+
+	// NoticeServerWithBodyWithResponse Write a daemon line to the server's console
+	//
+	// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+	// line is prefixed like the daemon's own lines and reaches the console history and every
+	// subscriber; nothing is written to the game.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+	NoticeServerWithBodyWithResponse(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoticeServerResponse, error)
+
+	// NoticeServerWithResponse Write a daemon line to the server's console
+	//
+	// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+	// line is prefixed like the daemon's own lines and reaches the console history and every
+	// subscriber; nothing is written to the game.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+	NoticeServerWithResponse(ctx context.Context, id ServerId, body NoticeServerJSONRequestBody, reqEditors ...RequestEditorFn) (*NoticeServerResponse, error)
 
 	// PowerWithBodyWithResponse Start, stop, restart or kill
 	//
@@ -4282,6 +4423,54 @@ func (r InstallResponse) ContentType() string {
 	return ""
 }
 
+type NoticeServerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r NoticeServerResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r NoticeServerResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r NoticeServerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NoticeServerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NoticeServerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NoticeServerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PowerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4919,6 +5108,40 @@ func (c *ClientWithResponses) InstallWithResponse(ctx context.Context, id Server
 		return nil, err
 	}
 	return ParseInstallResponse(rsp)
+}
+
+// NoticeServerWithBodyWithResponse Write a daemon line to the server's console
+//
+// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+// line is prefixed like the daemon's own lines and reaches the console history and every
+// subscriber; nothing is written to the game.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+func (c *ClientWithResponses) NoticeServerWithBodyWithResponse(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NoticeServerResponse, error) {
+	rsp, err := c.NoticeServerWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNoticeServerResponse(rsp)
+}
+
+// NoticeServerWithResponse Write a daemon line to the server's console
+//
+// The panel tells the server's console what it did for it (a transfer's start and outcome). The
+// line is prefixed like the daemon's own lines and reaches the console history and every
+// subscriber; nothing is written to the game.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/servers/{id}/notice (the `NoticeServer` operationId).
+func (c *ClientWithResponses) NoticeServerWithResponse(ctx context.Context, id ServerId, body NoticeServerJSONRequestBody, reqEditors ...RequestEditorFn) (*NoticeServerResponse, error) {
+	rsp, err := c.NoticeServer(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNoticeServerResponse(rsp)
 }
 
 // PowerWithBodyWithResponse Start, stop, restart or kill
@@ -5882,6 +6105,42 @@ func ParseInstallResponse(rsp *http.Response) (*InstallResponse, error) {
 	return response, nil
 }
 
+// ParseNoticeServerResponse parses an HTTP response from a NoticeServerWithResponse call
+func ParseNoticeServerResponse(rsp *http.Response) (*NoticeServerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NoticeServerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePowerResponse parses an HTTP response from a PowerWithResponse call
 func ParsePowerResponse(rsp *http.Response) (*PowerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6109,6 +6368,9 @@ type ServerInterface interface {
 	// Install Run the install plan of the server's definition
 	// (POST /v1/servers/{id}/install)
 	Install(w http.ResponseWriter, r *http.Request, id ServerId)
+	// NoticeServer Write a daemon line to the server's console
+	// (POST /v1/servers/{id}/notice)
+	NoticeServer(w http.ResponseWriter, r *http.Request, id ServerId)
 	// Power Start, stop, restart or kill
 	// (POST /v1/servers/{id}/power)
 	Power(w http.ResponseWriter, r *http.Request, id ServerId)
@@ -7004,6 +7266,32 @@ func (siw *ServerInterfaceWrapper) Install(w http.ResponseWriter, r *http.Reques
 	handler.ServeHTTP(w, r)
 }
 
+// NoticeServer operation middleware
+func (siw *ServerInterfaceWrapper) NoticeServer(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.NoticeServer(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Power operation middleware
 func (siw *ServerInterfaceWrapper) Power(w http.ResponseWriter, r *http.Request) {
 
@@ -7228,6 +7516,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/servers/{id}/stats", wrapper.GetStats)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/servers/{id}/console", wrapper.GetConsole)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/servers/{id}/command", wrapper.SendCommand)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/servers/{id}/notice", wrapper.NoticeServer)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/servers/{id}/events", wrapper.StreamEvents)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/servers/{id}/install", wrapper.Install)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/servers/{id}/files", wrapper.DeleteFile)
@@ -8572,6 +8861,54 @@ func (response InstalldefaultJSONResponse) VisitInstallResponse(w http.ResponseW
 	return err
 }
 
+type NoticeServerRequestObject struct {
+	Id   ServerId `json:"id"`
+	Body *NoticeServerJSONRequestBody
+}
+
+type NoticeServerResponseObject interface {
+	VisitNoticeServerResponse(w http.ResponseWriter) error
+}
+
+type NoticeServer204Response struct {
+}
+
+func (response NoticeServer204Response) VisitNoticeServerResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type NoticeServer401JSONResponse struct{ ErrorJSONResponse }
+
+func (response NoticeServer401JSONResponse) VisitNoticeServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type NoticeServerdefaultJSONResponse struct {
+	Body       Error
+	StatusCode int
+}
+
+func (response NoticeServerdefaultJSONResponse) VisitNoticeServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PowerRequestObject struct {
 	Id   ServerId `json:"id"`
 	Body *PowerJSONRequestBody
@@ -8849,6 +9186,9 @@ type StrictServerInterface interface {
 	// Install Run the install plan of the server's definition
 	// (POST /v1/servers/{id}/install)
 	Install(ctx context.Context, request InstallRequestObject) (InstallResponseObject, error)
+	// NoticeServer Write a daemon line to the server's console
+	// (POST /v1/servers/{id}/notice)
+	NoticeServer(ctx context.Context, request NoticeServerRequestObject) (NoticeServerResponseObject, error)
 	// Power Start, stop, restart or kill
 	// (POST /v1/servers/{id}/power)
 	Power(ctx context.Context, request PowerRequestObject) (PowerResponseObject, error)
@@ -9543,6 +9883,39 @@ func (sh *strictHandler) Install(w http.ResponseWriter, r *http.Request, id Serv
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(InstallResponseObject); ok {
 		if err := validResponse.VisitInstallResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// NoticeServer operation middleware
+func (sh *strictHandler) NoticeServer(w http.ResponseWriter, r *http.Request, id ServerId) {
+	var request NoticeServerRequestObject
+
+	request.Id = id
+
+	var body NoticeServerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.NoticeServer(ctx, request.(NoticeServerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "NoticeServer")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(NoticeServerResponseObject); ok {
+		if err := validResponse.VisitNoticeServerResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -19,11 +19,12 @@ import (
 // never blocks on a socket: a full queue drops (and later tells that socket how many). It
 // keeps the recent console frames and the last status for sockets that attach later.
 type hub struct {
-	st   *Engine
-	id   string
-	nc   node.Client
-	opts Options
-	log  *slog.Logger
+	st     *Engine
+	id     string
+	nc     node.Client
+	nodeID int // the server's node when the hub started (0: unknown)
+	opts   Options
+	log    *slog.Logger
 
 	ready   chan struct{} // closed once start finished; err is then set
 	err     error
@@ -105,6 +106,9 @@ func (h *hub) start(ctx context.Context) error {
 	stream, err := h.nc.Events(octx, h.id, h.opts.UpstreamBuffer)
 	if err != nil {
 		return err
+	}
+	if row, err := h.st.deps.DB.Server.Get(octx, h.id); err == nil {
+		h.nodeID = row.NodeID
 	}
 	// The status is read after subscribing: a change in between arrives on the stream too.
 	st, err := h.nc.Status(octx, h.id)
@@ -246,7 +250,8 @@ func (h *hub) distribute(batch []daemonapi.Event, frames []*frame) bool {
 	return deleted
 }
 
-// ended closes the sockets after the stream ended on its own: 4004 when the server is gone.
+// ended closes the sockets after the stream ended on its own: 4004 when the server is gone,
+// 1012 when it moved to another node (the client reconnects to follow it there).
 func (h *hub) ended(deleted bool) {
 	h.mu.Lock()
 	h.closed = true
@@ -267,8 +272,11 @@ func (h *hub) ended(deleted bool) {
 		cancel()
 		deleted = errors.Is(err, daemon.ErrNotFound)
 	}
+	moved := deleted && h.moved()
 	for _, s := range socks {
-		if deleted {
+		if moved {
+			s.closeWith(closeMoved, "the server moved to another node; reconnect", false)
+		} else if deleted {
 			s.closeWith(closeDeleted, "the server was deleted", false)
 		} else {
 			s.closeWith(closeInternal, "the server's event stream ended", false)
@@ -277,6 +285,14 @@ func (h *hub) ended(deleted bool) {
 	if !deleted {
 		h.log.Warn("event stream of a watched server ended", "err", h.stream.Err())
 	}
+}
+
+// moved reports whether the server the node deleted lives on another node now (a transfer).
+func (h *hub) moved() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	row, err := h.st.deps.DB.Server.Get(ctx, h.id)
+	return err == nil && h.nodeID != 0 && row.NodeID != h.nodeID
 }
 
 // attach adds a socket (holding a slot) and queues the backlog and the current status for it;

@@ -13,13 +13,14 @@ import (
 
 // Close codes of the socket (openapi.yaml, operation serverSocket).
 const (
-	closeGoingAway    = websocket.StatusGoingAway     // 1001: the panel shuts down
-	closeInternal     = websocket.StatusInternalError // 1011: the event stream failed
-	closeUnauthorized = websocket.StatusCode(4001)    // unauthorized or token expired
-	closeForbidden    = websocket.StatusCode(4003)    // the token may not view this server
-	closeDeleted      = websocket.StatusCode(4004)    // the server was deleted
-	closeAuthTimeout  = websocket.StatusCode(4008)    // no auth message in time
-	closeRateLimited  = websocket.StatusCode(4029)    // too many messages or sockets
+	closeGoingAway    = websocket.StatusGoingAway      // 1001: the panel shuts down
+	closeInternal     = websocket.StatusInternalError  // 1011: the event stream failed
+	closeMoved        = websocket.StatusServiceRestart // 1012: the server moved to another node
+	closeUnauthorized = websocket.StatusCode(4001)     // unauthorized or token expired
+	closeForbidden    = websocket.StatusCode(4003)     // the token may not view this server
+	closeDeleted      = websocket.StatusCode(4004)     // the server was deleted
+	closeAuthTimeout  = websocket.StatusCode(4008)     // no auth message in time
+	closeRateLimited  = websocket.StatusCode(4029)     // too many messages or sockets
 )
 
 // frameKind says which scope a server message needs.

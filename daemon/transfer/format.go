@@ -1,0 +1,73 @@
+package transfer
+
+import (
+	"crypto/sha256"
+	"hash"
+	"io"
+	"regexp"
+)
+
+// Entry names of the archive (see the package doc).
+const (
+	volumePrefix  = "volume/"
+	backupsPrefix = "backups/"
+	manifestName  = "transfer.json"
+	metaExt       = ".json"
+	archiveExt    = ".tar.gz"
+	// Version is the format version Export writes and Import reads.
+	Version = 1
+
+	maxJSONBytes = 64 << 10 // a backup's metadata or the end marker
+	// DefaultMaxBackups bounds the backups an import accepts when Dest.MaxBackups is 0.
+	DefaultMaxBackups = 1000
+)
+
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ValidSHA256 reports whether s is a sha256 in lowercase hex.
+func ValidSHA256(s string) bool { return sha256Pattern.MatchString(s) }
+
+// Manifest is the end marker (transfer.json): the format version and what came before it.
+type Manifest struct {
+	Version     int   `json:"version"`
+	Entries     int   `json:"entries"`     // volume entries (folders, files, links), the volume itself excluded
+	VolumeBytes int64 `json:"volumeBytes"` // bytes of the volume's regular files
+	Backups     int   `json:"backups"`
+}
+
+// hashWriter counts and hashes what it passes on to w.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func newHashWriter(w io.Writer) *hashWriter { return &hashWriter{w: w, h: sha256.New()} }
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	hw.n += int64(n)
+	return n, err
+}
+
+// hashReader counts and hashes what is read through it and keeps the reader's first error
+// other than io.EOF (a broken source is not an invalid archive).
+type hashReader struct {
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func newHashReader(r io.Reader) *hashReader { return &hashReader{r: r, h: sha256.New()} }
+
+func (hr *hashReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += int64(n)
+	if err != nil && err != io.EOF && hr.err == nil {
+		hr.err = err
+	}
+	return n, err
+}
