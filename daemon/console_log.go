@@ -1,13 +1,14 @@
 package daemon
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,13 +58,40 @@ func openConsoleLog(path string, max int, minCap int64, log *slog.Logger) (*cons
 	return l, lines
 }
 
-// readConsoleLog returns the newest (up to max) well-formed lines of the log at path. A line
-// that does not decode (a torn last line after a crash mid-write) or whose cursor does not
-// follow the previous one is skipped.
+// consoleLogReadMax bounds what Load reads of a console log: its newest bytes (the file is
+// far smaller unless the ring was made much bigger before).
+const consoleLogReadMax = 64 << 20
+
+// readConsoleLog returns the newest (up to max) well-formed lines of the log at path, oldest
+// first. A line that does not decode (a torn last line after a crash mid-write) or whose cursor
+// does not stay below the next line's is skipped. Only the lines kept are decoded.
 func readConsoleLog(path string, max int) ([]ConsoleLine, error) {
 	if max <= 0 {
 		return nil, nil
 	}
+	data, err := readTail(path, consoleLogReadMax)
+	if err != nil {
+		return nil, err
+	}
+	var out []ConsoleLine // newest first
+	next := int64(math.MaxInt64)
+	end := bytes.LastIndexByte(data, '\n') // what follows it is torn
+	for end >= 0 && len(out) < max {
+		start := bytes.LastIndexByte(data[:end], '\n') + 1
+		var l ConsoleLine
+		if json.Unmarshal(data[start:end], &l) == nil && l.Cursor > 0 && l.Cursor < next {
+			out = append(out, l)
+			next = l.Cursor
+		}
+		end = start - 1
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// readTail returns the last (up to limit) bytes of the file at path, from a line start; a
+// missing file is empty.
+func readTail(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -72,33 +100,21 @@ func readConsoleLog(path string, max int) ([]ConsoleLine, error) {
 		return nil, fmt.Errorf("open console log: %w", err)
 	}
 	defer f.Close()
-	keep := make([]ConsoleLine, 0, min(max, 1024))
-	start := 0 // keep[start:] then keep[:start] once full: a ring of the newest lines
-	var last int64
-	r := bufio.NewReaderSize(f, 64<<10)
-	for {
-		b, err := r.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			break // b is a torn line without its newline, or empty
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read console log: %w", err)
-		}
-		var l ConsoleLine
-		if json.Unmarshal(b, &l) != nil || l.Cursor <= last {
-			continue
-		}
-		last = l.Cursor
-		if len(keep) < max {
-			keep = append(keep, l)
-			continue
-		}
-		keep[start] = l
-		if start++; start == max {
-			start = 0
-		}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("console log: %w", err)
 	}
-	return slices.Concat(keep[start:], keep[:start]), nil
+	off := max(0, fi.Size()-limit)
+	data := make([]byte, fi.Size()-off)
+	n, err := f.ReadAt(data, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read console log: %w", err)
+	}
+	data = data[:n]
+	if off > 0 { // drop the partial first line
+		data = data[bytes.IndexByte(data, '\n')+1:]
+	}
+	return data, nil
 }
 
 // append writes lines at the end of the log in one write; over is true when the log has now

@@ -166,7 +166,8 @@ func TestConsoleLogTornTail(t *testing.T) {
 	}
 }
 
-// TestReadConsoleLog: the newest lines are kept; garbage and non-increasing cursors skipped.
+// TestReadConsoleLog: the newest lines are kept; garbage, a torn tail and a line whose cursor
+// is not below the next line's are skipped.
 func TestReadConsoleLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "console.log")
 	content := `{"cursor":1,"time":10,"text":"a"}` + "\n" +
@@ -182,11 +183,14 @@ func TestReadConsoleLog(t *testing.T) {
 	for _, tt := range []struct {
 		max  int
 		want []string
-	}{{10, []string{"a", "b", "c", "d"}}, {3, []string{"b", "c", "d"}}, {1, []string{"d"}}} {
+	}{{10, []string{"a", "dup", "c", "d"}}, {3, []string{"dup", "c", "d"}}, {1, []string{"d"}}} {
 		got, err := readConsoleLog(path, tt.max)
 		if err != nil || !slices.Equal(texts(got), tt.want) {
 			t.Fatalf("max %d: %v (%v), want %v", tt.max, got, err, tt.want)
 		}
+	}
+	if data, err := readTail(path, int64(len(content)-10)); err != nil || !strings.HasPrefix(string(data), "not json\n") {
+		t.Fatalf("tail from inside the first line: %q (%v)", data, err)
 	}
 	if got, err := readConsoleLog(filepath.Join(t.TempDir(), "none"), 10); err != nil || got != nil {
 		t.Fatalf("missing file: %v %v", got, err)
@@ -353,4 +357,24 @@ func FuzzAppendConsoleLine(f *testing.F) {
 			t.Fatalf("%q: read back %q, encoding/json gives %q", text, out.Text, want)
 		}
 	})
+}
+
+// BenchmarkConsoleLogLoad: what Load spends on one server's history at the cap (1 MiB of
+// typical lines, the default ring of 1000 kept).
+func BenchmarkConsoleLogLoad(b *testing.B) {
+	path := filepath.Join(b.TempDir(), consoleLogFile)
+	var data []byte
+	for i := int64(1); len(data) < consoleLogMinCap; i++ {
+		data = appendConsoleLine(data, ConsoleLine{Cursor: 1_700_000_000_000_000 + i, Time: 1_700_000_000_000,
+			Text: "[12:00:00] [Server thread/INFO]: a typical console line of moderate length"})
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if lines, err := readConsoleLog(path, 1000); err != nil || len(lines) != 1000 {
+			b.Fatal(len(lines), err)
+		}
+	}
 }
