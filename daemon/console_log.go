@@ -129,6 +129,7 @@ func (l *consoleLog) append(lines []ConsoleLine) (over bool) {
 	}
 	n, err := l.f.Write(l.buf)
 	l.size += int64(n)
+	l.trimBuf()
 	if err != nil {
 		l.fail("writing the console history", err)
 		return false
@@ -159,10 +160,16 @@ func (l *consoleLog) rewrite(lines []ConsoleLine) error {
 		_ = l.f.Close()
 	}
 	l.f, l.size, l.base = f, int64(len(l.buf)), int64(len(l.buf))
-	if cap(l.buf) > 64<<10 {
-		l.buf = nil // do not keep a whole ring's worth of scratch
-	}
+	l.trimBuf()
 	return nil
+}
+
+// trimBuf drops a scratch buffer grown past what one read of output needs (a rewrite's, or a
+// batch of escaped control bytes), so an idle server does not pin it.
+func (l *consoleLog) trimBuf() {
+	if cap(l.buf) > 2*readChunk {
+		l.buf = nil
+	}
 }
 
 // compact rewrites the log with the ring's lines after append reported it over its cap.
