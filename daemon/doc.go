@@ -18,7 +18,9 @@
 //	                                        fsync; past max(1 MiB, 2× the ring's content) it is
 //	                                        replaced by the ring's lines (temp + rename). Load fills
 //	                                        the ring from its newest lines, so cursors and times
-//	                                        survive a daemon restart, even a kill -9
+//	                                        survive a daemon restart, even a kill -9; when the
+//	                                        disk fails, one warning and that console goes on in
+//	                                        memory only until the daemon restarts
 //	<VolumesDir>/<id>/                      the server's files: runtime.Spec.Dir, bind-mounted at
 //	                                        /home/container in the docker environment, the working
 //	                                        directory of the process in the standard environment
