@@ -299,16 +299,21 @@ func TestReconcilerHolds(t *testing.T) {
 	if err := svc.CreateServer(ctx, nodetest.Def("MOVING01")); err != nil {
 		t.Fatal(err)
 	}
+	if err := svc.CreateServer(ctx, nodetest.Def("MOVING02")); err != nil {
+		t.Fatal(err)
+	}
 	rec := server.NewReconciler(env.Store.Client, nil)
 	release := rec.Hold("MOVING01")
+	release2 := rec.Hold("MOVING02")
 	if err := rec.Reconcile(ctx, n.ID, svc); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := svc.ListServers(ctx); len(l) != 1 {
+	if l, _ := svc.ListServers(ctx); len(l) != 2 {
 		t.Fatalf("a held server was removed: %v", l)
 	}
 	release()
 	release() // twice is harmless
+	release2()
 	if err := rec.Reconcile(ctx, n.ID, svc); err != nil {
 		t.Fatal(err)
 	}

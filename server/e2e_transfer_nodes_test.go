@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/gen/daemonapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server"
 	"github.com/skypanel/skypanel/server/apitest"
@@ -194,5 +196,54 @@ func TestTransferProgressOnSocket(t *testing.T) {
 	}
 	if err := env.App.CloseTransfers(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// reconcilingTarget runs a reconcile of its node right before the import starts (the node
+// checked in meanwhile): the reconcile must leave the server being transferred alone.
+type reconcilingTarget struct {
+	*nodeapi.Service
+	reconcile func(ctx context.Context) error
+}
+
+func (r reconcilingTarget) Import(ctx context.Context, id string, body io.Reader, sha string) (daemonapi.ImportResult, error) {
+	if err := r.reconcile(ctx); err != nil {
+		return daemonapi.ImportResult{}, err
+	}
+	return r.Service.Import(ctx, id, body, sha)
+}
+
+func TestTransferSurvivesReconcile(t *testing.T) {
+	opts := daemon.Options{StopTimeout: 2 * time.Second}
+	a, b := apitest.StartNode(t, opts), apitest.StartNode(t, opts)
+	t.Cleanup(a.Local.Close)
+	t.Cleanup(b.Local.Close)
+	nodes := &twoNodes{local: a.Local}
+	env := apitest.Start(t, apitest.WithNodes(nodes))
+	admin := env.AdminToken(t)
+	var remote struct{ Id int64 }
+	env.DoJSON(t, http.MethodPost, "/api/nodes", admin, map[string]any{"name": "second", "publicHost": "s.example.com"}).JSON(t, &remote)
+	nodes.other = reconcilingTarget{b.Local, func(ctx context.Context) error {
+		return env.App.ReconcileNode(ctx, int(remote.Id), b.Local)
+	}}
+	const id = "RECON001"
+	if r := env.DoJSON(t, http.MethodPut, "/api/servers/"+id, admin, map[string]any{
+		"name": "reconciled", "ownerId": env.AdminID, "environmentType": "standard", "nodeId": env.LocalNode.ID, "startup": "cat",
+	}); r.Status != http.StatusCreated {
+		t.Fatalf("create server: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(t, http.MethodPut, "/api/servers/"+id+"/file/keep.txt", admin, strings.NewReader("kept"),
+		http.Header{"Content-Type": {"application/octet-stream"}}); r.Status != http.StatusNoContent {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	if r := env.DoJSON(t, http.MethodPost, "/api/servers/"+id+"/transfer", admin, map[string]any{"nodeId": remote.Id}); r.Status != http.StatusAccepted {
+		t.Fatalf("transfer: %d %s", r.Status, r.Body)
+	}
+	xferWait(t, "the transfer", func() bool { return !env.App.TransferRunning(id) })
+	if s, err := env.Store.Client.Server.Get(context.Background(), id); err != nil || s.NodeID != int(remote.Id) {
+		t.Fatalf("the transfer failed (a reconcile during the import broke it?): %+v, %v", s, err)
+	}
+	if r := env.Do(t, http.MethodGet, "/api/servers/"+id+"/file/keep.txt", admin, nil, nil); string(r.Body) != "kept" {
+		t.Fatalf("file after the transfer: %d %q", r.Status, r.Body)
 	}
 }

@@ -89,31 +89,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, nodeID int, c node.Client) e
 	for _, s := range have {
 		onNode[s.Id] = true
 	}
-	var errs []error
-	updated, created, deleted := 0, 0, 0
-	for _, s := range want {
-		if r.isHeld(s.ID) {
-			continue
-		}
-		def := definitionOf(s)
-		if onNode[s.ID] {
-			if err := c.UpdateServer(ctx, def); err != nil {
-				errs = append(errs, fmt.Errorf("update %s: %w", s.ID, err))
-			} else {
-				updated++
-			}
-			continue
-		}
-		r.log.Warn("a server of this node is missing on it: created again, its files are gone", "node", nodeID, "server", s.ID)
-		if err := c.CreateServer(ctx, def); err != nil {
-			errs = append(errs, fmt.Errorf("create %s: %w", s.ID, err))
-		} else {
-			created++
-		}
-	}
 	inDB := make(map[string]bool, len(want))
+	var errs []error
+	var n reconcileCounts
 	for _, s := range want {
 		inDB[s.ID] = true
+		if !r.isHeld(s.ID) {
+			errs = append(errs, r.push(ctx, nodeID, c, s, onNode[s.ID], &n))
+		}
 	}
 	for _, s := range have {
 		if inDB[s.Id] || r.isHeld(s.Id) {
@@ -123,12 +106,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, nodeID int, c node.Client) e
 		if err := c.DeleteServer(ctx, s.Id); err != nil {
 			errs = append(errs, fmt.Errorf("delete %s: %w", s.Id, err))
 		} else {
-			deleted++
+			n.deleted++
 		}
 	}
-	r.log.Info("node reconciled", "node", nodeID, "updated", updated, "created", created, "deleted", deleted, "failed", len(errs))
-	if len(errs) > 0 {
-		return fmt.Errorf("reconcile node %d: %w", nodeID, errors.Join(errs...))
+	err = errors.Join(errs...)
+	r.log.Info("node reconciled", "node", nodeID, "updated", n.updated, "created", n.created, "deleted", n.deleted, "err", err)
+	if err != nil {
+		return fmt.Errorf("reconcile node %d: %w", nodeID, err)
 	}
+	return nil
+}
+
+type reconcileCounts struct{ updated, created, deleted int }
+
+// push sends s's definition to the node: an update, or a create when the node lacks it.
+func (r *Reconciler) push(ctx context.Context, nodeID int, c node.Client, s *ent.Server, onNode bool, n *reconcileCounts) error {
+	def := definitionOf(s)
+	if onNode {
+		if err := c.UpdateServer(ctx, def); err != nil {
+			return fmt.Errorf("update %s: %w", s.ID, err)
+		}
+		n.updated++
+		return nil
+	}
+	r.log.Warn("a server of this node is missing on it: created again, its files are gone", "node", nodeID, "server", s.ID)
+	if err := c.CreateServer(ctx, def); err != nil {
+		return fmt.Errorf("create %s: %w", s.ID, err)
+	}
+	n.created++
 	return nil
 }

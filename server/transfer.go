@@ -60,10 +60,6 @@ func (t *transfers) busy(id string) bool {
 	return t.running[id] != nil
 }
 
-// Transferring reports whether a transfer of server id runs (the reconcile leaves such a
-// server alone on both nodes).
-func (a *App) Transferring(id string) bool { return a.xfer.busy(id) }
-
 // CloseTransfers refuses new transfers, cancels the running ones (each fails: the server stays
 // whole on its source and is started again if it ran) and waits for them until ctx ends.
 func (a *App) CloseTransfers(ctx context.Context) error {
@@ -122,7 +118,13 @@ func (h *Handlers) TransferServer(ctx context.Context, req gen.TransferServerReq
 	if err != nil {
 		return nil, err
 	}
-	if !h.a.xfer.start(j.id, j.run) {
+	// reconciles leave the server alone while it exists on a node the database does not say
+	release := func() {}
+	if h.a.reconciler != nil {
+		release = h.a.reconciler.Hold(j.id)
+	}
+	if !h.a.xfer.start(j.id, func(ctx context.Context) { defer release(); j.run(ctx) }) {
+		release()
 		return nil, newAPIError(http.StatusConflict, CodeServerBusy,
 			fmt.Sprintf("server %s is being transferred already", j.id), nil)
 	}

@@ -37,7 +37,7 @@ const (
 	xferContent = "LEVELDATA"
 )
 
-func newXferNode(t *testing.T, log *slog.Logger, id int) *nodeapi.Service {
+func newXferNode(t testing.TB, log *slog.Logger, id int) *nodeapi.Service {
 	t.Helper()
 	dir := t.TempDir()
 	runtimes := map[string]rt.Runtime{rt.EnvStandard: fake.New(fake.Options{Environment: rt.EnvStandard, ExitOnLine: "stop"})}
@@ -52,7 +52,7 @@ func newXferNode(t *testing.T, log *slog.Logger, id int) *nodeapi.Service {
 	return s
 }
 
-func newXferEnv(t *testing.T) *xferEnv {
+func newXferEnv(t testing.TB) *xferEnv {
 	t.Helper()
 	ctx := t.Context()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -153,7 +153,8 @@ func (r *Registry) stateLocked(n *ent.Node) (*nodeState, error) {
 		return nil, err
 	}
 	st.remote, st.host, st.port = rem, n.PrivateHost, n.PrivatePort
-	st.bootID = "" // another address may be another daemon: the next contact reconciles
+	st.bootID = ""                 // another address may be another daemon: the next contact reconciles
+	st.down, st.cause = false, nil // the new address is tried
 	return st, nil
 }
 

@@ -70,11 +70,11 @@ func (r *Registry) pollNode(ctx context.Context, n *ent.Node) error {
 	cancel()
 	if err == nil && h.NodeId != n.ID {
 		err = Unavailable(n.ID, fmt.Errorf("%w: %s answers as node %d", ErrProtocol, rem.Address(), h.NodeId))
-		r.markDown(n.ID, err)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
 			r.markDown(n.ID, err) // also for errors that are not "unavailable" (a refused token)
+			rem.Abort(err)        // calls in flight (long ones, streams) end now
 		}
 		return err
 	}

@@ -119,8 +119,12 @@ func TestRegistryLocalAndRemoteClients(t *testing.T) {
 	if again, _ := reg.Client(ctx, f.row); again != c {
 		t.Fatal("the Remote was not cached")
 	}
+	f.daemon.Server.Close() // down at the old address …
+	if _, err := c.ListServers(ctx); !errors.Is(err, node.ErrUnavailable) {
+		t.Fatalf("a stopped node: %v", err)
+	}
 	moved := *f.row
-	moved.PrivatePort++
+	moved.PrivatePort++ // … the new address is tried at once, not failed fast
 	c2, err := reg.Client(ctx, &moved)
 	if err != nil || c2 == c || c2.(*node.Remote).Address() == c.(*node.Remote).Address() {
 		t.Fatalf("a new address did not rebuild the Remote: %v", err)
@@ -219,5 +223,28 @@ func TestRegistryWrongNodeAtAddress(t *testing.T) {
 	}
 	if _, err := f.reg.Client(ctx, other); !errors.Is(err, node.ErrUnavailable) {
 		t.Fatalf("Client of the misaddressed node: %v", err)
+	}
+}
+
+// TestRegistryAbortsCallsInFlight: a long call to a node that stops answering ends when a
+// poll finds the node down, not after its own (long) bound.
+func TestRegistryAbortsCallsInFlight(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.reg.Poll(ctx)
+	f.expectReconcile(t)
+	c, _ := f.client(t)
+	f.daemon.Blackhole.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- c.CreateServer(ctx, nodetest.Def("slow")) }() // long bound: minutes
+	for f.daemon.Held.Load() == 0 {
+		time.Sleep(5 * time.Millisecond) // until the node holds the request
+	}
+	f.reg.Poll(ctx)
+	select {
+	case err := <-done:
+		f.expectUnavailable(t, "a long call when its node was found down", err)
+	case <-time.After(nodetest.Timeout):
+		t.Fatal("the long call still waits after its node was found down")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/skypanel/skypanel/daemon/nodeapi"
@@ -45,6 +46,10 @@ type Remote struct {
 	raw  *daemonapi.Client
 	api  *daemonapi.ClientWithResponses
 	log  *slog.Logger
+
+	mu       sync.Mutex
+	down     context.Context // cancelled by Abort; replaced then
+	markDown context.CancelCauseFunc
 }
 
 var _ Client = (*Remote)(nil)
@@ -65,16 +70,33 @@ func NewRemote(o RemoteOptions) (*Remote, error) {
 		o.EventIdleTimeout = EventIdleTimeout
 	}
 	base := o.Scheme + "://" + net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
+	r := &Remote{opts: o, base: base, log: o.Logger.With("component", "node.remote", "node", o.NodeID)}
+	r.down, r.markDown = context.WithCancelCause(context.Background())
 	hc := &http.Client{
-		Transport:     &tokenTransport{nodeID: o.NodeID, tokens: o.Tokens, base: o.Transport},
+		Transport:     &tokenTransport{nodeID: o.NodeID, tokens: o.Tokens, base: o.Transport, down: r.downContext},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	raw, err := daemonapi.NewClient(base, daemonapi.WithHTTPClient(hc))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTransportConfig, err)
 	}
-	return &Remote{opts: o, base: base, raw: raw, api: &daemonapi.ClientWithResponses{ClientInterface: raw},
-		log: o.Logger.With("component", "node.remote", "node", o.NodeID)}, nil
+	r.raw, r.api = raw, &daemonapi.ClientWithResponses{ClientInterface: raw}
+	return r, nil
+}
+
+// Abort ends every call in flight to the node, streams included, with cause (the Registry
+// found the node down: long calls must not wait for their own bounds). Later calls proceed.
+func (r *Remote) Abort(cause error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.markDown(cause)
+	r.down, r.markDown = context.WithCancelCause(context.Background())
+}
+
+func (r *Remote) downContext() context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.down
 }
 
 // NodeID is the node this client talks to.

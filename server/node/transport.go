@@ -77,6 +77,9 @@ type tokenTransport struct {
 	nodeID int
 	tokens TokenSource
 	base   http.RoundTripper
+	// down, when set, is cancelled (with a cause) when the node is found down: every request
+	// in flight, streams included, ends then.
+	down func() context.Context
 }
 
 // TokenSource mints a token for a node (the Signer).
@@ -106,6 +109,12 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(req.Context())
+	release := func() bool { return true }
+	var down context.Context
+	if t.down != nil {
+		down = t.down()
+		release = context.AfterFunc(down, cancel)
+	}
 	r := req.Clone(ctx)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	var (
@@ -124,23 +133,27 @@ func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	late := timedOut
 	mu.Unlock()
 	if err != nil || (!stopped && late) {
+		release()
 		cancel()
 		if resp != nil {
 			resp.Body.Close()
 		}
-		if late {
+		switch {
+		case down != nil && down.Err() != nil:
+			return nil, fmt.Errorf("the node was found down: %w", context.Cause(down))
+		case late:
 			return nil, fmt.Errorf("%w: no answer within %s", ErrTimeout, headerTimeout(req.Context()))
 		}
 		return nil, err
 	}
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: func() { release(); cancel() }}
 	return resp, nil
 }
 
 // cancelBody releases the request's context when the body is closed.
 type cancelBody struct {
 	io.ReadCloser
-	cancel context.CancelFunc
+	cancel func()
 }
 
 func (b *cancelBody) Close() error {

@@ -52,6 +52,7 @@ func Cases() []Case {
 		{"FilesErrors", testFilesErrors},
 		{"Backups", testBackups},
 		{"BackupErrors", testBackupErrors},
+		{"ExportImport", testExportImport},
 	}
 }
 

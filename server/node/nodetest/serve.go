@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -110,6 +111,8 @@ type Daemon struct {
 	// Blackhole, while set, makes the node accept requests and never answer (a hung or
 	// partitioned node).
 	Blackhole atomic.Bool
+	// Held counts the requests the blackhole has swallowed.
+	Held atomic.Int32
 	// Checked checks every response the Remotes receive against daemon.yaml.
 	Checked *apispec.Transport
 
@@ -134,6 +137,7 @@ func ServePanel(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer, j
 	t.Helper()
 	d := &Daemon{NodeID: nodeID, Signer: signer, jwksURL: jwksURL}
 	d.Replace(t, n)
+	closing := make(chan struct{})
 	spec, err := apispec.Load(context.Background(), skypanel.DaemonAPI, apispec.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -143,12 +147,19 @@ func ServePanel(t testing.TB, n nodeapi.Node, nodeID int, signer *node.Signer, j
 	}))
 	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if d.Blackhole.Load() {
-			<-r.Context().Done()
+			d.Held.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body) // then a client that gives up cancels r's context
+			select {
+			case <-r.Context().Done():
+			case <-closing:
+			}
 			return
 		}
 		checked.ServeHTTP(w, r)
 	}))
 	t.Cleanup(d.Server.Close)
+	t.Cleanup(func() { close(closing) }) // first: held requests end
+
 	base, err := node.NewTransport(node.TransportOptions{InsecureHTTP: true})
 	if err != nil {
 		t.Fatal(err)
