@@ -3,6 +3,8 @@ package daemon
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,35 @@ func BenchmarkConsole(b *testing.B) {
 		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
 			h := newHub(time.Now)
 			r := newRing(1000, time.Now, h)
+			for range subs {
+				s, _ := subscribeTo(h, 1024, nil, identity)
+				go func() {
+					for range s.C() {
+					}
+				}()
+				defer s.Close()
+			}
+			b.SetBytes(int64(len(payload)))
+			b.ResetTimer()
+			for range b.N {
+				_ = scanLines(bytes.NewReader(payload), 8<<10, r.addBatch)
+			}
+			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
+
+// BenchmarkConsolePersisted is BenchmarkConsole with the console history on disk (console.log,
+// default ring and cap): run together, the two give the cost of persisting the console.
+func BenchmarkConsolePersisted(b *testing.B) {
+	payload := []byte(strings.Repeat("[12:00:00] [Server thread/INFO]: a typical console line of moderate length\n", 1000))
+	for _, subs := range []int{0, 1, 100} {
+		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
+			h := newHub(time.Now)
+			r := newRing(1000, time.Now, h)
+			l, lines := openConsoleLog(filepath.Join(b.TempDir(), consoleLogFile), 1000, consoleLogMinCap, slog.New(slog.DiscardHandler))
+			r.restore(lines, l)
+			defer r.closeLog()
 			for range subs {
 				s, _ := subscribeTo(h, 1024, nil, identity)
 				go func() {

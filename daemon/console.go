@@ -29,7 +29,8 @@ type ConsoleLine struct {
 func CursorAt(t time.Time) int64 { return t.UnixMicro() }
 
 // ring is a bounded ring of console lines; it publishes each line to the hub under its lock, so
-// subscribers see lines in ring order and Subscribe can snapshot the backlog without a gap.
+// subscribers see lines in ring order and Subscribe can snapshot the backlog without a gap. With
+// a log (restore) it also appends each batch to the server's console history on disk.
 type ring struct {
 	mu   sync.Mutex
 	buf  []ConsoleLine
@@ -39,6 +40,7 @@ type ring struct {
 	now  func() time.Time
 	hub  *hub
 	pub  []ConsoleLine // scratch for addBatch's publish, guarded by mu
+	log  *consoleLog   // nil: memory only
 }
 
 func newRing(size int, now func() time.Time, h *hub) *ring {
@@ -79,8 +81,33 @@ func (r *ring) addBatch(texts []string) {
 		r.pub = append(r.pub, l)
 	}
 	r.hub.publishLines(r.pub)
+	if r.log.append(r.pub) {
+		all, _ := r.sinceLocked(0)
+		r.log.compact(all)
+	}
 	clear(r.pub) // do not pin line strings beyond the ring
 	r.pub = r.pub[:0]
+}
+
+// restore fills the empty ring with lines (the newest ones when they do not fit; cursors
+// strictly increasing) and appends from now on to log: a reloaded server's history.
+func (r *ring) restore(lines []ConsoleLine, log *consoleLog) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lines = lines[max(0, len(lines)-len(r.buf)):]
+	r.head, r.n = 0, copy(r.buf, lines)
+	if r.n > 0 {
+		r.last = max(r.last, lines[r.n-1].Cursor)
+	}
+	r.log = log
+}
+
+// closeLog stops the ring's writes to its log (the manager closes, or the server is deleted).
+func (r *ring) closeLog() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log.close()
+	r.log = nil
 }
 
 func (r *ring) at(i int) ConsoleLine { return r.buf[(r.head+i)%len(r.buf)] }

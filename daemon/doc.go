@@ -13,6 +13,14 @@
 //	<DataDir>/servers/<id>/definition.json  the server's Definition (atomic write: temp + fsync + rename)
 //	<DataDir>/servers/<id>/state.json       last known state, last crash time and what the runtime
 //	                                        instance was created with (same atomic write)
+//	<DataDir>/servers/<id>/console.log      the console history: one JSON line per console line
+//	                                        ({"cursor","time","text"}), one write per batch, no
+//	                                        fsync; past max(1 MiB, 2× the ring's content) it is
+//	                                        replaced by the ring's lines (temp + rename). Load fills
+//	                                        the ring from its newest lines, so cursors and times
+//	                                        survive a daemon restart, even a kill -9; when the
+//	                                        disk fails, one warning and that console goes on in
+//	                                        memory only until the daemon restarts
 //	<VolumesDir>/<id>/                      the server's files: runtime.Spec.Dir, bind-mounted at
 //	                                        /home/container in the docker environment, the working
 //	                                        directory of the process in the standard environment

@@ -52,6 +52,7 @@ func (m *Manager) Create(ctx context.Context, def Definition) error {
 		return fmt.Errorf("create server %q: %w", def.ID, err)
 	}
 	s := m.newServer(def, rec)
+	m.openConsole(s)
 	m.mu.Lock()
 	m.servers[def.ID] = s
 	m.mu.Unlock()
@@ -267,6 +268,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 	if err := os.RemoveAll(m.st.volumeDir(id)); err != nil {
 		return fmt.Errorf("delete files of %q: %w", id, err)
 	}
+	s.ring.closeLog() // the console goes on in memory until the server is gone
 	if err := os.RemoveAll(m.st.serverDir(id)); err != nil {
 		return fmt.Errorf("delete state of %q: %w", id, err)
 	}

@@ -57,14 +57,23 @@ func (m *Manager) loadOne(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	m.mu.Lock()
+	loaded := m.servers[id] != nil
+	m.mu.Unlock()
+	if loaded {
+		return nil // already loaded: its console log is open
+	}
 	s := m.newServer(def, rec)
+	m.openConsole(s) // the history comes first: reconcile's lines follow it
 	m.mu.Lock()
 	switch {
 	case m.closed:
 		m.mu.Unlock()
+		s.ring.closeLog()
 		return ErrClosed
 	case m.servers[id] != nil:
 		m.mu.Unlock()
+		s.ring.closeLog()
 		return nil // already loaded
 	}
 	m.servers[id] = s

@@ -166,6 +166,11 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	m.cancel()
 	m.wg.Wait()
+	m.mu.Lock()
+	for _, s := range m.servers {
+		s.ring.closeLog() // every batch is already in the file: nothing to flush
+	}
+	m.mu.Unlock()
 	if m.opts.Files == nil {
 		m.files.Close()
 	}

@@ -92,7 +92,7 @@ func TestCreateLayoutAndIdempotence(t *testing.T) {
 	mustCreate(t, m, def)
 	got := entries(t, m.opts.DataDir)
 	slices.Sort(got)
-	want := []string{"servers", "servers/s1", "servers/s1/definition.json", "servers/s1/state.json", "volumes", "volumes/s1"}
+	want := []string{"servers", "servers/s1", "servers/s1/console.log", "servers/s1/definition.json", "servers/s1/state.json", "volumes", "volumes/s1"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("layout %v, want %v", got, want)
 	}

@@ -45,14 +45,28 @@ func TestKill9Reattach(t *testing.T) {
 		if pid := s.pidOf(t); pid != pids[i] || !alive(pid) {
 			t.Errorf("%s after the restart: process %d (alive %v), want the same process %d", s.id, pid, alive(pid), pids[i])
 		}
-		s.cursor, s.lines, s.waited = 0, nil, 0 // a new daemon: a new console ring
+		s.cursor, s.lines, s.waited = 0, nil, 0 // the whole console, as the new daemon has it
 		s.echo(t, "after")
 		if !slices.Contains(s.lines, lineReattach) {
 			t.Errorf("%s: console %q has no %q", s.id, s.lines, lineReattach)
 		}
-		if slices.Contains(s.lines, lineStarting) {
-			t.Errorf("%s: console %q: the server was started again", s.id, s.lines)
+		if !slices.Contains(s.lines, "echo:before") {
+			t.Errorf("%s: console %q lost its history (no echo:before)", s.id, s.lines)
+		}
+		if n := countOf(s.lines, lineStarting); n != 1 {
+			t.Errorf("%s: console %q has %d %q lines (want 1: the server was not started again)", s.id, s.lines, n, lineStarting)
 		}
 		s.remove(t, pids[i])
 	}
+}
+
+// countOf counts the lines equal to line.
+func countOf(lines []string, line string) int {
+	n := 0
+	for _, l := range lines {
+		if l == line {
+			n++
+		}
+	}
+	return n
 }

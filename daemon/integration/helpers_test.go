@@ -129,6 +129,9 @@ func lifecycle(t *testing.T, dir string, rt runtime.Runtime, reopen func() runti
 	if st, _ := m2.Status("echo1"); st.State != daemon.StateRunning {
 		t.Fatalf("after reload: %+v", st)
 	}
+	if c := console(m2, "echo1"); !strings.Contains(c, "echo:hello") { // the history is kept
+		t.Fatalf("console after reload lost the lines of before:\n%s", c)
+	}
 	must(t, m2.SendCommand(ctx, "echo1", "again"))
 	waitLine(t, m2, "echo1", "echo:again")
 	if st, _ := m2.Status("crash1"); st.State != daemon.StateCrashed {
