@@ -20,8 +20,8 @@ func (s *strictServer) ListBackups(ctx context.Context, req daemonapi.ListBackup
 }
 
 func (s *strictServer) CreateBackup(ctx context.Context, req daemonapi.CreateBackupRequestObject) (daemonapi.CreateBackupResponseObject, error) {
-	if req.Body.Max < 1 {
-		return nil, errFieldf("max must be ≥ 1")
+	if req.Body.Max < 0 { // 0: the server may keep no backup (the node answers ErrBackupLimit)
+		return nil, errFieldf("max must be ≥ 0")
 	}
 	b, err := s.node.CreateBackup(ctx, req.Id, req.Body.Max)
 	if err != nil {

@@ -264,6 +264,7 @@ type BackupList struct {
 
 // BackupRequest defines model for BackupRequest.
 type BackupRequest struct {
+	// Max 0: the server may keep no backup (ErrBackupLimit).
 	Max int `json:"max"`
 }
 

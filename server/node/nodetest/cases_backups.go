@@ -3,6 +3,7 @@ package nodetest
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -39,6 +40,10 @@ func testBackups(t *testing.T, env Env) {
 	must(t, "set backup commands", env.Node.SetBackupCommands(c, "bk",
 		daemonapi.BackupCommands{Before: &[]string{"save-off"}, After: &[]string{"save-on"}}))
 	must(t, "write", env.Node.WriteFile(c, "bk", "world.dat", strings.NewReader("v1"), 2))
+	// a server whose feature limit allows no backup: the limit error, on both transports
+	if _, err := env.Node.CreateBackup(c, "bk", 0); !errors.Is(err, backup.ErrLimit) {
+		t.Fatalf("backup with max 0: %v, want backup.ErrLimit", err)
+	}
 	b, err := env.Node.CreateBackup(c, "bk", 3)
 	must(t, "create backup", err)
 	if b.State != daemonapi.BackupStateRunning || b.Id == "" {
