@@ -30,7 +30,7 @@ func CursorAt(t time.Time) int64 { return t.UnixMicro() }
 
 // ring is a bounded ring of console lines; it publishes each line to the hub under its lock, so
 // subscribers see lines in ring order and Subscribe can snapshot the backlog without a gap. With
-// a log (restore) it also appends each batch to the server's console history on disk.
+// a log (restore) it also queues each batch for the server's console history on disk.
 type ring struct {
 	mu   sync.Mutex
 	buf  []ConsoleLine
@@ -81,10 +81,7 @@ func (r *ring) addBatch(texts []string) {
 		r.pub = append(r.pub, l)
 	}
 	r.hub.publishLines(r.pub)
-	if r.log.append(r.pub) {
-		all, _ := r.sinceLocked(0)
-		r.log.compact(all)
-	}
+	r.log.enqueue(r.pub)
 	clear(r.pub) // do not pin line strings beyond the ring
 	r.pub = r.pub[:0]
 }
@@ -100,14 +97,17 @@ func (r *ring) restore(lines []ConsoleLine, log *consoleLog) {
 		r.last = max(r.last, lines[r.n-1].Cursor)
 	}
 	r.log = log
+	log.start(r)
 }
 
-// closeLog stops the ring's writes to its log (the manager closes, or the server is deleted).
+// closeLog stops the ring's writes to its log (the manager closes, or the server is deleted)
+// and waits until the batches already queued are written.
 func (r *ring) closeLog() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.log.close()
+	l := r.log
 	r.log = nil
+	r.mu.Unlock()
+	l.close() // outside the lock: the writer may be reading the ring for a rewrite
 }
 
 func (r *ring) at(i int) ConsoleLine { return r.buf[(r.head+i)%len(r.buf)] }

@@ -12,8 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"unicode/utf8"
+	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -22,31 +22,63 @@ const (
 	// consoleLogMinCap is the smallest size at which a console log is rewritten with the
 	// ring's content; above it the cap is twice the ring's content at the last rewrite.
 	consoleLogMinCap = 1 << 20
+	// consoleLogQueue is how many batches (each the lines of one read of output) may wait for
+	// the disk; past it a batch is left out of the log, never out of the ring.
+	consoleLogQueue = 32
 )
 
-// consoleLog appends a server's console lines to <DataDir>/servers/<id>/console.log, one JSON
-// object per line ({"cursor":…,"time":…,"text":"…"}), so the history survives a daemon restart
-// (graceful or kill -9: every batch is one write(2), no fsync). It is bounded: past its cap the
-// file is replaced (temp file + rename) by the ring's content. When the disk fails it logs one
-// warning and goes quiet: the console goes on in memory only.
+// consoleLog keeps a server's console history in <DataDir>/servers/<id>/console.log, one JSON
+// object per line ({"cursor":…,"time":…,"text":"…"}), so it survives a daemon restart
+// (graceful or kill -9: each batch is one write(2), no fsync; kill -9 loses only the batches
+// still queued). It is bounded: past its cap the file is replaced (temp file + rename) by the
+// ring's content.
 //
-// Its methods are called under the owning ring's lock; it has no lock of its own.
+// The disk is never on the console's output path: the ring queues each batch (enqueue, under
+// its lock, never waiting) and the log's own goroutine (run, started by ring.restore, waited
+// for by close) encodes and writes it. When the queue is full (a slow or hung disk) the batch
+// is dropped from the log and counted, with one warning; the writer then rewrites the file from
+// the ring, which heals the gap. When the disk fails it logs one warning and goes quiet: the
+// console goes on in memory only.
 type consoleLog struct {
 	path   string
 	minCap int64
 	log    *slog.Logger
-	f      *os.File // nil once closed or failed
-	size   int64    // bytes in the file
-	base   int64    // bytes written by the last rewrite
-	buf    []byte   // encoding scratch
+
+	// The producer's side, under the owning ring's lock.
+	queue   chan logItem
+	warned  bool         // the drop warning was logged
+	dropped atomic.Int64 // lines left out of the log because the queue was full
+	gap     atomic.Bool  // a batch was dropped: the writer rewrites the file from the ring
+	dead    atomic.Bool  // failed or closed: nothing more is queued
+	started bool
+	done    chan struct{} // closed when run returns
+
+	// The writer's side: openConsoleLog, then only run.
+	ring *ring
+	f    *os.File // nil once closed or failed
+	size int64    // bytes in the file
+	base int64    // bytes written by the last rewrite
+	skip int64    // lines with a cursor ≤ skip are in the file already (a rewrite from the ring)
+	buf  []byte   // encoding scratch
 }
 
+// logItem is one entry of a log's queue: a batch of lines, or (ack set) a flush marker closed
+// once every earlier batch is written.
+type logItem struct {
+	lines *[]ConsoleLine // from batchPool
+	ack   chan struct{}
+}
+
+// batchPool recycles the queued batches' slices across every server's log.
+var batchPool = sync.Pool{New: func() any { return new([]ConsoleLine) }}
+
 // openConsoleLog reads the newest (up to max) lines of the log at path and returns them with
-// the log, rewritten to hold exactly those lines and open for appending. A missing file is an
-// empty history. When the file cannot be read or rewritten the log is returned failed (a
-// warning is logged): appends are then ignored.
+// the log, rewritten to hold exactly those lines and open for appending once a ring starts it
+// (ring.restore). A missing file is an empty history. When the file cannot be read or
+// rewritten the log is returned failed (a warning is logged): appends are then ignored.
 func openConsoleLog(path string, max int, minCap int64, log *slog.Logger) (*consoleLog, []ConsoleLine) {
-	l := &consoleLog{path: path, minCap: minCap, log: log.With("path", path)}
+	l := &consoleLog{path: path, minCap: minCap, log: log.With("path", path),
+		queue: make(chan logItem, consoleLogQueue), done: make(chan struct{})}
 	lines, err := readConsoleLog(path, max)
 	if err != nil {
 		l.fail("reading the console history", err)
@@ -117,86 +149,6 @@ func readTail(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// append writes lines at the end of the log in one write; over is true when the log has now
-// passed its cap and should be rewritten (compact).
-func (l *consoleLog) append(lines []ConsoleLine) (over bool) {
-	if l == nil || l.f == nil {
-		return false
-	}
-	l.buf = l.buf[:0]
-	for _, line := range lines {
-		l.buf = appendConsoleLine(l.buf, line)
-	}
-	n, err := l.f.Write(l.buf)
-	l.size += int64(n)
-	l.trimBuf()
-	if err != nil {
-		l.fail("writing the console history", err)
-		return false
-	}
-	return l.size > max(l.minCap, 2*l.base)
-}
-
-// rewrite replaces the file by lines (a temp file renamed over it) and keeps appending to it.
-func (l *consoleLog) rewrite(lines []ConsoleLine) error {
-	tmp := l.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("create console log: %w", err)
-	}
-	l.buf = l.buf[:0]
-	for _, line := range lines {
-		l.buf = appendConsoleLine(l.buf, line)
-	}
-	if _, err = f.Write(l.buf); err == nil {
-		err = os.Rename(tmp, l.path)
-	}
-	if err != nil {
-		_ = f.Close()
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write console log: %w", err)
-	}
-	if l.f != nil {
-		_ = l.f.Close()
-	}
-	l.f, l.size, l.base = f, int64(len(l.buf)), int64(len(l.buf))
-	l.trimBuf()
-	return nil
-}
-
-// trimBuf drops a scratch buffer grown past what one read of output needs (a rewrite's, or a
-// batch of escaped control bytes), so an idle server does not pin it.
-func (l *consoleLog) trimBuf() {
-	if cap(l.buf) > 2*readChunk {
-		l.buf = nil
-	}
-}
-
-// compact rewrites the log with the ring's lines after append reported it over its cap.
-func (l *consoleLog) compact(lines []ConsoleLine) {
-	if l == nil || l.f == nil {
-		return
-	}
-	if err := l.rewrite(lines); err != nil {
-		l.fail("rewriting the console history", err)
-	}
-}
-
-// fail logs the one warning of this log and stops writing it.
-func (l *consoleLog) fail(what string, err error) {
-	l.log.Warn(what+" failed: this server's console is kept in memory only until the daemon restarts", "err", err)
-	l.close()
-}
-
-// close closes the file; later appends are ignored.
-func (l *consoleLog) close() {
-	if l == nil || l.f == nil {
-		return
-	}
-	_ = l.f.Close()
-	l.f = nil
-}
-
 // openConsole loads server s's console history into its ring and keeps appending to it.
 func (m *Manager) openConsole(s *server) {
 	l, lines := openConsoleLog(m.st.consoleLogPath(s.id), m.opts.ConsoleLines, consoleLogMinCap, m.log.With("server", s.id))
@@ -206,75 +158,4 @@ func (m *Manager) openConsole(s *server) {
 // consoleLogPath is the console log of server id.
 func (st store) consoleLogPath(id string) string {
 	return filepath.Join(st.serverDir(id), consoleLogFile)
-}
-
-// appendConsoleLine appends l as one JSON line: {"cursor":1,"time":2,"text":"…"}\n.
-func appendConsoleLine(b []byte, l ConsoleLine) []byte {
-	b = append(b, `{"cursor":`...)
-	b = strconv.AppendInt(b, l.Cursor, 10)
-	b = append(b, `,"time":`...)
-	b = strconv.AppendInt(b, l.Time, 10)
-	b = append(b, `,"text":`...)
-	b = appendJSONString(b, l.Text)
-	return append(b, "}\n"...)
-}
-
-// jsonPlain marks the bytes a JSON string holds as they are in valid UTF-8 (no quote,
-// backslash or control byte).
-var jsonPlain = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONString appends s as a JSON string, like encoding/json does (invalid UTF-8 becomes
-// U+FFFD), without its allocations. The usual console line is copied in one piece.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	if utf8.ValidString(s) {
-		start := 0
-		for i := 0; i < len(s); i++ {
-			if !jsonPlain[s[i]] {
-				b = appendEscape(append(b, s[start:i]...), s[i])
-				start = i + 1
-			}
-		}
-		return append(append(b, s[start:]...), '"')
-	}
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(append(b, s[start:i]...), `\ufffd`...)
-				start = i + size
-			}
-			i += size
-			continue
-		}
-		if !jsonPlain[c] {
-			b = appendEscape(append(b, s[start:i]...), c)
-			start = i + 1
-		}
-		i++
-	}
-	return append(append(b, s[start:]...), '"')
-}
-
-// appendEscape appends the JSON escape of an ASCII byte that cannot stand as it is.
-func appendEscape(b []byte, c byte) []byte {
-	const hex = "0123456789abcdef"
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\n':
-		return append(b, `\n`...)
-	case '\r':
-		return append(b, `\r`...)
-	case '\t':
-		return append(b, `\t`...)
-	}
-	return append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 }

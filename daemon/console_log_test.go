@@ -73,7 +73,7 @@ func reload(t *testing.T, m *Manager, rt *fakeRT, clock *fakeClock) *Manager {
 }
 
 // TestConsoleHistorySurvivesReload: the lines of an install and of a running server are on
-// disk as soon as the ring has them (a kill -9 loses none), and a new manager's console and
+// disk once the log's writer has caught up (a kill -9 loses only what it had not), and a new manager's console and
 // subscription backlog start with them, same cursors and times; new lines continue after them
 // even on a frozen clock.
 func TestConsoleHistorySurvivesReload(t *testing.T) {
@@ -99,6 +99,8 @@ func TestConsoleHistorySurvivesReload(t *testing.T) {
 	}
 	waitLine(t, m1, "s1", "hello")
 	before := consoleLines(t, m1, "s1")
+	s1, _ := m1.get("s1")
+	s1.ring.syncLog()
 	onDisk, err := readConsoleLog(m1.st.consoleLogPath("s1"), 100)
 	if err != nil || !slices.Equal(onDisk, before) {
 		t.Fatalf("on disk before any close (%v):\n%v\nring:\n%v", err, onDisk, before)
@@ -157,6 +159,7 @@ func TestConsoleLogTornTail(t *testing.T) {
 	}
 	s2, _ := m2.get("s1")
 	s2.ring.add("four")
+	s2.ring.syncLog()
 	lines, err := readConsoleLog(path, 100)
 	if err != nil || !slices.Equal(texts(lines), []string{"one", "two", "three", "four"}) {
 		t.Fatalf("file after the next line: %v (%v)", lines, err)
@@ -205,11 +208,13 @@ func TestConsoleLogCap(t *testing.T) {
 	l, lines := openConsoleLog(path, 10, consoleLogMinCap, log)
 	r := newRing(10, newFakeClock().Now, newHub(newFakeClock().Now))
 	r.restore(lines, l)
+	defer r.closeLog()
 	line := strings.Repeat("x", 100)
 	batch := slices.Repeat([]string{line}, 50)
 	written, maxSize := 0, int64(0)
 	for written < 3*consoleLogMinCap {
 		r.addBatch(batch)
+		r.syncLog()
 		written += len(batch) * len(line)
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -269,6 +274,7 @@ func TestConsoleLogWriteFails(t *testing.T) {
 	h := newHub(clock.Now)
 	r := newRing(10, clock.Now, h)
 	r.restore(nil, l)
+	defer r.closeLog()
 	sub, _ := subscribeRing(r, 10, identity)
 	defer sub.Close()
 	for _, s := range []string{"a", "b", "c"} {
@@ -279,6 +285,7 @@ func TestConsoleLogWriteFails(t *testing.T) {
 			t.Fatalf("event %+v, want %q", ev, want)
 		}
 	}
+	r.syncLog()
 	if got, _ := r.since(0); !slices.Equal(texts(got), []string{"a", "b", "c"}) || warns.Load() != 1 {
 		t.Fatalf("ring %v, %d warnings", got, warns.Load())
 	}

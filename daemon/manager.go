@@ -168,7 +168,7 @@ func (m *Manager) Close() {
 	m.wg.Wait()
 	m.mu.Lock()
 	for _, s := range m.servers {
-		s.ring.closeLog() // every batch is already in the file: nothing to flush
+		s.ring.closeLog() // waits for its writer to write the batches it has queued
 	}
 	m.mu.Unlock()
 	if m.opts.Files == nil {
