@@ -41,7 +41,7 @@ func (s *strictServer) route(next http.Handler) http.Handler {
 
 // writeRouteNotFound answers 404 ErrRouteNotFound for r.
 func writeRouteNotFound(w http.ResponseWriter, r *http.Request) {
-	writeCodeError(w, fmt.Errorf("%w: no such operation: %s %s", ErrRouteNotFound, r.Method, r.URL.Path))
+	writeCodeError(w, fmt.Errorf("%w: %s %s", ErrRouteNotFound, r.Method, r.URL.Path))
 }
 
 // writeCodeError writes err in the envelope with the code and status of CodeOf.
