@@ -37,6 +37,9 @@ func TestCheckResponse(t *testing.T) {
 		{"unknown route answered 200", "GET", "/nope", 200, jsonH, []byte(`{}`), false},
 		{"unknown route without envelope", "GET", "/nope", 404, jsonH, []byte(`not found`), false},
 		{"wrong method 405 envelope", "PATCH", "/things", 405, jsonH, envelope, true},
+		{"HEAD refused 405 without a body", "HEAD", "/things", 405, jsonH, []byte{}, true},
+		{"HEAD of an unknown route answered 200", "HEAD", "/nope", 200, jsonH, []byte{}, false},
+		{"GET refused 405 without a body", "GET", "/nope", 405, jsonH, []byte{}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -54,7 +54,7 @@ func mapCoreError(err error) *APIError {
 		return newAPIError(http.StatusNotFound, CodeUserNotFound, "user not found", nil)
 	case errors.Is(err, oauth.ErrNodeNotFound):
 		return newAPIError(http.StatusNotFound, CodeNodeNotFound, "node not found", nil)
-	case errors.Is(err, node.ErrUnavailable):
+	case errors.Is(err, node.ErrUnavailable), errors.Is(err, node.ErrDaemonTooOld):
 		return nodeUnavailable(err)
 	case errors.Is(err, daemon.ErrNotFound):
 		return newAPIError(http.StatusNotFound, CodeServerNotFound, "server not found on its node", nil)
@@ -95,8 +95,9 @@ func bodyFieldError(err error) *APIError {
 	return nil
 }
 
-// nodeUnavailable is the 503 of a node that does not answer, with metadata.nodeId when the
-// error says which node. The message carries the reason (hosts, sockets, paths): writeError
+// nodeUnavailable is the 503 of a node that does not answer, or whose daemon is too old for
+// the operation ("node daemon too old for <operation>"), with metadata.nodeId when the error
+// says which node. The message carries the reason (hosts, sockets, paths): writeError
 // replaces it with a generic one for non-administrators (nodeReasonHidden).
 func nodeUnavailable(err error) *APIError {
 	var md map[string]any
@@ -115,7 +116,8 @@ const nodeReasonHidden = "the server's node is unavailable; try again later or a
 // publicMsg is the message of ae (mapped from err) for p: a node's unavailability reason only
 // for administrators.
 func publicMsg(p *Principal, err error, ae *APIError) string {
-	if errors.Is(err, node.ErrUnavailable) && (p == nil || !p.Admin) {
+	nodeReason := errors.Is(err, node.ErrUnavailable) || errors.Is(err, node.ErrDaemonTooOld)
+	if nodeReason && (p == nil || !p.Admin) {
 		return nodeReasonHidden
 	}
 	return ae.Msg

@@ -25,6 +25,8 @@ func TestErrorMappers(t *testing.T) {
 	}{
 		{"api error as is", fmt.Errorf("wrapped: %w", own), http.StatusTeapot, CodeConflict},
 		{"core", node.Unavailable(3, errors.New("down")), http.StatusServiceUnavailable, CodeNodeUnavailable},
+		{"daemon too old", fmt.Errorf("x: %w", &node.TooOldError{NodeID: 3, Operation: "power", Err: errors.New("no such route")}),
+			http.StatusServiceUnavailable, CodeNodeUnavailable},
 		{"databases", fmt.Errorf("x: %w", mysql.ErrInvalidName), http.StatusBadRequest, CodeFieldInvalid},
 		{"files", fmt.Errorf("x: %w", files.ErrNotFound), http.StatusNotFound, CodeFileNotFound},
 		{"socket", fmt.Errorf("x: %w", ErrTooManySockets), http.StatusTooManyRequests, CodeRateLimited},

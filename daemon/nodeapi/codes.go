@@ -53,6 +53,8 @@ var codes = []codeEntry{
 	{code: daemonapi.DaemonErrorCodeErrRuntimeUnavailable, status: http.StatusServiceUnavailable,
 		errs: []error{rt.ErrUnavailable, install.ErrNoRuntime, daemon.ErrClosed, backup.ErrClosed}},
 	{code: daemonapi.DaemonErrorCodeErrImageUnavailable, status: http.StatusBadRequest, errs: []error{rt.ErrImage}},
+	{code: daemonapi.DaemonErrorCodeErrRouteNotFound, status: http.StatusNotFound, errs: []error{ErrRouteNotFound}},
+	{code: daemonapi.DaemonErrorCodeErrMethodNotAllowed, status: http.StatusMethodNotAllowed, errs: []error{ErrMethodNotAllowed}},
 	{code: daemonapi.DaemonErrorCodeErrInternal, status: http.StatusInternalServerError,
 		errs: []error{ErrInternal, rt.ErrExists, rt.ErrNotFound, install.ErrInvalidConfig, install.ErrDownload, install.ErrCommandFailed}},
 }

@@ -14,6 +14,11 @@ var (
 	ErrArchiveInvalid = errors.New("invalid server archive")
 	// ErrChecksumMismatch: what was received does not have the expected sha256.
 	ErrChecksumMismatch = errors.New("checksum mismatch")
+	// ErrRouteNotFound: no operation of daemon.yaml has the request's path (an older daemon
+	// lacks the operation).
+	ErrRouteNotFound = errors.New("no such route")
+	// ErrMethodNotAllowed: the path is an operation's, but not with the request's method.
+	ErrMethodNotAllowed = errors.New("method not allowed")
 	// ErrInternal: the node failed in a way the caller cannot fix.
 	ErrInternal = errors.New("internal node error")
 )

@@ -38,7 +38,8 @@ const (
 	defaultEventBuffer  = 256
 )
 
-// Handler serves n over HTTP as daemon.yaml describes: token verification first, then request
+// Handler serves n over HTTP as daemon.yaml describes: token verification first, then unknown
+// routes (404 ErrRouteNotFound) and methods (405 ErrMethodNotAllowed), then request
 // validation against daemon.yaml (apispec: media types, JSON bodies bounded and checked,
 // parameters), then the generated strict server (net/http); errors in the envelope with the
 // codes of CodeOf; streams (files, backups, archives, events) passed through unbuffered.
@@ -60,15 +61,13 @@ func Handler(n Node, opts HandlerOptions) http.Handler {
 			ResponseErrorHandlerFunc: s.responseError,
 		})
 	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, daemonapi.DaemonErrorCodeErrFieldInvalid,
-			"no such operation: "+r.Method+" "+r.URL.Path)
-	})
+	mux.HandleFunc("/", writeRouteNotFound) // route answers first; this is the backstop
 	h := daemonapi.HandlerWithOptions(strict, daemonapi.StdHTTPServerOptions{
 		BaseRouter:       mux,
 		ErrorHandlerFunc: s.requestError,
 	})
 	h = s.validate(h)
+	h = s.route(h)
 	h = s.authenticate(h)
 	return s.track(h)
 }

@@ -60,10 +60,12 @@ const (
 	DaemonErrorCodeErrInternal             DaemonErrorCode = "ErrInternal"
 	DaemonErrorCodeErrInvalidDefinition    DaemonErrorCode = "ErrInvalidDefinition"
 	DaemonErrorCodeErrInvalidState         DaemonErrorCode = "ErrInvalidState"
+	DaemonErrorCodeErrMethodNotAllowed     DaemonErrorCode = "ErrMethodNotAllowed"
 	DaemonErrorCodeErrNoUID                DaemonErrorCode = "ErrNoUID"
 	DaemonErrorCodeErrNotRunning           DaemonErrorCode = "ErrNotRunning"
 	DaemonErrorCodeErrOverDiskLimit        DaemonErrorCode = "ErrOverDiskLimit"
 	DaemonErrorCodeErrPathInvalid          DaemonErrorCode = "ErrPathInvalid"
+	DaemonErrorCodeErrRouteNotFound        DaemonErrorCode = "ErrRouteNotFound"
 	DaemonErrorCodeErrRuntimeUnavailable   DaemonErrorCode = "ErrRuntimeUnavailable"
 	DaemonErrorCodeErrServerExists         DaemonErrorCode = "ErrServerExists"
 	DaemonErrorCodeErrServerNotFound       DaemonErrorCode = "ErrServerNotFound"
@@ -109,6 +111,8 @@ func (e DaemonErrorCode) Valid() bool {
 		return true
 	case DaemonErrorCodeErrInvalidState:
 		return true
+	case DaemonErrorCodeErrMethodNotAllowed:
+		return true
 	case DaemonErrorCodeErrNoUID:
 		return true
 	case DaemonErrorCodeErrNotRunning:
@@ -116,6 +120,8 @@ func (e DaemonErrorCode) Valid() bool {
 	case DaemonErrorCodeErrOverDiskLimit:
 		return true
 	case DaemonErrorCodeErrPathInvalid:
+		return true
+	case DaemonErrorCodeErrRouteNotFound:
 		return true
 	case DaemonErrorCodeErrRuntimeUnavailable:
 		return true

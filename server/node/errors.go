@@ -32,11 +32,33 @@ func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.E
 // Unavailable wraps cause as node nodeID not answering.
 func Unavailable(nodeID int, cause error) error { return &UnavailableError{NodeID: nodeID, Err: cause} }
 
-// NodeIDOf returns the node id of an UnavailableError in err's chain.
+// TooOldError says which node's daemon lacks which operation of daemon.yaml: it answered
+// 404 ErrRouteNotFound or 405 ErrMethodNotAllowed. It matches ErrDaemonTooOld and the node's
+// answer (nodeapi.ErrRouteNotFound, …), never ErrUnavailable or a "not found" of a server or
+// file: the node answers, it is only older than the panel. The panel answers 503
+// ErrNodeUnavailable; Error is the reason for administrators.
+type TooOldError struct {
+	NodeID    int
+	Operation string // the operationId (nodeapi.OperationOf)
+	Err       error  // the node's answer
+}
+
+func (e *TooOldError) Error() string {
+	return fmt.Sprintf("%v for %s (node %d: %v)", ErrDaemonTooOld, e.Operation, e.NodeID, e.Err)
+}
+
+// Unwrap returns ErrDaemonTooOld and the node's answer.
+func (e *TooOldError) Unwrap() []error { return []error{ErrDaemonTooOld, e.Err} }
+
+// NodeIDOf returns the node id of an UnavailableError or a TooOldError in err's chain.
 func NodeIDOf(err error) (int, bool) {
 	var u *UnavailableError
 	if errors.As(err, &u) {
 		return u.NodeID, true
+	}
+	var o *TooOldError
+	if errors.As(err, &o) {
+		return o.NodeID, true
 	}
 	return 0, false
 }
@@ -51,4 +73,7 @@ var (
 	ErrTimeout = errors.New("node did not answer in time")
 	// ErrProtocol: a node's answer does not match daemon.yaml (wrapped in an UnavailableError).
 	ErrProtocol = errors.New("unexpected answer from node")
+	// ErrDaemonTooOld: the node's daemon does not have the operation the panel called (a
+	// TooOldError says which); the node is not marked down for it.
+	ErrDaemonTooOld = errors.New("node daemon too old")
 )

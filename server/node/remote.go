@@ -130,7 +130,7 @@ func (r *Remote) status(hr *http.Response, body []byte, want int) error {
 	if hr.StatusCode == want {
 		return nil
 	}
-	return r.errorOf(hr.StatusCode, body)
+	return r.errorOf(hr, body)
 }
 
 // value checks an answer with a JSON body: v (parsed by the generated client) when the status
@@ -146,18 +146,43 @@ func value[T any](r *Remote, hr *http.Response, body []byte, want int, v *T) (T,
 	return *v, nil
 }
 
-// errorOf decodes an error answer: the envelope's code as the daemon's sentinel; a refused
-// token, or an answer without an envelope, as the node being unavailable.
-func (r *Remote) errorOf(status int, body []byte) error {
+// errorOf decodes the error answer hr (body read): the envelope's code as the daemon's
+// sentinel; a refused token, or an answer without an envelope, as the node being unavailable;
+// a route or method the node does not have as its daemon being too old (a *TooOldError).
+func (r *Remote) errorOf(hr *http.Response, body []byte) error {
 	var env daemonapi.Error
 	if json.Unmarshal(body, &env) != nil || env.Error.Code == "" {
-		return r.unavailable(fmt.Errorf("%w: status %d without an error envelope", ErrProtocol, status))
+		return r.unavailable(fmt.Errorf("%w: status %d without an error envelope", ErrProtocol, hr.StatusCode))
 	}
 	err := nodeapi.ErrorFor(env.Error.Code, env.Error.Msg)
-	if env.Error.Code == daemonapi.DaemonErrorCodeErrUnauthorized {
+	switch {
+	case env.Error.Code == daemonapi.DaemonErrorCodeErrUnauthorized:
 		return r.unavailable(fmt.Errorf("the node refused the panel's token: %w", err))
+	case lacksOperation(hr.StatusCode, env.Error.Code):
+		return &TooOldError{NodeID: r.opts.NodeID, Operation: operationOf(hr.Request), Err: err}
 	}
 	return err
+}
+
+// lacksOperation reports whether an error answer says the daemon has no such operation:
+// ErrRouteNotFound, ErrMethodNotAllowed, or the 404 ErrFieldInvalid that daemons before those
+// codes sent for both (ErrFieldInvalid is otherwise 400 or 413).
+func lacksOperation(status int, code daemonapi.DaemonErrorCode) bool {
+	switch code {
+	case daemonapi.DaemonErrorCodeErrRouteNotFound, daemonapi.DaemonErrorCodeErrMethodNotAllowed:
+		return true
+	case daemonapi.DaemonErrorCodeErrFieldInvalid:
+		return status == http.StatusNotFound
+	}
+	return false
+}
+
+// operationOf names the daemon.yaml operation of req (nil: unknown).
+func operationOf(req *http.Request) string {
+	if req == nil || req.URL == nil {
+		return "an unknown operation"
+	}
+	return nodeapi.OperationOf(req.Method, req.URL.EscapedPath())
 }
 
 // Health says who the node is.

@@ -112,7 +112,7 @@ func (b *remoteBody) reopen() error {
 		if resp.StatusCode == http.StatusOK { // If-Range failed: the file changed
 			return nodeapi.ErrorFor(daemonapi.DaemonErrorCodeErrFileConflict, "the file changed while it was read")
 		}
-		return b.r.errorOf(resp.StatusCode, body)
+		return b.r.errorOf(resp, body)
 	}
 	b.body, b.at = resp.Body, b.pos
 	return nil
