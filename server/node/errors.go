@@ -2,7 +2,6 @@ package node
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 )
@@ -11,35 +10,15 @@ import (
 // panel answers 503 ErrNodeUnavailable.
 var ErrUnavailable = nodeapi.ErrUnavailable
 
-// UnavailableError says which node did not answer and why; it matches ErrUnavailable and the
-// panel's error mapper puts NodeID in the envelope's metadata.nodeId. Reason is for
-// administrators (it may name hosts, sockets and paths); tenants get a generic message.
-type UnavailableError struct {
-	NodeID int
-	Err    error // the cause (dial error, timeout, the node's own reason)
-}
+// UnavailableError says which node did not answer and why (nodeapi.UnavailableError); the
+// panel's error mapper puts NodeID in the envelope's metadata.nodeId.
+type UnavailableError = nodeapi.UnavailableError
 
-func (e *UnavailableError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("node %d is unavailable", e.NodeID)
-	}
-	return fmt.Sprintf("node %d is unavailable: %v", e.NodeID, e.Err)
-}
+// Unavailable wraps cause as node nodeID not answering (nodeapi.Unavailable).
+func Unavailable(nodeID int, cause error) error { return nodeapi.Unavailable(nodeID, cause) }
 
-// Unwrap returns ErrUnavailable and the cause.
-func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
-
-// Unavailable wraps cause as node nodeID not answering.
-func Unavailable(nodeID int, cause error) error { return &UnavailableError{NodeID: nodeID, Err: cause} }
-
-// NodeIDOf returns the node id of an UnavailableError in err's chain.
-func NodeIDOf(err error) (int, bool) {
-	var u *UnavailableError
-	if errors.As(err, &u) {
-		return u.NodeID, true
-	}
-	return 0, false
-}
+// NodeIDOf returns the node id of an UnavailableError in err's chain (nodeapi.NodeIDOf).
+func NodeIDOf(err error) (int, bool) { return nodeapi.NodeIDOf(err) }
 
 // Sentinels of the panel's remote node client.
 var (
