@@ -15,7 +15,6 @@ import (
 	"github.com/skypanel/skypanel/daemon/install"
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
-	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
@@ -23,10 +22,11 @@ import (
 
 // NodeConfig configures the node embedded in the panel (a nodeapi.Service in process).
 type NodeConfig struct {
-	// Start builds the node's runtimes and its daemon Manager, its servers loaded (cmd: from
-	// the runtime flags; benchmarks: the host runtime). The Panel closes the Manager. nil: the
-	// node has no daemon — Features and System answer, server operations are 503.
-	Start func(ctx context.Context, log *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error)
+	// Start builds the node's runtimes and its daemon Manager (cmd: from the node flags;
+	// benchmarks: the host runtime); nodeapi.Start loads its servers and opens the Service,
+	// the Panel closes both. nil: the node has no daemon — Features and System answer, server
+	// operations are 503 with metadata.nodeId.
+	Start nodeapi.StartFunc
 	// Install configures the template installer (zero: install.Default()).
 	Install install.Config
 	// Version is what the node's Health reports.
@@ -144,7 +144,7 @@ func (p *Panel) listen(ctx context.Context) error {
 	return err
 }
 
-// openNode builds the local node (its daemon through NodeConfig.Start) and the registry.
+// openNode starts the local node (nodeapi.Start with NodeConfig.Start) and the registry.
 func (p *Panel) openNode(ctx context.Context) error {
 	nc := p.cfg.Node
 	switch {
@@ -154,29 +154,15 @@ func (p *Panel) openNode(ctx context.Context) error {
 		p.Nodes = nc.Finder
 		return nil
 	}
-	runtimes := map[string]rt.Runtime{}
-	if nc.Start != nil {
-		m, rts, err := nc.Start(ctx, p.log)
-		if err != nil {
-			return err
-		}
-		p.Manager, runtimes = m, rts
-		p.closers = append(p.closers, m.Close) // detaches consoles: game servers keep running
-	}
-	local, err := nodeapi.New(nodeapi.Options{DataDir: p.cfg.DataDir, Runtimes: runtimes, Manager: p.Manager,
+	local, closeLocal, err := nodeapi.Start(ctx, nc.Start, nodeapi.Options{DataDir: p.cfg.DataDir,
 		Logger: p.log, Install: nc.Install, NodeID: p.LocalNode.ID, Version: nc.Version})
 	if err != nil {
 		return err
 	}
-	p.Local = local
-	// Closed before the Manager: cancels running backups (they end failed), installs and
-	// background power actions.
-	p.closers = append(p.closers, local.Close)
-	if p.Manager != nil {
-		if err := local.Open(); err != nil {
-			return err
-		}
-	}
+	p.Local, p.Manager = local, local.Manager()
+	// Cancels running backups (they end failed), installs and background power actions, then
+	// closes the Manager (detaches consoles: game servers keep running).
+	p.closers = append(p.closers, closeLocal)
 	return p.openRegistry(ctx, local)
 }
 

@@ -107,7 +107,8 @@ func runDaemon(ctx context.Context, cmd *cobra.Command, o daemonOptions) error {
 	}
 	nodeID, _ := panel.NodeIDOf(o.clientID)
 	ver, _ := buildVersion(debug.ReadBuildInfo())
-	svc, closeNode, err := openNode(ctx, log, o.node, nodeID, ver)
+	svc, closeNode, err := nodeapi.Start(ctx, o.node.startNode, nodeapi.Options{DataDir: o.node.dataDir,
+		Logger: log, Install: o.node.install, NodeID: nodeID, Version: ver})
 	if err != nil {
 		return err
 	}

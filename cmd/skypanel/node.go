@@ -35,9 +35,10 @@ type nodeOptions struct {
 	install             install.Config  // template installations (nodeflags.go)
 }
 
-// startNode builds the runtimes and the daemon Manager and re-attaches to running servers.
-// Without a reachable containerd the node still runs "standard" servers and logs why.
-func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Manager, map[string]rt.Runtime, error) {
+// startNode builds the runtimes and the daemon Manager from the flags: the nodeapi.StartFunc
+// of `serve` and `daemon` (nodeapi.Start loads the servers and opens the Service). Without a
+// reachable containerd the node still runs "standard" servers and logs why.
+func (o nodeOptions) startNode(ctx context.Context, log *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error) {
 	nodeDir := filepath.Join(o.dataDir, "node")
 	std, err := resolveStandard(log, nodeDir, o.standard, os.Geteuid() == 0)
 	if err != nil {
@@ -71,10 +72,6 @@ func startNode(ctx context.Context, log *slog.Logger, o nodeOptions) (*daemon.Ma
 		Runtimes: runtimes, Logger: log, DiskInterval: o.diskInterval})
 	if err != nil {
 		return nil, nil, err
-	}
-	if err := m.Load(ctx); err != nil {
-		m.Close()
-		return nil, nil, fmt.Errorf("load servers: %w", err)
 	}
 	return m, runtimes, nil
 }

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/skypanel/skypanel/daemon"
-	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/runtime/host"
 )
 
@@ -41,29 +37,4 @@ func addNodeFlags(cmd *cobra.Command, o *nodeOptions) {
 	f.StringVar(&o.standard.volumes, "volumes", os.Getenv("SKYPANEL_VOLUMES"),
 		"folder of the servers' files (default "+DefaultVolumes+" as root, <data>/node/volumes otherwise)")
 	addInstallFlags(cmd, &o.install) // templates_flags.go
-}
-
-// openNode starts a node from the flags: its runtimes and Manager (re-attached to the servers
-// still running) and the Service over them, opened. closeNode closes the Service (cancelling
-// backups, waiting for background actions) and then the Manager, which detaches from the
-// servers: games keep running and the next start re-attaches.
-func openNode(ctx context.Context, log *slog.Logger, o nodeOptions, nodeID int, version string) (*nodeapi.Service, func(), error) {
-	mgr, runtimes, err := startNode(ctx, log, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	svc, err := nodeapi.New(nodeapi.Options{DataDir: o.dataDir, Runtimes: runtimes, Manager: mgr, Logger: log,
-		Install: o.install, NodeID: nodeID, Version: version})
-	if err != nil {
-		mgr.Close()
-		return nil, nil, err
-	}
-	if err := svc.Open(); err != nil {
-		mgr.Close()
-		return nil, nil, fmt.Errorf("node services: %w", err)
-	}
-	return svc, func() {
-		svc.Close()
-		mgr.Close()
-	}, nil
 }

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/skypanel/skypanel/daemon"
-	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/server"
 )
 
@@ -50,10 +47,7 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 	log := newLogger(cmd)
 	ver, _ := buildVersion(debug.ReadBuildInfo())
 	o.cfg.Logger, o.cfg.BootstrapOutput = log, cmd.OutOrStdout()
-	o.cfg.Node = server.NodeConfig{Install: o.node.install, Version: ver,
-		Start: func(ctx context.Context, log *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error) {
-			return startNode(ctx, log, o.node)
-		}}
+	o.cfg.Node = server.NodeConfig{Start: o.node.startNode, Install: o.node.install, Version: ver}
 	p, err := server.Open(ctx, o.cfg)
 	if err != nil {
 		return err

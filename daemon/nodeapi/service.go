@@ -22,11 +22,11 @@ type Options struct {
 	DataDir  string                // the node's data folder (its disk is what System reports)
 	Runtimes map[string]rt.Runtime // by environment
 	// Manager runs the servers; nil means the node's daemon is not running: every server
-	// operation is ErrUnavailable (Features and System still answer).
+	// operation is an UnavailableError naming NodeID (Features and System still answer).
 	Manager *daemon.Manager
 	Logger  *slog.Logger   // default: discard
 	Install install.Config // the installer's configuration (no base URLs: install.Default())
-	NodeID  int            // reported by Health
+	NodeID  int            // reported by Health, named by UnavailableErrors
 	Version string         // reported by Health
 }
 
@@ -75,9 +75,19 @@ func New(o Options) (*Service, error) {
 
 func (s *Service) manager() (*daemon.Manager, error) {
 	if s.opts.Manager == nil {
-		return nil, fmt.Errorf("%w: the local daemon is not running", ErrUnavailable)
+		return nil, Unavailable(s.opts.NodeID, errNoDaemon)
 	}
 	return s.opts.Manager, nil
+}
+
+// definition returns the Manager and def converted for it.
+func (s *Service) definition(def daemonapi.Definition) (*daemon.Manager, daemon.Definition, error) {
+	m, err := s.manager()
+	if err != nil {
+		return nil, daemon.Definition{}, err
+	}
+	d, err := DefinitionFromAPI(def)
+	return m, d, err
 }
 
 // Health says who the node is.
@@ -94,7 +104,7 @@ func (s *Service) Health(context.Context) (daemonapi.Health, error) {
 func (s *Service) System(ctx context.Context) (daemonapi.System, error) {
 	sys, err := sysinfo.Read(ctx, s.opts.DataDir)
 	if err != nil {
-		return daemonapi.System{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return daemonapi.System{}, Unavailable(s.opts.NodeID, err)
 	}
 	return SystemToAPI(sys), nil
 }
@@ -147,11 +157,7 @@ func (s *Service) ListServers(context.Context) ([]daemonapi.ServerSummary, error
 
 // CreateServer creates the instance and stores its backup commands.
 func (s *Service) CreateServer(ctx context.Context, def daemonapi.Definition) error {
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	d, err := DefinitionFromAPI(def)
+	m, d, err := s.definition(def)
 	if err != nil {
 		return err
 	}
@@ -173,11 +179,7 @@ func (s *Service) CreateServer(ctx context.Context, def daemonapi.Definition) er
 
 // UpdateServer replaces the definition and, when given, the backup commands.
 func (s *Service) UpdateServer(ctx context.Context, def daemonapi.Definition) error {
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	d, err := DefinitionFromAPI(def)
+	m, d, err := s.definition(def)
 	if err != nil {
 		return err
 	}

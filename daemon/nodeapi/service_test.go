@@ -181,8 +181,10 @@ func TestServiceCreateInvalid(t *testing.T) {
 	}
 }
 
+// TestServiceWithoutManager: without a daemon every server operation is an UnavailableError
+// naming the node; Features still answers.
 func TestServiceWithoutManager(t *testing.T) {
-	s, err := New(Options{DataDir: t.TempDir()})
+	s, err := New(Options{DataDir: t.TempDir(), NodeID: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,8 +192,13 @@ func TestServiceWithoutManager(t *testing.T) {
 	if err := s.CreateServer(t.Context(), testDef("x")); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("create: %v", err)
 	}
-	if _, err := s.ReadFile(t.Context(), "x", "/", 1, 10); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("read: %v", err)
+	_, err = s.ReadFile(t.Context(), "x", "/", 1, 10)
+	if id, ok := NodeIDOf(err); !errors.Is(err, ErrUnavailable) || !ok || id != 5 {
+		t.Errorf("read: %v (node %d, %v)", err, id, ok)
+	}
+	_, err = s.Health(t.Context())
+	if id, _ := NodeIDOf(err); !errors.Is(err, ErrUnavailable) || id != 5 {
+		t.Errorf("health: %v", err)
 	}
 	f, err := s.Features(t.Context())
 	if err != nil || f.Docker || f.Standard || len(f.Environments) != 0 || f.DockerReason == nil {

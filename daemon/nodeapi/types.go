@@ -1,7 +1,6 @@
 package nodeapi
 
 import (
-	"errors"
 	"io"
 	"time"
 
@@ -39,7 +38,3 @@ type EventStream interface {
 	// Close ends the stream; C is closed. Safe to call more than once.
 	Close()
 }
-
-// ErrUnavailable means the node does not answer (a remote node that is down, partitioned or too
-// slow, or a local daemon that is not running). The panel answers 503 ErrNodeUnavailable.
-var ErrUnavailable = errors.New("node unavailable")

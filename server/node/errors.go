@@ -11,26 +11,12 @@ import (
 // panel answers 503 ErrNodeUnavailable.
 var ErrUnavailable = nodeapi.ErrUnavailable
 
-// UnavailableError says which node did not answer and why; it matches ErrUnavailable and the
-// panel's error mapper puts NodeID in the envelope's metadata.nodeId. Reason is for
-// administrators (it may name hosts, sockets and paths); tenants get a generic message.
-type UnavailableError struct {
-	NodeID int
-	Err    error // the cause (dial error, timeout, the node's own reason)
-}
+// UnavailableError says which node did not answer and why (nodeapi.UnavailableError); the
+// panel's error mapper puts NodeID in the envelope's metadata.nodeId.
+type UnavailableError = nodeapi.UnavailableError
 
-func (e *UnavailableError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("node %d is unavailable", e.NodeID)
-	}
-	return fmt.Sprintf("node %d is unavailable: %v", e.NodeID, e.Err)
-}
-
-// Unwrap returns ErrUnavailable and the cause.
-func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
-
-// Unavailable wraps cause as node nodeID not answering.
-func Unavailable(nodeID int, cause error) error { return &UnavailableError{NodeID: nodeID, Err: cause} }
+// Unavailable wraps cause as node nodeID not answering (nodeapi.Unavailable).
+func Unavailable(nodeID int, cause error) error { return nodeapi.Unavailable(nodeID, cause) }
 
 // TooOldError says which node's daemon lacks which operation of daemon.yaml: it answered
 // 404 ErrRouteNotFound or 405 ErrMethodNotAllowed. It matches ErrDaemonTooOld and the node's
@@ -52,9 +38,8 @@ func (e *TooOldError) Unwrap() []error { return []error{ErrDaemonTooOld, e.Err} 
 
 // NodeIDOf returns the node id of an UnavailableError or a TooOldError in err's chain.
 func NodeIDOf(err error) (int, bool) {
-	var u *UnavailableError
-	if errors.As(err, &u) {
-		return u.NodeID, true
+	if id, ok := nodeapi.NodeIDOf(err); ok {
+		return id, true
 	}
 	var o *TooOldError
 	if errors.As(err, &o) {

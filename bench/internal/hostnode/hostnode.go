@@ -10,14 +10,15 @@ import (
 	"path/filepath"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	rt "github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/host"
 )
 
 // Start returns a server.NodeConfig.Start that builds the node in dir (0711: the servers'
-// user must traverse to its volumes, as cmd/skypanel does) and loads its servers.
-func Start(dir string) func(context.Context, *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error) {
-	return func(ctx context.Context, log *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error) {
+// user must traverse to its volumes, as cmd/skypanel does); nodeapi.Start loads its servers.
+func Start(dir string) nodeapi.StartFunc {
+	return func(_ context.Context, log *slog.Logger) (*daemon.Manager, map[string]rt.Runtime, error) {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			return nil, nil, err
 		}
@@ -31,13 +32,6 @@ func Start(dir string) func(context.Context, *slog.Logger) (*daemon.Manager, map
 		}
 		runtimes := map[string]rt.Runtime{rt.EnvStandard: hr}
 		m, err := daemon.New(daemon.Options{DataDir: dir, Runtimes: runtimes, Logger: log})
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := m.Load(ctx); err != nil {
-			m.Close()
-			return nil, nil, fmt.Errorf("load servers: %w", err)
-		}
-		return m, runtimes, nil
+		return m, runtimes, err
 	}
 }
