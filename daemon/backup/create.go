@@ -200,8 +200,8 @@ type archiver struct {
 // that grew past the disk limit since the scan fail the backup (the restore would refuse it).
 func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
 	tw, buf, log := a.tw, a.buf, a.log
-	if err := checkName(rel); err != nil {
-		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
+	if err := checkVolumeName(rel); err != nil {
+		return err
 	}
 	hdr := &tar.Header{Name: a.prefix + rel, Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime(), Format: a.format}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
