@@ -98,11 +98,7 @@ func (l *consoleLog) append(lines []ConsoleLine) (over bool) {
 	if l.f == nil {
 		return false
 	}
-	l.buf = l.buf[:0]
-	for _, line := range lines {
-		l.buf = appendConsoleLine(l.buf, line)
-	}
-	n, err := l.f.Write(l.buf)
+	n, err := l.f.Write(l.encode(lines))
 	l.size += int64(n)
 	l.trimBuf()
 	if err != nil {
@@ -135,11 +131,7 @@ func (l *consoleLog) rewrite(lines []ConsoleLine) error {
 	if err != nil {
 		return fmt.Errorf("create console log: %w", err)
 	}
-	l.buf = l.buf[:0]
-	for _, line := range lines {
-		l.buf = appendConsoleLine(l.buf, line)
-	}
-	if _, err = f.Write(l.buf); err == nil {
+	if _, err = f.Write(l.encode(lines)); err == nil {
 		err = os.Rename(tmp, l.path)
 	}
 	if err != nil {
@@ -153,6 +145,16 @@ func (l *consoleLog) rewrite(lines []ConsoleLine) error {
 	l.f, l.size, l.base = f, int64(len(l.buf)), int64(len(l.buf))
 	l.trimBuf()
 	return nil
+}
+
+// encode returns lines as the log stores them (one JSON object per line), in the scratch
+// buffer.
+func (l *consoleLog) encode(lines []ConsoleLine) []byte {
+	l.buf = l.buf[:0]
+	for _, line := range lines {
+		l.buf = appendConsoleLine(l.buf, line)
+	}
+	return l.buf
 }
 
 // trimBuf drops a scratch buffer grown past what one read of output needs (a rewrite's, or a

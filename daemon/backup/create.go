@@ -158,15 +158,8 @@ func (m *Manager) archive(ctx context.Context, dir, dst string, limit int64, log
 		return 0, "", err
 	}
 	tw := tar.NewWriter(gz)
-	a := &archiver{tw: tw, buf: make([]byte, 1<<20), log: log, limit: limit}
-	err = files.Walk(root, func(rel string, d *os.Root, name string, fi fs.FileInfo) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		err := a.add(d, rel, name, fi)
-		m.hook("entry:" + rel)
-		return err
-	})
+	a := &archiver{tw: tw, buf: make([]byte, 1<<20), log: log, limit: limit, hook: m.hook}
+	err = a.walk(ctx, root)
 	if err == nil {
 		err = tw.Close()
 	}
@@ -194,14 +187,30 @@ type archiver struct {
 	// format of the headers: unspecified in backups (USTAR where it fits: mtimes rounded to
 	// the second), PAX in WriteTree (mtimes to the nanosecond)
 	format tar.Format
+	hook   func(event string) // the Manager's test hook in backups; nil in WriteTree
+}
+
+// walk writes every entry of the volume at root (scanned already) until ctx ends, calling
+// hook (when set) with "entry:<rel>" after each.
+func (a *archiver) walk(ctx context.Context, root *os.Root) error {
+	return files.Walk(root, func(rel string, d *os.Root, name string, fi fs.FileInfo) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := a.add(d, rel, name, fi)
+		if a.hook != nil {
+			a.hook("entry:" + rel)
+		}
+		return err
+	})
 }
 
 // add writes one walked entry: folders, regular files and symlinks; the rest is skipped. Files
 // that grew past the disk limit since the scan fail the backup (the restore would refuse it).
 func (a *archiver) add(d *os.Root, rel, name string, fi fs.FileInfo) error {
 	tw, buf, log := a.tw, a.buf, a.log
-	if err := checkName(rel); err != nil {
-		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
+	if err := checkVolumeName(rel); err != nil {
+		return err
 	}
 	hdr := &tar.Header{Name: a.prefix + rel, Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime(), Format: a.format}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {

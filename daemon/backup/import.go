@@ -11,14 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 )
 
 // importPrefix starts the staging folders of imports under Options.Dir (.import-<server>-<random>);
 // New removes leftovers.
 const importPrefix = ".import-"
-
-var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // Import receives the finished backups of a server from another node (a transfer): Add stages
 // each archive, checked against its recorded size and SHA-256; Commit moves them in place;
@@ -57,7 +54,7 @@ func (im *Import) Add(ctx context.Context, in Info, r io.Reader, maxBytes int64,
 		return fmt.Errorf("%w: backup %s appears twice", bad, in.ID)
 	case in.State != StateDone:
 		return fmt.Errorf("%w: backup %s is %s, not done", bad, in.ID, in.State)
-	case !sha256Pattern.MatchString(in.SHA256):
+	case !ValidSHA256(in.SHA256):
 		return fmt.Errorf("%w: backup %s has an invalid SHA-256", bad, in.ID)
 	case in.Size < 0 || (maxBytes > 0 && in.Size > maxBytes):
 		return fmt.Errorf("%w: backup %s of %d bytes is larger than the %d allowed", bad, in.ID, in.Size, maxBytes)

@@ -56,10 +56,14 @@ const (
 var (
 	idPattern     = regexp.MustCompile(`^backup-[0-9]{8}-[0-9]{6}(-[0-9]+)?$`)
 	serverPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // ValidID reports whether id has the form of a backup id.
 func ValidID(id string) bool { return idPattern.MatchString(id) }
+
+// ValidSHA256 reports whether s is a SHA-256 in lowercase hex (Info.SHA256 of a done backup).
+func ValidSHA256(s string) bool { return sha256Pattern.MatchString(s) }
 
 func checkServer(server string) error {
 	if !serverPattern.MatchString(server) {

@@ -41,6 +41,15 @@ func checkName(name string) error {
 	return nil
 }
 
+// checkVolumeName is checkName for a file of the volume being archived (scan, then
+// archiver.add for what appeared since): a name the restore would refuse fails the archive.
+func checkVolumeName(rel string) error {
+	if err := checkName(rel); err != nil {
+		return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
+	}
+	return nil
+}
+
 // quote is a name for a message: Go-quoted (control characters and invalid UTF-8 escaped), and
 // shortened in the middle when long, so the failure reason of a backup stays readable and
 // within the API's 1024 characters.

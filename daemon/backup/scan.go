@@ -37,8 +37,8 @@ func checkSparse(rel string, fi fs.FileInfo) error {
 func scan(root *os.Root, limit int64) error {
 	var total int64
 	err := files.Walk(root, func(rel string, _ *os.Root, name string, fi fs.FileInfo) error {
-		if err := checkName(rel); err != nil {
-			return fmt.Errorf("cannot back up this name (the restore would refuse it): %w", err)
+		if err := checkVolumeName(rel); err != nil {
+			return err
 		}
 		if !fi.Mode().IsRegular() || files.IsTemp(name) {
 			return nil

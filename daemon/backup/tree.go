@@ -4,11 +4,8 @@ import (
 	"archive/tar"
 	"context"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
-
-	"github.com/skypanel/skypanel/daemon/files"
 )
 
 // The writer and the extractor of backups, for other archives of a volume (daemon/transfer):
@@ -34,12 +31,7 @@ func WriteTree(ctx context.Context, tw *tar.Writer, root *os.Root, prefix string
 		return TreeStats{}, err
 	}
 	a := &archiver{tw: tw, buf: make([]byte, 1<<20), log: log, limit: limit, prefix: prefix, format: tar.FormatPAX}
-	err := files.Walk(root, func(rel string, d *os.Root, name string, fi fs.FileInfo) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return a.add(d, rel, name, fi)
-	})
+	err := a.walk(ctx, root)
 	return TreeStats{Entries: a.files, Bytes: a.total}, err
 }
 

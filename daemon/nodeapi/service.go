@@ -112,27 +112,29 @@ func (s *Service) System(ctx context.Context) (daemonapi.System, error) {
 // Features reports the environments whose runtime answers right now.
 func (s *Service) Features(ctx context.Context) (daemonapi.Features, error) {
 	f := daemonapi.Features{Environments: []daemonapi.Environment{}}
-	reason := func(r string) *string { return &r }
-	if std, ok := s.opts.Runtimes[rt.EnvStandard]; !ok {
-		f.StandardReason = reason("standard servers are not configured on this node")
-	} else if err := std.Available(ctx); err != nil {
-		f.StandardReason = reason(err.Error())
-	} else {
+	if f.StandardReason = s.unavailable(ctx, rt.EnvStandard, "standard servers are not configured on this node"); f.StandardReason == nil {
 		f.Standard = true
 		f.Environments = append(f.Environments, daemonapi.EnvironmentStandard)
 	}
-	docker, ok := s.opts.Runtimes[rt.EnvDocker]
-	if !ok {
-		f.DockerReason = reason("containerd is not configured on this node")
-		return f, nil
+	if f.DockerReason = s.unavailable(ctx, rt.EnvDocker, "containerd is not configured on this node"); f.DockerReason == nil {
+		f.Docker = true
+		f.Environments = append(f.Environments, daemonapi.EnvironmentDocker)
 	}
-	if err := docker.Available(ctx); err != nil {
-		f.DockerReason = reason(err.Error())
-		return f, nil
-	}
-	f.Docker = true
-	f.Environments = append(f.Environments, daemonapi.EnvironmentDocker)
 	return f, nil
+}
+
+// unavailable returns why the runtime of env does not answer right now (missing when the node
+// has none), or nil when it does.
+func (s *Service) unavailable(ctx context.Context, env, missing string) *string {
+	r, ok := s.opts.Runtimes[env]
+	if !ok {
+		return &missing
+	}
+	if err := r.Available(ctx); err != nil {
+		reason := err.Error()
+		return &reason
+	}
+	return nil
 }
 
 // ListServers returns every server with its state, ordered by id.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skypanel/skypanel/daemon"
+	"github.com/skypanel/skypanel/daemon/backup"
 	"github.com/skypanel/skypanel/daemon/transfer"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
@@ -70,7 +71,7 @@ func (s *Service) Export(ctx context.Context, id string, w io.Writer) (string, e
 // or hostile stream with ErrArchiveInvalid, a sha256 other than expectSHA with
 // ErrChecksumMismatch; on any error nothing of the stream is left.
 func (s *Service) Import(ctx context.Context, id string, r io.Reader, expectSHA string) (daemonapi.ImportResult, error) {
-	if expectSHA != "" && !transfer.ValidSHA256(expectSHA) {
+	if expectSHA != "" && !backup.ValidSHA256(expectSHA) {
 		return daemonapi.ImportResult{}, fmt.Errorf("%w: X-Archive-Sha256 must be 64 lowercase hex digits", ErrFieldInvalid)
 	}
 	m, svc, vol, err := s.volume(id)

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"hash"
 	"io"
-	"regexp"
 )
 
 // Entry names of the archive (see the package doc).
@@ -21,11 +20,6 @@ const (
 	// DefaultMaxBackups bounds the backups an import accepts when Dest.MaxBackups is 0.
 	DefaultMaxBackups = 1000
 )
-
-var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// ValidSHA256 reports whether s is a sha256 in lowercase hex.
-func ValidSHA256(s string) bool { return sha256Pattern.MatchString(s) }
 
 // Manifest is the end marker (transfer.json): the format version and what came before it.
 type Manifest struct {

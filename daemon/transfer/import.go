@@ -38,7 +38,7 @@ type Result struct {
 // Import reads an archive written by Export from r and moves its content in place for dst
 // (see the package doc). On any error nothing of it is left.
 func Import(ctx context.Context, r io.Reader, dst Dest) (Result, error) {
-	if dst.ExpectSHA != "" && !ValidSHA256(dst.ExpectSHA) {
+	if dst.ExpectSHA != "" && !backup.ValidSHA256(dst.ExpectSHA) {
 		return Result{}, fmt.Errorf("%w: expected sha256 %q is not 64 lowercase hex digits", ErrArchiveInvalid, dst.ExpectSHA)
 	}
 	if err := checkEmpty(dst); err != nil {

@@ -27,7 +27,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	sum, err := Export(context.Background(), &buf, Source{Server: "srv", Volume: vol, Backups: src.m})
 	must(t, err)
-	if !ValidSHA256(sum) {
+	if !backup.ValidSHA256(sum) {
 		t.Fatalf("export sha = %q", sum)
 	}
 	const uid = 40123
