@@ -32,21 +32,31 @@ func (m *Manager) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer m.seedUIDs(ids)() // uids of servers not loaded yet are taken too
+	defs := make(map[string]Definition, len(ids)) // read once: for seedUIDs and loadOne
+	readErrs := map[string]error{}
+	for _, id := range ids {
+		if def, err := m.st.readDefinition(id); err != nil {
+			readErrs[id] = err
+		} else {
+			defs[id] = def
+		}
+	}
+	defer m.seedUIDs(defs)() // uids of servers not loaded yet are taken too
 	var errs []error
 	for _, id := range ids {
-		if err := m.loadOne(ctx, id); err != nil {
+		err := readErrs[id]
+		if err == nil {
+			err = m.loadOne(ctx, id, defs[id])
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("load server %q: %w", id, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (m *Manager) loadOne(ctx context.Context, id string) error {
-	def, err := m.st.readDefinition(id)
-	if err != nil {
-		return err
-	}
+// loadOne loads server id from its definition def (read by Load).
+func (m *Manager) loadOne(ctx context.Context, id string, def Definition) error {
 	if def.ID != id {
 		return fmt.Errorf("%w: id: %q in the folder of %q", ErrInvalidDefinition, def.ID, id)
 	}

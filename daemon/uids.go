@@ -105,12 +105,12 @@ func (m *Manager) nextUID(id string) (uint32, error) {
 	return next, nil
 }
 
-// seedUIDs marks the uids recorded in the definitions of ids as taken while they load; the
+// seedUIDs marks the uids recorded in defs (by server folder) as taken while they load; the
 // returned function releases them.
-func (m *Manager) seedUIDs(ids []string) (release func()) {
+func (m *Manager) seedUIDs(defs map[string]Definition) (release func()) {
 	seeded := map[string]bool{}
-	for _, id := range ids {
-		if def, err := m.st.readDefinition(id); err == nil && def.UID != 0 {
+	for id, def := range defs {
+		if def.UID != 0 {
 			seeded[id] = true
 			m.mu.Lock()
 			m.uidsCreating[id] = def.UID

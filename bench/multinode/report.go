@@ -35,14 +35,7 @@ func (r *report) start(local, remote []time.Duration) {
 }
 
 func (r *report) sockets(local, remote []socketRun) {
-	rates := func(runs []socketRun) []float64 {
-		out := make([]float64, len(runs))
-		for i, x := range runs {
-			out[i] = x.rate()
-		}
-		return out
-	}
-	l, rm := medianF(rates(local)), medianF(rates(remote))
+	l, rm := median(rates(local, socketRun.rate)), median(rates(remote, socketRun.rate))
 	ratio := rm / l
 	v := r.verdict("remote/local console lines/s to 100 WebSockets ≥ 0.8", ratio >= minSocketRatio, fmt.Sprintf("%.2f", ratio))
 	fmt.Printf("  local %.0f lines/s   remote %.0f lines/s (all sockets together)   ratio %.2f   target ≥ %.1f  %s\n", l, rm, ratio, minSocketRatio, v)
@@ -59,18 +52,12 @@ func (r *report) sockets(local, remote []socketRun) {
 }
 
 func (r *report) download(viaPanel, direct []download, mib int) {
-	rates := func(ds []download) []float64 {
-		out := make([]float64, len(ds))
-		for i, d := range ds {
-			out[i] = d.mbps()
-		}
-		return out
-	}
-	p, d := medianF(rates(viaPanel)), medianF(rates(direct))
+	pr, dr := rates(viaPanel, download.mbps), rates(direct, download.mbps)
+	p, d := median(pr), median(dr)
 	ratio := p / d
 	v := r.verdict("download through the panel / straight from the node ≥ 0.8", ratio >= minDownloadRatio, fmt.Sprintf("%.2f", ratio))
 	fmt.Printf("  through the panel %.0f MB/s   straight from the daemon %.0f MB/s   ratio %.2f   target ≥ %.1f  %s\n", p, d, ratio, minDownloadRatio, v)
-	fmt.Printf("  samples panel %s MB/s\n  samples node  %s MB/s\n", floats(rates(viaPanel)), floats(rates(direct)))
+	fmt.Printf("  samples panel %s MB/s\n  samples node  %s MB/s\n", floats(pr), floats(dr))
 }
 
 func (r *report) verdicts() {
@@ -80,19 +67,8 @@ func (r *report) verdicts() {
 	}
 }
 
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func medianF(v []float64) float64 {
+// median of durations or rates: the middle sample, or the mean of the middle two.
+func median[T time.Duration | float64](v []T) T {
 	if len(v) == 0 {
 		return 0
 	}
@@ -102,6 +78,15 @@ func medianF(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// rates maps each run to its rate.
+func rates[R any](runs []R, rate func(R) float64) []float64 {
+	out := make([]float64, len(runs))
+	for i, x := range runs {
+		out[i] = rate(x)
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

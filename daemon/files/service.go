@@ -145,23 +145,30 @@ func (s *Service) ensureUsage(v *volume, r *os.Root, vol Volume, block bool) err
 		v.walk.Lock()
 		defer v.walk.Unlock()
 		if !v.isKnown() {
-			v.mu.Lock()
-			gen := v.gen
-			v.mu.Unlock()
-			n, err := size(r, s.started)
-			if err != nil {
-				return fmt.Errorf("measure the folder of server %s: %w", vol.ID, err)
-			}
-			v.mu.Lock()
-			if v.gen == gen {
-				v.known, v.used, v.walkedAt = true, n, s.opts.Clock()
-			}
-			v.mu.Unlock()
-			return nil
+			_, err := s.walkNow(v, r, vol.ID)
+			return err
 		}
 	}
 	s.refresh(v, vol)
 	return nil
+}
+
+// walkNow walks the volume (v.walk held) and returns its usage, which becomes the cached
+// figure unless a restore replaced the volume meanwhile.
+func (s *Service) walkNow(v *volume, r *os.Root, id string) (int64, error) {
+	v.mu.Lock()
+	gen := v.gen
+	v.mu.Unlock()
+	n, err := size(r, s.started)
+	if err != nil {
+		return 0, fmt.Errorf("measure the folder of server %s: %w", id, err)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.gen == gen {
+		v.known, v.used, v.walkedAt = true, n, s.opts.Clock()
+	}
+	return n, nil
 }
 
 // refresh walks the volume in the background when its usage is unknown or old.

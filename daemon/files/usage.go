@@ -1,7 +1,6 @@
 package files
 
 import (
-	"fmt"
 	"os"
 	"time"
 )
@@ -18,19 +17,7 @@ func (s *Service) Measure(vol Volume) (int64, error) {
 	v := s.volume(vol.ID)
 	v.walk.Lock()
 	defer v.walk.Unlock()
-	v.mu.Lock()
-	gen := v.gen
-	v.mu.Unlock()
-	n, err := size(r, s.started)
-	if err != nil {
-		return 0, fmt.Errorf("measure the folder of server %s: %w", vol.ID, err)
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.gen == gen {
-		v.known, v.used, v.walkedAt = true, n, s.opts.Clock()
-	}
-	return n, nil
+	return s.walkNow(v, r, vol.ID)
 }
 
 // overLimit refuses any write to a volume whose usage is above its limit (the game wrote past

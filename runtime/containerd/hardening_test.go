@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skypanel/skypanel/runtime"
-	"github.com/skypanel/skypanel/runtime/runtimetest"
 )
 
 // dockerDefaultCaps is Docker's default capability set (moby's oci/caps/defaults.go).
@@ -36,19 +35,7 @@ func capMask(caps []int, drop int) string {
 // startRoot starts command as root in a new container (spec.User 0:0) and returns its shell.
 func startRoot(t *testing.T, r *Runtime, image string, limits runtime.Limits, command string) *shell {
 	t.Helper()
-	ctx := context.Background()
-	spec := runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), Limits: limits,
-		User: &runtime.User{}, Command: command}
-	if err := r.Create(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = r.Delete(context.Background(), spec.ID) })
-	con, err := r.Start(ctx, spec.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { con.Close() })
-	return newShell(spec.ID, con)
+	return startSpec(t, r, runtime.Spec{Image: image, Limits: limits, Command: command})
 }
 
 // TestHardenedSpec: even a root process in a server's container runs under the default

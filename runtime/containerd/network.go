@@ -22,16 +22,24 @@ import (
 // NetworkOptions configure the servers' networks (see runtime/internal/network): one bridge
 // for every server of the node, each server in its own network namespace.
 type NetworkOptions struct {
-	// BinDir holds the CNI plugins (default /usr/lib/cni).
+	// BinDir holds the CNI plugins (default DefaultCNIBinDir, /usr/lib/cni).
 	BinDir string
-	// Bridge is the bridge name (default skypanel0).
+	// Bridge is the bridge name (default DefaultCNIBridge, skypanel0).
 	Bridge string
-	// Subnet is the bridge's IPv4 network (default 10.239.0.0/16).
+	// Subnet is the bridge's IPv4 network (default DefaultCNISubnet, 10.239.0.0/16).
 	Subnet string
-	// StateDir keeps the IPAM state of the bridge (default /run/skypanel/cni; share it between
-	// every node on one bridge).
+	// StateDir keeps the IPAM state of the bridge (default DefaultCNIStateDir,
+	// /run/skypanel/cni; share it between every node on one bridge).
 	StateDir string
 }
+
+// Defaults of NetworkOptions (runtime/internal/network's, for the flags of cmd/skypanel).
+const (
+	DefaultCNIBinDir   = network.DefaultBinDir
+	DefaultCNIBridge   = network.DefaultBridge
+	DefaultCNISubnet   = network.DefaultSubnet
+	DefaultCNIStateDir = network.DefaultStateDir
+)
 
 // Files in a server's state folder, bind-mounted read-only into its container.
 const (

@@ -35,9 +35,15 @@ func cmdShell(setup string) string {
 // startShell creates and starts a container running cmdShell(setup) with ports published.
 func startShell(t *testing.T, r *Runtime, image, setup string, ports ...int) *shell {
 	t.Helper()
+	return startSpec(t, r, runtime.Spec{Image: image, Ports: ports, Command: cmdShell(setup)})
+}
+
+// startSpec creates and starts spec as root (spec.User 0:0) under a new id, in a fresh folder,
+// and returns its shell; Delete runs at cleanup.
+func startSpec(t *testing.T, r *Runtime, spec runtime.Spec) *shell {
+	t.Helper()
 	ctx := context.Background()
-	spec := runtime.Spec{ID: runtimetest.NewID(), Image: image, Dir: t.TempDir(), Ports: ports,
-		User: &runtime.User{}, Command: cmdShell(setup)}
+	spec.ID, spec.Dir, spec.User = runtimetest.NewID(), t.TempDir(), &runtime.User{}
 	if err := r.Create(ctx, spec); err != nil {
 		t.Fatal(err)
 	}

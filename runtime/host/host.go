@@ -165,7 +165,7 @@ func New(opts Options) (*Runtime, error) {
 	r.cgroups, r.noCgroup = r.probeCgroups()
 	r.log.Info("host runtime ready", "mode", opts.Mode, "default_uid", r.uid, "gid", r.gid,
 		"limits", r.cgroups, "why_not", r.noCgroup)
-	if err := r.refusal(); err != nil {
+	if err := r.Refusal(); err != nil {
 		r.log.Warn("standard servers cannot run", "reason", err)
 	}
 	return r, nil
@@ -218,8 +218,9 @@ func (r *Runtime) probeCgroups() (bool, string) {
 // Environment returns runtime.EnvStandard.
 func (r *Runtime) Environment() string { return runtime.EnvStandard }
 
-// refusal says why this node refuses to create or start instances, or returns nil.
-func (r *Runtime) refusal() error {
+// Refusal says why this node refuses to start instances (ErrDisabled, ErrNotIsolated), or
+// returns nil. The daemon refuses to create standard servers for the same reason.
+func (r *Runtime) Refusal() error {
 	switch {
 	case r.opts.Mode == ModeOff:
 		return ErrDisabled
@@ -229,15 +230,11 @@ func (r *Runtime) refusal() error {
 	return nil
 }
 
-// Refusal says why this node refuses to start instances (ErrDisabled, ErrNotIsolated), or
-// returns nil. The daemon refuses to create standard servers for the same reason.
-func (r *Runtime) Refusal() error { return r.refusal() }
-
-// refuse wraps refusal for Start (nil when allowed). Create does not refuse: a daemon must
+// refuse wraps Refusal for Start (nil when allowed). Create does not refuse: a daemon must
 // still be able to recreate the instances of existing servers, so they can be listed, edited
 // and deleted.
 func (r *Runtime) refuse(id string) error {
-	if err := r.refusal(); err != nil {
+	if err := r.Refusal(); err != nil {
 		return fmt.Errorf("%w: %s: %w", runtime.ErrInvalidSpec, id, err)
 	}
 	return nil
@@ -246,7 +243,7 @@ func (r *Runtime) refuse(id string) error {
 // Available checks the mode (off, or not root without unisolated, is unavailable), that
 // /bin/sh exists and that the state folder is writable.
 func (r *Runtime) Available(context.Context) error {
-	if err := r.refusal(); err != nil {
+	if err := r.Refusal(); err != nil {
 		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, err)
 	}
 	if _, err := os.Stat("/bin/sh"); err != nil {
