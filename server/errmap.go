@@ -107,9 +107,6 @@ func nodeUnavailable(err error) *APIError {
 	return newAPIError(http.StatusServiceUnavailable, CodeNodeUnavailable, err.Error(), md)
 }
 
-// errNoFinder: the panel was built without Deps.Nodes.
-var errNoFinder = errors.New("the panel has no node finder: no node can run servers")
-
 // nodeReasonHidden is the message a non-administrator gets instead of a node's reason.
 const nodeReasonHidden = "the server's node is unavailable; try again later or ask an administrator"
 

@@ -68,10 +68,7 @@ func (h *Handlers) serverNode(ctx context.Context, s *ent.Server) (node.Client, 
 
 // clientOf finds a node's client; without a Finder no node can run servers.
 func (h *Handlers) clientOf(ctx context.Context, n *ent.Node) (node.Client, error) {
-	if h.a.nodes == nil {
-		return nil, node.Unavailable(n.ID, errNoFinder)
-	}
-	return h.a.nodes.Client(ctx, n)
+	return node.ClientOf(ctx, h.a.nodes, n)
 }
 
 // ListServers lists servers by id; non-admins see only their own, and only admins filter by username.

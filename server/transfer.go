@@ -160,11 +160,11 @@ func (h *Handlers) prepareTransfer(ctx context.Context, id string, target int) (
 		return nil, errConflict(fmt.Sprintf("port %d is used by another server on node %d", s.Port, target),
 			map[string]any{"field": "port"})
 	}
-	dst, err := h.a.nodes.Client(ctx, dstNode)
+	dst, err := h.clientOf(ctx, dstNode)
 	if err != nil {
 		return nil, err
 	}
-	src, err := h.a.nodes.Client(ctx, srcNode)
+	src, err := h.clientOf(ctx, srcNode)
 	if err != nil {
 		return nil, err
 	}

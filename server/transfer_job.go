@@ -2,11 +2,8 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -162,7 +159,7 @@ func (j *transferJob) stream(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pr, pw := io.Pipe()
-	tee := &teeHash{w: pw, h: sha256.New()}
+	tee := transfer.NewHashWriter(pw)
 	var srcSum string
 	var srcErr error
 	var srcFailed atomic.Bool // the export failed before the import ended: it is the cause
@@ -180,17 +177,17 @@ func (j *transferJob) stream(ctx context.Context) error {
 	}
 	_ = pr.CloseWithError(fmt.Errorf("the import on node %d ended", j.dstID))
 	<-done
-	j.moved = tee.n
+	j.moved = tee.Bytes()
 	switch {
 	case srcErr != nil && (exportFirst || dstErr == nil):
 		return fmt.Errorf("export from node %d: %w", j.srcID, srcErr)
 	case dstErr != nil:
 		return fmt.Errorf("import on node %d: %w", j.dstID, dstErr)
 	}
-	panelSum := hex.EncodeToString(tee.h.Sum(nil))
-	if srcSum != panelSum || res.Sha256 != panelSum || res.Bytes != tee.n {
+	panelSum := tee.Sum()
+	if srcSum != panelSum || res.Sha256 != panelSum || res.Bytes != j.moved {
 		return fmt.Errorf("%w: node %d sent %s, the panel passed %s (%d bytes), node %d received %s (%d bytes)",
-			errTransferChecksum, j.srcID, srcSum, panelSum, tee.n, j.dstID, res.Sha256, res.Bytes)
+			errTransferChecksum, j.srcID, srcSum, panelSum, j.moved, j.dstID, res.Sha256, res.Bytes)
 	}
 	return nil
 }
@@ -218,18 +215,4 @@ func (j *transferJob) say(ctx context.Context, n node.Client, format string, arg
 	if err := no.Notice(ctx, j.id, fmt.Sprintf(format, args...)); err != nil {
 		j.log.Debug("transfer: console notice not written", "server", j.id, "err", err)
 	}
-}
-
-// teeHash writes to w and hashes and counts what w took.
-type teeHash struct {
-	w io.Writer
-	h hash.Hash
-	n int64
-}
-
-func (t *teeHash) Write(p []byte) (int, error) {
-	n, err := t.w.Write(p)
-	t.h.Write(p[:n])
-	t.n += int64(n)
-	return n, err
 }

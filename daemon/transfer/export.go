@@ -3,7 +3,6 @@ package transfer
 import (
 	"archive/tar"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,7 +36,7 @@ func Export(ctx context.Context, w io.Writer, src Source) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the server's folder: %w", err)
 	}
-	hw := newHashWriter(w)
+	hw := NewHashWriter(w)
 	tw := tar.NewWriter(hw)
 	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: volumePrefix,
 		Mode: int64(fi.Mode().Perm()), ModTime: fi.ModTime(), Format: tar.FormatPAX}); err != nil {
@@ -60,7 +59,7 @@ func Export(ctx context.Context, w io.Writer, src Source) (string, error) {
 	if err := tw.Close(); err != nil {
 		return "", err
 	}
-	return hex.EncodeToString(hw.h.Sum(nil)), nil
+	return hw.Sum(), nil
 }
 
 // exportBackups writes every finished backup of the server: metadata, then archive.

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"hash"
 	"io"
 )
@@ -29,21 +30,29 @@ type Manifest struct {
 	Backups     int   `json:"backups"`
 }
 
-// hashWriter counts and hashes what it passes on to w.
-type hashWriter struct {
+// HashWriter counts and sha256-hashes what it passes on to w (Export's output; the panel's
+// relay of a transfer).
+type HashWriter struct {
 	w io.Writer
 	h hash.Hash
 	n int64
 }
 
-func newHashWriter(w io.Writer) *hashWriter { return &hashWriter{w: w, h: sha256.New()} }
+// NewHashWriter returns a HashWriter writing to w.
+func NewHashWriter(w io.Writer) *HashWriter { return &HashWriter{w: w, h: sha256.New()} }
 
-func (hw *hashWriter) Write(p []byte) (int, error) {
+func (hw *HashWriter) Write(p []byte) (int, error) {
 	n, err := hw.w.Write(p)
 	hw.h.Write(p[:n])
 	hw.n += int64(n)
 	return n, err
 }
+
+// Sum is the sha256, in lowercase hex, of what w took.
+func (hw *HashWriter) Sum() string { return hex.EncodeToString(hw.h.Sum(nil)) }
+
+// Bytes is how many bytes w took.
+func (hw *HashWriter) Bytes() int64 { return hw.n }
 
 // hashReader counts and hashes what is read through it and keeps the reader's first error
 // other than io.EOF (a broken source is not an invalid archive).

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
@@ -15,4 +16,16 @@ type Client = nodeapi.Node
 // A node that cannot be used returns an error wrapping ErrUnavailable (an *UnavailableError).
 type Finder interface {
 	Client(ctx context.Context, n *ent.Node) (Client, error)
+}
+
+// errNoFinder: the panel was built without a Finder.
+var errNoFinder = errors.New("the panel has no node finder: no node can run servers")
+
+// ClientOf finds n's client through f; without a Finder (nil) no node can run servers and n
+// is unavailable.
+func ClientOf(ctx context.Context, f Finder, n *ent.Node) (Client, error) {
+	if f == nil {
+		return nil, Unavailable(n.ID, errNoFinder)
+	}
+	return f.Client(ctx, n)
 }

@@ -61,8 +61,7 @@ func (r *Registry) pollNode(ctx context.Context, n *ent.Node) error {
 		rem = st.remote
 	}
 	r.mu.Unlock()
-	if err != nil {
-		r.markDownNew(n.ID, err)
+	if err != nil { // stateLocked forgot the node: nothing to mark down
 		return Unavailable(n.ID, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, r.opts.PollTimeout)
@@ -92,15 +91,6 @@ func (r *Registry) pollNode(ctx context.Context, n *ent.Node) error {
 		r.reconcileLocked(n.ID, st)
 	}
 	return nil
-}
-
-// markDownNew records a node whose client cannot even be built.
-func (r *Registry) markDownNew(id int, cause error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if st := r.nodes[id]; st != nil {
-		st.down, st.cause = true, cause
-	}
 }
 
 // CheckIn hears a daemon's check-in: a bootId the registry has not seen polls the node at

@@ -153,8 +153,5 @@ func (st *Engine) nodeOf(ctx context.Context, row *ent.Server) (node.Client, err
 	if err != nil {
 		return nil, err
 	}
-	if st.deps.Nodes == nil {
-		return nil, node.Unavailable(n.ID, errNoFinder)
-	}
-	return st.deps.Nodes.Client(ctx, n)
+	return node.ClientOf(ctx, st.deps.Nodes, n)
 }

@@ -10,8 +10,6 @@ var (
 	ErrShuttingDown = errors.New("the panel is shutting down")
 	// ErrInvalidOrigin: an allowed origin is not a valid pattern.
 	ErrInvalidOrigin = errors.New("invalid allowed origin pattern")
-	// errNoFinder: the engine was built without Deps.Nodes.
-	errNoFinder = errors.New("the panel has no node finder: no node can run servers")
 )
 
 // Error codes the engine sends in error messages and envelopes (values of openapi.yaml's

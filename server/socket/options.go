@@ -60,42 +60,35 @@ func DefaultOptions() Options {
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions()
-	dur := func(v *time.Duration, def time.Duration) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	num := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	dur(&o.AuthTimeout, d.AuthTimeout)
-	dur(&o.PingInterval, d.PingInterval)
-	dur(&o.PongTimeout, d.PongTimeout)
-	dur(&o.WriteTimeout, d.WriteTimeout)
-	dur(&o.ExpiryWarning, d.ExpiryWarning)
-	dur(&o.Revalidate, d.Revalidate)
+	orDefault(&o.AuthTimeout, d.AuthTimeout)
+	orDefault(&o.PingInterval, d.PingInterval)
+	orDefault(&o.PongTimeout, d.PongTimeout)
+	orDefault(&o.WriteTimeout, d.WriteTimeout)
+	orDefault(&o.ExpiryWarning, d.ExpiryWarning)
+	orDefault(&o.Revalidate, d.Revalidate)
 	if o.FlushInterval < 0 {
 		o.FlushInterval = 0
 	} else if o.FlushInterval == 0 {
 		o.FlushInterval = d.FlushInterval
 	}
-	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = d.MaxMessageBytes
-	}
-	if o.MessageRate <= 0 {
-		o.MessageRate = d.MessageRate
-	}
-	num(&o.MessageBurst, d.MessageBurst)
-	num(&o.AbuseLimit, d.AbuseLimit)
-	num(&o.MaxPerServer, d.MaxPerServer)
-	num(&o.Buffer, d.Buffer)
-	num(&o.Backlog, d.Backlog)
-	num(&o.UpstreamBuffer, d.UpstreamBuffer)
+	orDefault(&o.MaxMessageBytes, d.MaxMessageBytes)
+	orDefault(&o.MessageRate, d.MessageRate)
+	orDefault(&o.MessageBurst, d.MessageBurst)
+	orDefault(&o.AbuseLimit, d.AbuseLimit)
+	orDefault(&o.MaxPerServer, d.MaxPerServer)
+	orDefault(&o.Buffer, d.Buffer)
+	orDefault(&o.Backlog, d.Backlog)
+	orDefault(&o.UpstreamBuffer, d.UpstreamBuffer)
 	if o.SendBuffer == 0 {
 		o.SendBuffer = d.SendBuffer
 	}
 	o.Buffer = max(o.Buffer, 16)
 	return o
+}
+
+// orDefault sets *v to def when *v is zero or negative.
+func orDefault[T int | int64 | float64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
