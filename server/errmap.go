@@ -86,7 +86,7 @@ func mapCoreError(err error) *APIError {
 // failure.
 func bodyFieldError(err error) *APIError {
 	if errors.Is(err, openapitypes.ErrValidationEmail) {
-		return errFieldInvalid("email", "email must be an address like name@example.com")
+		return errEmailInvalid() // users.go: the handler's own answer
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
