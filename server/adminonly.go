@@ -50,10 +50,10 @@ func adminFieldsOf(item *openapi3.PathItem, op *openapi3.Operation) ([]AdminFiel
 			continue
 		}
 		mode, err := adminMode(p.Value.Extensions)
-		if err != nil || mode == "" {
-			if err != nil {
-				return nil, fmt.Errorf("parameter %s: %w", p.Value.Name, err)
-			}
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", p.Value.Name, err)
+		}
+		if mode == "" {
 			continue
 		}
 		f := AdminField{Path: []string{p.Value.Name}, Query: true, Mode: mode}

@@ -37,11 +37,11 @@ func errDatabaseNotFound(id int64) *APIError {
 // mapDatabaseError turns database host failures into ErrDatabaseError with a message naming
 // the host and, when the host reported one, the MySQL error number (never its text).
 func mapDatabaseError(err error) *APIError {
+	if errors.Is(err, mysql.ErrInvalidName) {
+		return errFieldInvalid("databaseName", err.Error())
+	}
 	var he *hostError
 	if !errors.As(err, &he) {
-		if errors.Is(err, mysql.ErrInvalidName) {
-			return errFieldInvalid("databaseName", err.Error())
-		}
 		return nil
 	}
 	md := map[string]any{"databaseHostId": he.id}
@@ -55,8 +55,6 @@ func mapDatabaseError(err error) *APIError {
 			Metadata: md, Cause: err}
 	}
 	switch {
-	case errors.Is(err, mysql.ErrInvalidName):
-		return errFieldInvalid("databaseName", err.Error())
 	case errors.Is(err, mysql.ErrExists):
 		return errConflict(fmt.Sprintf("a database or user of this name already exists on database host %d", he.id), md)
 	case errors.Is(err, mysql.ErrUnreachable):

@@ -54,7 +54,7 @@ func mapCoreError(err error) *APIError {
 		return newAPIError(http.StatusNotFound, CodeUserNotFound, "user not found", nil)
 	case errors.Is(err, oauth.ErrNodeNotFound):
 		return newAPIError(http.StatusNotFound, CodeNodeNotFound, "node not found", nil)
-	case errors.Is(err, node.ErrUnavailable), errors.Is(err, node.ErrDaemonTooOld):
+	case nodeFailure(err):
 		return nodeUnavailable(err)
 	case errors.Is(err, daemon.ErrNotFound):
 		return newAPIError(http.StatusNotFound, CodeServerNotFound, "server not found on its node", nil)
@@ -86,13 +86,19 @@ func mapCoreError(err error) *APIError {
 // failure.
 func bodyFieldError(err error) *APIError {
 	if errors.Is(err, openapitypes.ErrValidationEmail) {
-		return errFieldInvalid("email", "email must be an address like name@example.com")
+		return errEmailInvalid() // users.go: the handler's own answer
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
 		return errFieldInvalid(te.Field, te.Field+": the value does not fit a "+te.Type.String())
 	}
 	return nil
+}
+
+// nodeFailure reports whether err is a node that does not answer or whose daemon is too
+// old: the errors nodeUnavailable maps, whose reason publicMsg hides from non-administrators.
+func nodeFailure(err error) bool {
+	return errors.Is(err, node.ErrUnavailable) || errors.Is(err, node.ErrDaemonTooOld)
 }
 
 // nodeUnavailable is the 503 of a node that does not answer, or whose daemon is too old for
@@ -113,8 +119,7 @@ const nodeReasonHidden = "the server's node is unavailable; try again later or a
 // publicMsg is the message of ae (mapped from err) for p: a node's unavailability reason only
 // for administrators.
 func publicMsg(p *Principal, err error, ae *APIError) string {
-	nodeReason := errors.Is(err, node.ErrUnavailable) || errors.Is(err, node.ErrDaemonTooOld)
-	if nodeReason && (p == nil || !p.Admin) {
+	if nodeFailure(err) && (p == nil || !p.Admin) {
 		return nodeReasonHidden
 	}
 	return ae.Msg

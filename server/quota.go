@@ -76,22 +76,12 @@ type quotaAsk struct {
 func askOf(b *gen.ServerCreate) quotaAsk {
 	var a quotaAsk
 	if l := b.Limits; l != nil {
-		a.memory, a.disk = deref64(l.Memory), deref64(l.Disk)
-		if l.Cpu != nil {
-			a.cpu = int64(*l.Cpu)
-		}
+		a.memory, a.disk, a.cpu = deref(l.Memory), deref(l.Disk), int64(deref(l.Cpu))
 	}
 	if fl := b.FeatureLimits; fl != nil {
 		a.databases, a.backups = int64(fl.Databases), int64(fl.Backups)
 	}
 	return a
-}
-
-func deref64(v *int64) int64 {
-	if v == nil {
-		return 0
-	}
-	return *v
 }
 
 // checkQuota verifies, inside the create's transaction, that the owner's servers plus this

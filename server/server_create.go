@@ -178,9 +178,11 @@ func serverCreate(db *ent.Client, id, hash string, nodeID int, env, image, start
 	return c
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// deref is *p, or T's zero value when p is nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
 	}
-	return *s
+	return *p
 }

@@ -48,6 +48,12 @@ func CreateUser(ctx context.Context, db *ent.Client, in UserInput) (*ent.User, e
 	return u, err
 }
 
+// errEmailInvalid refuses an email that is not a plain address: checkUserFields' answer, and
+// the one bodyFieldError gives when openapi_types.Email refuses the value first.
+func errEmailInvalid() *APIError {
+	return errFieldInvalid("email", "email must be an address like name@example.com")
+}
+
 // checkUserFields validates the fields that are set (nil pointers are skipped).
 func checkUserFields(username, email, password *string) error {
 	if username != nil && !usernamePattern.MatchString(*username) {
@@ -56,7 +62,7 @@ func checkUserFields(username, email, password *string) error {
 	if email != nil {
 		addr, err := mail.ParseAddress(*email)
 		if err != nil || addr.Address != *email || addr.Name != "" || len(*email) > 254 || !emailPattern.MatchString(*email) {
-			return errFieldInvalid("email", "email must be an address like name@example.com")
+			return errEmailInvalid()
 		}
 	}
 	if password != nil {
