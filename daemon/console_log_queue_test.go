@@ -45,6 +45,7 @@ func TestConsoleLogBlockedDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fillPipe(t, fifo) // so the writer's first write blocks: no batch reaches the "disk" until it comes back
 	_ = l.f.Close()
 	l.f = stuck
 	clock := newFakeClock()
@@ -111,6 +112,25 @@ func TestConsoleLogBlockedDisk(t *testing.T) {
 	}
 	if n := warns.Load(); n != 1 {
 		t.Fatalf("%d warnings after the heal, want 1", n)
+	}
+}
+
+// fillPipe fills the fifo's pipe buffer through a non-blocking descriptor of its own, which it
+// closes again (the data stays: the caller holds the fifo open).
+func fillPipe(t *testing.T, fifo string) {
+	t.Helper()
+	fd, err := syscall.Open(fifo, syscall.O_RDWR|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := syscall.Write(fd, chunk); err == syscall.EAGAIN {
+			return
+		} else if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
