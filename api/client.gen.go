@@ -86,6 +86,7 @@ const (
 	ErrorCodeErrServerBusy           ErrorCode = "ErrServerBusy"
 	ErrorCodeErrServerNotFound       ErrorCode = "ErrServerNotFound"
 	ErrorCodeErrServerNotRunning     ErrorCode = "ErrServerNotRunning"
+	ErrorCodeErrServerSuspended      ErrorCode = "ErrServerSuspended"
 	ErrorCodeErrTemplateNotFound     ErrorCode = "ErrTemplateNotFound"
 	ErrorCodeErrUnauthorized         ErrorCode = "ErrUnauthorized"
 	ErrorCodeErrUnsupportedMediaType ErrorCode = "ErrUnsupportedMediaType"
@@ -147,6 +148,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeErrServerNotRunning:
 		return true
+	case ErrorCodeErrServerSuspended:
+		return true
 	case ErrorCodeErrTemplateNotFound:
 		return true
 	case ErrorCodeErrUnauthorized:
@@ -186,6 +189,7 @@ const (
 	GrantScopeServerStats          GrantScope = "server.stats"
 	GrantScopeServerStatus         GrantScope = "server.status"
 	GrantScopeServerStop           GrantScope = "server.stop"
+	GrantScopeServerSuspend        GrantScope = "server.suspend"
 	GrantScopeServerView           GrantScope = "server.view"
 	GrantScopeSettingsEdit         GrantScope = "settings.edit"
 	GrantScopeSettingsView         GrantScope = "settings.view"
@@ -249,6 +253,8 @@ func (e GrantScope) Valid() bool {
 	case GrantScopeServerStatus:
 		return true
 	case GrantScopeServerStop:
+		return true
+	case GrantScopeServerSuspend:
 		return true
 	case GrantScopeServerView:
 		return true
@@ -490,6 +496,7 @@ const (
 	ScopeServerStats          Scope = "server.stats"
 	ScopeServerStatus         Scope = "server.status"
 	ScopeServerStop           Scope = "server.stop"
+	ScopeServerSuspend        Scope = "server.suspend"
 	ScopeServerView           Scope = "server.view"
 	ScopeSettingsEdit         Scope = "settings.edit"
 	ScopeSettingsView         Scope = "settings.view"
@@ -556,6 +563,8 @@ func (e Scope) Valid() bool {
 		return true
 	case ScopeServerStop:
 		return true
+	case ScopeServerSuspend:
+		return true
 	case ScopeServerView:
 		return true
 	case ScopeSettingsEdit:
@@ -577,6 +586,27 @@ func (e Scope) Valid() bool {
 	case ScopeUsersPermsView:
 		return true
 	case ScopeUsersView:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServerLimitsResultApplied.
+const (
+	ServerLimitsResultAppliedLive      ServerLimitsResultApplied = "live"
+	ServerLimitsResultAppliedNextStart ServerLimitsResultApplied = "next-start"
+	ServerLimitsResultAppliedPending   ServerLimitsResultApplied = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ServerLimitsResultApplied enum.
+func (e ServerLimitsResultApplied) Valid() bool {
+	switch e {
+	case ServerLimitsResultAppliedLive:
+		return true
+	case ServerLimitsResultAppliedNextStart:
+		return true
+	case ServerLimitsResultAppliedPending:
 		return true
 	default:
 		return false
@@ -927,6 +957,7 @@ type Error struct {
 //   - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 //   - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
 //   - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+//   - `ErrServerSuspended` (409): the server is suspended (see `suspendServer`); only viewing it is allowed.
 //
 // Example: ErrServerNotFound
 type ErrorCode string
@@ -966,6 +997,7 @@ type ErrorDetail struct {
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
 	// - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+	// - `ErrServerSuspended` (409): the server is suspended (see `suspendServer`); only viewing it is allowed.
 	//
 	// Example: ErrServerNotFound
 	Code ErrorCode `json:"code"`
@@ -1570,7 +1602,7 @@ type Self struct {
 
 // Server A server.
 //
-// Example: {"created":"2024-01-15T10:30:00Z","deployment":{"ip":"192.168.1.1","port":25565},"environment":{"SERVER_JARFILE":"server.jar"},"environmentType":"docker","featureLimits":{"backups":1,"databases":1},"id":"ABC12345","image":"ghcr.io/pterodactyl/yolks:java_17","name":"Survival Server","nodeId":1,"ownerId":1,"resources":{"cpu":100,"disk":5120,"io":500,"memory":1024,"swap":0},"startup":"java -Xms128M -Xmx1024M -jar server.jar","status":"running","template":"minecraft-java"}
+// Example: {"created":"2024-01-15T10:30:00Z","deployment":{"ip":"192.168.1.1","port":25565},"environment":{"SERVER_JARFILE":"server.jar"},"environmentType":"docker","featureLimits":{"backups":1,"databases":1},"id":"ABC12345","image":"ghcr.io/pterodactyl/yolks:java_17","name":"Survival Server","nodeId":1,"ownerId":1,"resources":{"cpu":100,"disk":5120,"io":500,"memory":1024,"swap":0},"startup":"java -Xms128M -Xmx1024M -jar server.jar","status":"running","suspended":false,"template":"minecraft-java"}
 type Server struct {
 	// Created Example: 2024-01-15T10:30:00Z
 	Created time.Time `json:"created"`
@@ -1587,6 +1619,11 @@ type Server struct {
 	//
 	// Example: docker
 	EnvironmentType EnvironmentType `json:"environmentType"`
+
+	// ExternalId The id a billing system gave the server (unique among servers); absent when none.
+	//
+	// Example: whmcs-42
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// FeatureLimits Limits on server features.
 	FeatureLimits FeatureLimits `json:"featureLimits"`
@@ -1637,6 +1674,11 @@ type Server struct {
 	// Example: running
 	Status ServerState `json:"status"`
 
+	// Suspended Whether the server is suspended (see `suspendServer`).
+	//
+	// Example: false
+	Suspended bool `json:"suspended"`
+
 	// Template Name of the template the server was created from, if any.
 	//
 	// Example: minecraft-java
@@ -1666,6 +1708,11 @@ type ServerCreate struct {
 	//
 	// Example: docker
 	EnvironmentType *EnvironmentType `json:"environmentType,omitempty"`
+
+	// ExternalId The billing system's id for this server (unique among servers; administrators only). A create naming an existing externalId returns that server (200) when the body is identical, else 409 ErrConflict.
+	//
+	// Example: whmcs-42
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// FeatureLimits Limits on server features.
 	FeatureLimits *FeatureLimits `json:"featureLimits,omitempty"`
@@ -1865,6 +1912,11 @@ type ServerDefinitionType struct {
 
 // ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged. Tenants may change `name`, `icon` and the variables their template marks `userEditable`; the rest is `x-admin-only`.
 type ServerDefinitionUpdate struct {
+	// ExternalId The billing system's id for this server (unique among servers; 409 ErrConflict, metadata.field `externalId`, when another server has it); `null` removes it. Administrators only.
+	//
+	// Example: whmcs-42
+	ExternalId *string `json:"externalId,omitempty"`
+
 	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
 	// Example: nuevo-icono.png
@@ -1933,11 +1985,85 @@ type ServerLimits struct {
 	Swap *int64 `json:"swap,omitempty"`
 }
 
+// ServerLimitsResult A server's limits after a change, and when the resource limits take effect.
+type ServerLimitsResult struct {
+	// Applied `live`: the running server's cgroup was updated now; `next-start`: the server is not running, the limits apply when it starts; `pending`: the node is unavailable, the change is pushed when it answers again.
+	//
+	// Example: live
+	Applied ServerLimitsResultApplied `json:"applied"`
+
+	// FeatureLimits Limits on server features.
+	FeatureLimits FeatureLimits `json:"featureLimits"`
+
+	// Resources Resource limits of a server.
+	Resources ServerResources `json:"resources"`
+}
+
+// ServerLimitsResultApplied `live`: the running server's cgroup was updated now; `next-start`: the server is not running, the limits apply when it starts; `pending`: the node is unavailable, the change is pushed when it answers again.
+//
+// Example: live
+type ServerLimitsResultApplied string
+
+// ServerLimitsUpdate New limits of a server; omitted fields are unchanged.
+type ServerLimitsUpdate struct {
+	// FeatureLimits Feature limits to change.
+	FeatureLimits *struct {
+		// Backups Maximum number of stored backups.
+		//
+		// Example: 3
+		Backups *int `json:"backups,omitempty"`
+
+		// Databases Maximum number of server databases.
+		//
+		// Example: 2
+		Databases *int `json:"databases,omitempty"`
+	} `json:"featureLimits,omitempty"`
+
+	// Limits Resource limits to change.
+	Limits *struct {
+		// Cpu CPU limit in percent of one core (100 = one core); 0 = unlimited.
+		//
+		// Example: 200
+		Cpu *int `json:"cpu,omitempty"`
+
+		// Disk Disk limit in MiB; 0 = unlimited.
+		//
+		// Example: 20480
+		Disk *int64 `json:"disk,omitempty"`
+
+		// Io Block IO weight (10-1000).
+		//
+		// Example: 500
+		Io *int `json:"io,omitempty"`
+
+		// Memory Memory limit in MiB; 0 = unlimited.
+		//
+		// Example: 4096
+		Memory *int64 `json:"memory,omitempty"`
+
+		// Pids Maximum number of processes; 0 = the node's default.
+		//
+		// Example: 512
+		Pids *int64 `json:"pids,omitempty"`
+
+		// Swap Swap in MiB; 0 = none, -1 = unlimited.
+		//
+		// Example: 0
+		Swap *int64 `json:"swap,omitempty"`
+	} `json:"limits,omitempty"`
+}
+
 // ServerList A page of servers.
 type ServerList struct {
 	// Metadata Metadata of a list response.
 	Metadata ListMetadata `json:"metadata"`
 	Servers  []Server     `json:"servers"`
+}
+
+// ServerReinstall Options of a reinstall.
+type ServerReinstall struct {
+	// Wipe Empty the server's folder before installing (backups are kept). Administrators only.
+	Wipe *bool `json:"wipe,omitempty"`
 }
 
 // ServerResources Resource limits of a server.
@@ -2010,6 +2136,11 @@ type ServerStatus struct {
 	//
 	// Example: running
 	State ServerState `json:"state"`
+
+	// Suspended Whether the server is suspended (see `suspendServer`).
+	//
+	// Example: false
+	Suspended bool `json:"suspended"`
 }
 
 // ServerTransfer defines model for ServerTransfer.
@@ -2200,6 +2331,11 @@ type User struct {
 	// Email Example: admin@example.com
 	Email openapi_types.Email `json:"email"`
 
+	// ExternalId The id a billing system gave the user (unique among users); absent when none.
+	//
+	// Example: whmcs-7
+	ExternalId *string `json:"externalId,omitempty"`
+
 	// Id User id.
 	//
 	// Example: 1
@@ -2224,6 +2360,11 @@ type UserCreate struct {
 	//
 	// Example: newuser@example.com
 	Email openapi_types.Email `json:"email"`
+
+	// ExternalId The billing system's id for this user (unique among users; administrators only). A create naming an existing externalId returns that user (200) when the body is identical, else 409 ErrConflict.
+	//
+	// Example: whmcs-7
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//
@@ -2301,6 +2442,11 @@ type UserUpdate struct {
 	//
 	// Example: newuser@example.com
 	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// ExternalId The billing system's id for this user (unique among users; 409 ErrConflict, metadata.field `externalId`, when another user has it); `null` removes it. Administrators only.
+	//
+	// Example: whmcs-7
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//
@@ -2393,6 +2539,7 @@ type WsError struct {
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
 	// - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+	// - `ErrServerSuspended` (409): the server is suspended (see `suspendServer`); only viewing it is allowed.
 	//
 	// Example: ErrServerNotFound
 	Code ErrorCode `json:"code"`
@@ -2564,6 +2711,9 @@ type ListServersParams struct {
 	// Name Filter by server name (`*` wildcard; `%` and `_` literal).
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
+	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here).
+	ExternalId *string `form:"externalId,omitempty" json:"externalId,omitempty"`
+
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
@@ -2683,6 +2833,9 @@ type ListUsersParams struct {
 	// Email Filter by email (`*` wildcard).
 	Email *string `form:"email,omitempty" json:"email,omitempty"`
 
+	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here).
+	ExternalId *string `form:"externalId,omitempty" json:"externalId,omitempty"`
+
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
@@ -2725,6 +2878,12 @@ type CreateServerDatabaseJSONRequestBody = ServerDatabaseCreate
 
 // EditServerDefinitionJSONRequestBody defines body for EditServerDefinition for application/json ContentType.
 type EditServerDefinitionJSONRequestBody = ServerDefinitionUpdate
+
+// SetServerLimitsJSONRequestBody defines body for SetServerLimits for application/json ContentType.
+type SetServerLimitsJSONRequestBody = ServerLimitsUpdate
+
+// ReinstallServerJSONRequestBody defines body for ReinstallServer for application/json ContentType.
+type ReinstallServerJSONRequestBody = ServerReinstall
 
 // TransferServerJSONRequestBody defines body for TransferServer for application/json ContentType.
 type TransferServerJSONRequestBody = ServerTransfer
@@ -3298,6 +3457,10 @@ type ClientInterface interface {
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
 	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -3317,6 +3480,10 @@ type ClientInterface interface {
 	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
+	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3339,6 +3506,10 @@ type ClientInterface interface {
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
 	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
@@ -3359,6 +3530,10 @@ type ClientInterface interface {
 	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
+	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3396,6 +3571,10 @@ type ClientInterface interface {
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
 	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -3415,6 +3594,10 @@ type ClientInterface interface {
 	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
+	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3621,6 +3804,68 @@ type ClientInterface interface {
 	// Corresponds with POST /api/servers/{serverId}/kill (the `KillServer` operationId).
 	KillServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetServerLimitsWithBody Change a server's limits (change package)
+	//
+	// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+	// package" does (administrators only). Only the fields present change; the answer is the server's
+	// limits after the change and `applied`, saying when the resource limits take effect:
+	// - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+	// - `next-start`: the server is not running; they apply when it starts;
+	// - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+	//   answers again (the reconcile).
+	// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+	// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+	// `backups` below what exists keeps the existing ones and refuses new ones.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+	SetServerLimitsWithBody(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetServerLimits Change a server's limits (change package)
+	//
+	// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+	// package" does (administrators only). Only the fields present change; the answer is the server's
+	// limits after the change and `applied`, saying when the resource limits take effect:
+	// - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+	// - `next-start`: the server is not running; they apply when it starts;
+	// - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+	//   answers again (the reconcile).
+	// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+	// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+	// `backups` below what exists keeps the existing ones and refuses new ones.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+	SetServerLimits(ctx context.Context, serverId ServerId, body SetServerLimitsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReinstallServerWithBody Reinstall a server
+	//
+	// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+	// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+	// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+	// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+	// when the server has no template.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+	ReinstallServerWithBody(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReinstallServer Reinstall a server
+	//
+	// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+	// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+	// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+	// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+	// when the server has no template.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+	ReinstallServer(ctx context.Context, serverId ServerId, body ReinstallServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RestartServer Restart a server
 	//
 	// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
@@ -3674,7 +3919,9 @@ type ClientInterface interface {
 	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
 	// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
-	// transfer): reconnect to follow it.
+	// transfer): reconnect to follow it. 4009 the server was suspended (a `status` message with `suspended: true`
+	// comes first); a tenant's socket on a suspended server answers 409 ErrServerSuspended before the upgrade
+	// (with the header) or closes with 4009 after the auth message.
 	//
 	// Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 	ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3710,6 +3957,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 	StopServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SuspendServer Suspend a server (billing)
+	//
+	// Suspends a server, as a billing system does for an unpaid service: the server is stopped (its stop
+	// command, then SIGTERM, then SIGKILL after the template's stop timeout) and stays stopped, across node
+	// and panel restarts, until it is unsuspended. While suspended, every tenant operation on it except
+	// viewing it (`GET` of the server and of its status) answers 409 ErrServerSuspended, and administrators
+	// cannot start, restart or (re)install it either; open WebSockets get a `status` message with
+	// `suspended: true` and close with 4009. Suspending a suspended server is a no-op (204). When the node is
+	// unavailable the suspension is saved and answered normally; the node stops the server when it answers
+	// again (the reconcile).
+	//
+	// `server.suspend` is held by administrators (through `admin`); an administrator may grant it to a user,
+	// who can then suspend and unsuspend the servers it owns.
+	//
+	// Corresponds with POST /api/servers/{serverId}/suspend (the `SuspendServer` operationId).
+	SuspendServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TransferServerWithBody Move a server to another node
 	//
@@ -3748,6 +4012,14 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
 	TransferServer(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnsuspendServer Unsuspend a server (billing)
+	//
+	// Lifts a suspension: tenant operations work again. The server is not started (start it as usual).
+	// Unsuspending a server that is not suspended is a no-op (204).
+	//
+	// Corresponds with POST /api/servers/{serverId}/unsuspend (the `UnsuspendServer` operationId).
+	UnsuspendServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSettings Get settings
 	//
@@ -3800,6 +4072,10 @@ type ClientInterface interface {
 	// Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 	// the username or email is taken. Setting `admin` requires the `admin` scope.
 	//
+	// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+	// (same username, email, admin and a password that verifies against the stored hash) that user is
+	// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/users (the `CreateUser` operationId).
@@ -3809,6 +4085,10 @@ type ClientInterface interface {
 	//
 	// Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 	// the username or email is taken. Setting `admin` requires the `admin` scope.
+	//
+	// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+	// (same username, email, admin and a password that verifies against the stored hash) that user is
+	// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4460,6 +4740,10 @@ func (c *Client) ListServers(ctx context.Context, params *ListServersParams, req
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
 //
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -4489,6 +4773,10 @@ func (c *Client) CreateServerWithGeneratedIdWithBody(ctx context.Context, conten
 // server runs in the docker environment; when the node's docker environment is unavailable the create fails
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
+//
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4521,6 +4809,10 @@ func (c *Client) CreateServerWithGeneratedId(ctx context.Context, body CreateSer
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
 //
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
@@ -4551,6 +4843,10 @@ func (c *Client) CreateServerTrailingSlashWithBody(ctx context.Context, contentT
 // server runs in the docker environment; when the node's docker environment is unavailable the create fails
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
+//
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4618,6 +4914,10 @@ func (c *Client) GetServer(ctx context.Context, serverId ServerId, params *GetSe
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
 //
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -4647,6 +4947,10 @@ func (c *Client) CreateServerWithBody(ctx context.Context, serverId ServerId, co
 // server runs in the docker environment; when the node's docker environment is unavailable the create fails
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
+//
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5073,6 +5377,110 @@ func (c *Client) KillServer(ctx context.Context, serverId ServerId, reqEditors .
 	return c.Client.Do(req)
 }
 
+// SetServerLimitsWithBody Change a server's limits (change package)
+//
+// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+// package" does (administrators only). Only the fields present change; the answer is the server's
+// limits after the change and `applied`, saying when the resource limits take effect:
+//   - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+//   - `next-start`: the server is not running; they apply when it starts;
+//   - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+//     answers again (the reconcile).
+//
+// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+// `backups` below what exists keeps the existing ones and refuses new ones.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+func (c *Client) SetServerLimitsWithBody(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetServerLimitsRequestWithBody(c.Server, serverId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetServerLimits Change a server's limits (change package)
+//
+// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+// package" does (administrators only). Only the fields present change; the answer is the server's
+// limits after the change and `applied`, saying when the resource limits take effect:
+//   - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+//   - `next-start`: the server is not running; they apply when it starts;
+//   - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+//     answers again (the reconcile).
+//
+// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+// `backups` below what exists keeps the existing ones and refuses new ones.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+func (c *Client) SetServerLimits(ctx context.Context, serverId ServerId, body SetServerLimitsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetServerLimitsRequest(c.Server, serverId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReinstallServerWithBody Reinstall a server
+//
+// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+// when the server has no template.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+func (c *Client) ReinstallServerWithBody(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReinstallServerRequestWithBody(c.Server, serverId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReinstallServer Reinstall a server
+//
+// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+// when the server has no template.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+func (c *Client) ReinstallServer(ctx context.Context, serverId ServerId, body ReinstallServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReinstallServerRequest(c.Server, serverId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RestartServer Restart a server
 //
 // Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
@@ -5137,7 +5545,9 @@ func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditor
 // caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 // limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
 // 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
-// transfer): reconnect to follow it.
+// transfer): reconnect to follow it. 4009 the server was suspended (a `status` message with `suspended: true`
+// comes first); a tenant's socket on a suspended server answers 409 ErrServerSuspended before the upgrade
+// (with the header) or closes with 4009 after the auth message.
 //
 // Corresponds with GET /api/servers/{serverId}/socket (the `ServerSocket` operationId).
 func (c *Client) ServerSocket(ctx context.Context, serverId ServerId, params *ServerSocketParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5224,6 +5634,33 @@ func (c *Client) StopServer(ctx context.Context, serverId ServerId, reqEditors .
 	return c.Client.Do(req)
 }
 
+// SuspendServer Suspend a server (billing)
+//
+// Suspends a server, as a billing system does for an unpaid service: the server is stopped (its stop
+// command, then SIGTERM, then SIGKILL after the template's stop timeout) and stays stopped, across node
+// and panel restarts, until it is unsuspended. While suspended, every tenant operation on it except
+// viewing it (`GET` of the server and of its status) answers 409 ErrServerSuspended, and administrators
+// cannot start, restart or (re)install it either; open WebSockets get a `status` message with
+// `suspended: true` and close with 4009. Suspending a suspended server is a no-op (204). When the node is
+// unavailable the suspension is saved and answered normally; the node stops the server when it answers
+// again (the reconcile).
+//
+// `server.suspend` is held by administrators (through `admin`); an administrator may grant it to a user,
+// who can then suspend and unsuspend the servers it owns.
+//
+// Corresponds with POST /api/servers/{serverId}/suspend (the `SuspendServer` operationId).
+func (c *Client) SuspendServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSuspendServerRequest(c.Server, serverId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // TransferServerWithBody Move a server to another node
 //
 // Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
@@ -5272,6 +5709,24 @@ func (c *Client) TransferServerWithBody(ctx context.Context, serverId ServerId, 
 // Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
 func (c *Client) TransferServer(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTransferServerRequest(c.Server, serverId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnsuspendServer Unsuspend a server (billing)
+//
+// Lifts a suspension: tenant operations work again. The server is not started (start it as usual).
+// Unsuspending a server that is not suspended is a no-op (204).
+//
+// Corresponds with POST /api/servers/{serverId}/unsuspend (the `UnsuspendServer` operationId).
+func (c *Client) UnsuspendServer(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnsuspendServerRequest(c.Server, serverId)
 	if err != nil {
 		return nil, err
 	}
@@ -5393,6 +5848,10 @@ func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEdit
 // Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 // the username or email is taken. Setting `admin` requires the `admin` scope.
 //
+// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+// (same username, email, admin and a password that verifies against the stored hash) that user is
+// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/users (the `CreateUser` operationId).
@@ -5412,6 +5871,10 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 //
 // Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 // the username or email is taken. Setting `admin` requires the `admin` scope.
+//
+// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+// (same username, email, admin and a password that verifies against the stored hash) that user is
+// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6533,6 +6996,18 @@ func NewListServersRequest(server string, params *ListServersParams) (*http.Requ
 		if params.Name != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", *params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "externalId", *params.ExternalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7827,6 +8302,100 @@ func NewKillServerRequest(server string, serverId ServerId) (*http.Request, erro
 	return req, nil
 }
 
+// NewSetServerLimitsRequest calls the generic SetServerLimits builder with application/json body
+func NewSetServerLimitsRequest(server string, serverId ServerId, body SetServerLimitsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetServerLimitsRequestWithBody(server, serverId, "application/json", bodyReader)
+}
+
+// NewSetServerLimitsRequestWithBody constructs an http.Request for the SetServerLimits method, with any body, and a specified content type
+func NewSetServerLimitsRequestWithBody(server string, serverId ServerId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "serverId", serverId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/%s/limits", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReinstallServerRequest calls the generic ReinstallServer builder with application/json body
+func NewReinstallServerRequest(server string, serverId ServerId, body ReinstallServerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReinstallServerRequestWithBody(server, serverId, "application/json", bodyReader)
+}
+
+// NewReinstallServerRequestWithBody constructs an http.Request for the ReinstallServer method, with any body, and a specified content type
+func NewReinstallServerRequestWithBody(server string, serverId ServerId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "serverId", serverId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/%s/reinstall", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRestartServerRequest constructs an http.Request for the RestartServer method
 func NewRestartServerRequest(server string, serverId ServerId) (*http.Request, error) {
 	var err error
@@ -8053,6 +8622,40 @@ func NewStopServerRequest(server string, serverId ServerId) (*http.Request, erro
 	return req, nil
 }
 
+// NewSuspendServerRequest constructs an http.Request for the SuspendServer method
+func NewSuspendServerRequest(server string, serverId ServerId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "serverId", serverId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/%s/suspend", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewTransferServerRequest calls the generic TransferServer builder with application/json body
 func NewTransferServerRequest(server string, serverId ServerId, body TransferServerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8096,6 +8699,40 @@ func NewTransferServerRequestWithBody(server string, serverId ServerId, contentT
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnsuspendServerRequest constructs an http.Request for the UnsuspendServer method
+func NewUnsuspendServerRequest(server string, serverId ServerId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "serverId", serverId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/servers/%s/unsuspend", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8310,6 +8947,18 @@ func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request,
 		if params.Email != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExternalId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "externalId", *params.ExternalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8996,6 +9645,10 @@ type ClientWithResponsesInterface interface {
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
 	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -9015,6 +9668,10 @@ type ClientWithResponsesInterface interface {
 	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
+	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9037,6 +9694,10 @@ type ClientWithResponsesInterface interface {
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
 	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
@@ -9057,6 +9718,10 @@ type ClientWithResponsesInterface interface {
 	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
+	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9098,6 +9763,10 @@ type ClientWithResponsesInterface interface {
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
 	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -9117,6 +9786,10 @@ type ClientWithResponsesInterface interface {
 	// server runs in the docker environment; when the node's docker environment is unavailable the create fails
 	// with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 	// may ask for `standard` explicitly).
+	//
+	// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+	// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+	// is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9351,6 +10024,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/servers/{serverId}/kill (the `KillServer` operationId).
 	KillServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*KillServerResponse, error)
 
+	// SetServerLimitsWithBodyWithResponse Change a server's limits (change package)
+	//
+	// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+	// package" does (administrators only). Only the fields present change; the answer is the server's
+	// limits after the change and `applied`, saying when the resource limits take effect:
+	// - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+	// - `next-start`: the server is not running; they apply when it starts;
+	// - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+	//   answers again (the reconcile).
+	// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+	// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+	// `backups` below what exists keeps the existing ones and refuses new ones.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+	SetServerLimitsWithBodyWithResponse(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetServerLimitsResponse, error)
+
+	// SetServerLimitsWithResponse Change a server's limits (change package)
+	//
+	// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+	// package" does (administrators only). Only the fields present change; the answer is the server's
+	// limits after the change and `applied`, saying when the resource limits take effect:
+	// - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+	// - `next-start`: the server is not running; they apply when it starts;
+	// - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+	//   answers again (the reconcile).
+	// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+	// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+	// `backups` below what exists keeps the existing ones and refuses new ones.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+	SetServerLimitsWithResponse(ctx context.Context, serverId ServerId, body SetServerLimitsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetServerLimitsResponse, error)
+
+	// ReinstallServerWithBodyWithResponse Reinstall a server
+	//
+	// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+	// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+	// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+	// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+	// when the server has no template.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+	ReinstallServerWithBodyWithResponse(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReinstallServerResponse, error)
+
+	// ReinstallServerWithResponse Reinstall a server
+	//
+	// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+	// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+	// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+	// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+	// when the server has no template.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+	ReinstallServerWithResponse(ctx context.Context, serverId ServerId, body ReinstallServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReinstallServerResponse, error)
+
 	// RestartServerWithResponse Restart a server
 	//
 	// Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
@@ -9406,7 +10141,9 @@ type ClientWithResponsesInterface interface {
 	// caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 	// limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
 	// 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
-	// transfer): reconnect to follow it.
+	// transfer): reconnect to follow it. 4009 the server was suspended (a `status` message with `suspended: true`
+	// comes first); a tenant's socket on a suspended server answers 409 ErrServerSuspended before the upgrade
+	// (with the header) or closes with 4009 after the auth message.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9453,6 +10190,25 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/servers/{serverId}/stop (the `StopServer` operationId).
 	StopServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*StopServerResponse, error)
 
+	// SuspendServerWithResponse Suspend a server (billing)
+	//
+	// Suspends a server, as a billing system does for an unpaid service: the server is stopped (its stop
+	// command, then SIGTERM, then SIGKILL after the template's stop timeout) and stays stopped, across node
+	// and panel restarts, until it is unsuspended. While suspended, every tenant operation on it except
+	// viewing it (`GET` of the server and of its status) answers 409 ErrServerSuspended, and administrators
+	// cannot start, restart or (re)install it either; open WebSockets get a `status` message with
+	// `suspended: true` and close with 4009. Suspending a suspended server is a no-op (204). When the node is
+	// unavailable the suspension is saved and answered normally; the node stops the server when it answers
+	// again (the reconcile).
+	//
+	// `server.suspend` is held by administrators (through `admin`); an administrator may grant it to a user,
+	// who can then suspend and unsuspend the servers it owns.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/servers/{serverId}/suspend (the `SuspendServer` operationId).
+	SuspendServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*SuspendServerResponse, error)
+
 	// TransferServerWithBodyWithResponse Move a server to another node
 	//
 	// Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
@@ -9490,6 +10246,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/servers/{serverId}/transfer (the `TransferServer` operationId).
 	TransferServerWithResponse(ctx context.Context, serverId ServerId, body TransferServerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferServerResponse, error)
+
+	// UnsuspendServerWithResponse Unsuspend a server (billing)
+	//
+	// Lifts a suspension: tenant operations work again. The server is not started (start it as usual).
+	// Unsuspending a server that is not suspended is a no-op (204).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/servers/{serverId}/unsuspend (the `UnsuspendServer` operationId).
+	UnsuspendServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*UnsuspendServerResponse, error)
 
 	// GetSettingsWithResponse Get settings
 	//
@@ -9550,6 +10316,10 @@ type ClientWithResponsesInterface interface {
 	// Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 	// the username or email is taken. Setting `admin` requires the `admin` scope.
 	//
+	// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+	// (same username, email, admin and a password that verifies against the stored hash) that user is
+	// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/users (the `CreateUser` operationId).
@@ -9559,6 +10329,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 	// the username or email is taken. Setting `admin` requires the `admin` scope.
+	//
+	// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+	// (same username, email, admin and a password that verifies against the stored hash) that user is
+	// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12934,6 +13708,11 @@ func (r ListServersResponse) ContentType() string {
 	return ""
 }
 
+// CreateServerWithGeneratedIdResponse200Headers the declared response headers of an HTTP 200 response for CreateServerWithGeneratedId
+type CreateServerWithGeneratedIdResponse200Headers struct {
+	XAPIVersion *string
+}
+
 // CreateServerWithGeneratedIdResponse201Headers the declared response headers of an HTTP 201 response for CreateServerWithGeneratedId
 type CreateServerWithGeneratedIdResponse201Headers struct {
 	XAPIVersion *string
@@ -13002,6 +13781,8 @@ type CreateServerWithGeneratedIdResponse503Headers struct {
 type CreateServerWithGeneratedIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerCreated
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *ServerCreated
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -13026,6 +13807,8 @@ type CreateServerWithGeneratedIdResponse struct {
 	JSON501 *NotImplemented
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *NodeUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateServerWithGeneratedIdResponse200Headers
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateServerWithGeneratedIdResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -13050,6 +13833,11 @@ type CreateServerWithGeneratedIdResponse struct {
 	Headers501 *CreateServerWithGeneratedIdResponse501Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateServerWithGeneratedIdResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateServerWithGeneratedIdResponse) GetJSON200() *ServerCreated {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17279,6 +18067,385 @@ func (r KillServerResponse) ContentType() string {
 	return ""
 }
 
+// SetServerLimitsResponse200Headers the declared response headers of an HTTP 200 response for SetServerLimits
+type SetServerLimitsResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse400Headers the declared response headers of an HTTP 400 response for SetServerLimits
+type SetServerLimitsResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse401Headers the declared response headers of an HTTP 401 response for SetServerLimits
+type SetServerLimitsResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// SetServerLimitsResponse403Headers the declared response headers of an HTTP 403 response for SetServerLimits
+type SetServerLimitsResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse404Headers the declared response headers of an HTTP 404 response for SetServerLimits
+type SetServerLimitsResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse409Headers the declared response headers of an HTTP 409 response for SetServerLimits
+type SetServerLimitsResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse413Headers the declared response headers of an HTTP 413 response for SetServerLimits
+type SetServerLimitsResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse415Headers the declared response headers of an HTTP 415 response for SetServerLimits
+type SetServerLimitsResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse429Headers the declared response headers of an HTTP 429 response for SetServerLimits
+type SetServerLimitsResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// SetServerLimitsResponse500Headers the declared response headers of an HTTP 500 response for SetServerLimits
+type SetServerLimitsResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// SetServerLimitsResponse503Headers the declared response headers of an HTTP 503 response for SetServerLimits
+type SetServerLimitsResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type SetServerLimitsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerLimitsResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetServerLimitsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SetServerLimitsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetServerLimitsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetServerLimitsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SetServerLimitsResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SetServerLimitsResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SetServerLimitsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SetServerLimitsResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetServerLimitsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SetServerLimitsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetServerLimitsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetServerLimitsResponse) GetJSON200() *ServerLimitsResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetServerLimitsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetServerLimitsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetServerLimitsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetServerLimitsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SetServerLimitsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetServerLimitsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetServerLimitsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetServerLimitsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetServerLimitsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SetServerLimitsResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetServerLimitsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetServerLimitsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetServerLimitsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetServerLimitsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReinstallServerResponse204Headers the declared response headers of an HTTP 204 response for ReinstallServer
+type ReinstallServerResponse204Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse400Headers the declared response headers of an HTTP 400 response for ReinstallServer
+type ReinstallServerResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse401Headers the declared response headers of an HTTP 401 response for ReinstallServer
+type ReinstallServerResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// ReinstallServerResponse403Headers the declared response headers of an HTTP 403 response for ReinstallServer
+type ReinstallServerResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse404Headers the declared response headers of an HTTP 404 response for ReinstallServer
+type ReinstallServerResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse409Headers the declared response headers of an HTTP 409 response for ReinstallServer
+type ReinstallServerResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse413Headers the declared response headers of an HTTP 413 response for ReinstallServer
+type ReinstallServerResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse415Headers the declared response headers of an HTTP 415 response for ReinstallServer
+type ReinstallServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse429Headers the declared response headers of an HTTP 429 response for ReinstallServer
+type ReinstallServerResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// ReinstallServerResponse500Headers the declared response headers of an HTTP 500 response for ReinstallServer
+type ReinstallServerResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// ReinstallServerResponse503Headers the declared response headers of an HTTP 503 response for ReinstallServer
+type ReinstallServerResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type ReinstallServerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *ReinstallServerResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ReinstallServerResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReinstallServerResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ReinstallServerResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ReinstallServerResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ReinstallServerResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ReinstallServerResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ReinstallServerResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReinstallServerResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ReinstallServerResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReinstallServerResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReinstallServerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReinstallServerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReinstallServerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReinstallServerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReinstallServerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ReinstallServerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ReinstallServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReinstallServerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReinstallServerResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReinstallServerResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReinstallServerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReinstallServerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReinstallServerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReinstallServerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RestartServerResponse204Headers the declared response headers of an HTTP 204 response for RestartServer
 type RestartServerResponse204Headers struct {
 	XAPIVersion *string
@@ -18283,6 +19450,178 @@ func (r StopServerResponse) ContentType() string {
 	return ""
 }
 
+// SuspendServerResponse204Headers the declared response headers of an HTTP 204 response for SuspendServer
+type SuspendServerResponse204Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse400Headers the declared response headers of an HTTP 400 response for SuspendServer
+type SuspendServerResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse401Headers the declared response headers of an HTTP 401 response for SuspendServer
+type SuspendServerResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// SuspendServerResponse403Headers the declared response headers of an HTTP 403 response for SuspendServer
+type SuspendServerResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse404Headers the declared response headers of an HTTP 404 response for SuspendServer
+type SuspendServerResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse409Headers the declared response headers of an HTTP 409 response for SuspendServer
+type SuspendServerResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse415Headers the declared response headers of an HTTP 415 response for SuspendServer
+type SuspendServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse429Headers the declared response headers of an HTTP 429 response for SuspendServer
+type SuspendServerResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// SuspendServerResponse500Headers the declared response headers of an HTTP 500 response for SuspendServer
+type SuspendServerResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// SuspendServerResponse503Headers the declared response headers of an HTTP 503 response for SuspendServer
+type SuspendServerResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type SuspendServerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *SuspendServerResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SuspendServerResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SuspendServerResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SuspendServerResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SuspendServerResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SuspendServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SuspendServerResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SuspendServerResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SuspendServerResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SuspendServerResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SuspendServerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SuspendServerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SuspendServerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SuspendServerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SuspendServerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SuspendServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SuspendServerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SuspendServerResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SuspendServerResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SuspendServerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SuspendServerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SuspendServerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SuspendServerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // TransferServerResponse202Headers the declared response headers of an HTTP 202 response for TransferServer
 type TransferServerResponse202Headers struct {
 	XAPIVersion *string
@@ -18463,6 +19802,178 @@ func (r TransferServerResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r TransferServerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UnsuspendServerResponse204Headers the declared response headers of an HTTP 204 response for UnsuspendServer
+type UnsuspendServerResponse204Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse400Headers the declared response headers of an HTTP 400 response for UnsuspendServer
+type UnsuspendServerResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse401Headers the declared response headers of an HTTP 401 response for UnsuspendServer
+type UnsuspendServerResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// UnsuspendServerResponse403Headers the declared response headers of an HTTP 403 response for UnsuspendServer
+type UnsuspendServerResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse404Headers the declared response headers of an HTTP 404 response for UnsuspendServer
+type UnsuspendServerResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse409Headers the declared response headers of an HTTP 409 response for UnsuspendServer
+type UnsuspendServerResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse415Headers the declared response headers of an HTTP 415 response for UnsuspendServer
+type UnsuspendServerResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse429Headers the declared response headers of an HTTP 429 response for UnsuspendServer
+type UnsuspendServerResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// UnsuspendServerResponse500Headers the declared response headers of an HTTP 500 response for UnsuspendServer
+type UnsuspendServerResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// UnsuspendServerResponse503Headers the declared response headers of an HTTP 503 response for UnsuspendServer
+type UnsuspendServerResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type UnsuspendServerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *NodeUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *UnsuspendServerResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UnsuspendServerResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UnsuspendServerResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UnsuspendServerResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *UnsuspendServerResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UnsuspendServerResponse409Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UnsuspendServerResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UnsuspendServerResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UnsuspendServerResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UnsuspendServerResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnsuspendServerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnsuspendServerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnsuspendServerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnsuspendServerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UnsuspendServerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UnsuspendServerResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UnsuspendServerResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnsuspendServerResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UnsuspendServerResponse) GetJSON503() *NodeUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UnsuspendServerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnsuspendServerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnsuspendServerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnsuspendServerResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19161,6 +20672,11 @@ func (r ListUsersResponse) ContentType() string {
 	return ""
 }
 
+// CreateUserResponse200Headers the declared response headers of an HTTP 200 response for CreateUser
+type CreateUserResponse200Headers struct {
+	XAPIVersion *string
+}
+
 // CreateUserResponse201Headers the declared response headers of an HTTP 201 response for CreateUser
 type CreateUserResponse201Headers struct {
 	XAPIVersion *string
@@ -19214,6 +20730,8 @@ type CreateUserResponse500Headers struct {
 type CreateUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *User
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -19232,6 +20750,8 @@ type CreateUserResponse struct {
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateUserResponse200Headers
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreateUserResponse201Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -19250,6 +20770,11 @@ type CreateUserResponse struct {
 	Headers429 *CreateUserResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *CreateUserResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateUserResponse) GetJSON200() *User {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -20839,6 +22364,10 @@ func (c *ClientWithResponses) ListServersWithResponse(ctx context.Context, param
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
 //
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers (the `CreateServerWithGeneratedId` operationId).
@@ -20864,6 +22393,10 @@ func (c *ClientWithResponses) CreateServerWithGeneratedIdWithBodyWithResponse(ct
 // server runs in the docker environment; when the node's docker environment is unavailable the create fails
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
+//
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20892,6 +22425,10 @@ func (c *ClientWithResponses) CreateServerWithGeneratedIdWithResponse(ctx contex
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
 //
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers/ (the `CreateServerTrailingSlash` operationId).
@@ -20918,6 +22455,10 @@ func (c *ClientWithResponses) CreateServerTrailingSlashWithBodyWithResponse(ctx 
 // server runs in the docker environment; when the node's docker environment is unavailable the create fails
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
+//
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20977,6 +22518,10 @@ func (c *ClientWithResponses) GetServerWithResponse(ctx context.Context, serverI
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
 //
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/servers/{serverId} (the `CreateServer` operationId).
@@ -21002,6 +22547,10 @@ func (c *ClientWithResponses) CreateServerWithBodyWithResponse(ctx context.Conte
 // server runs in the docker environment; when the node's docker environment is unavailable the create fails
 // with 503 ErrNodeUnavailable giving the reason (it is never silently made a host process; administrators
 // may ask for `standard` explicitly).
+//
+// Billing retries are safe: when a server with the body's `externalId` exists (administrators only set
+// it) and the body is identical, that server is returned with 200 and nothing is created; a different body
+// is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21368,6 +22917,94 @@ func (c *ClientWithResponses) KillServerWithResponse(ctx context.Context, server
 	return ParseKillServerResponse(rsp)
 }
 
+// SetServerLimitsWithBodyWithResponse Change a server's limits (change package)
+//
+// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+// package" does (administrators only). Only the fields present change; the answer is the server's
+// limits after the change and `applied`, saying when the resource limits take effect:
+//   - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+//   - `next-start`: the server is not running; they apply when it starts;
+//   - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+//     answers again (the reconcile).
+//
+// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+// `backups` below what exists keeps the existing ones and refuses new ones.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+func (c *ClientWithResponses) SetServerLimitsWithBodyWithResponse(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetServerLimitsResponse, error) {
+	rsp, err := c.SetServerLimitsWithBody(ctx, serverId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetServerLimitsResponse(rsp)
+}
+
+// SetServerLimitsWithResponse Change a server's limits (change package)
+//
+// Changes a server's resource limits and feature limits in one call, as a billing system's "change
+// package" does (administrators only). Only the fields present change; the answer is the server's
+// limits after the change and `applied`, saying when the resource limits take effect:
+//   - `live`: the server runs and its cgroup was updated now (memory, swap, CPU, IO weight, pids);
+//   - `next-start`: the server is not running; they apply when it starts;
+//   - `pending`: the server's node is unavailable; the change is saved and pushed to the node when it
+//     answers again (the reconcile).
+//
+// Feature limits take effect at once. Lowering `disk` below what the server's files hold does not delete
+// anything: writes and starts are refused (ErrDiskLimit) until it fits. Lowering `databases` or
+// `backups` below what exists keeps the existing ones and refuses new ones.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/servers/{serverId}/limits (the `SetServerLimits` operationId).
+func (c *ClientWithResponses) SetServerLimitsWithResponse(ctx context.Context, serverId ServerId, body SetServerLimitsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetServerLimitsResponse, error) {
+	rsp, err := c.SetServerLimits(ctx, serverId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetServerLimitsResponse(rsp)
+}
+
+// ReinstallServerWithBodyWithResponse Reinstall a server
+//
+// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+// when the server has no template.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+func (c *ClientWithResponses) ReinstallServerWithBodyWithResponse(ctx context.Context, serverId ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReinstallServerResponse, error) {
+	rsp, err := c.ReinstallServerWithBody(ctx, serverId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReinstallServerResponse(rsp)
+}
+
+// ReinstallServerWithResponse Reinstall a server
+//
+// Runs the template's install steps again, like `POST …/install`; with `{"wipe": true}` (administrators
+// only) the server's folder is emptied first (its backups are kept). The server must be stopped (409
+// ErrInvalidState otherwise). Returns when the installation has started: poll the status
+// (`installing`, then `stopped` or `install_failed`). 400 ErrFieldInvalid (metadata.field `template`)
+// when the server has no template.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/servers/{serverId}/reinstall (the `ReinstallServer` operationId).
+func (c *ClientWithResponses) ReinstallServerWithResponse(ctx context.Context, serverId ServerId, body ReinstallServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReinstallServerResponse, error) {
+	rsp, err := c.ReinstallServer(ctx, serverId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReinstallServerResponse(rsp)
+}
+
 // RestartServerWithResponse Restart a server
 //
 // Stops (if running) and starts the server; a stopped server is just started. Needs both server.start and
@@ -21430,7 +23067,9 @@ func (c *ClientWithResponses) RestartServerWithResponse(ctx context.Context, ser
 // caller's server); 4004 server deleted (or missing on its node); 4008 authentication timeout; 4029 rate
 // limited (too many client messages, or too many sockets on the server). 1001 when the panel shuts down;
 // 1009 message too big; 1011 the server's events became unavailable; 1012 the server moved to another node (a
-// transfer): reconnect to follow it.
+// transfer): reconnect to follow it. 4009 the server was suspended (a `status` message with `suspended: true`
+// comes first); a tenant's socket on a suspended server answers 409 ErrServerSuspended before the upgrade
+// (with the header) or closes with 4009 after the auth message.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21507,6 +23146,31 @@ func (c *ClientWithResponses) StopServerWithResponse(ctx context.Context, server
 	return ParseStopServerResponse(rsp)
 }
 
+// SuspendServerWithResponse Suspend a server (billing)
+//
+// Suspends a server, as a billing system does for an unpaid service: the server is stopped (its stop
+// command, then SIGTERM, then SIGKILL after the template's stop timeout) and stays stopped, across node
+// and panel restarts, until it is unsuspended. While suspended, every tenant operation on it except
+// viewing it (`GET` of the server and of its status) answers 409 ErrServerSuspended, and administrators
+// cannot start, restart or (re)install it either; open WebSockets get a `status` message with
+// `suspended: true` and close with 4009. Suspending a suspended server is a no-op (204). When the node is
+// unavailable the suspension is saved and answered normally; the node stops the server when it answers
+// again (the reconcile).
+//
+// `server.suspend` is held by administrators (through `admin`); an administrator may grant it to a user,
+// who can then suspend and unsuspend the servers it owns.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/servers/{serverId}/suspend (the `SuspendServer` operationId).
+func (c *ClientWithResponses) SuspendServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*SuspendServerResponse, error) {
+	rsp, err := c.SuspendServer(ctx, serverId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSuspendServerResponse(rsp)
+}
+
 // TransferServerWithBodyWithResponse Move a server to another node
 //
 // Administrators only (`admin` scope). Stops the server, streams its folder and its backups from its node to
@@ -21555,6 +23219,22 @@ func (c *ClientWithResponses) TransferServerWithResponse(ctx context.Context, se
 		return nil, err
 	}
 	return ParseTransferServerResponse(rsp)
+}
+
+// UnsuspendServerWithResponse Unsuspend a server (billing)
+//
+// Lifts a suspension: tenant operations work again. The server is not started (start it as usual).
+// Unsuspending a server that is not suspended is a no-op (204).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/servers/{serverId}/unsuspend (the `UnsuspendServer` operationId).
+func (c *ClientWithResponses) UnsuspendServerWithResponse(ctx context.Context, serverId ServerId, reqEditors ...RequestEditorFn) (*UnsuspendServerResponse, error) {
+	rsp, err := c.UnsuspendServer(ctx, serverId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnsuspendServerResponse(rsp)
 }
 
 // GetSettingsWithResponse Get settings
@@ -21652,6 +23332,10 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params 
 // Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 // the username or email is taken. Setting `admin` requires the `admin` scope.
 //
+// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+// (same username, email, admin and a password that verifies against the stored hash) that user is
+// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/users (the `CreateUser` operationId).
@@ -21667,6 +23351,10 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 //
 // Creates a user. Passwords need 8-128 characters with at least one letter and one digit. 409 ErrConflict when
 // the username or email is taken. Setting `admin` requires the `admin` scope.
+//
+// Billing retries are safe: when a user with the body's `externalId` exists and the body is identical
+// (same username, email, admin and a password that verifies against the stored hash) that user is
+// returned with 200 and nothing changes; a different body is 409 ErrConflict (metadata.field `externalId`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26059,6 +27747,13 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest ServerCreated
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26146,6 +27841,16 @@ func ParseCreateServerWithGeneratedIdResponse(rsp *http.Response) (*CreateServer
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateServerWithGeneratedIdResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 201:
 		var headers CreateServerWithGeneratedIdResponse201Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -31749,6 +33454,490 @@ func ParseKillServerResponse(rsp *http.Response) (*KillServerResponse, error) {
 	return response, nil
 }
 
+// ParseSetServerLimitsResponse parses an HTTP response from a SetServerLimitsWithResponse call
+func ParseSetServerLimitsResponse(rsp *http.Response) (*SetServerLimitsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetServerLimitsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerLimitsResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetServerLimitsResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers SetServerLimitsResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SetServerLimitsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetServerLimitsResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SetServerLimitsResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SetServerLimitsResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers SetServerLimitsResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SetServerLimitsResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers SetServerLimitsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers SetServerLimitsResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers SetServerLimitsResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReinstallServerResponse parses an HTTP response from a ReinstallServerWithResponse call
+func ParseReinstallServerResponse(rsp *http.Response) (*ReinstallServerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReinstallServerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers ReinstallServerResponse204Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers ReinstallServerResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReinstallServerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ReinstallServerResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ReinstallServerResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ReinstallServerResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers ReinstallServerResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers ReinstallServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReinstallServerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ReinstallServerResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ReinstallServerResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRestartServerResponse parses an HTTP response from a RestartServerWithResponse call
 func ParseRestartServerResponse(rsp *http.Response) (*RestartServerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -33044,6 +35233,229 @@ func ParseStopServerResponse(rsp *http.Response) (*StopServerResponse, error) {
 	return response, nil
 }
 
+// ParseSuspendServerResponse parses an HTTP response from a SuspendServerWithResponse call
+func ParseSuspendServerResponse(rsp *http.Response) (*SuspendServerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SuspendServerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers SuspendServerResponse204Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers SuspendServerResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SuspendServerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SuspendServerResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SuspendServerResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SuspendServerResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers SuspendServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers SuspendServerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers SuspendServerResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers SuspendServerResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseTransferServerResponse parses an HTTP response from a TransferServerWithResponse call
 func ParseTransferServerResponse(rsp *http.Response) (*TransferServerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -33271,6 +35683,229 @@ func ParseTransferServerResponse(rsp *http.Response) (*TransferServerResponse, e
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers TransferServerResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnsuspendServerResponse parses an HTTP response from a UnsuspendServerWithResponse call
+func ParseUnsuspendServerResponse(rsp *http.Response) (*UnsuspendServerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnsuspendServerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest NodeUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers UnsuspendServerResponse204Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers UnsuspendServerResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UnsuspendServerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UnsuspendServerResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers UnsuspendServerResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UnsuspendServerResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 415:
+		var headers UnsuspendServerResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers UnsuspendServerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers UnsuspendServerResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers UnsuspendServerResponse503Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -34191,6 +36826,13 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest User
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34257,6 +36899,16 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateUserResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 201:
 		var headers CreateUserResponse201Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {

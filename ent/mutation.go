@@ -3992,6 +3992,8 @@ type ServerMutation struct {
 	ip                   *string
 	auto_restart         *bool
 	create_hash          *string
+	external_id          *string
+	suspended            *bool
 	clearedFields        map[string]struct{}
 	owner                *int
 	clearedowner         bool
@@ -5166,6 +5168,91 @@ func (m *ServerMutation) ResetCreateHash() {
 	m.create_hash = nil
 }
 
+// SetExternalID sets the "external_id" field.
+func (m *ServerMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *ServerMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the Server entity.
+// If the Server object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *ServerMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[server.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *ServerMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[server.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *ServerMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, server.FieldExternalID)
+}
+
+// SetSuspended sets the "suspended" field.
+func (m *ServerMutation) SetSuspended(b bool) {
+	m.suspended = &b
+}
+
+// Suspended returns the value of the "suspended" field in the mutation.
+func (m *ServerMutation) Suspended() (r bool, exists bool) {
+	v := m.suspended
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuspended returns the old "suspended" field's value of the Server entity.
+// If the Server object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerMutation) OldSuspended(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuspended is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuspended requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuspended: %w", err)
+	}
+	return oldValue.Suspended, nil
+}
+
+// ResetSuspended resets all changes to the "suspended" field.
+func (m *ServerMutation) ResetSuspended() {
+	m.suspended = nil
+}
+
 // ClearOwner clears the "owner" edge to the User entity.
 func (m *ServerMutation) ClearOwner() {
 	m.clearedowner = true
@@ -5308,7 +5395,7 @@ func (m *ServerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ServerMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, server.FieldCreatedAt)
 	}
@@ -5381,6 +5468,12 @@ func (m *ServerMutation) Fields() []string {
 	if m.create_hash != nil {
 		fields = append(fields, server.FieldCreateHash)
 	}
+	if m.external_id != nil {
+		fields = append(fields, server.FieldExternalID)
+	}
+	if m.suspended != nil {
+		fields = append(fields, server.FieldSuspended)
+	}
 	return fields
 }
 
@@ -5437,6 +5530,10 @@ func (m *ServerMutation) Field(name string) (ent.Value, bool) {
 		return m.AutoRestart()
 	case server.FieldCreateHash:
 		return m.CreateHash()
+	case server.FieldExternalID:
+		return m.ExternalID()
+	case server.FieldSuspended:
+		return m.Suspended()
 	}
 	return nil, false
 }
@@ -5494,6 +5591,10 @@ func (m *ServerMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldAutoRestart(ctx)
 	case server.FieldCreateHash:
 		return m.OldCreateHash(ctx)
+	case server.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case server.FieldSuspended:
+		return m.OldSuspended(ctx)
 	}
 	return nil, fmt.Errorf("unknown Server field %s", name)
 }
@@ -5671,6 +5772,20 @@ func (m *ServerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCreateHash(v)
 		return nil
+	case server.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case server.FieldSuspended:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuspended(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Server field %s", name)
 }
@@ -5815,6 +5930,9 @@ func (m *ServerMutation) ClearedFields() []string {
 	if m.FieldCleared(server.FieldTemplate) {
 		fields = append(fields, server.FieldTemplate)
 	}
+	if m.FieldCleared(server.FieldExternalID) {
+		fields = append(fields, server.FieldExternalID)
+	}
 	return fields
 }
 
@@ -5831,6 +5949,9 @@ func (m *ServerMutation) ClearField(name string) error {
 	switch name {
 	case server.FieldTemplate:
 		m.ClearTemplate()
+		return nil
+	case server.FieldExternalID:
+		m.ClearExternalID()
 		return nil
 	}
 	return fmt.Errorf("unknown Server nullable field %s", name)
@@ -5911,6 +6032,12 @@ func (m *ServerMutation) ResetField(name string) error {
 		return nil
 	case server.FieldCreateHash:
 		m.ResetCreateHash()
+		return nil
+	case server.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case server.FieldSuspended:
+		m.ResetSuspended()
 		return nil
 	}
 	return fmt.Errorf("unknown Server field %s", name)
@@ -7152,6 +7279,7 @@ type UserMutation struct {
 	scopes         *[]string
 	appendscopes   []string
 	quota          **schema.Quota
+	external_id    *string
 	clearedFields  map[string]struct{}
 	clients        map[string]struct{}
 	removedclients map[string]struct{}
@@ -7578,6 +7706,55 @@ func (m *UserMutation) ResetQuota() {
 	delete(m.clearedFields, user.FieldQuota)
 }
 
+// SetExternalID sets the "external_id" field.
+func (m *UserMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *UserMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *UserMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[user.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *UserMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[user.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *UserMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, user.FieldExternalID)
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by ids.
 func (m *UserMutation) AddClientIDs(ids ...string) {
 	if m.clients == nil {
@@ -7720,7 +7897,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -7744,6 +7921,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.quota != nil {
 		fields = append(fields, user.FieldQuota)
+	}
+	if m.external_id != nil {
+		fields = append(fields, user.FieldExternalID)
 	}
 	return fields
 }
@@ -7769,6 +7949,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Scopes()
 	case user.FieldQuota:
 		return m.Quota()
+	case user.FieldExternalID:
+		return m.ExternalID()
 	}
 	return nil, false
 }
@@ -7794,6 +7976,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldScopes(ctx)
 	case user.FieldQuota:
 		return m.OldQuota(ctx)
+	case user.FieldExternalID:
+		return m.OldExternalID(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -7859,6 +8043,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetQuota(v)
 		return nil
+	case user.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -7892,6 +8083,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldQuota) {
 		fields = append(fields, user.FieldQuota)
 	}
+	if m.FieldCleared(user.FieldExternalID) {
+		fields = append(fields, user.FieldExternalID)
+	}
 	return fields
 }
 
@@ -7908,6 +8102,9 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldQuota:
 		m.ClearQuota()
+		return nil
+	case user.FieldExternalID:
+		m.ClearExternalID()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -7940,6 +8137,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldQuota:
 		m.ResetQuota()
+		return nil
+	case user.FieldExternalID:
+		m.ResetExternalID()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

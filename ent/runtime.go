@@ -319,6 +319,28 @@ func init() {
 	serverDescCreateHash := serverFields[22].Descriptor()
 	// server.DefaultCreateHash holds the default value on creation for the create_hash field.
 	server.DefaultCreateHash = serverDescCreateHash.Default.(string)
+	// serverDescExternalID is the schema descriptor for external_id field.
+	serverDescExternalID := serverFields[23].Descriptor()
+	// server.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	server.ExternalIDValidator = func() func(string) error {
+		validators := serverDescExternalID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(external_id string) error {
+			for _, fn := range fns {
+				if err := fn(external_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// serverDescSuspended is the schema descriptor for suspended field.
+	serverDescSuspended := serverFields[24].Descriptor()
+	// server.DefaultSuspended holds the default value on creation for the suspended field.
+	server.DefaultSuspended = serverDescSuspended.Default.(bool)
 	// serverDescID is the schema descriptor for id field.
 	serverDescID := serverFields[0].Descriptor()
 	// server.DefaultID holds the default value on creation for the id field.
@@ -453,4 +475,22 @@ func init() {
 	userDescScopes := userFields[4].Descriptor()
 	// user.DefaultScopes holds the default value on creation for the scopes field.
 	user.DefaultScopes = userDescScopes.Default.([]string)
+	// userDescExternalID is the schema descriptor for external_id field.
+	userDescExternalID := userFields[6].Descriptor()
+	// user.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	user.ExternalIDValidator = func() func(string) error {
+		validators := userDescExternalID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(external_id string) error {
+			for _, fn := range fns {
+				if err := fn(external_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 }

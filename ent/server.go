@@ -68,6 +68,10 @@ type Server struct {
 	AutoRestart bool `json:"auto_restart,omitempty"`
 	// CreateHash holds the value of the "create_hash" field.
 	CreateHash string `json:"create_hash,omitempty"`
+	// ExternalID holds the value of the "external_id" field.
+	ExternalID *string `json:"external_id,omitempty"`
+	// Suspended holds the value of the "suspended" field.
+	Suspended bool `json:"suspended,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ServerQuery when eager-loading is set.
 	Edges        ServerEdges `json:"edges"`
@@ -125,11 +129,11 @@ func (*Server) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case server.FieldEnvironment, server.FieldVariables:
 			values[i] = new([]byte)
-		case server.FieldAutoRestart:
+		case server.FieldAutoRestart, server.FieldSuspended:
 			values[i] = new(sql.NullBool)
 		case server.FieldOwnerID, server.FieldNodeID, server.FieldMemory, server.FieldSwap, server.FieldDisk, server.FieldIo, server.FieldCPU, server.FieldPids, server.FieldFeatureDatabases, server.FieldFeatureBackups, server.FieldPort:
 			values[i] = new(sql.NullInt64)
-		case server.FieldID, server.FieldName, server.FieldTemplate, server.FieldImage, server.FieldStartup, server.FieldIcon, server.FieldEnvironmentType, server.FieldIP, server.FieldCreateHash:
+		case server.FieldID, server.FieldName, server.FieldTemplate, server.FieldImage, server.FieldStartup, server.FieldIcon, server.FieldEnvironmentType, server.FieldIP, server.FieldCreateHash, server.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case server.FieldCreatedAt, server.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -303,6 +307,19 @@ func (_m *Server) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CreateHash = value.String
 			}
+		case server.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
+			}
+		case server.FieldSuspended:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field suspended", values[i])
+			} else if value.Valid {
+				_m.Suspended = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -427,6 +444,14 @@ func (_m *Server) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("create_hash=")
 	builder.WriteString(_m.CreateHash)
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("suspended=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Suspended))
 	builder.WriteByte(')')
 	return builder.String()
 }

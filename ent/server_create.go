@@ -314,6 +314,34 @@ func (_c *ServerCreate) SetNillableCreateHash(v *string) *ServerCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *ServerCreate) SetExternalID(v string) *ServerCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *ServerCreate) SetNillableExternalID(v *string) *ServerCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
+// SetSuspended sets the "suspended" field.
+func (_c *ServerCreate) SetSuspended(v bool) *ServerCreate {
+	_c.mutation.SetSuspended(v)
+	return _c
+}
+
+// SetNillableSuspended sets the "suspended" field if the given value is not nil.
+func (_c *ServerCreate) SetNillableSuspended(v *bool) *ServerCreate {
+	if v != nil {
+		_c.SetSuspended(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ServerCreate) SetID(v string) *ServerCreate {
 	_c.mutation.SetID(v)
@@ -464,6 +492,10 @@ func (_c *ServerCreate) defaults() {
 		v := server.DefaultCreateHash
 		_c.mutation.SetCreateHash(v)
 	}
+	if _, ok := _c.mutation.Suspended(); !ok {
+		v := server.DefaultSuspended
+		_c.mutation.SetSuspended(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := server.DefaultID()
 		_c.mutation.SetID(v)
@@ -601,6 +633,14 @@ func (_c *ServerCreate) check() error {
 	if _, ok := _c.mutation.CreateHash(); !ok {
 		return &ValidationError{Name: "create_hash", err: errors.New(`ent: missing required field "Server.create_hash"`)}
 	}
+	if v, ok := _c.mutation.ExternalID(); ok {
+		if err := server.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Server.external_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Suspended(); !ok {
+		return &ValidationError{Name: "suspended", err: errors.New(`ent: missing required field "Server.suspended"`)}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := server.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Server.id": %w`, err)}
@@ -735,6 +775,14 @@ func (_c *ServerCreate) createSpec() (*Server, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreateHash(); ok {
 		_spec.SetField(server.FieldCreateHash, field.TypeString, value)
 		_node.CreateHash = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(server.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
+	}
+	if value, ok := _c.mutation.Suspended(); ok {
+		_spec.SetField(server.FieldSuspended, field.TypeBool, value)
+		_node.Suspended = value
 	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1171,6 +1219,36 @@ func (u *ServerUpsert) SetCreateHash(v string) *ServerUpsert {
 // UpdateCreateHash sets the "create_hash" field to the value that was provided on create.
 func (u *ServerUpsert) UpdateCreateHash() *ServerUpsert {
 	u.SetExcluded(server.FieldCreateHash)
+	return u
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *ServerUpsert) SetExternalID(v string) *ServerUpsert {
+	u.Set(server.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *ServerUpsert) UpdateExternalID() *ServerUpsert {
+	u.SetExcluded(server.FieldExternalID)
+	return u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *ServerUpsert) ClearExternalID() *ServerUpsert {
+	u.SetNull(server.FieldExternalID)
+	return u
+}
+
+// SetSuspended sets the "suspended" field.
+func (u *ServerUpsert) SetSuspended(v bool) *ServerUpsert {
+	u.Set(server.FieldSuspended, v)
+	return u
+}
+
+// UpdateSuspended sets the "suspended" field to the value that was provided on create.
+func (u *ServerUpsert) UpdateSuspended() *ServerUpsert {
+	u.SetExcluded(server.FieldSuspended)
 	return u
 }
 
@@ -1614,6 +1692,41 @@ func (u *ServerUpsertOne) SetCreateHash(v string) *ServerUpsertOne {
 func (u *ServerUpsertOne) UpdateCreateHash() *ServerUpsertOne {
 	return u.Update(func(s *ServerUpsert) {
 		s.UpdateCreateHash()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *ServerUpsertOne) SetExternalID(v string) *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *ServerUpsertOne) UpdateExternalID() *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *ServerUpsertOne) ClearExternalID() *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetSuspended sets the "suspended" field.
+func (u *ServerUpsertOne) SetSuspended(v bool) *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetSuspended(v)
+	})
+}
+
+// UpdateSuspended sets the "suspended" field to the value that was provided on create.
+func (u *ServerUpsertOne) UpdateSuspended() *ServerUpsertOne {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdateSuspended()
 	})
 }
 
@@ -2224,6 +2337,41 @@ func (u *ServerUpsertBulk) SetCreateHash(v string) *ServerUpsertBulk {
 func (u *ServerUpsertBulk) UpdateCreateHash() *ServerUpsertBulk {
 	return u.Update(func(s *ServerUpsert) {
 		s.UpdateCreateHash()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *ServerUpsertBulk) SetExternalID(v string) *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *ServerUpsertBulk) UpdateExternalID() *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *ServerUpsertBulk) ClearExternalID() *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.ClearExternalID()
+	})
+}
+
+// SetSuspended sets the "suspended" field.
+func (u *ServerUpsertBulk) SetSuspended(v bool) *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.SetSuspended(v)
+	})
+}
+
+// UpdateSuspended sets the "suspended" field to the value that was provided on create.
+func (u *ServerUpsertBulk) UpdateSuspended() *ServerUpsertBulk {
+	return u.Update(func(s *ServerUpsert) {
+		s.UpdateSuspended()
 	})
 }
 

@@ -398,6 +398,40 @@ func (_u *ServerUpdate) SetNillableCreateHash(v *string) *ServerUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *ServerUpdate) SetExternalID(v string) *ServerUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *ServerUpdate) SetNillableExternalID(v *string) *ServerUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *ServerUpdate) ClearExternalID() *ServerUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetSuspended sets the "suspended" field.
+func (_u *ServerUpdate) SetSuspended(v bool) *ServerUpdate {
+	_u.mutation.SetSuspended(v)
+	return _u
+}
+
+// SetNillableSuspended sets the "suspended" field if the given value is not nil.
+func (_u *ServerUpdate) SetNillableSuspended(v *bool) *ServerUpdate {
+	if v != nil {
+		_u.SetSuspended(*v)
+	}
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *ServerUpdate) SetOwner(v *User) *ServerUpdate {
 	return _u.SetOwnerID(v.ID)
@@ -559,6 +593,11 @@ func (_u *ServerUpdate) check() error {
 			return &ValidationError{Name: "port", err: fmt.Errorf(`ent: validator failed for field "Server.port": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := server.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Server.external_id": %w`, err)}
+		}
+	}
 	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Server.owner"`)
 	}
@@ -672,6 +711,15 @@ func (_u *ServerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.CreateHash(); ok {
 		_spec.SetField(server.FieldCreateHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(server.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(server.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Suspended(); ok {
+		_spec.SetField(server.FieldSuspended, field.TypeBool, value)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1163,6 +1211,40 @@ func (_u *ServerUpdateOne) SetNillableCreateHash(v *string) *ServerUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *ServerUpdateOne) SetExternalID(v string) *ServerUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *ServerUpdateOne) SetNillableExternalID(v *string) *ServerUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *ServerUpdateOne) ClearExternalID() *ServerUpdateOne {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetSuspended sets the "suspended" field.
+func (_u *ServerUpdateOne) SetSuspended(v bool) *ServerUpdateOne {
+	_u.mutation.SetSuspended(v)
+	return _u
+}
+
+// SetNillableSuspended sets the "suspended" field if the given value is not nil.
+func (_u *ServerUpdateOne) SetNillableSuspended(v *bool) *ServerUpdateOne {
+	if v != nil {
+		_u.SetSuspended(*v)
+	}
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *ServerUpdateOne) SetOwner(v *User) *ServerUpdateOne {
 	return _u.SetOwnerID(v.ID)
@@ -1337,6 +1419,11 @@ func (_u *ServerUpdateOne) check() error {
 			return &ValidationError{Name: "port", err: fmt.Errorf(`ent: validator failed for field "Server.port": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := server.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Server.external_id": %w`, err)}
+		}
+	}
 	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Server.owner"`)
 	}
@@ -1467,6 +1554,15 @@ func (_u *ServerUpdateOne) sqlSave(ctx context.Context) (_node *Server, err erro
 	}
 	if value, ok := _u.mutation.CreateHash(); ok {
 		_spec.SetField(server.FieldCreateHash, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(server.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(server.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Suspended(); ok {
+		_spec.SetField(server.FieldSuspended, field.TypeBool, value)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{

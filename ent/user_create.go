@@ -97,6 +97,20 @@ func (_c *UserCreate) SetQuota(v *schema.Quota) *UserCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *UserCreate) SetExternalID(v string) *UserCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *UserCreate) SetNillableExternalID(v *string) *UserCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by IDs.
 func (_c *UserCreate) AddClientIDs(ids ...string) *UserCreate {
 	_c.mutation.AddClientIDs(ids...)
@@ -213,6 +227,11 @@ func (_c *UserCreate) check() error {
 	if _, ok := _c.mutation.Scopes(); !ok {
 		return &ValidationError{Name: "scopes", err: errors.New(`ent: missing required field "User.scopes"`)}
 	}
+	if v, ok := _c.mutation.ExternalID(); ok {
+		if err := user.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -271,6 +290,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Quota(); ok {
 		_spec.SetField(user.FieldQuota, field.TypeJSON, value)
 		_node.Quota = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(user.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
 	}
 	if nodes := _c.mutation.ClientsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -446,6 +469,24 @@ func (u *UserUpsert) ClearQuota() *UserUpsert {
 	return u
 }
 
+// SetExternalID sets the "external_id" field.
+func (u *UserUpsert) SetExternalID(v string) *UserUpsert {
+	u.Set(user.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *UserUpsert) UpdateExternalID() *UserUpsert {
+	u.SetExcluded(user.FieldExternalID)
+	return u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *UserUpsert) ClearExternalID() *UserUpsert {
+	u.SetNull(user.FieldExternalID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -593,6 +634,27 @@ func (u *UserUpsertOne) UpdateQuota() *UserUpsertOne {
 func (u *UserUpsertOne) ClearQuota() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearQuota()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *UserUpsertOne) SetExternalID(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateExternalID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *UserUpsertOne) ClearExternalID() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExternalID()
 	})
 }
 
@@ -909,6 +971,27 @@ func (u *UserUpsertBulk) UpdateQuota() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearQuota() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearQuota()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *UserUpsertBulk) SetExternalID(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateExternalID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExternalID()
+	})
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (u *UserUpsertBulk) ClearExternalID() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExternalID()
 	})
 }
 

@@ -118,6 +118,26 @@ func (_u *UserUpdate) ClearQuota() *UserUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *UserUpdate) SetExternalID(v string) *UserUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableExternalID(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *UserUpdate) ClearExternalID() *UserUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by IDs.
 func (_u *UserUpdate) AddClientIDs(ids ...string) *UserUpdate {
 	_u.mutation.AddClientIDs(ids...)
@@ -243,6 +263,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := user.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -286,6 +311,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.QuotaCleared() {
 		_spec.ClearField(user.FieldQuota, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(user.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(user.FieldExternalID, field.TypeString)
 	}
 	if _u.mutation.ClientsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -483,6 +514,26 @@ func (_u *UserUpdateOne) ClearQuota() *UserUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *UserUpdateOne) SetExternalID(v string) *UserUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableExternalID(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *UserUpdateOne) ClearExternalID() *UserUpdateOne {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
 // AddClientIDs adds the "clients" edge to the OAuthClient entity by IDs.
 func (_u *UserUpdateOne) AddClientIDs(ids ...string) *UserUpdateOne {
 	_u.mutation.AddClientIDs(ids...)
@@ -621,6 +672,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "User.email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExternalID(); ok {
+		if err := user.ExternalIDValidator(v); err != nil {
+			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -681,6 +737,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.QuotaCleared() {
 		_spec.ClearField(user.FieldQuota, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(user.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(user.FieldExternalID, field.TypeString)
 	}
 	if _u.mutation.ClientsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -90,6 +91,7 @@ const (
 	ErrorCodeErrServerBusy           ErrorCode = "ErrServerBusy"
 	ErrorCodeErrServerNotFound       ErrorCode = "ErrServerNotFound"
 	ErrorCodeErrServerNotRunning     ErrorCode = "ErrServerNotRunning"
+	ErrorCodeErrServerSuspended      ErrorCode = "ErrServerSuspended"
 	ErrorCodeErrTemplateNotFound     ErrorCode = "ErrTemplateNotFound"
 	ErrorCodeErrUnauthorized         ErrorCode = "ErrUnauthorized"
 	ErrorCodeErrUnsupportedMediaType ErrorCode = "ErrUnsupportedMediaType"
@@ -151,6 +153,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeErrServerNotRunning:
 		return true
+	case ErrorCodeErrServerSuspended:
+		return true
 	case ErrorCodeErrTemplateNotFound:
 		return true
 	case ErrorCodeErrUnauthorized:
@@ -190,6 +194,7 @@ const (
 	GrantScopeServerStats          GrantScope = "server.stats"
 	GrantScopeServerStatus         GrantScope = "server.status"
 	GrantScopeServerStop           GrantScope = "server.stop"
+	GrantScopeServerSuspend        GrantScope = "server.suspend"
 	GrantScopeServerView           GrantScope = "server.view"
 	GrantScopeSettingsEdit         GrantScope = "settings.edit"
 	GrantScopeSettingsView         GrantScope = "settings.view"
@@ -253,6 +258,8 @@ func (e GrantScope) Valid() bool {
 	case GrantScopeServerStatus:
 		return true
 	case GrantScopeServerStop:
+		return true
+	case GrantScopeServerSuspend:
 		return true
 	case GrantScopeServerView:
 		return true
@@ -494,6 +501,7 @@ const (
 	ScopeServerStats          Scope = "server.stats"
 	ScopeServerStatus         Scope = "server.status"
 	ScopeServerStop           Scope = "server.stop"
+	ScopeServerSuspend        Scope = "server.suspend"
 	ScopeServerView           Scope = "server.view"
 	ScopeSettingsEdit         Scope = "settings.edit"
 	ScopeSettingsView         Scope = "settings.view"
@@ -560,6 +568,8 @@ func (e Scope) Valid() bool {
 		return true
 	case ScopeServerStop:
 		return true
+	case ScopeServerSuspend:
+		return true
 	case ScopeServerView:
 		return true
 	case ScopeSettingsEdit:
@@ -581,6 +591,27 @@ func (e Scope) Valid() bool {
 	case ScopeUsersPermsView:
 		return true
 	case ScopeUsersView:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServerLimitsResultApplied.
+const (
+	ServerLimitsResultAppliedLive      ServerLimitsResultApplied = "live"
+	ServerLimitsResultAppliedNextStart ServerLimitsResultApplied = "next-start"
+	ServerLimitsResultAppliedPending   ServerLimitsResultApplied = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ServerLimitsResultApplied enum.
+func (e ServerLimitsResultApplied) Valid() bool {
+	switch e {
+	case ServerLimitsResultAppliedLive:
+		return true
+	case ServerLimitsResultAppliedNextStart:
+		return true
+	case ServerLimitsResultAppliedPending:
 		return true
 	default:
 		return false
@@ -931,6 +962,7 @@ type Error struct {
 //   - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 //   - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
 //   - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+//   - `ErrServerSuspended` (409): the server is suspended (see `suspendServer`); only viewing it is allowed.
 //
 // Example: ErrServerNotFound
 type ErrorCode string
@@ -970,6 +1002,7 @@ type ErrorDetail struct {
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
 	// - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+	// - `ErrServerSuspended` (409): the server is suspended (see `suspendServer`); only viewing it is allowed.
 	//
 	// Example: ErrServerNotFound
 	Code ErrorCode `json:"code"`
@@ -1574,7 +1607,7 @@ type Self struct {
 
 // Server A server.
 //
-// Example: {"created":"2024-01-15T10:30:00Z","deployment":{"ip":"192.168.1.1","port":25565},"environment":{"SERVER_JARFILE":"server.jar"},"environmentType":"docker","featureLimits":{"backups":1,"databases":1},"id":"ABC12345","image":"ghcr.io/pterodactyl/yolks:java_17","name":"Survival Server","nodeId":1,"ownerId":1,"resources":{"cpu":100,"disk":5120,"io":500,"memory":1024,"swap":0},"startup":"java -Xms128M -Xmx1024M -jar server.jar","status":"running","template":"minecraft-java"}
+// Example: {"created":"2024-01-15T10:30:00Z","deployment":{"ip":"192.168.1.1","port":25565},"environment":{"SERVER_JARFILE":"server.jar"},"environmentType":"docker","featureLimits":{"backups":1,"databases":1},"id":"ABC12345","image":"ghcr.io/pterodactyl/yolks:java_17","name":"Survival Server","nodeId":1,"ownerId":1,"resources":{"cpu":100,"disk":5120,"io":500,"memory":1024,"swap":0},"startup":"java -Xms128M -Xmx1024M -jar server.jar","status":"running","suspended":false,"template":"minecraft-java"}
 type Server struct {
 	// Created Example: 2024-01-15T10:30:00Z
 	Created time.Time `json:"created"`
@@ -1591,6 +1624,11 @@ type Server struct {
 	//
 	// Example: docker
 	EnvironmentType EnvironmentType `json:"environmentType"`
+
+	// ExternalId The id a billing system gave the server (unique among servers); absent when none.
+	//
+	// Example: whmcs-42
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// FeatureLimits Limits on server features.
 	FeatureLimits FeatureLimits `json:"featureLimits"`
@@ -1641,6 +1679,11 @@ type Server struct {
 	// Example: running
 	Status ServerState `json:"status"`
 
+	// Suspended Whether the server is suspended (see `suspendServer`).
+	//
+	// Example: false
+	Suspended bool `json:"suspended"`
+
 	// Template Name of the template the server was created from, if any.
 	//
 	// Example: minecraft-java
@@ -1670,6 +1713,11 @@ type ServerCreate struct {
 	//
 	// Example: docker
 	EnvironmentType *EnvironmentType `json:"environmentType,omitempty"`
+
+	// ExternalId The billing system's id for this server (unique among servers; administrators only). A create naming an existing externalId returns that server (200) when the body is identical, else 409 ErrConflict.
+	//
+	// Example: whmcs-42
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// FeatureLimits Limits on server features.
 	FeatureLimits *FeatureLimits `json:"featureLimits,omitempty"`
@@ -1869,6 +1917,11 @@ type ServerDefinitionType struct {
 
 // ServerDefinitionUpdate Changes to a server's definition. Every field is optional; omitted fields are unchanged. Tenants may change `name`, `icon` and the variables their template marks `userEditable`; the rest is `x-admin-only`.
 type ServerDefinitionUpdate struct {
+	// ExternalId The billing system's id for this server (unique among servers; 409 ErrConflict, metadata.field `externalId`, when another server has it); `null` removes it. Administrators only.
+	//
+	// Example: whmcs-42
+	ExternalId *string `json:"externalId,omitempty"`
+
 	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
 	// Example: nuevo-icono.png
@@ -1937,11 +1990,85 @@ type ServerLimits struct {
 	Swap *int64 `json:"swap,omitempty"`
 }
 
+// ServerLimitsResult A server's limits after a change, and when the resource limits take effect.
+type ServerLimitsResult struct {
+	// Applied `live`: the running server's cgroup was updated now; `next-start`: the server is not running, the limits apply when it starts; `pending`: the node is unavailable, the change is pushed when it answers again.
+	//
+	// Example: live
+	Applied ServerLimitsResultApplied `json:"applied"`
+
+	// FeatureLimits Limits on server features.
+	FeatureLimits FeatureLimits `json:"featureLimits"`
+
+	// Resources Resource limits of a server.
+	Resources ServerResources `json:"resources"`
+}
+
+// ServerLimitsResultApplied `live`: the running server's cgroup was updated now; `next-start`: the server is not running, the limits apply when it starts; `pending`: the node is unavailable, the change is pushed when it answers again.
+//
+// Example: live
+type ServerLimitsResultApplied string
+
+// ServerLimitsUpdate New limits of a server; omitted fields are unchanged.
+type ServerLimitsUpdate struct {
+	// FeatureLimits Feature limits to change.
+	FeatureLimits *struct {
+		// Backups Maximum number of stored backups.
+		//
+		// Example: 3
+		Backups *int `json:"backups,omitempty"`
+
+		// Databases Maximum number of server databases.
+		//
+		// Example: 2
+		Databases *int `json:"databases,omitempty"`
+	} `json:"featureLimits,omitempty"`
+
+	// Limits Resource limits to change.
+	Limits *struct {
+		// Cpu CPU limit in percent of one core (100 = one core); 0 = unlimited.
+		//
+		// Example: 200
+		Cpu *int `json:"cpu,omitempty"`
+
+		// Disk Disk limit in MiB; 0 = unlimited.
+		//
+		// Example: 20480
+		Disk *int64 `json:"disk,omitempty"`
+
+		// Io Block IO weight (10-1000).
+		//
+		// Example: 500
+		Io *int `json:"io,omitempty"`
+
+		// Memory Memory limit in MiB; 0 = unlimited.
+		//
+		// Example: 4096
+		Memory *int64 `json:"memory,omitempty"`
+
+		// Pids Maximum number of processes; 0 = the node's default.
+		//
+		// Example: 512
+		Pids *int64 `json:"pids,omitempty"`
+
+		// Swap Swap in MiB; 0 = none, -1 = unlimited.
+		//
+		// Example: 0
+		Swap *int64 `json:"swap,omitempty"`
+	} `json:"limits,omitempty"`
+}
+
 // ServerList A page of servers.
 type ServerList struct {
 	// Metadata Metadata of a list response.
 	Metadata ListMetadata `json:"metadata"`
 	Servers  []Server     `json:"servers"`
+}
+
+// ServerReinstall Options of a reinstall.
+type ServerReinstall struct {
+	// Wipe Empty the server's folder before installing (backups are kept). Administrators only.
+	Wipe *bool `json:"wipe,omitempty"`
 }
 
 // ServerResources Resource limits of a server.
@@ -2014,6 +2141,11 @@ type ServerStatus struct {
 	//
 	// Example: running
 	State ServerState `json:"state"`
+
+	// Suspended Whether the server is suspended (see `suspendServer`).
+	//
+	// Example: false
+	Suspended bool `json:"suspended"`
 }
 
 // ServerTransfer defines model for ServerTransfer.
@@ -2204,6 +2336,11 @@ type User struct {
 	// Email Example: admin@example.com
 	Email openapi_types.Email `json:"email"`
 
+	// ExternalId The id a billing system gave the user (unique among users); absent when none.
+	//
+	// Example: whmcs-7
+	ExternalId *string `json:"externalId,omitempty"`
+
 	// Id User id.
 	//
 	// Example: 1
@@ -2228,6 +2365,11 @@ type UserCreate struct {
 	//
 	// Example: newuser@example.com
 	Email openapi_types.Email `json:"email"`
+
+	// ExternalId The billing system's id for this user (unique among users; administrators only). A create naming an existing externalId returns that user (200) when the body is identical, else 409 ErrConflict.
+	//
+	// Example: whmcs-7
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//
@@ -2305,6 +2447,11 @@ type UserUpdate struct {
 	//
 	// Example: newuser@example.com
 	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// ExternalId The billing system's id for this user (unique among users; 409 ErrConflict, metadata.field `externalId`, when another user has it); `null` removes it. Administrators only.
+	//
+	// Example: whmcs-7
+	ExternalId *string `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//
@@ -2397,6 +2544,7 @@ type WsError struct {
 	// - `ErrDatabaseNotFound` (404): the server database does not exist (metadata.id).
 	// - `ErrDatabaseLimit` (409): the server reached featureLimits.databases, or the host reached maxDatabases.
 	// - `ErrNodeUnavailable` (503): the node hosting the server cannot be reached or lacks the requested feature.
+	// - `ErrServerSuspended` (409): the server is suspended (see `suspendServer`); only viewing it is allowed.
 	//
 	// Example: ErrServerNotFound
 	Code ErrorCode `json:"code"`
@@ -2571,6 +2719,9 @@ type ListServersParams struct {
 	// Name Filter by server name (`*` wildcard; `%` and `_` literal).
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
+	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here).
+	ExternalId *string `form:"externalId,omitempty" json:"externalId,omitempty"`
+
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
@@ -2690,6 +2841,9 @@ type ListUsersParams struct {
 	// Email Filter by email (`*` wildcard).
 	Email *string `form:"email,omitempty" json:"email,omitempty"`
 
+	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here).
+	ExternalId *string `form:"externalId,omitempty" json:"externalId,omitempty"`
+
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
@@ -2732,6 +2886,12 @@ type CreateServerDatabaseJSONRequestBody = ServerDatabaseCreate
 
 // EditServerDefinitionJSONRequestBody defines body for EditServerDefinition for application/json ContentType.
 type EditServerDefinitionJSONRequestBody = ServerDefinitionUpdate
+
+// SetServerLimitsJSONRequestBody defines body for SetServerLimits for application/json ContentType.
+type SetServerLimitsJSONRequestBody = ServerLimitsUpdate
+
+// ReinstallServerJSONRequestBody defines body for ReinstallServer for application/json ContentType.
+type ReinstallServerJSONRequestBody = ServerReinstall
 
 // TransferServerJSONRequestBody defines body for TransferServer for application/json ContentType.
 type TransferServerJSONRequestBody = ServerTransfer
@@ -3116,6 +3276,12 @@ type ServerInterface interface {
 	// KillServer Kill a server
 	// (POST /api/servers/{serverId}/kill)
 	KillServer(c *gin.Context, serverId ServerId)
+	// SetServerLimits Change a server's limits (change package)
+	// (PUT /api/servers/{serverId}/limits)
+	SetServerLimits(c *gin.Context, serverId ServerId)
+	// ReinstallServer Reinstall a server
+	// (POST /api/servers/{serverId}/reinstall)
+	ReinstallServer(c *gin.Context, serverId ServerId)
 	// RestartServer Restart a server
 	// (POST /api/servers/{serverId}/restart)
 	RestartServer(c *gin.Context, serverId ServerId)
@@ -3134,9 +3300,15 @@ type ServerInterface interface {
 	// StopServer Stop a server
 	// (POST /api/servers/{serverId}/stop)
 	StopServer(c *gin.Context, serverId ServerId)
+	// SuspendServer Suspend a server (billing)
+	// (POST /api/servers/{serverId}/suspend)
+	SuspendServer(c *gin.Context, serverId ServerId)
 	// TransferServer Move a server to another node
 	// (POST /api/servers/{serverId}/transfer)
 	TransferServer(c *gin.Context, serverId ServerId)
+	// UnsuspendServer Unsuspend a server (billing)
+	// (POST /api/servers/{serverId}/unsuspend)
+	UnsuspendServer(c *gin.Context, serverId ServerId)
 	// GetSettings Get settings
 	// (GET /api/settings)
 	GetSettings(c *gin.Context)
@@ -3727,6 +3899,14 @@ func (siw *ServerInterfaceWrapper) ListServers(c *gin.Context) {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", c.Request.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter name: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "externalId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "externalId", c.Request.URL.Query(), &params.ExternalId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter externalId: %w", err), http.StatusBadRequest)
 		return
 	}
 
@@ -4639,6 +4819,60 @@ func (siw *ServerInterfaceWrapper) KillServer(c *gin.Context) {
 	siw.Handler.KillServer(c, serverId)
 }
 
+// SetServerLimits operation middleware
+func (siw *ServerInterfaceWrapper) SetServerLimits(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "serverId" -------------
+	var serverId ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serverId", c.Param("serverId"), &serverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter serverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"admin"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SetServerLimits(c, serverId)
+}
+
+// ReinstallServer operation middleware
+func (siw *ServerInterfaceWrapper) ReinstallServer(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "serverId" -------------
+	var serverId ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serverId", c.Param("serverId"), &serverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter serverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"server.install"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ReinstallServer(c, serverId)
+}
+
 // RestartServer operation middleware
 func (siw *ServerInterfaceWrapper) RestartServer(c *gin.Context) {
 
@@ -4850,6 +5084,33 @@ func (siw *ServerInterfaceWrapper) StopServer(c *gin.Context) {
 	siw.Handler.StopServer(c, serverId)
 }
 
+// SuspendServer operation middleware
+func (siw *ServerInterfaceWrapper) SuspendServer(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "serverId" -------------
+	var serverId ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serverId", c.Param("serverId"), &serverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter serverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"server.suspend"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SuspendServer(c, serverId)
+}
+
 // TransferServer operation middleware
 func (siw *ServerInterfaceWrapper) TransferServer(c *gin.Context) {
 
@@ -4875,6 +5136,33 @@ func (siw *ServerInterfaceWrapper) TransferServer(c *gin.Context) {
 	}
 
 	siw.Handler.TransferServer(c, serverId)
+}
+
+// UnsuspendServer operation middleware
+func (siw *ServerInterfaceWrapper) UnsuspendServer(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "serverId" -------------
+	var serverId ServerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serverId", c.Param("serverId"), &serverId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter serverId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"server.suspend"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UnsuspendServer(c, serverId)
 }
 
 // GetSettings operation middleware
@@ -4995,6 +5283,14 @@ func (siw *ServerInterfaceWrapper) ListUsers(c *gin.Context) {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "email", c.Request.URL.Query(), &params.Email, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter email: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "externalId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "externalId", c.Request.URL.Query(), &params.ExternalId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter externalId: %w", err), http.StatusBadRequest)
 		return
 	}
 
@@ -5239,6 +5535,10 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/api/servers/:serverId/restart", wrapper.RestartServer)
 	router.POST(options.BaseURL+"/api/servers/:serverId/kill", wrapper.KillServer)
 	router.POST(options.BaseURL+"/api/servers/:serverId/install", wrapper.InstallServer)
+	router.POST(options.BaseURL+"/api/servers/:serverId/reinstall", wrapper.ReinstallServer)
+	router.POST(options.BaseURL+"/api/servers/:serverId/suspend", wrapper.SuspendServer)
+	router.POST(options.BaseURL+"/api/servers/:serverId/unsuspend", wrapper.UnsuspendServer)
+	router.PUT(options.BaseURL+"/api/servers/:serverId/limits", wrapper.SetServerLimits)
 	router.POST(options.BaseURL+"/api/servers/:serverId/transfer", wrapper.TransferServer)
 	router.GET(options.BaseURL+"/api/servers/:serverId/status", wrapper.GetServerStatus)
 	router.GET(options.BaseURL+"/api/servers/:serverId/stats", wrapper.GetServerStats)
@@ -9034,6 +9334,30 @@ type CreateServerWithGeneratedIdRequestObject struct {
 
 type CreateServerWithGeneratedIdResponseObject interface {
 	VisitCreateServerWithGeneratedIdResponse(w http.ResponseWriter) error
+}
+
+type CreateServerWithGeneratedId200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type CreateServerWithGeneratedId200JSONResponse struct {
+	Body    ServerCreated
+	Headers CreateServerWithGeneratedId200ResponseHeaders
+}
+
+func (response CreateServerWithGeneratedId200JSONResponse) VisitCreateServerWithGeneratedIdResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateServerWithGeneratedId201ResponseHeaders struct {
@@ -14167,6 +14491,438 @@ func (response KillServer503JSONResponse) VisitKillServerResponse(w http.Respons
 	return err
 }
 
+type SetServerLimitsRequestObject struct {
+	ServerId ServerId `json:"serverId"`
+	Body     *SetServerLimitsJSONRequestBody
+}
+
+type SetServerLimitsResponseObject interface {
+	VisitSetServerLimitsResponse(w http.ResponseWriter) error
+}
+
+type SetServerLimits200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type SetServerLimits200JSONResponse struct {
+	Body    ServerLimitsResult
+	Headers SetServerLimits200ResponseHeaders
+}
+
+func (response SetServerLimits200JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetServerLimits400JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetServerLimits401JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetServerLimits403JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetServerLimits404JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits409JSONResponse struct{ ConflictJSONResponse }
+
+func (response SetServerLimits409JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetServerLimits413JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SetServerLimits415JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response SetServerLimits429JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits500JSONResponse struct{ InternalJSONResponse }
+
+func (response SetServerLimits500JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerLimits503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response SetServerLimits503JSONResponse) VisitSetServerLimitsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServerRequestObject struct {
+	ServerId ServerId `json:"serverId"`
+	Body     *ReinstallServerJSONRequestBody
+}
+
+type ReinstallServerResponseObject interface {
+	VisitReinstallServerResponse(w http.ResponseWriter) error
+}
+
+type ReinstallServer204ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type ReinstallServer204Response struct {
+	Headers ReinstallServer204ResponseHeaders
+}
+
+func (response ReinstallServer204Response) VisitReinstallServerResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type ReinstallServer400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ReinstallServer400JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReinstallServer401JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ReinstallServer403JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ReinstallServer404JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ReinstallServer409JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ReinstallServer413JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ReinstallServer415JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ReinstallServer429JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer500JSONResponse struct{ InternalJSONResponse }
+
+func (response ReinstallServer500JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReinstallServer503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response ReinstallServer503JSONResponse) VisitReinstallServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RestartServerRequestObject struct {
 	ServerId ServerId `json:"serverId"`
 }
@@ -15297,6 +16053,200 @@ func (response StopServer503JSONResponse) VisitStopServerResponse(w http.Respons
 	return err
 }
 
+type SuspendServerRequestObject struct {
+	ServerId ServerId `json:"serverId"`
+}
+
+type SuspendServerResponseObject interface {
+	VisitSuspendServerResponse(w http.ResponseWriter) error
+}
+
+type SuspendServer204ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type SuspendServer204Response struct {
+	Headers SuspendServer204ResponseHeaders
+}
+
+func (response SuspendServer204Response) VisitSuspendServerResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type SuspendServer400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SuspendServer400JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SuspendServer401JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SuspendServer403JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SuspendServer404JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer409JSONResponse struct{ ConflictJSONResponse }
+
+func (response SuspendServer409JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SuspendServer415JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response SuspendServer429JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer500JSONResponse struct{ InternalJSONResponse }
+
+func (response SuspendServer500JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SuspendServer503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response SuspendServer503JSONResponse) VisitSuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TransferServerRequestObject struct {
 	ServerId ServerId `json:"serverId"`
 	Body     *TransferServerJSONRequestBody
@@ -15495,6 +16445,200 @@ func (response TransferServer500JSONResponse) VisitTransferServerResponse(w http
 type TransferServer503JSONResponse struct{ NodeUnavailableJSONResponse }
 
 func (response TransferServer503JSONResponse) VisitTransferServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServerRequestObject struct {
+	ServerId ServerId `json:"serverId"`
+}
+
+type UnsuspendServerResponseObject interface {
+	VisitUnsuspendServerResponse(w http.ResponseWriter) error
+}
+
+type UnsuspendServer204ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type UnsuspendServer204Response struct {
+	Headers UnsuspendServer204ResponseHeaders
+}
+
+func (response UnsuspendServer204Response) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type UnsuspendServer400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnsuspendServer400JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnsuspendServer401JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnsuspendServer403JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnsuspendServer404JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UnsuspendServer409JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UnsuspendServer415JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response UnsuspendServer429JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer500JSONResponse struct{ InternalJSONResponse }
+
+func (response UnsuspendServer500JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnsuspendServer503JSONResponse struct{ NodeUnavailableJSONResponse }
+
+func (response UnsuspendServer503JSONResponse) VisitUnsuspendServerResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -16278,6 +17422,30 @@ type CreateUserRequestObject struct {
 
 type CreateUserResponseObject interface {
 	VisitCreateUserResponse(w http.ResponseWriter) error
+}
+
+type CreateUser200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type CreateUser200JSONResponse struct {
+	Body    User
+	Headers CreateUser200ResponseHeaders
+}
+
+func (response CreateUser200JSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateUser201ResponseHeaders struct {
@@ -17821,6 +18989,12 @@ type StrictServerInterface interface {
 	// KillServer Kill a server
 	// (POST /api/servers/{serverId}/kill)
 	KillServer(ctx context.Context, request KillServerRequestObject) (KillServerResponseObject, error)
+	// SetServerLimits Change a server's limits (change package)
+	// (PUT /api/servers/{serverId}/limits)
+	SetServerLimits(ctx context.Context, request SetServerLimitsRequestObject) (SetServerLimitsResponseObject, error)
+	// ReinstallServer Reinstall a server
+	// (POST /api/servers/{serverId}/reinstall)
+	ReinstallServer(ctx context.Context, request ReinstallServerRequestObject) (ReinstallServerResponseObject, error)
 	// RestartServer Restart a server
 	// (POST /api/servers/{serverId}/restart)
 	RestartServer(ctx context.Context, request RestartServerRequestObject) (RestartServerResponseObject, error)
@@ -17839,9 +19013,15 @@ type StrictServerInterface interface {
 	// StopServer Stop a server
 	// (POST /api/servers/{serverId}/stop)
 	StopServer(ctx context.Context, request StopServerRequestObject) (StopServerResponseObject, error)
+	// SuspendServer Suspend a server (billing)
+	// (POST /api/servers/{serverId}/suspend)
+	SuspendServer(ctx context.Context, request SuspendServerRequestObject) (SuspendServerResponseObject, error)
 	// TransferServer Move a server to another node
 	// (POST /api/servers/{serverId}/transfer)
 	TransferServer(ctx context.Context, request TransferServerRequestObject) (TransferServerResponseObject, error)
+	// UnsuspendServer Unsuspend a server (billing)
+	// (POST /api/servers/{serverId}/unsuspend)
+	UnsuspendServer(ctx context.Context, request UnsuspendServerRequestObject) (UnsuspendServerResponseObject, error)
 	// GetSettings Get settings
 	// (GET /api/settings)
 	GetSettings(ctx context.Context, request GetSettingsRequestObject) (GetSettingsResponseObject, error)
@@ -19306,6 +20486,97 @@ func (sh *strictHandler) KillServer(ctx *gin.Context, serverId ServerId) {
 	}
 }
 
+// SetServerLimits operation middleware
+func (sh *strictHandler) SetServerLimits(ctx *gin.Context, serverId ServerId) {
+	var request SetServerLimitsRequestObject
+
+	request.ServerId = serverId
+
+	var body SetServerLimitsJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetServerLimits(ctx, request.(SetServerLimitsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetServerLimits")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SetServerLimitsResponseObject); ok {
+		if err := validResponse.VisitSetServerLimitsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReinstallServer operation middleware
+func (sh *strictHandler) ReinstallServer(ctx *gin.Context, serverId ServerId) {
+	var request ReinstallServerRequestObject
+
+	request.ServerId = serverId
+
+	var body ReinstallServerJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(ctx, err)
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReinstallServer(ctx, request.(ReinstallServerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReinstallServer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ReinstallServerResponseObject); ok {
+		if err := validResponse.VisitReinstallServerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RestartServer operation middleware
 func (sh *strictHandler) RestartServer(ctx *gin.Context, serverId ServerId) {
 	var request RestartServerRequestObject
@@ -19463,6 +20734,32 @@ func (sh *strictHandler) StopServer(ctx *gin.Context, serverId ServerId) {
 	}
 }
 
+// SuspendServer operation middleware
+func (sh *strictHandler) SuspendServer(ctx *gin.Context, serverId ServerId) {
+	var request SuspendServerRequestObject
+
+	request.ServerId = serverId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SuspendServer(ctx, request.(SuspendServerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SuspendServer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SuspendServerResponseObject); ok {
+		if err := validResponse.VisitSuspendServerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // TransferServer operation middleware
 func (sh *strictHandler) TransferServer(ctx *gin.Context, serverId ServerId) {
 	var request TransferServerRequestObject
@@ -19500,6 +20797,32 @@ func (sh *strictHandler) TransferServer(ctx *gin.Context, serverId ServerId) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(TransferServerResponseObject); ok {
 		if err := validResponse.VisitTransferServerResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnsuspendServer operation middleware
+func (sh *strictHandler) UnsuspendServer(ctx *gin.Context, serverId ServerId) {
+	var request UnsuspendServerRequestObject
+
+	request.ServerId = serverId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnsuspendServer(ctx, request.(UnsuspendServerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnsuspendServer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UnsuspendServerResponseObject); ok {
+		if err := validResponse.VisitUnsuspendServerResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

@@ -185,6 +185,8 @@ var (
 		{Name: "ip", Type: field.TypeString, Default: ""},
 		{Name: "auto_restart", Type: field.TypeBool, Default: false},
 		{Name: "create_hash", Type: field.TypeString, Default: ""},
+		{Name: "external_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 191},
+		{Name: "suspended", Type: field.TypeBool, Default: false},
 		{Name: "node_id", Type: field.TypeInt},
 		{Name: "owner_id", Type: field.TypeInt},
 	}
@@ -196,13 +198,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "servers_nodes_servers",
-				Columns:    []*schema.Column{ServersColumns[23]},
+				Columns:    []*schema.Column{ServersColumns[25]},
 				RefColumns: []*schema.Column{NodesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "servers_users_servers",
-				Columns:    []*schema.Column{ServersColumns[24]},
+				Columns:    []*schema.Column{ServersColumns[26]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -211,17 +213,17 @@ var (
 			{
 				Name:    "server_owner_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServersColumns[24], ServersColumns[0]},
+				Columns: []*schema.Column{ServersColumns[26], ServersColumns[0]},
 			},
 			{
 				Name:    "server_node_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ServersColumns[23], ServersColumns[0]},
+				Columns: []*schema.Column{ServersColumns[25], ServersColumns[0]},
 			},
 			{
 				Name:    "server_node_id_port",
 				Unique:  true,
-				Columns: []*schema.Column{ServersColumns[23], ServersColumns[19]},
+				Columns: []*schema.Column{ServersColumns[25], ServersColumns[19]},
 			},
 			{
 				Name:    "server_name",
@@ -300,6 +302,7 @@ var (
 		{Name: "admin", Type: field.TypeBool, Default: false},
 		{Name: "scopes", Type: field.TypeJSON},
 		{Name: "quota", Type: field.TypeJSON, Nullable: true},
+		{Name: "external_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 191},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

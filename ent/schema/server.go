@@ -68,6 +68,10 @@ func (Server) Fields() []ent.Field {
 		field.Bool("auto_restart").Default(false),
 		// create_hash is the sha256 of the normalised create request (idempotent retries).
 		field.String("create_hash").Default(""),
+		// external_id is a billing system's id for the server (unique; nil = none).
+		field.String("external_id").Optional().Nillable().NotEmpty().MaxLen(191).Unique(),
+		// suspended servers stay stopped; tenants may only view them.
+		field.Bool("suspended").Default(false),
 	}
 }
 

@@ -25,6 +25,8 @@ func (User) Fields() []ent.Field {
 		field.Strings("scopes").Default([]string{}),
 		// quota bounds what the user may create as a tenant; nil = no server creation.
 		field.JSON("quota", &Quota{}).Optional(),
+		// external_id is a billing system's id for the user (unique; nil = none).
+		field.String("external_id").Optional().Nillable().NotEmpty().MaxLen(191).Unique(),
 	}
 }
 

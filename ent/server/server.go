@@ -62,6 +62,10 @@ const (
 	FieldAutoRestart = "auto_restart"
 	// FieldCreateHash holds the string denoting the create_hash field in the database.
 	FieldCreateHash = "create_hash"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
+	// FieldSuspended holds the string denoting the suspended field in the database.
+	FieldSuspended = "suspended"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
 	// EdgeNode holds the string denoting the node edge name in mutations.
@@ -120,6 +124,8 @@ var Columns = []string{
 	FieldIP,
 	FieldAutoRestart,
 	FieldCreateHash,
+	FieldExternalID,
+	FieldSuspended,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -197,6 +203,10 @@ var (
 	DefaultAutoRestart bool
 	// DefaultCreateHash holds the default value on creation for the "create_hash" field.
 	DefaultCreateHash string
+	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	ExternalIDValidator func(string) error
+	// DefaultSuspended holds the default value on creation for the "suspended" field.
+	DefaultSuspended bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -319,6 +329,16 @@ func ByAutoRestart(opts ...sql.OrderTermOption) OrderOption {
 // ByCreateHash orders the results by the create_hash field.
 func ByCreateHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreateHash, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
+}
+
+// BySuspended orders the results by the suspended field.
+func BySuspended(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSuspended, opts...).ToFunc()
 }
 
 // ByOwnerField orders the results by owner field.

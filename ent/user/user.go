@@ -30,6 +30,8 @@ const (
 	FieldScopes = "scopes"
 	// FieldQuota holds the string denoting the quota field in the database.
 	FieldQuota = "quota"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
 	// EdgeClients holds the string denoting the clients edge name in mutations.
 	EdgeClients = "clients"
 	// EdgeServers holds the string denoting the servers edge name in mutations.
@@ -63,6 +65,7 @@ var Columns = []string{
 	FieldAdmin,
 	FieldScopes,
 	FieldQuota,
+	FieldExternalID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -90,6 +93,8 @@ var (
 	DefaultAdmin bool
 	// DefaultScopes holds the default value on creation for the "scopes" field.
 	DefaultScopes []string
+	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	ExternalIDValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -128,6 +133,11 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByAdmin orders the results by the admin field.
 func ByAdmin(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAdmin, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
 }
 
 // ByClientsCount orders the results by clients count.
