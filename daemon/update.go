@@ -7,18 +7,28 @@ import (
 	"github.com/skypanel/skypanel/runtime"
 )
 
+// Applied says when an Update's limits take effect.
+type Applied string
+
+const (
+	// AppliedLive: the server was running and its limits were applied to it live.
+	AppliedLive Applied = "live"
+	// AppliedNextStart: the server was not running; the definition applies at its next start.
+	AppliedNextStart Applied = "next-start"
+)
+
 // Update replaces a server's definition (same id and environment). Limits apply live through
-// runtime.Update when the server runs, else at its next start. A changed command, image or
-// environment recreates the runtime instance now when the server is not running, else at the
-// next start.
-func (m *Manager) Update(ctx context.Context, def Definition) error {
+// runtime.Update when the server runs (AppliedLive), else at its next start (AppliedNextStart).
+// A changed command, image or environment recreates the runtime instance now when the server is
+// not running, else at the next start.
+func (m *Manager) Update(ctx context.Context, def Definition) (Applied, error) {
 	def = def.Clone()
 	if err := def.Validate(); err != nil {
-		return err
+		return "", err
 	}
 	s, err := m.locked(ctx, def.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer s.unlock()
 	s.mu.Lock()
@@ -27,32 +37,34 @@ func (m *Manager) Update(ctx context.Context, def Definition) error {
 	def.UID = old.UID // the node's: kept for as long as the server exists
 	switch {
 	case def.Environment != old.Environment:
-		return fmt.Errorf("%w: environment: cannot change from %q to %q", ErrInvalidDefinition, old.Environment, def.Environment)
+		return "", fmt.Errorf("%w: environment: cannot change from %q to %q", ErrInvalidDefinition, old.Environment, def.Environment)
 	case st == StateInstalling:
-		return invalid(st)
+		return "", invalid(st)
 	case s.rt == nil:
-		return fmt.Errorf("%w: environment: %q is not available on this node", ErrInvalidState, def.Environment)
+		return "", fmt.Errorf("%w: environment: %q is not available on this node", ErrInvalidState, def.Environment)
 	}
 	spec, err := def.Spec(m.st.volumeDir(def.ID))
 	if err != nil {
-		return err
+		return "", err
 	}
+	applied := AppliedNextStart
 	if running {
 		if spec.Limits != old.Limits.Runtime() {
 			if err := s.rt.Update(ctx, def.ID, spec.Limits); err != nil {
-				return fmt.Errorf("update limits of %q: %w", def.ID, err)
+				return "", fmt.Errorf("update limits of %q: %w", def.ID, err)
 			}
 		}
+		applied = AppliedLive
 	} else if err := m.syncInstance(ctx, s, spec); err != nil {
-		return err
+		return "", err
 	}
 	if err := m.st.writeDefinition(def); err != nil {
-		return err
+		return "", err
 	}
 	s.mu.Lock()
 	s.def = def
 	s.mu.Unlock()
-	return nil
+	return applied, nil
 }
 
 // syncInstance makes the (not running) instance match spec: recreated when absent or created
