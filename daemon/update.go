@@ -20,7 +20,9 @@ const (
 // Update replaces a server's definition (same id and environment). Limits apply live through
 // runtime.Update when the server runs (AppliedLive), else at its next start (AppliedNextStart).
 // A changed command, image or environment recreates the runtime instance now when the server is
-// not running, else at the next start.
+// not running, else at the next start. A definition that suspends a running server begins its
+// normal stop (stop command, SIGTERM, SIGKILL) in the background: the server is stopping when
+// Update returns, and the stop holds the power lock until the process is gone.
 func (m *Manager) Update(ctx context.Context, def Definition) (Applied, error) {
 	def = def.Clone()
 	if err := def.Validate(); err != nil {
@@ -30,7 +32,12 @@ func (m *Manager) Update(ctx context.Context, def Definition) (Applied, error) {
 	if err != nil {
 		return "", err
 	}
-	defer s.unlock()
+	handed := false // the power lock went to a background stop
+	defer func() {
+		if !handed {
+			s.unlock()
+		}
+	}()
 	s.mu.Lock()
 	old, st, running := s.def, s.rec.State, s.proc != nil
 	s.mu.Unlock()
@@ -64,6 +71,9 @@ func (m *Manager) Update(ctx context.Context, def Definition) (Applied, error) {
 	s.mu.Lock()
 	s.def = def
 	s.mu.Unlock()
+	if def.Suspended && running {
+		handed = m.stopSuspendedLocked(s)
+	}
 	return applied, nil
 }
 
