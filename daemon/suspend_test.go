@@ -230,3 +230,46 @@ func TestLoadSuspended(t *testing.T) {
 		t.Fatalf("alive console:\n%s", text)
 	}
 }
+
+// TestSuspendDuringInstall: while a server installs, a definition that only suspends it is
+// accepted (any other change is refused as before); the installation finishes and the server
+// then stays stopped.
+func TestSuspendDuringInstall(t *testing.T) {
+	rt := newFakeRT(runtime.EnvStandard)
+	m := newTestManager(t, rt, nil)
+	ctx := context.Background()
+	def := testDef("s1", "echo")
+	mustCreate(t, m, def)
+	running, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Install(ctx, "s1", func(context.Context, Definition, string, io.Writer) error {
+			close(running)
+			<-release
+			return nil
+		})
+	}()
+	<-running
+	changed := def
+	changed.Startup, changed.Suspended = "ignore-stop", true
+	if _, err := m.Update(ctx, changed); !errors.Is(err, ErrBusy) {
+		t.Fatalf("another change while installing: %v, want ErrBusy", err)
+	}
+	def.Suspended = true
+	if applied, err := m.Update(ctx, def); err != nil || applied != AppliedNextStart {
+		t.Fatalf("suspend while installing: %q %v", applied, err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	if st, _ := m.Status("s1"); st.State != StateStopped {
+		t.Fatalf("after the install: %+v", st)
+	}
+	if err := m.Start(ctx, "s1"); !errors.Is(err, ErrSuspended) {
+		t.Fatalf("start: %v", err)
+	}
+	if got, _ := m.Get("s1"); !got.Suspended || got.Startup != "echo" {
+		t.Fatalf("definition %+v", got)
+	}
+}

@@ -20,9 +20,11 @@ const (
 // Update replaces a server's definition (same id and environment). Limits apply live through
 // runtime.Update when the server runs (AppliedLive), else at its next start (AppliedNextStart).
 // A changed command, image or environment recreates the runtime instance now when the server is
-// not running, else at the next start. A definition that suspends a running server begins its
-// normal stop (stop command, SIGTERM, SIGKILL) in the background: the server is stopping when
-// Update returns, and the stop holds the power lock until the process is gone.
+// not running, else at the next start. During an installation only a change of Suspended is
+// accepted (the installation goes on; a suspended server then stays stopped). A definition that
+// suspends a running server begins its normal stop (stop command, SIGTERM, SIGKILL) in the
+// background: the server is stopping when Update returns, and the stop holds the power lock
+// until the process is gone.
 func (m *Manager) Update(ctx context.Context, def Definition) (Applied, error) {
 	def = def.Clone()
 	if err := def.Validate(); err != nil {
@@ -45,36 +47,59 @@ func (m *Manager) Update(ctx context.Context, def Definition) (Applied, error) {
 	switch {
 	case def.Environment != old.Environment:
 		return "", fmt.Errorf("%w: environment: cannot change from %q to %q", ErrInvalidDefinition, old.Environment, def.Environment)
-	case st == StateInstalling:
+	case st == StateInstalling && !onlySuspensionDiffers(old, def):
 		return "", invalid(st)
+	case st == StateInstalling:
+		return AppliedNextStart, m.saveDefinition(s, def)
 	case s.rt == nil:
 		return "", fmt.Errorf("%w: environment: %q is not available on this node", ErrInvalidState, def.Environment)
 	}
-	spec, err := def.Spec(m.st.volumeDir(def.ID))
+	applied, err := m.applyDefinition(ctx, s, old, def, running)
 	if err != nil {
 		return "", err
 	}
-	applied := AppliedNextStart
-	if running {
-		if spec.Limits != old.Limits.Runtime() {
-			if err := s.rt.Update(ctx, def.ID, spec.Limits); err != nil {
-				return "", fmt.Errorf("update limits of %q: %w", def.ID, err)
-			}
-		}
-		applied = AppliedLive
-	} else if err := m.syncInstance(ctx, s, spec); err != nil {
+	if err := m.saveDefinition(s, def); err != nil {
 		return "", err
 	}
-	if err := m.st.writeDefinition(def); err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	s.def = def
-	s.mu.Unlock()
 	if def.Suspended && running {
 		handed = m.stopSuspendedLocked(s)
 	}
 	return applied, nil
+}
+
+// applyDefinition brings the runtime in line with def (power lock held): the limits of a
+// running server live, the instance of a stopped one now.
+func (m *Manager) applyDefinition(ctx context.Context, s *server, old, def Definition, running bool) (Applied, error) {
+	spec, err := def.Spec(m.st.volumeDir(def.ID))
+	if err != nil {
+		return "", err
+	}
+	if !running {
+		return AppliedNextStart, m.syncInstance(ctx, s, spec)
+	}
+	if spec.Limits != old.Limits.Runtime() {
+		if err := s.rt.Update(ctx, def.ID, spec.Limits); err != nil {
+			return "", fmt.Errorf("update limits of %q: %w", def.ID, err)
+		}
+	}
+	return AppliedLive, nil
+}
+
+// saveDefinition stores def as s's definition (power lock held).
+func (m *Manager) saveDefinition(s *server, def Definition) error {
+	if err := m.st.writeDefinition(def); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.def = def
+	s.mu.Unlock()
+	return nil
+}
+
+// onlySuspensionDiffers reports whether a and b differ in nothing but Suspended.
+func onlySuspensionDiffers(a, b Definition) bool {
+	b.Suspended = a.Suspended
+	return sameDefinition(a, b)
 }
 
 // syncInstance makes the (not running) instance match spec: recreated when absent or created

@@ -747,7 +747,9 @@ type ClientInterface interface {
 	// Limits apply live when the server runs (`applied: live`), else at its next start
 	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-	// timeout) in the background: the answer comes once the stop has begun.
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -759,7 +761,9 @@ type ClientInterface interface {
 	// Limits apply live when the server runs (`applied: live`), else at its next start
 	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-	// timeout) in the background: the answer comes once the stop has begun.
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1112,7 +1116,9 @@ func (c *Client) DeleteServer(ctx context.Context, id ServerId, reqEditors ...Re
 // Limits apply live when the server runs (`applied: live`), else at its next start
 // (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 // for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-// timeout) in the background: the answer comes once the stop has begun.
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1134,7 +1140,9 @@ func (c *Client) UpdateServerWithBody(ctx context.Context, id ServerId, contentT
 // Limits apply live when the server runs (`applied: live`), else at its next start
 // (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 // for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-// timeout) in the background: the answer comes once the stop has begun.
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3114,7 +3122,9 @@ type ClientWithResponsesInterface interface {
 	// Limits apply live when the server runs (`applied: live`), else at its next start
 	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-	// timeout) in the background: the answer comes once the stop has begun.
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3126,7 +3136,9 @@ type ClientWithResponsesInterface interface {
 	// Limits apply live when the server runs (`applied: live`), else at its next start
 	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-	// timeout) in the background: the answer comes once the stop has begun.
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4932,7 +4944,9 @@ func (c *ClientWithResponses) DeleteServerWithResponse(ctx context.Context, id S
 // Limits apply live when the server runs (`applied: live`), else at its next start
 // (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 // for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-// timeout) in the background: the answer comes once the stop has begun.
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4950,7 +4964,9 @@ func (c *ClientWithResponses) UpdateServerWithBodyWithResponse(ctx context.Conte
 // Limits apply live when the server runs (`applied: live`), else at its next start
 // (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
 // for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
-// timeout) in the background: the answer comes once the stop has begun.
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
