@@ -30,6 +30,9 @@ type Definition struct {
 	// zero means Options.StopTimeout.
 	StopTimeout Duration `json:"stopTimeout,omitempty"`
 	AutoRestart bool     `json:"autoRestart,omitempty"`
+	// Suspended: the server is stopped and stays stopped (start, restart and install refused
+	// with ErrSuspended, never auto-restarted); an Update setting it stops a running server.
+	Suspended bool `json:"suspended,omitempty"`
 	// UID is the uid (and gid) the server's processes run as on this node: standard servers get
 	// their own, allocated by the node when created (Options.StandardUIDs) and kept for as long
 	// as the server exists. The node ignores it in Create and Update requests.

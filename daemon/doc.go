@@ -43,6 +43,20 @@
 // Kill is the one exception that does not queue behind a running Stop: it escalates that stop to
 // SIGKILL at once. The table of transitions is in state.go.
 //
+// # Suspension
+//
+// A server whose Definition has Suspended (a billing system's suspension, through the panel) is
+// stopped and stays stopped: Start, Restart and Install (also Reinstall) are refused with
+// ErrSuspended, while Stop and Kill work. An Update that suspends a running server begins its
+// normal stop in the background; the crash policy and Load never restart it, and Load stops a
+// suspended server it finds running. See suspend.go.
+//
+// # Reinstall
+//
+// Reinstall empties the server's volume (through an os.Root: symlinks are removed, never
+// followed) and then runs the install like Install; the volume folder itself, its owner and mode
+// stay, and backups (kept outside the volume) are untouched.
+//
 // # Disk limits
 //
 // Limits.DiskMiB bounds the apparent size of the regular files in a server's volume, counted by

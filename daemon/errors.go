@@ -15,6 +15,9 @@ var (
 	// ErrBusy: another action holds the server (installing, starting, stopping); always
 	// wrapped together with ErrInvalidState. Retry later.
 	ErrBusy = errors.New("server is busy")
+	// ErrSuspended: the server is suspended: start, restart and install are refused until a
+	// definition without suspended arrives (stop and kill still work).
+	ErrSuspended = errors.New("server is suspended")
 	// ErrNotRunning: the action needs a running process (e.g. a console command).
 	ErrNotRunning = errors.New("server is not running")
 	// ErrInvalidDefinition: the definition is invalid; the wrapping message names the field.

@@ -21,26 +21,45 @@ type InstallFunc func(ctx context.Context, def Definition, dir string, out io.Wr
 
 // Install runs fn as the server's installation: the state is installing while it runs, then
 // stopped on success or install_failed with the error as message. Possible from stopped,
-// crashed and install_failed, and not while the server's folder is over its disk limit
-// (DiskLimitError; the watcher cancels one that passes it). Kill cancels it; Delete cancels it and waits for it. Install
-// returns fn's error (ErrInvalidState when an installation is not possible now).
+// crashed and install_failed, not for a suspended server (ErrSuspended), and not while the
+// server's folder is over its disk limit (DiskLimitError; the watcher cancels one that passes
+// it). Kill cancels it; Delete cancels it and waits for it. Install returns fn's error
+// (ErrInvalidState when an installation is not possible now).
 func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error {
+	return m.install(ctx, id, false, fn)
+}
+
+// Reinstall is Install after emptying the server's folder (see wipeFolder): everything in it
+// goes, the folder itself (owner, mode) stays; backups live elsewhere and are kept. A folder
+// over its disk limit is no obstacle (it is emptied). The wipe runs in state installing; when
+// it fails the server ends install_failed and fn does not run.
+func (m *Manager) Reinstall(ctx context.Context, id string, fn InstallFunc) error {
+	return m.install(ctx, id, true, fn)
+}
+
+func (m *Manager) install(ctx context.Context, id string, wipe bool, fn InstallFunc) error {
 	s, err := m.locked(ctx, id)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	switch st := s.rec.State; st {
+	st, suspended := s.rec.State, s.def.Suspended
+	s.mu.Unlock()
+	switch st {
 	case StateStopped, StateCrashed, StateInstallFailed:
 	default:
-		s.mu.Unlock()
 		s.unlock()
 		return invalid(st)
 	}
-	s.mu.Unlock()
-	if err := m.overDisk(s); err != nil { // nothing is written to a folder over its limit
+	if suspended {
 		s.unlock()
-		return err
+		return fmt.Errorf("%w: server %q cannot be installed", ErrSuspended, id)
+	}
+	if !wipe {
+		if err := m.overDisk(s); err != nil { // nothing is written to a folder over its limit
+			s.unlock()
+			return err
+		}
 	}
 	s.mu.Lock()
 	ictx, cancel := context.WithCancel(ctx)
@@ -53,6 +72,9 @@ func (m *Manager) Install(ctx context.Context, id string, fn InstallFunc) error 
 	s.mu.Unlock()
 	s.unlock() // other actions now see "installing" instead of queueing behind it
 
+	if wipe {
+		fn = m.wipeFirst(fn)
+	}
 	err = m.runInstall(ictx, s, def, fn)
 	stopOnClose()
 	cancel()

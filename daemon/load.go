@@ -16,6 +16,9 @@ import (
 //     was down: it is reported crashed with a console line and, only when its definition has
 //     AutoRestart, restarted through the normal crash policy (so the crash-loop guard, with the
 //     persisted time of the previous crash, applies). Without AutoRestart it stays crashed.
+//     A suspended one becomes stopped (its stop was wanted) and is never restarted.
+//   - A suspended server found running (its stop did not finish before the daemon stopped) is
+//     re-attached and then stopped (the normal stop, in the background).
 //   - Recorded stopping or starting becomes stopped (the stop was wanted; the start never
 //     completed); recorded installing becomes install_failed (the installation was
 //     interrupted); other states are kept.
@@ -113,11 +116,21 @@ func (m *Manager) reconcile(ctx context.Context, s *server, rec record) error {
 		return fmt.Errorf("instance state: %w", err)
 	}
 	if state == runtime.StateRunning {
-		return m.reattach(ctx, s)
+		if err := m.reattach(ctx, s); err != nil {
+			return err
+		}
+		if s.checkSuspended() != nil { // runs once Load releases the power lock
+			m.spawn(func() { m.stopSuspended(s) })
+		}
+		return nil
 	}
 	s.mu.Lock()
-	switch rec.State {
-	case StateRunning:
+	switch {
+	case rec.State == StateRunning && s.def.Suspended:
+		s.say("the server stopped while the daemon was not running; it is suspended: not restarted")
+		m.setState(s, StateStopped, "")
+		s.mu.Unlock()
+	case rec.State == StateRunning:
 		s.say("the server stopped while the daemon was not running")
 		restart := m.crashLocked(s, "exit code unknown")
 		s.mu.Unlock()

@@ -125,8 +125,8 @@ func TestUpdate(t *testing.T) {
 
 	// Stopped, command changed: the instance is recreated now.
 	def.Startup = "ignore-stop"
-	if err := m.Update(ctx, def); err != nil {
-		t.Fatal(err)
+	if applied, err := m.Update(ctx, def); err != nil || applied != AppliedNextStart {
+		t.Fatalf("update of a stopped server: %q, %v (want next-start)", applied, err)
 	}
 	if in, _ := rt.inst("s1"); in.spec.Command != "ignore-stop" {
 		t.Fatalf("instance not recreated: %q", in.spec.Command)
@@ -135,8 +135,8 @@ func TestUpdate(t *testing.T) {
 	// the environment, so changing it recreates; CPU does not.)
 	def.Limits.CPUPercent = 150
 	creates := rt.count("Create ")
-	if err := m.Update(ctx, def); err != nil {
-		t.Fatal(err)
+	if applied, err := m.Update(ctx, def); err != nil || applied != AppliedNextStart {
+		t.Fatalf("update of a stopped server: %q, %v (want next-start)", applied, err)
 	}
 	if rt.count("Update s1 mem=512 cpu=150") != 1 || rt.count("Create ") != creates {
 		t.Fatalf("calls %v", rt.Calls())
@@ -148,8 +148,8 @@ func TestUpdate(t *testing.T) {
 	def.Limits.MemoryMiB = 2048
 	def.Startup = "echo"
 	def.Name = "renamed"
-	if err := m.Update(ctx, def); err != nil {
-		t.Fatal(err)
+	if applied, err := m.Update(ctx, def); err != nil || applied != AppliedLive {
+		t.Fatalf("update of a running server: %q, %v (want live)", applied, err)
 	}
 	if rt.count("Update s1 mem=2048 cpu=150") != 1 {
 		t.Fatalf("limits not applied live: %v", rt.Calls())
@@ -172,10 +172,10 @@ func TestUpdate(t *testing.T) {
 	// Invalid updates change nothing.
 	bad := def
 	bad.Environment, bad.Image = runtime.EnvDocker, "img"
-	if err := m.Update(ctx, bad); !errors.Is(err, ErrInvalidDefinition) {
+	if _, err := m.Update(ctx, bad); !errors.Is(err, ErrInvalidDefinition) {
 		t.Fatalf("environment change: %v", err)
 	}
-	if err := m.Update(ctx, testDef("nope", "echo")); !errors.Is(err, ErrNotFound) {
+	if _, err := m.Update(ctx, testDef("nope", "echo")); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown server: %v", err)
 	}
 }

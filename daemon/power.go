@@ -13,7 +13,8 @@ import (
 
 // Start starts a stopped or crashed server and returns once its process runs; starting a
 // running server does nothing (retries by bots and billing systems are safe). A changed
-// definition is applied to the runtime instance first (see Update).
+// definition is applied to the runtime instance first (see Update). A suspended server is
+// refused with ErrSuspended.
 func (m *Manager) Start(ctx context.Context, id string) error {
 	s, err := m.locked(ctx, id)
 	if err != nil {
@@ -36,13 +37,17 @@ func (m *Manager) Stop(ctx context.Context, id string) error {
 	return m.stopLocked(s)
 }
 
-// Restart stops the server (when running) and starts it, as one power action.
+// Restart stops the server (when running) and starts it, as one power action. A suspended
+// server is refused with ErrSuspended (and not stopped).
 func (m *Manager) Restart(ctx context.Context, id string) error {
 	s, err := m.locked(ctx, id)
 	if err != nil {
 		return err
 	}
 	defer s.unlock()
+	if err := s.checkSuspended(); err != nil {
+		return err
+	}
 	if err := m.stopLocked(s); err != nil {
 		return err
 	}
@@ -100,8 +105,31 @@ func (m *Manager) SendCommand(ctx context.Context, id, cmd string) error {
 	return m.writeStdin(ctx, p, []byte(strings.TrimRight(cmd, "\r\n")+"\n"))
 }
 
-// startLocked starts s (power lock held).
+// CheckSuspended returns ErrSuspended when server id is suspended (for the callers that check
+// a start or restart before running it in the background).
+func (m *Manager) CheckSuspended(id string) error {
+	s, err := m.get(id)
+	if err != nil {
+		return err
+	}
+	return s.checkSuspended()
+}
+
+// checkSuspended returns ErrSuspended when s's definition is suspended.
+func (s *server) checkSuspended() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.def.Suspended {
+		return fmt.Errorf("%w: server %q cannot be started", ErrSuspended, s.id)
+	}
+	return nil
+}
+
+// startLocked starts s (power lock held); a suspended server is refused.
 func (m *Manager) startLocked(ctx context.Context, s *server) error {
+	if err := s.checkSuspended(); err != nil {
+		return err
+	}
 	if err := m.diskAllowsStart(ctx, s); err != nil {
 		return err
 	}
@@ -206,10 +234,22 @@ func (m *Manager) processToEnd(s *server) (bool, error) {
 
 // stopLocked stops s (power lock held).
 func (m *Manager) stopLocked(s *server) error {
-	s.mu.Lock()
-	if run, err := m.processToEnd(s); !run {
-		s.mu.Unlock()
+	run, err := m.beginStop(s)
+	if run == nil {
 		return err
+	}
+	return run()
+}
+
+// beginStop begins a stop of s (power lock held): the coming exit is marked as requested and s
+// is stopping. The returned func performs the stop (stop command, SIGTERM, SIGKILL) and returns
+// once the process has exited; it is nil when no process is to be ended (err says why not when
+// that is refused).
+func (m *Manager) beginStop(s *server) (func() error, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if run, err := m.processToEnd(s); !run {
+		return nil, err
 	}
 	p := s.proc
 	p.stopRequested = true
@@ -219,8 +259,7 @@ func (m *Manager) stopLocked(s *server) error {
 		timeout = m.opts.StopTimeout
 	}
 	m.setState(s, StateStopping, "")
-	s.mu.Unlock()
-	return m.escalate(s, p, cmd, timeout)
+	return func() error { return m.escalate(s, p, cmd, timeout) }, nil
 }
 
 // escalate: stop command, SIGTERM, SIGKILL, each after its timeout.

@@ -27,7 +27,8 @@ const (
 //	running    | no-op            | → stopping→stopped| stop, then start| → stopping→stopped| ErrInvalidState | written to stdin
 //	stopping   | (queued)         | (queued)         | (queued)         | SIGKILL now      | (queued)         | written to stdin
 //
-// ErrBusy is always wrapped with ErrInvalidState.
+// ErrBusy is always wrapped with ErrInvalidState. A suspended server (Definition.Suspended)
+// refuses Start, Restart and Install with ErrSuspended in every state (checked before the table).
 //
 // Process exits the daemon did not ask for move running → crashed (and maybe → starting again,
 // see the crash policy in watch.go); a failed start returns to stopped with the reason as the

@@ -62,7 +62,8 @@ func TestUIDAllocation(t *testing.T) {
 		t.Fatalf("retried create: %v", err)
 	}
 	upd := testDef("a", "run2")
-	must(t, m.Update(ctx, upd))
+	_, err := m.Update(ctx, upd)
+	must(t, err)
 	if def, _ := m.Get("a"); def.UID != want["a"] {
 		t.Fatalf("uid after update %d, want %d", def.UID, want["a"])
 	}
@@ -75,7 +76,7 @@ func TestUIDAllocation(t *testing.T) {
 	if def, _ := m.Get("d"); def.UID != 1_950_000 {
 		t.Fatalf("d: uid %d, want 1950000 (freed by a)", def.UID)
 	}
-	err := m.Create(ctx, testDef("e", "run"))
+	err = m.Create(ctx, testDef("e", "run"))
 	if !errors.Is(err, ErrNoUID) || !errors.Is(err, ErrInvalidState) {
 		t.Fatalf("create in a full range = %v, want ErrNoUID", err)
 	}

@@ -158,7 +158,12 @@ func (m *Manager) crashLocked(s *server, reason string) bool {
 	s.say("server crashed (%s)", reason)
 	now := m.opts.Clock()
 	restart := false
-	if s.def.AutoRestart {
+	switch {
+	case s.def.Suspended:
+		if s.def.AutoRestart {
+			s.say("not restarting: the server is suspended")
+		}
+	case s.def.AutoRestart:
 		window := m.opts.CrashLoopWindow
 		if s.rec.LastCrash.IsZero() || now.Sub(s.rec.LastCrash) > window {
 			restart = true
@@ -183,16 +188,16 @@ func describeExit(st runtime.ExitStatus) string {
 	}
 }
 
-// autoRestart starts a crashed server unless someone acted on it meanwhile.
+// autoRestart starts a crashed server unless someone acted on it (or suspended it) meanwhile.
 func (m *Manager) autoRestart(s *server) {
 	if err := m.lock(m.ctx, s); err != nil {
 		return
 	}
 	defer s.unlock()
 	s.mu.Lock()
-	st := s.rec.State
+	st, suspended := s.rec.State, s.def.Suspended
 	s.mu.Unlock()
-	if st != StateCrashed {
+	if st != StateCrashed || suspended {
 		return
 	}
 	if err := m.startLocked(m.ctx, s); err != nil {

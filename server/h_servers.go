@@ -273,7 +273,7 @@ func (h *Handlers) pushDefinition(ctx context.Context, nc node.Client, s *ent.Se
 	if nc == nil {
 		return nil
 	}
-	err := nc.UpdateServer(ctx, definitionOf(s))
+	_, err := nc.UpdateServer(ctx, definitionOf(s))
 	if errors.Is(err, node.ErrUnavailable) {
 		h.a.log.Info("definition saved; its node is unavailable and gets it when it answers again",
 			"server", s.ID, "node", s.NodeID, "err", err)

@@ -91,10 +91,10 @@ func (h *Handlers) InstallServer(ctx context.Context, req gen.InstallServerReque
 		return nil, newAPIError(http.StatusConflict, CodeInvalidState,
 			fmt.Sprintf("the server is %s: stop it before reinstalling", st.State), map[string]any{"state": st.State})
 	}
-	if err := nc.UpdateServer(ctx, definitionOf(s)); err != nil { // the template's current steps
+	if _, err := nc.UpdateServer(ctx, definitionOf(s)); err != nil { // the template's current steps
 		return nil, err
 	}
-	if err := nc.Install(ctx, s.ID); err != nil {
+	if err := nc.Install(ctx, s.ID, false); err != nil {
 		return nil, err
 	}
 	return gen.InstallServer204Response{}, nil
@@ -206,7 +206,7 @@ func variableValue(v gen.VariableValue) any {
 // startInstall starts the installation of a freshly created server; a failure to start is
 // logged (the server exists, its status tells, and POST install retries).
 func (h *Handlers) startInstall(ctx context.Context, nc node.Client, id string) {
-	if err := nc.Install(ctx, id); err != nil {
+	if err := nc.Install(ctx, id, false); err != nil {
 		h.a.log.Warn("installation did not start", "server", id, "err", err)
 	}
 }

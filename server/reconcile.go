@@ -123,7 +123,7 @@ type reconcileCounts struct{ updated, created, deleted int }
 func (r *Reconciler) push(ctx context.Context, nodeID int, c node.Client, s *ent.Server, onNode bool, n *reconcileCounts) error {
 	def := definitionOf(s)
 	if onNode {
-		if err := c.UpdateServer(ctx, def); err != nil {
+		if _, err := c.UpdateServer(ctx, def); err != nil {
 			return fmt.Errorf("update %s: %w", s.ID, err)
 		}
 		n.updated++

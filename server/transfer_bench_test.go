@@ -15,7 +15,8 @@ func BenchmarkTransfer(b *testing.B) {
 	s, err := e.db.Server.UpdateOneID(xferID).SetDisk(0).Save(b.Context()) // no disk limit
 	xferMust(b, err)
 	e.s = s
-	xferMust(b, e.a.UpdateServer(b.Context(), definitionOf(s)))
+	_, err = e.a.UpdateServer(b.Context(), definitionOf(s))
+	xferMust(b, err)
 	buf := make([]byte, 64<<20)
 	_, _ = rand.Read(buf)
 	xferMust(b, e.a.WriteFile(b.Context(), xferID, "world.bin", bytes.NewReader(buf), int64(len(buf))))

@@ -79,7 +79,8 @@ func TestDiskLimitStopsServer(t *testing.T) {
 	}
 	must(t, m.Files().Delete(vol, "big.dat"))
 	def.Startup = "echo small; while read line; do :; done" // this time within the limit
-	must(t, m.Update(ctx, def))
+	_, err = m.Update(ctx, def)
+	must(t, err)
 	must(t, m.Start(ctx, "disk1"))
 	waitLine(t, m, "disk1", "small")
 	if st, _ := m.Status("disk1"); st.State != daemon.StateRunning || st.Message != "" {

@@ -31,6 +31,7 @@ var codes = []codeEntry{
 	{code: daemonapi.DaemonErrorCodeErrServerNotFound, status: http.StatusNotFound, errs: []error{daemon.ErrNotFound}},
 	{code: daemonapi.DaemonErrorCodeErrServerExists, status: http.StatusConflict, errs: []error{daemon.ErrExists}},
 	{code: daemonapi.DaemonErrorCodeErrBusy, status: http.StatusConflict, errs: []error{daemon.ErrBusy}, also: []error{daemon.ErrInvalidState}},
+	{code: daemonapi.DaemonErrorCodeErrServerSuspended, status: http.StatusConflict, errs: []error{daemon.ErrSuspended}},
 	{code: daemonapi.DaemonErrorCodeErrInvalidState, status: http.StatusConflict, errs: []error{daemon.ErrInvalidState, rt.ErrRunning}},
 	{code: daemonapi.DaemonErrorCodeErrNotRunning, status: http.StatusConflict, errs: []error{daemon.ErrNotRunning, rt.ErrNotRunning}},
 	{code: daemonapi.DaemonErrorCodeErrInvalidDefinition, status: http.StatusBadRequest,

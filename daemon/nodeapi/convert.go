@@ -22,7 +22,7 @@ func DefinitionFromAPI(d daemonapi.Definition) (daemon.Definition, error) {
 		ID: d.Id, Name: d.Name, Environment: string(d.Environment), Startup: d.Startup,
 		Image: deref(d.Image), IP: deref(d.Ip), Port: deref(d.Port), StopCommand: deref(d.StopCommand),
 		StopTimeout: daemon.Duration(time.Duration(deref(d.StopTimeoutMs)) * time.Millisecond),
-		AutoRestart: deref(d.AutoRestart),
+		AutoRestart: deref(d.AutoRestart), Suspended: deref(d.Suspended),
 	}
 	if d.Variables != nil {
 		out.Variables = *d.Variables
@@ -52,7 +52,7 @@ func DefinitionToAPI(d daemon.Definition, cmds *backup.Commands) (daemonapi.Defi
 		Id: d.ID, Name: d.Name, Environment: daemonapi.Environment(d.Environment), Startup: d.Startup,
 		Image: ptrIf(d.Image), Ip: ptrIf(d.IP), Port: ptrIf(d.Port), StopCommand: ptrIf(d.StopCommand),
 		StopTimeoutMs: ptrIf(time.Duration(d.StopTimeout).Milliseconds()), AutoRestart: ptrIf(d.AutoRestart),
-		Limits: limitsToAPI(d.Limits),
+		Suspended: ptrIf(d.Suspended), Limits: limitsToAPI(d.Limits),
 	}
 	if len(d.Variables) > 0 {
 		out.Variables = &d.Variables

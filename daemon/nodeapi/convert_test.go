@@ -20,6 +20,7 @@ func TestDefinitionRoundTrip(t *testing.T) {
 		Startup: "java -Xmx{{MEM}}M -jar server.jar", Variables: &map[string]string{"MEM": "1024"},
 		Env: &map[string]string{"TZ": "UTC"}, Ip: ptr("127.0.0.1"), Port: ptr(25565),
 		StopCommand: ptr("stop"), StopTimeoutMs: ptr(int64(45500)), AutoRestart: ptr(true),
+		Suspended: ptr(true),
 		Limits: daemonapi.Limits{MemoryMiB: ptr(int64(1024)), SwapMiB: ptr(int64(-1)), CpuPercent: ptr(int64(150)),
 			IoWeight: ptr(500), Pids: ptr(int64(256)), DiskMiB: ptr(int64(2048))},
 		Install:        &map[string]any{"steps": []any{map[string]any{"kind": "download", "url": "https://example.invalid/a"}}},
@@ -29,7 +30,7 @@ func TestDefinitionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if time.Duration(d.StopTimeout) != 45500*time.Millisecond || d.Limits.IOWeight != 500 || d.Limits.SwapMiB != -1 || d.Image != "eclipse-temurin:21" {
+	if time.Duration(d.StopTimeout) != 45500*time.Millisecond || d.Limits.IOWeight != 500 || d.Limits.SwapMiB != -1 || d.Image != "eclipse-temurin:21" || !d.Suspended {
 		t.Errorf("daemon definition = %+v", d)
 	}
 	var plan map[string]any

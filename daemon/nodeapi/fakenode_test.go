@@ -26,6 +26,7 @@ type fakeNode struct {
 	files    map[string][]byte // path -> content, for every server
 	modTime  time.Time
 	commands []string
+	installs []bool // the wipe argument of each Install
 	power    []daemonapi.PowerRequestAction
 	stream   *fakeStream
 	bodies   []io.ReadSeekCloser // opened Content bodies, to check they were closed
@@ -100,14 +101,18 @@ func (f *fakeNode) CreateServer(_ context.Context, def daemonapi.Definition) err
 	return nil
 }
 
-func (f *fakeNode) UpdateServer(_ context.Context, def daemonapi.Definition) error {
+func (f *fakeNode) UpdateServer(_ context.Context, def daemonapi.Definition) (daemonapi.UpdateResult, error) {
 	if err := f.has(def.Id); err != nil {
-		return err
+		return daemonapi.UpdateResult{}, err
 	}
 	f.mu.Lock()
 	f.servers[def.Id] = def
+	running := len(f.power) > 0 && f.power[len(f.power)-1] == daemonapi.PowerRequestActionStart
 	f.mu.Unlock()
-	return nil
+	if running {
+		return daemonapi.UpdateResult{Applied: daemonapi.UpdateResultAppliedLive}, nil
+	}
+	return daemonapi.UpdateResult{Applied: daemonapi.UpdateResultAppliedNextStart}, nil
 }
 
 func (f *fakeNode) DeleteServer(_ context.Context, id string) error {
@@ -162,7 +167,12 @@ func (f *fakeNode) Events(_ context.Context, id string, buffer int) (EventStream
 	return f.stream, nil
 }
 
-func (f *fakeNode) Install(_ context.Context, id string) error { return f.has(id) }
+func (f *fakeNode) Install(_ context.Context, id string, wipe bool) error {
+	f.mu.Lock()
+	f.installs = append(f.installs, wipe)
+	f.mu.Unlock()
+	return f.has(id)
+}
 
 func (f *fakeNode) ReadFile(_ context.Context, id, path string, page, limit int) (FileResult, error) {
 	if err := f.has(id); err != nil {

@@ -58,10 +58,11 @@ func (s *strictServer) UpdateServer(ctx context.Context, req daemonapi.UpdateSer
 	if req.Body.Id != req.Id {
 		return nil, errFieldf("definition id %q differs from the path id %q", req.Body.Id, req.Id)
 	}
-	if err := s.node.UpdateServer(ctx, *req.Body); err != nil {
+	res, err := s.node.UpdateServer(ctx, *req.Body)
+	if err != nil {
 		return nil, err
 	}
-	return daemonapi.UpdateServer204Response{}, nil
+	return daemonapi.UpdateServer200JSONResponse(res), nil
 }
 
 func (s *strictServer) DeleteServer(ctx context.Context, req daemonapi.DeleteServerRequestObject) (daemonapi.DeleteServerResponseObject, error) {
@@ -126,7 +127,8 @@ func (s *strictServer) SendCommand(ctx context.Context, req daemonapi.SendComman
 }
 
 func (s *strictServer) Install(ctx context.Context, req daemonapi.InstallRequestObject) (daemonapi.InstallResponseObject, error) {
-	if err := s.node.Install(ctx, req.Id); err != nil {
+	wipe := req.Body != nil && req.Body.Wipe != nil && *req.Body.Wipe
+	if err := s.node.Install(ctx, req.Id, wipe); err != nil {
 		return nil, err
 	}
 	return daemonapi.Install204Response{}, nil

@@ -144,8 +144,8 @@ func TestHandlerServerOperations(t *testing.T) {
 		t.Fatalf("list: %v %s", err, list.Body)
 	}
 	def.Name = "renamed"
-	if r, err := d.api.UpdateServerWithResponse(ctx, "SRV1", def); err != nil || r.StatusCode() != http.StatusNoContent {
-		t.Fatalf("update: %v %v", err, r.Status())
+	if r, err := d.api.UpdateServerWithResponse(ctx, "SRV1", def); err != nil || r.JSON200 == nil || r.JSON200.Applied != daemonapi.UpdateResultAppliedNextStart {
+		t.Fatalf("update: %v %s", err, r.Body)
 	}
 	if got := d.node.servers["SRV1"].Name; got != "renamed" {
 		t.Errorf("definition name after update = %q", got)
@@ -155,6 +155,19 @@ func TestHandlerServerOperations(t *testing.T) {
 	}
 	if r, err := d.api.PowerWithResponse(ctx, "SRV1", daemonapi.PowerRequest{Action: daemonapi.PowerRequestActionStart}); err != nil || r.StatusCode() != http.StatusNoContent {
 		t.Fatalf("power: %v %v", err, r.Status())
+	}
+	if r, err := d.api.UpdateServerWithResponse(ctx, "SRV1", def); err != nil || r.JSON200 == nil || r.JSON200.Applied != daemonapi.UpdateResultAppliedLive {
+		t.Fatalf("update of a running server: %v %s", err, r.Body)
+	}
+	wipe := true
+	if r, err := d.api.InstallWithResponse(ctx, "SRV1", daemonapi.InstallRequest{Wipe: &wipe}); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("install with wipe: %v %s", err, r.Body)
+	}
+	if r, err := d.api.InstallWithBodyWithResponse(ctx, "SRV1", "", nil); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("install without a body: %v %s", err, r.Body)
+	}
+	if len(d.node.installs) != 2 || !d.node.installs[0] || d.node.installs[1] {
+		t.Errorf("node got installs with wipe %v, want [true false]", d.node.installs)
 	}
 	if r, err := d.api.SendCommandWithResponse(ctx, "SRV1", daemonapi.CommandRequest{Command: "say hi"}); err != nil || r.StatusCode() != http.StatusNoContent {
 		t.Fatalf("command: %v %v", err, r.Status())

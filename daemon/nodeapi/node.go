@@ -23,8 +23,10 @@ type Node interface {
 
 	// CreateServer creates the server's instance and folder; on error nothing is left.
 	CreateServer(ctx context.Context, def daemonapi.Definition) error
-	// UpdateServer replaces the definition (limits live where possible).
-	UpdateServer(ctx context.Context, def daemonapi.Definition) error
+	// UpdateServer replaces the definition: limits apply live when the server runs (Applied
+	// live), else at its next start (next-start). suspended=true stops a running server (the
+	// stop has begun when it returns).
+	UpdateServer(ctx context.Context, def daemonapi.Definition) (daemonapi.UpdateResult, error)
 	// DeleteServer stops and removes the instance, its files and backups; unknown ids are not an error.
 	DeleteServer(ctx context.Context, id string) error
 	// Power runs a power action. Start and kill finish before returning; stop and restart are
@@ -37,8 +39,10 @@ type Node interface {
 	// Events subscribes to a server's events with a buffer of buffer events. The panel keeps
 	// one stream per watched server and fans it out to its sockets itself.
 	Events(ctx context.Context, id string, buffer int) (EventStream, error)
-	// Install starts the install plan of the server's definition and returns once it runs.
-	Install(ctx context.Context, id string) error
+	// Install starts the install plan of the server's definition and returns once it runs;
+	// wipe empties the server's folder first (backups are kept). A suspended server is refused
+	// (daemon.ErrSuspended).
+	Install(ctx context.Context, id string, wipe bool) error
 
 	// ReadFile opens the file at path, or lists one page of the folder at path.
 	ReadFile(ctx context.Context, id, path string, page, limit int) (FileResult, error)

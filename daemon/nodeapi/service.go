@@ -180,18 +180,20 @@ func (s *Service) CreateServer(ctx context.Context, def daemonapi.Definition) er
 }
 
 // UpdateServer replaces the definition and, when given, the backup commands.
-func (s *Service) UpdateServer(ctx context.Context, def daemonapi.Definition) error {
+func (s *Service) UpdateServer(ctx context.Context, def daemonapi.Definition) (daemonapi.UpdateResult, error) {
 	m, d, err := s.definition(def)
 	if err != nil {
-		return err
+		return daemonapi.UpdateResult{}, err
 	}
-	if err := m.Update(ctx, d); err != nil {
-		return err
+	applied, err := m.Update(ctx, d)
+	if err != nil {
+		return daemonapi.UpdateResult{}, err
 	}
+	res := daemonapi.UpdateResult{Applied: daemonapi.UpdateResultApplied(applied)}
 	if def.BackupCommands == nil {
-		return nil
+		return res, nil
 	}
-	return s.SetBackupCommands(ctx, def.Id, *def.BackupCommands)
+	return res, s.SetBackupCommands(ctx, def.Id, *def.BackupCommands)
 }
 
 // DeleteServer removes the server from the node; an unknown id is not an error.

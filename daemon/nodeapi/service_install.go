@@ -11,8 +11,8 @@ import (
 )
 
 // Install runs the installation of the server's install plan in the background (Close cancels
-// and waits for it) and returns once it runs.
-func (s *Service) Install(_ context.Context, id string) error {
+// and waits for it) and returns once it runs; wipe empties the server's folder first.
+func (s *Service) Install(_ context.Context, id string, wipe bool) error {
 	m, err := s.manager()
 	if err != nil {
 		return err
@@ -29,10 +29,14 @@ func (s *Service) Install(_ context.Context, id string) error {
 	inst := install.New(s.installConfig(), s.opts.Runtimes, s.log)
 	started := make(chan struct{})
 	result := make(chan error, 1)
+	installFn := m.Install
+	if wipe {
+		installFn = m.Reinstall
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := m.Install(s.bg, id, func(ctx context.Context, def daemon.Definition, dir string, out io.Writer) error {
+		err := installFn(s.bg, id, func(ctx context.Context, def daemon.Definition, dir string, out io.Writer) error {
 			close(started)
 			return bounded(inst.Run(ctx, def, dir, out))
 		})

@@ -36,7 +36,10 @@ func (s *Service) Power(ctx context.Context, id string, action daemonapi.PowerRe
 	}
 	run := m.Stop
 	if action == daemonapi.PowerRequestActionRestart {
-		if err := m.CheckDisk(id); err != nil { // refused here: the restart runs in the background
+		if err := m.CheckSuspended(id); err != nil { // refused here: the restart runs in the background
+			return err
+		}
+		if err := m.CheckDisk(id); err != nil {
 			return err
 		}
 		run = m.Restart

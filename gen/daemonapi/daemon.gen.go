@@ -69,6 +69,7 @@ const (
 	DaemonErrorCodeErrRuntimeUnavailable   DaemonErrorCode = "ErrRuntimeUnavailable"
 	DaemonErrorCodeErrServerExists         DaemonErrorCode = "ErrServerExists"
 	DaemonErrorCodeErrServerNotFound       DaemonErrorCode = "ErrServerNotFound"
+	DaemonErrorCodeErrServerSuspended      DaemonErrorCode = "ErrServerSuspended"
 	DaemonErrorCodeErrUnauthorized         DaemonErrorCode = "ErrUnauthorized"
 	DaemonErrorCodeErrUnsupportedMediaType DaemonErrorCode = "ErrUnsupportedMediaType"
 	DaemonErrorCodeErrUploadIncomplete     DaemonErrorCode = "ErrUploadIncomplete"
@@ -128,6 +129,8 @@ func (e DaemonErrorCode) Valid() bool {
 	case DaemonErrorCodeErrServerExists:
 		return true
 	case DaemonErrorCodeErrServerNotFound:
+		return true
+	case DaemonErrorCodeErrServerSuspended:
 		return true
 	case DaemonErrorCodeErrUnauthorized:
 		return true
@@ -245,6 +248,24 @@ func (e State) Valid() bool {
 	}
 }
 
+// Defines values for UpdateResultApplied.
+const (
+	UpdateResultAppliedLive      UpdateResultApplied = "live"
+	UpdateResultAppliedNextStart UpdateResultApplied = "next-start"
+)
+
+// Valid indicates whether the value is a known member of the UpdateResultApplied enum.
+func (e UpdateResultApplied) Valid() bool {
+	switch e {
+	case UpdateResultAppliedLive:
+		return true
+	case UpdateResultAppliedNextStart:
+		return true
+	default:
+		return false
+	}
+}
+
 // Backup defines model for Backup.
 type Backup struct {
 	Created time.Time   `json:"created"`
@@ -323,10 +344,15 @@ type Definition struct {
 	Port    *int                    `json:"port,omitempty"`
 
 	// Startup Command with {{VAR}} placeholders.
-	Startup       string             `json:"startup"`
-	StopCommand   *string            `json:"stopCommand,omitempty"`
-	StopTimeoutMs *int64             `json:"stopTimeoutMs,omitempty"`
-	Variables     *map[string]string `json:"variables,omitempty"`
+	Startup       string  `json:"startup"`
+	StopCommand   *string `json:"stopCommand,omitempty"`
+	StopTimeoutMs *int64  `json:"stopTimeoutMs,omitempty"`
+
+	// Suspended A suspended server is stopped and stays stopped: start, restart and install are refused
+	// (409 `ErrServerSuspended`), it is never restarted after a crash or a daemon restart, and a
+	// definition with `suspended: true` for a running server stops it. Stop and kill still work.
+	Suspended *bool              `json:"suspended,omitempty"`
+	Variables *map[string]string `json:"variables,omitempty"`
 }
 
 // Entry defines model for Entry.
@@ -397,6 +423,12 @@ type Health struct {
 type ImportResult struct {
 	Bytes  int64  `json:"bytes"`
 	Sha256 string `json:"sha256"`
+}
+
+// InstallRequest defines model for InstallRequest.
+type InstallRequest struct {
+	// Wipe Empty the server's folder before installing.
+	Wipe *bool `json:"wipe,omitempty"`
 }
 
 // Limits defines model for Limits.
@@ -482,6 +514,17 @@ type System struct {
 		Version  string `json:"version"`
 	} `json:"os"`
 }
+
+// UpdateResult defines model for UpdateResult.
+type UpdateResult struct {
+	// Applied `live`: the server was running and its limits were applied to it live; `next-start`: the
+	// server was not running, the definition applies when it next starts.
+	Applied UpdateResultApplied `json:"applied"`
+}
+
+// UpdateResultApplied `live`: the server was running and its limits were applied to it live; `next-start`: the
+// server was not running, the definition applies when it next starts.
+type UpdateResultApplied string
 
 // Usage defines model for Usage.
 type Usage struct {
@@ -572,6 +615,9 @@ type RestoreBackupJSONRequestBody = RestoreRequest
 
 // SendCommandJSONRequestBody defines body for SendCommand for application/json ContentType.
 type SendCommandJSONRequestBody = CommandRequest
+
+// InstallJSONRequestBody defines body for Install for application/json ContentType.
+type InstallJSONRequestBody = InstallRequest
 
 // NoticeServerJSONRequestBody defines body for NoticeServer for application/json ContentType.
 type NoticeServerJSONRequestBody = NoticeRequest
@@ -698,7 +744,12 @@ type ClientInterface interface {
 
 	// UpdateServerWithBody Replace a server's definition
 	//
-	// Limits apply live where the runtime allows, the rest at the next start.
+	// Limits apply live when the server runs (`applied: live`), else at its next start
+	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -707,7 +758,12 @@ type ClientInterface interface {
 
 	// UpdateServer Replace a server's definition
 	//
-	// Limits apply live where the runtime allows, the rest at the next start.
+	// Limits apply live when the server runs (`applied: live`), else at its next start
+	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -866,14 +922,31 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/servers/{id}/folders (the `MakeFolder` operationId).
 	MakeFolder(ctx context.Context, id ServerId, params *MakeFolderParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// InstallWithBody Run the install plan of the server's definition
+	//
+	// Answers once the installation runs (state installing). The server must be stopped, crashed or
+	// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+	// It ends stopped, or install_failed with the reason in the status message and the console.
+	// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+	// the folder itself stays, and backups, which live elsewhere, are kept).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
+	InstallWithBody(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Install Run the install plan of the server's definition
 	//
 	// Answers once the installation runs (state installing). The server must be stopped, crashed or
-	// install_failed (409 `ErrInvalidState` otherwise). It ends stopped, or install_failed with the
-	// reason in the status message and the console.
+	// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+	// It ends stopped, or install_failed with the reason in the status message and the console.
+	// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+	// the folder itself stays, and backups, which live elsewhere, are kept).
+	//
+	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
-	Install(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Install(ctx context.Context, id ServerId, body InstallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// NoticeServerWithBody Write a daemon line to the server's console
 	//
@@ -900,7 +973,8 @@ type ClientInterface interface {
 	// PowerWithBody Start, stop, restart or kill
 	//
 	// Start and kill finish before the answer; stop and restart are checked, then run in the
-	// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+	// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+	// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -910,7 +984,8 @@ type ClientInterface interface {
 	// Power Start, stop, restart or kill
 	//
 	// Start and kill finish before the answer; stop and restart are checked, then run in the
-	// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+	// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+	// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1038,7 +1113,12 @@ func (c *Client) DeleteServer(ctx context.Context, id ServerId, reqEditors ...Re
 
 // UpdateServerWithBody Replace a server's definition
 //
-// Limits apply live where the runtime allows, the rest at the next start.
+// Limits apply live when the server runs (`applied: live`), else at its next start
+// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1057,7 +1137,12 @@ func (c *Client) UpdateServerWithBody(ctx context.Context, id ServerId, contentT
 
 // UpdateServer Replace a server's definition
 //
-// Limits apply live where the runtime allows, the rest at the next start.
+// Limits apply live when the server runs (`applied: live`), else at its next start
+// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1426,15 +1511,42 @@ func (c *Client) MakeFolder(ctx context.Context, id ServerId, params *MakeFolder
 	return c.Client.Do(req)
 }
 
+// InstallWithBody Run the install plan of the server's definition
+//
+// Answers once the installation runs (state installing). The server must be stopped, crashed or
+// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+// It ends stopped, or install_failed with the reason in the status message and the console.
+// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+// the folder itself stays, and backups, which live elsewhere, are kept).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
+func (c *Client) InstallWithBody(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInstallRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Install Run the install plan of the server's definition
 //
 // Answers once the installation runs (state installing). The server must be stopped, crashed or
-// install_failed (409 `ErrInvalidState` otherwise). It ends stopped, or install_failed with the
-// reason in the status message and the console.
+// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+// It ends stopped, or install_failed with the reason in the status message and the console.
+// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+// the folder itself stays, and backups, which live elsewhere, are kept).
+//
+// Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
-func (c *Client) Install(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewInstallRequest(c.Server, id)
+func (c *Client) Install(ctx context.Context, id ServerId, body InstallJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInstallRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1490,7 +1602,8 @@ func (c *Client) NoticeServer(ctx context.Context, id ServerId, body NoticeServe
 // PowerWithBody Start, stop, restart or kill
 //
 // Start and kill finish before the answer; stop and restart are checked, then run in the
-// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1510,7 +1623,8 @@ func (c *Client) PowerWithBody(ctx context.Context, id ServerId, contentType str
 // Power Start, stop, restart or kill
 //
 // Start and kill finish before the answer; stop and restart are checked, then run in the
-// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2672,8 +2786,19 @@ func NewMakeFolderRequest(server string, id ServerId, params *MakeFolderParams) 
 	return req, nil
 }
 
-// NewInstallRequest constructs an http.Request for the Install method
-func NewInstallRequest(server string, id ServerId) (*http.Request, error) {
+// NewInstallRequest calls the generic Install builder with application/json body
+func NewInstallRequest(server string, id ServerId, body InstallJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInstallRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewInstallRequestWithBody constructs an http.Request for the Install method, with any body, and a specified content type
+func NewInstallRequestWithBody(server string, id ServerId, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2698,10 +2823,12 @@ func NewInstallRequest(server string, id ServerId) (*http.Request, error) {
 		return nil, err
 	}
 
-	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -2992,7 +3119,12 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateServerWithBodyWithResponse Replace a server's definition
 	//
-	// Limits apply live where the runtime allows, the rest at the next start.
+	// Limits apply live when the server runs (`applied: live`), else at its next start
+	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3001,7 +3133,12 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateServerWithResponse Replace a server's definition
 	//
-	// Limits apply live where the runtime allows, the rest at the next start.
+	// Limits apply live when the server runs (`applied: live`), else at its next start
+	// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+	// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+	// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+	// the server installs only a change of `suspended` is accepted (the installation goes on and a
+	// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3180,16 +3317,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/servers/{id}/folders (the `MakeFolder` operationId).
 	MakeFolderWithResponse(ctx context.Context, id ServerId, params *MakeFolderParams, reqEditors ...RequestEditorFn) (*MakeFolderResponse, error)
 
+	// InstallWithBodyWithResponse Run the install plan of the server's definition
+	//
+	// Answers once the installation runs (state installing). The server must be stopped, crashed or
+	// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+	// It ends stopped, or install_failed with the reason in the status message and the console.
+	// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+	// the folder itself stays, and backups, which live elsewhere, are kept).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
+	InstallWithBodyWithResponse(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InstallResponse, error)
+
 	// InstallWithResponse Run the install plan of the server's definition
 	//
 	// Answers once the installation runs (state installing). The server must be stopped, crashed or
-	// install_failed (409 `ErrInvalidState` otherwise). It ends stopped, or install_failed with the
-	// reason in the status message and the console.
+	// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+	// It ends stopped, or install_failed with the reason in the status message and the console.
+	// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+	// the folder itself stays, and backups, which live elsewhere, are kept).
 	//
-	// Returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
-	InstallWithResponse(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*InstallResponse, error)
+	InstallWithResponse(ctx context.Context, id ServerId, body InstallJSONRequestBody, reqEditors ...RequestEditorFn) (*InstallResponse, error)
 
 	// NoticeServerWithBodyWithResponse Write a daemon line to the server's console
 	//
@@ -3216,7 +3368,8 @@ type ClientWithResponsesInterface interface {
 	// PowerWithBodyWithResponse Start, stop, restart or kill
 	//
 	// Start and kill finish before the answer; stop and restart are checked, then run in the
-	// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+	// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+	// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3226,7 +3379,8 @@ type ClientWithResponsesInterface interface {
 	// PowerWithResponse Start, stop, restart or kill
 	//
 	// Start and kill finish before the answer; stop and restart are checked, then run in the
-	// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+	// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+	// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3519,10 +3673,17 @@ func (r DeleteServerResponse) ContentType() string {
 type UpdateServerResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UpdateResult
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateServerResponse) GetJSON200() *UpdateResult {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -4780,7 +4941,12 @@ func (c *ClientWithResponses) DeleteServerWithResponse(ctx context.Context, id S
 
 // UpdateServerWithBodyWithResponse Replace a server's definition
 //
-// Limits apply live where the runtime allows, the rest at the next start.
+// Limits apply live when the server runs (`applied: live`), else at its next start
+// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4795,7 +4961,12 @@ func (c *ClientWithResponses) UpdateServerWithBodyWithResponse(ctx context.Conte
 
 // UpdateServerWithResponse Replace a server's definition
 //
-// Limits apply live where the runtime allows, the rest at the next start.
+// Limits apply live when the server runs (`applied: live`), else at its next start
+// (`applied: next-start`); the rest applies at the next start. A definition with `suspended: true`
+// for a running server stops it (the normal stop: stop command, SIGTERM, SIGKILL after the stop
+// timeout) in the background: the answer comes once the stop has begun (state stopping). While
+// the server installs only a change of `suspended` is accepted (the installation goes on and a
+// suspended server then stays stopped); any other change → 409 `ErrBusy`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5100,17 +5271,38 @@ func (c *ClientWithResponses) MakeFolderWithResponse(ctx context.Context, id Ser
 	return ParseMakeFolderResponse(rsp)
 }
 
+// InstallWithBodyWithResponse Run the install plan of the server's definition
+//
+// Answers once the installation runs (state installing). The server must be stopped, crashed or
+// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+// It ends stopped, or install_failed with the reason in the status message and the console.
+// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+// the folder itself stays, and backups, which live elsewhere, are kept).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
+func (c *ClientWithResponses) InstallWithBodyWithResponse(ctx context.Context, id ServerId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InstallResponse, error) {
+	rsp, err := c.InstallWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInstallResponse(rsp)
+}
+
 // InstallWithResponse Run the install plan of the server's definition
 //
 // Answers once the installation runs (state installing). The server must be stopped, crashed or
-// install_failed (409 `ErrInvalidState` otherwise). It ends stopped, or install_failed with the
-// reason in the status message and the console.
+// install_failed (409 `ErrInvalidState` otherwise) and not suspended (409 `ErrServerSuspended`).
+// It ends stopped, or install_failed with the reason in the status message and the console.
+// The body is optional; with `wipe: true` the server's folder is emptied first (everything in it;
+// the folder itself stays, and backups, which live elsewhere, are kept).
 //
-// Returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/servers/{id}/install (the `Install` operationId).
-func (c *ClientWithResponses) InstallWithResponse(ctx context.Context, id ServerId, reqEditors ...RequestEditorFn) (*InstallResponse, error) {
-	rsp, err := c.Install(ctx, id, reqEditors...)
+func (c *ClientWithResponses) InstallWithResponse(ctx context.Context, id ServerId, body InstallJSONRequestBody, reqEditors ...RequestEditorFn) (*InstallResponse, error) {
+	rsp, err := c.Install(ctx, id, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -5154,7 +5346,8 @@ func (c *ClientWithResponses) NoticeServerWithResponse(ctx context.Context, id S
 // PowerWithBodyWithResponse Start, stop, restart or kill
 //
 // Start and kill finish before the answer; stop and restart are checked, then run in the
-// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5170,7 +5363,8 @@ func (c *ClientWithResponses) PowerWithBodyWithResponse(ctx context.Context, id 
 // PowerWithResponse Start, stop, restart or kill
 //
 // Start and kill finish before the answer; stop and restart are checked, then run in the
-// background (204 once accepted). Idempotent: stopping a stopped server → 204.
+// background (204 once accepted). Idempotent: stopping a stopped server → 204. Start and restart
+// of a suspended server → 409 `ErrServerSuspended` (stop and kill work).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5428,8 +5622,12 @@ func ParseUpdateServerResponse(rsp *http.Response) (*UpdateServerResponse, error
 	}
 
 	switch {
-	case rsp.StatusCode == 204:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UpdateResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -7804,12 +8002,18 @@ type UpdateServerResponseObject interface {
 	VisitUpdateServerResponse(w http.ResponseWriter) error
 }
 
-type UpdateServer204Response struct {
-}
+type UpdateServer200JSONResponse UpdateResult
 
-func (response UpdateServer204Response) VisitUpdateServerResponse(w http.ResponseWriter) error {
-	w.WriteHeader(204)
-	return nil
+func (response UpdateServer200JSONResponse) VisitUpdateServerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type UpdateServer401JSONResponse struct{ ErrorJSONResponse }
@@ -8822,7 +9026,8 @@ func (response MakeFolderdefaultJSONResponse) VisitMakeFolderResponse(w http.Res
 }
 
 type InstallRequestObject struct {
-	Id ServerId `json:"id"`
+	Id   ServerId `json:"id"`
+	Body *InstallJSONRequestBody
 }
 
 type InstallResponseObject interface {
@@ -9876,6 +10081,16 @@ func (sh *strictHandler) Install(w http.ResponseWriter, r *http.Request, id Serv
 	var request InstallRequestObject
 
 	request.Id = id
+
+	var body InstallJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.Install(ctx, request.(InstallRequestObject))

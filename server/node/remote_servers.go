@@ -16,13 +16,13 @@ func (r *Remote) CreateServer(ctx context.Context, def daemonapi.Definition) err
 	return r.status(resp.HTTPResponse, resp.Body, http.StatusNoContent)
 }
 
-// UpdateServer replaces the definition.
-func (r *Remote) UpdateServer(ctx context.Context, def daemonapi.Definition) error {
+// UpdateServer replaces the definition and says whether its limits applied live.
+func (r *Remote) UpdateServer(ctx context.Context, def daemonapi.Definition) (daemonapi.UpdateResult, error) {
 	resp, err := r.api.UpdateServerWithResponse(long(ctx), def.Id, def)
 	if err != nil {
-		return r.failed(ctx, err)
+		return daemonapi.UpdateResult{}, r.failed(ctx, err)
 	}
-	return r.status(resp.HTTPResponse, resp.Body, http.StatusNoContent)
+	return value(r, resp.HTTPResponse, resp.Body, http.StatusOK, resp.JSON200)
 }
 
 // DeleteServer stops and removes the server (stopping may take its stop timeout).
@@ -84,9 +84,10 @@ func (r *Remote) SendCommand(ctx context.Context, id, command string) error {
 	return r.status(resp.HTTPResponse, resp.Body, http.StatusNoContent)
 }
 
-// Install starts the server's install plan (an image pull may come first).
-func (r *Remote) Install(ctx context.Context, id string) error {
-	resp, err := r.api.InstallWithResponse(long(ctx), id)
+// Install starts the server's install plan (an image pull may come first); wipe empties its
+// folder first.
+func (r *Remote) Install(ctx context.Context, id string, wipe bool) error {
+	resp, err := r.api.InstallWithResponse(long(ctx), id, daemonapi.InstallRequest{Wipe: &wipe})
 	if err != nil {
 		return r.failed(ctx, err)
 	}

@@ -56,7 +56,7 @@ func TestRemoteDaemonTooOld(t *testing.T) {
 			if r.Method == http.MethodPut && r.URL.Path == "/v1/servers/old" {
 				r.URL.Path, r.URL.RawPath = "/v0/servers/old", ""
 			}
-		}, func(r *node.Remote) error { return r.UpdateServer(ctx, nodetest.Def("old")) }, "updateServer", nodeapi.ErrRouteNotFound},
+		}, func(r *node.Remote) error { _, err := r.UpdateServer(ctx, nodetest.Def("old")); return err }, "updateServer", nodeapi.ErrRouteNotFound},
 		{"method missing", func(r *http.Request) {
 			if r.Method == http.MethodPut && r.URL.Path == "/v1/servers/old/backup-commands" {
 				r.Method = http.MethodPatch

@@ -51,9 +51,14 @@ func testCreateUpdateDelete(t *testing.T, env Env) {
 	mustIs(t, "create over an existing server", env.Node.CreateServer(c, other), daemon.ErrExists)
 	def.Name = "renamed"
 	def.Limits.MemoryMiB = ptr(int64(512))
-	must(t, "update", env.Node.UpdateServer(c, def))
+	res, err := env.Node.UpdateServer(c, def)
+	must(t, "update", err)
+	if res.Applied != daemonapi.UpdateResultAppliedNextStart {
+		t.Fatalf("update of a stopped server: applied %q, want next-start", res.Applied)
+	}
 	ghost := env.Def("cud-ghost")
-	mustIs(t, "update of an unknown server", env.Node.UpdateServer(c, ghost), daemon.ErrNotFound)
+	_, err = env.Node.UpdateServer(c, ghost)
+	mustIs(t, "update of an unknown server", err, daemon.ErrNotFound)
 	must(t, "delete", env.Node.DeleteServer(c, "cud-b"))
 	must(t, "delete of an unknown id", env.Node.DeleteServer(c, "cud-b"))
 	_, err = env.Node.Status(c, "cud-b")
@@ -108,7 +113,7 @@ func testPowerAndConsole(t *testing.T, env Env) {
 func testInstall(t *testing.T, env Env) {
 	c := ctx(t)
 	create(t, env, "inst")
-	must(t, "install", env.Node.Install(c, "inst"))
+	must(t, "install", env.Node.Install(c, "inst", false))
 	for {
 		st, err := env.Node.Status(c, "inst")
 		must(t, "status", err)
@@ -118,8 +123,9 @@ func testInstall(t *testing.T, env Env) {
 	}
 	waitState(t, env, "inst", daemonapi.StateStopped)
 	must(t, "start", env.Node.Power(c, "inst", daemonapi.PowerRequestActionStart))
-	mustIs(t, "install while running", env.Node.Install(c, "inst"), daemon.ErrInvalidState)
-	mustIs(t, "install of an unknown server", env.Node.Install(c, "nosuch"), daemon.ErrNotFound)
+	mustIs(t, "install while running", env.Node.Install(c, "inst", false), daemon.ErrInvalidState)
+	mustIs(t, "install with wipe while running", env.Node.Install(c, "inst", true), daemon.ErrInvalidState)
+	mustIs(t, "install of an unknown server", env.Node.Install(c, "nosuch", false), daemon.ErrNotFound)
 }
 
 // testErrors: refusals arrive as the same sentinels on every node.
