@@ -18,6 +18,7 @@ import (
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/user"
+	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/server/store"
 )
 
@@ -104,4 +105,48 @@ func serverByExternalID(ctx context.Context, db *ent.Client, id string) (*ent.Se
 		return nil, fmt.Errorf("look up server by externalId: %w", err)
 	}
 	return s, nil
+}
+
+// serverRetry answers a create of server id (generated: the panel chose it) naming an
+// external id: found is false when no server has it; the server (found) when the request is
+// the one that created it, else 409 ErrConflict on externalId. The request is the same when
+// the body's create_hash recomputed with the server's id matches (a retry through
+// PUT /api/servers has no id to give), and a caller that chose an id chose the server's.
+// Nothing is created either way.
+func (h *Handlers) serverRetry(ctx context.Context, id string, generated bool, b *gen.ServerCreate) (out gen.ServerCreated, found bool, err error) {
+	s, err := serverByExternalID(ctx, h.a.store.Client, *b.ExternalId)
+	if err != nil || s == nil {
+		return out, false, err
+	}
+	if (!generated && id != s.ID) || s.CreateHash != createHash(s.ID, b) {
+		return out, true, errExternalIDTaken("server")
+	}
+	return gen.ServerCreated{Id: s.ID, Name: s.Name, Status: gen.ServerState(h.status(ctx, s).State)}, true, nil
+}
+
+// setServerExternalID applies a definition edit's externalId: absent = unchanged, null = removed.
+func setServerExternalID(upd *ent.ServerUpdateOne, v nullable.Nullable[string]) error {
+	switch {
+	case !v.IsSpecified():
+		return nil
+	case v.IsNull():
+		upd.ClearExternalID()
+		return nil
+	}
+	id := v.MustGet()
+	if err := checkExternalID(id); err != nil {
+		return err
+	}
+	upd.SetExternalID(id)
+	return nil
+}
+
+// serverExternalIDTaken reports whether a server other than self holds the external id.
+func serverExternalIDTaken(ctx context.Context, db *ent.Client, self string, v nullable.Nullable[string]) bool {
+	id, err := v.Get()
+	if err != nil {
+		return false
+	}
+	taken, err := db.Server.Query().Where(server.ExternalID(id), server.IDNEQ(self)).Exist(ctx)
+	return err == nil && taken
 }
