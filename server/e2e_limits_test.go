@@ -142,7 +142,7 @@ func TestServerLimitsFeatureAtOnce(t *testing.T) {
 	backup().ExpectError(t, http.StatusConflict, "ErrBackupLimit")
 	limitsResult(t, putLimits(t, n.env, n.admin, "LIMITS03", map[string]any{"featureLimits": map[string]any{"backups": 1}}))
 	fe := &filesEnv{Env: n.env, admin: n.admin}
-	fe.createBackup(t, "LIMITS03") // waits until it is done
+	fe.createBackup(t, "LIMITS03")                                 // waits until it is done
 	backup().ExpectError(t, http.StatusConflict, "ErrBackupLimit") // one exists, the limit is 1
 	limitsResult(t, putLimits(t, n.env, n.admin, "LIMITS03", map[string]any{"featureLimits": map[string]any{"backups": 0}}))
 	backup().ExpectError(t, http.StatusConflict, "ErrBackupLimit")
