@@ -14,13 +14,6 @@ import (
 	"github.com/skypanel/skypanel/server/node"
 )
 
-// When new resource limits take effect (ServerLimitsResult.applied).
-const (
-	appliedLive      = gen.ServerLimitsResultApplied("live")
-	appliedNextStart = gen.ServerLimitsResultApplied("next-start")
-	appliedPending   = gen.ServerLimitsResultApplied("pending")
-)
-
 // SetServerLimits changes the limits present in the body and answers them with when they
 // apply. A node that refuses the definition (invalid for its runtime, an install running)
 // leaves the database unchanged and its error is the answer.
@@ -33,7 +26,7 @@ func (h *Handlers) SetServerLimits(ctx context.Context, req gen.SetServerLimitsR
 	if err != nil && !errors.Is(err, node.ErrUnavailable) {
 		return nil, err
 	}
-	applied := appliedPending
+	applied := gen.ServerLimitsResultAppliedPending
 	var row *ent.Server
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID)
@@ -79,17 +72,17 @@ func setLimits(upd *ent.ServerUpdateOne, b *gen.ServerLimitsUpdate) {
 // the caller's pending).
 func pushLimits(ctx context.Context, nc node.Client, s *ent.Server) (gen.ServerLimitsResultApplied, error) {
 	if err := nc.UpdateServer(ctx, definitionOf(s)); err != nil {
-		return appliedPending, err
+		return gen.ServerLimitsResultAppliedPending, err
 	}
 	// The node updates a running server's cgroup in UpdateServer (daemon.Manager.Update) and
 	// a stopped one's limits at its next start; until the node reports which it did
 	// (UpdateResult.Applied), its state after the update says.
 	st, err := nc.Status(ctx, s.ID)
 	if err != nil {
-		return appliedPending, err
+		return gen.ServerLimitsResultAppliedPending, err
 	}
 	if st.State == daemonapi.State(gen.ServerStateRunning) || st.State == daemonapi.State(gen.ServerStateStarting) {
-		return appliedLive, nil
+		return gen.ServerLimitsResultAppliedLive, nil
 	}
-	return appliedNextStart, nil
+	return gen.ServerLimitsResultAppliedNextStart, nil
 }
