@@ -1920,7 +1920,7 @@ type ServerDefinitionUpdate struct {
 	// ExternalId The billing system's id for this server (unique among servers; 409 ErrConflict, metadata.field `externalId`, when another server has it); `null` removes it. Administrators only.
 	//
 	// Example: whmcs-42
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
 
 	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
@@ -2451,7 +2451,7 @@ type UserUpdate struct {
 	// ExternalId The billing system's id for this user (unique among users; 409 ErrConflict, metadata.field `externalId`, when another user has it); `null` removes it. Administrators only.
 	//
 	// Example: whmcs-7
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//

@@ -28,8 +28,3 @@ func (h *Handlers) UnsuspendServer(context.Context, gen.UnsuspendServerRequestOb
 func (h *Handlers) ReinstallServer(context.Context, gen.ReinstallServerRequestObject) (gen.ReinstallServerResponseObject, error) {
 	return nil, notYet()
 }
-
-// SetServerLimits is a placeholder.
-func (h *Handlers) SetServerLimits(context.Context, gen.SetServerLimitsRequestObject) (gen.SetServerLimitsResponseObject, error) {
-	return nil, notYet()
-}
