@@ -14,21 +14,6 @@ func notYet() error {
 	return newAPIError(http.StatusNotImplemented, CodeNotImplemented, "not implemented yet", nil)
 }
 
-// SuspendServer is a placeholder.
-func (h *Handlers) SuspendServer(context.Context, gen.SuspendServerRequestObject) (gen.SuspendServerResponseObject, error) {
-	return nil, notYet()
-}
-
-// UnsuspendServer is a placeholder.
-func (h *Handlers) UnsuspendServer(context.Context, gen.UnsuspendServerRequestObject) (gen.UnsuspendServerResponseObject, error) {
-	return nil, notYet()
-}
-
-// ReinstallServer is a placeholder.
-func (h *Handlers) ReinstallServer(context.Context, gen.ReinstallServerRequestObject) (gen.ReinstallServerResponseObject, error) {
-	return nil, notYet()
-}
-
 // SetServerLimits is a placeholder.
 func (h *Handlers) SetServerLimits(context.Context, gen.SetServerLimitsRequestObject) (gen.SetServerLimitsResponseObject, error) {
 	return nil, notYet()

@@ -29,6 +29,9 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	db := h.a.store.Client
 	if existing, err := db.Server.Get(ctx, id); err == nil {
 		if existing.CreateHash == hash && (p.Admin || existing.OwnerID == p.UserID) {
+			if err := checkSuspended(ctx, existing); err != nil { // suspend.go
+				return out, false, err
+			}
 			return gen.ServerCreated{Id: existing.ID, Name: existing.Name, Status: gen.ServerState(h.status(ctx, existing).State)}, false, nil
 		}
 		return out, false, errConflict("a server with this id already exists", map[string]any{"id": id})
