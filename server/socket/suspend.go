@@ -41,11 +41,22 @@ func (st *Engine) SetSuspended(ctx context.Context, serverID string, v bool) {
 	}
 }
 
-// closeSuspended sends the status f (suspended: true) whatever the socket's scopes, then
-// closes it with 4009 after what was queued before.
+// closeSuspended queues the status f (suspended: true) whatever the socket's scopes, after
+// what was queued before, and closes the socket with 4009 once it is written: the status is
+// the last message. A full queue keeps it aside like any status (enqueueLocked); it is
+// delivered when the queue drains, before the close.
 func (s *socket) closeSuspended(f *frame) {
-	s.send(f)
-	s.closeWith(closeSuspended, suspendedReason, false)
+	s.mu.Lock()
+	if s.closeCode == 0 && !s.abort {
+		if s.dropped == 0 && s.n < len(s.q) {
+			s.putLocked(f)
+		} else {
+			s.status = f
+		}
+		s.closeCode, s.closeReason, s.closeDiscard = closeSuspended, suspendedReason, false
+	}
+	s.mu.Unlock()
+	signal(s.wake)
 }
 
 // suspendedStatus is the status message of a suspended server as the socket's hub knows it
