@@ -67,21 +67,15 @@ func setLimits(upd *ent.ServerUpdateOne, b *gen.ServerLimitsUpdate) {
 	}
 }
 
-// pushLimits sends the saved definition to the node and says when its limits apply: live when
-// the node updated the running server's cgroup, next-start otherwise (an unavailable node is
-// the caller's pending).
+// pushLimits sends the saved definition to the node and says when its limits apply, as the
+// node reports it: live when it updated the running server's cgroup, next-start otherwise (an
+// unavailable node is the caller's pending).
 func pushLimits(ctx context.Context, nc node.Client, s *ent.Server) (gen.ServerLimitsResultApplied, error) {
-	if err := nc.UpdateServer(ctx, definitionOf(s)); err != nil {
-		return gen.ServerLimitsResultAppliedPending, err
-	}
-	// The node updates a running server's cgroup in UpdateServer (daemon.Manager.Update) and
-	// a stopped one's limits at its next start; until the node reports which it did
-	// (UpdateResult.Applied), its state after the update says.
-	st, err := nc.Status(ctx, s.ID)
+	res, err := nc.UpdateServer(ctx, definitionOf(s))
 	if err != nil {
 		return gen.ServerLimitsResultAppliedPending, err
 	}
-	if st.State == daemonapi.State(gen.ServerStateRunning) || st.State == daemonapi.State(gen.ServerStateStarting) {
+	if res.Applied == daemonapi.UpdateResultAppliedLive {
 		return gen.ServerLimitsResultAppliedLive, nil
 	}
 	return gen.ServerLimitsResultAppliedNextStart, nil

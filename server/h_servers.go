@@ -26,6 +26,7 @@ func toServer(s *ent.Server, st daemonapi.Status) gen.Server {
 		FeatureLimits: gen.FeatureLimits{Databases: s.FeatureDatabases, Backups: s.FeatureBackups},
 		Deployment:    gen.ServerDeployment{Port: s.Port, Ip: s.IP},
 		Environment:   s.Environment, Created: s.CreatedAt.UTC(), Template: s.Template,
+		Suspended: s.Suspended,
 	}
 	if out.Environment == nil {
 		out.Environment = map[string]string{}

@@ -72,6 +72,9 @@ func (h *Handlers) retryOf(ctx context.Context, id string, generated bool, hash 
 	p := PrincipalFrom(ctx)
 	if existing, err := h.a.store.Client.Server.Get(ctx, id); err == nil {
 		if existing.CreateHash == hash && (p.Admin || existing.OwnerID == p.UserID) {
+			if err := checkSuspended(ctx, existing); err != nil { // suspend.go
+				return out, true, err
+			}
 			return gen.ServerCreated{Id: existing.ID, Name: existing.Name, Status: gen.ServerState(h.status(ctx, existing).State)}, true, nil
 		}
 		md := map[string]any{"id": id}
