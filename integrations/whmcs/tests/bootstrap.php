@@ -55,3 +55,4 @@ function logModuleCall($module, $action, $request, $response, $processed = '', $
 }
 
 require_once __DIR__ . '/../modules/servers/skypanel/skypanel.php';
+require_once __DIR__ . '/PanelTestCase.php';
