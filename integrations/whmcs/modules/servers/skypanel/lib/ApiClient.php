@@ -50,6 +50,8 @@ class ApiClient
 {
     /** Longest Retry-After (seconds) the client waits for before its one retry. */
     const MAX_RETRY_AFTER = 30;
+    /** JSON encoding: invalid UTF-8 (from a WHMCS field) becomes U+FFFD instead of failing. */
+    const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE;
     /** Seconds before a token's expiry at which it is no longer used. */
     const TOKEN_MARGIN = 30;
 
@@ -152,8 +154,8 @@ class ApiClient
      */
     public function call(string $method, string $path, $body = null, array $expect = [200]): ApiResponse
     {
-        $json = $body === null ? null : json_encode($body, JSON_UNESCAPED_SLASHES);
-        $logged = $body === null ? null : json_encode($this->maskBody($body), JSON_UNESCAPED_SLASHES);
+        $json = $body === null ? null : json_encode($body, self::JSON_FLAGS);
+        $logged = $body === null ? null : json_encode($this->maskBody($body), self::JSON_FLAGS);
         $tok = $this->token();
         $resp = $this->send($method, $path, $json, 'application/json', $tok['token'], $logged);
         if ($resp->status === 401) { // revoked or expired early: one fresh token, one retry
@@ -270,7 +272,7 @@ class ApiClient
             }
             return $s;
         };
-        $processed = $processed === null ? '' : $mask((string)json_encode($processed, JSON_UNESCAPED_SLASHES));
+        $processed = $processed === null ? '' : $mask((string)json_encode($processed, self::JSON_FLAGS));
         logModuleCall('skypanel', $this->action, $mask($request), $mask($response), $processed, $this->secrets);
     }
 }
