@@ -1915,7 +1915,7 @@ type ServerDefinitionUpdate struct {
 	// ExternalId The billing system's id for this server (unique among servers; 409 ErrConflict, metadata.field `externalId`, when another server has it); `null` removes it. Administrators only.
 	//
 	// Example: whmcs-42
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
 
 	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
@@ -2062,7 +2062,7 @@ type ServerList struct {
 
 // ServerReinstall Options of a reinstall.
 type ServerReinstall struct {
-	// Wipe Empty the server's folder before installing (backups are kept). Administrators only.
+	// Wipe Empty the server's folder before installing (backups are kept); absent means false. Administrators only (no default is declared, so a tenant's body without it stays without it).
 	Wipe *bool `json:"wipe,omitempty"`
 }
 
@@ -2446,7 +2446,7 @@ type UserUpdate struct {
 	// ExternalId The billing system's id for this user (unique among users; 409 ErrConflict, metadata.field `externalId`, when another user has it); `null` removes it. Administrators only.
 	//
 	// Example: whmcs-7
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//
@@ -3903,7 +3903,8 @@ type ClientInterface interface {
 	//   (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
 	//   `ErrRateLimited` saying how many were dropped.
 	// - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-	// - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
+	// - `{"type":"status","data":{"state":"running","running":true,"suspended":false}}` — on connect (after the replayed
+	//   lines) and on every state change.
 	// - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
 	// - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
 	//   expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
@@ -5529,7 +5530,8 @@ func (c *Client) RestartServer(ctx context.Context, serverId ServerId, reqEditor
 //     (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
 //     `ErrRateLimited` saying how many were dropped.
 //   - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-//   - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
+//   - `{"type":"status","data":{"state":"running","running":true,"suspended":false}}` — on connect (after the replayed
+//     lines) and on every state change.
 //   - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
 //   - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
 //     expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
@@ -10125,7 +10127,8 @@ type ClientWithResponsesInterface interface {
 	//   (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
 	//   `ErrRateLimited` saying how many were dropped.
 	// - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-	// - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
+	// - `{"type":"status","data":{"state":"running","running":true,"suspended":false}}` — on connect (after the replayed
+	//   lines) and on every state change.
 	// - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
 	// - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
 	//   expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
@@ -14720,6 +14723,11 @@ type ListBackupsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListBackupsResponse409Headers the declared response headers of an HTTP 409 response for ListBackups
+type ListBackupsResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // ListBackupsResponse415Headers the declared response headers of an HTTP 415 response for ListBackups
 type ListBackupsResponse415Headers struct {
 	XAPIVersion *string
@@ -14762,6 +14770,8 @@ type ListBackupsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -14782,6 +14792,8 @@ type ListBackupsResponse struct {
 	Headers403 *ListBackupsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListBackupsResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ListBackupsResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *ListBackupsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -14817,6 +14829,11 @@ func (r ListBackupsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListBackupsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListBackupsResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -15718,6 +15735,11 @@ type GetServerConsoleResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerConsoleResponse409Headers the declared response headers of an HTTP 409 response for GetServerConsole
+type GetServerConsoleResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerConsoleResponse415Headers the declared response headers of an HTTP 415 response for GetServerConsole
 type GetServerConsoleResponse415Headers struct {
 	XAPIVersion *string
@@ -15755,6 +15777,8 @@ type GetServerConsoleResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -15773,6 +15797,8 @@ type GetServerConsoleResponse struct {
 	Headers403 *GetServerConsoleResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerConsoleResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetServerConsoleResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *GetServerConsoleResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -15806,6 +15832,11 @@ func (r GetServerConsoleResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerConsoleResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetServerConsoleResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -16069,6 +16100,11 @@ type ListServerDatabasesResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListServerDatabasesResponse409Headers the declared response headers of an HTTP 409 response for ListServerDatabases
+type ListServerDatabasesResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // ListServerDatabasesResponse415Headers the declared response headers of an HTTP 415 response for ListServerDatabases
 type ListServerDatabasesResponse415Headers struct {
 	XAPIVersion *string
@@ -16106,6 +16142,8 @@ type ListServerDatabasesResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -16124,6 +16162,8 @@ type ListServerDatabasesResponse struct {
 	Headers403 *ListServerDatabasesResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListServerDatabasesResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ListServerDatabasesResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *ListServerDatabasesResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -16157,6 +16197,11 @@ func (r ListServerDatabasesResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListServerDatabasesResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListServerDatabasesResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -16442,6 +16487,11 @@ type DeleteServerDatabaseResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerDatabaseResponse409Headers the declared response headers of an HTTP 409 response for DeleteServerDatabase
+type DeleteServerDatabaseResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerDatabaseResponse415Headers the declared response headers of an HTTP 415 response for DeleteServerDatabase
 type DeleteServerDatabaseResponse415Headers struct {
 	XAPIVersion *string
@@ -16482,6 +16532,8 @@ type DeleteServerDatabaseResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -16502,6 +16554,8 @@ type DeleteServerDatabaseResponse struct {
 	Headers403 *DeleteServerDatabaseResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteServerDatabaseResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteServerDatabaseResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *DeleteServerDatabaseResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -16532,6 +16586,11 @@ func (r DeleteServerDatabaseResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteServerDatabaseResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteServerDatabaseResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -16615,6 +16674,11 @@ type RotateServerDatabasePasswordResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// RotateServerDatabasePasswordResponse409Headers the declared response headers of an HTTP 409 response for RotateServerDatabasePassword
+type RotateServerDatabasePasswordResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // RotateServerDatabasePasswordResponse415Headers the declared response headers of an HTTP 415 response for RotateServerDatabasePassword
 type RotateServerDatabasePasswordResponse415Headers struct {
 	XAPIVersion *string
@@ -16657,6 +16721,8 @@ type RotateServerDatabasePasswordResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -16677,6 +16743,8 @@ type RotateServerDatabasePasswordResponse struct {
 	Headers403 *RotateServerDatabasePasswordResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RotateServerDatabasePasswordResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RotateServerDatabasePasswordResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *RotateServerDatabasePasswordResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -16712,6 +16780,11 @@ func (r RotateServerDatabasePasswordResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r RotateServerDatabasePasswordResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RotateServerDatabasePasswordResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -16980,6 +17053,11 @@ type ListServerRootFolderResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ListServerRootFolderResponse409Headers the declared response headers of an HTTP 409 response for ListServerRootFolder
+type ListServerRootFolderResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // ListServerRootFolderResponse415Headers the declared response headers of an HTTP 415 response for ListServerRootFolder
 type ListServerRootFolderResponse415Headers struct {
 	XAPIVersion *string
@@ -17022,6 +17100,8 @@ type ListServerRootFolderResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -17042,6 +17122,8 @@ type ListServerRootFolderResponse struct {
 	Headers403 *ListServerRootFolderResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListServerRootFolderResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ListServerRootFolderResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *ListServerRootFolderResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -17077,6 +17159,11 @@ func (r ListServerRootFolderResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListServerRootFolderResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ListServerRootFolderResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -17159,6 +17246,11 @@ type DeleteServerFileResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// DeleteServerFileResponse409Headers the declared response headers of an HTTP 409 response for DeleteServerFile
+type DeleteServerFileResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // DeleteServerFileResponse415Headers the declared response headers of an HTTP 415 response for DeleteServerFile
 type DeleteServerFileResponse415Headers struct {
 	XAPIVersion *string
@@ -17199,6 +17291,8 @@ type DeleteServerFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -17219,6 +17313,8 @@ type DeleteServerFileResponse struct {
 	Headers403 *DeleteServerFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeleteServerFileResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeleteServerFileResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *DeleteServerFileResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -17249,6 +17345,11 @@ func (r DeleteServerFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteServerFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteServerFileResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -17351,6 +17452,11 @@ type GetServerFileResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerFileResponse409Headers the declared response headers of an HTTP 409 response for GetServerFile
+type GetServerFileResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerFileResponse415Headers the declared response headers of an HTTP 415 response for GetServerFile
 type GetServerFileResponse415Headers struct {
 	XAPIVersion *string
@@ -17399,6 +17505,8 @@ type GetServerFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON416 the response for an HTTP 416 `application/json` response
@@ -17425,6 +17533,8 @@ type GetServerFileResponse struct {
 	Headers403 *GetServerFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerFileResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetServerFileResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *GetServerFileResponse415Headers
 	// Headers416 the parsed response headers for an HTTP 416 response
@@ -17462,6 +17572,11 @@ func (r GetServerFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetServerFileResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -18644,6 +18759,11 @@ type ServerSocketResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// ServerSocketResponse409Headers the declared response headers of an HTTP 409 response for ServerSocket
+type ServerSocketResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // ServerSocketResponse415Headers the declared response headers of an HTTP 415 response for ServerSocket
 type ServerSocketResponse415Headers struct {
 	XAPIVersion *string
@@ -18679,6 +18799,8 @@ type ServerSocketResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -18697,6 +18819,8 @@ type ServerSocketResponse struct {
 	Headers403 *ServerSocketResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ServerSocketResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ServerSocketResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *ServerSocketResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -18725,6 +18849,11 @@ func (r ServerSocketResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ServerSocketResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ServerSocketResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -18974,6 +19103,11 @@ type GetServerStatsResponse404Headers struct {
 	XAPIVersion *string
 }
 
+// GetServerStatsResponse409Headers the declared response headers of an HTTP 409 response for GetServerStats
+type GetServerStatsResponse409Headers struct {
+	XAPIVersion *string
+}
+
 // GetServerStatsResponse415Headers the declared response headers of an HTTP 415 response for GetServerStats
 type GetServerStatsResponse415Headers struct {
 	XAPIVersion *string
@@ -19011,6 +19145,8 @@ type GetServerStatsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -19029,6 +19165,8 @@ type GetServerStatsResponse struct {
 	Headers403 *GetServerStatsResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GetServerStatsResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GetServerStatsResponse409Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *GetServerStatsResponse415Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -19062,6 +19200,11 @@ func (r GetServerStatsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetServerStatsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetServerStatsResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -23051,7 +23194,8 @@ func (c *ClientWithResponses) RestartServerWithResponse(ctx context.Context, ser
 //     (`[SkyPanel Daemon] N messages were dropped …`, when it may read the console) and an `error` with
 //     `ErrRateLimited` saying how many were dropped.
 //   - `{"type":"stats","data":{"cpu":45.2,"memory":1536000000,"memoryTotal":2147483648}}` — every few seconds while running.
-//   - `{"type":"status","data":{"state":"running","running":true}}` — on connect (after the replayed lines) and on every state change.
+//   - `{"type":"status","data":{"state":"running","running":true,"suspended":false}}` — on connect (after the replayed
+//     lines) and on every state change.
 //   - `{"type":"error","data":{"code":"ErrServerNotRunning","msg":"…"}}` — a request failed (`ErrorCode` values).
 //   - `{"type":"token_expiring","data":{"expiresIn":60}}` — 60 seconds before the token expires (at once when it
 //     expires sooner); send a new `auth`, otherwise the socket is closed with 4001 at expiry.
@@ -29032,6 +29176,13 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29127,6 +29278,16 @@ func ParseListBackupsResponse(rsp *http.Response) (*ListBackupsResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ListBackupsResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers ListBackupsResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -30378,6 +30539,13 @@ func ParseGetServerConsoleResponse(rsp *http.Response) (*GetServerConsoleRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30466,6 +30634,16 @@ func ParseGetServerConsoleResponse(rsp *http.Response) (*GetServerConsoleRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetServerConsoleResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers GetServerConsoleResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -30828,6 +31006,13 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30916,6 +31101,16 @@ func ParseListServerDatabasesResponse(rsp *http.Response) (*ListServerDatabasesR
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ListServerDatabasesResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers ListServerDatabasesResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -31302,6 +31497,13 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31397,6 +31599,16 @@ func ParseDeleteServerDatabaseResponse(rsp *http.Response) (*DeleteServerDatabas
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteServerDatabaseResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers DeleteServerDatabaseResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -31529,6 +31741,13 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31631,6 +31850,16 @@ func ParseRotateServerDatabasePasswordResponse(rsp *http.Response) (*RotateServe
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RotateServerDatabasePasswordResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers RotateServerDatabasePasswordResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -32003,6 +32232,13 @@ func ParseListServerRootFolderResponse(rsp *http.Response) (*ListServerRootFolde
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32098,6 +32334,16 @@ func ParseListServerRootFolderResponse(rsp *http.Response) (*ListServerRootFolde
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ListServerRootFolderResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers ListServerRootFolderResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -32226,6 +32472,13 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32321,6 +32574,16 @@ func ParseDeleteServerFileResponse(rsp *http.Response) (*DeleteServerFileRespons
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeleteServerFileResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers DeleteServerFileResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -32455,6 +32718,13 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
@@ -32651,6 +32921,16 @@ func ParseGetServerFileResponse(rsp *http.Response) (*GetServerFileResponse, err
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetServerFileResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers GetServerFileResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -34206,6 +34486,13 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34294,6 +34581,16 @@ func ParseServerSocketResponse(rsp *http.Response) (*ServerSocketResponse, error
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ServerSocketResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers ServerSocketResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
@@ -34639,6 +34936,13 @@ func ParseGetServerStatsResponse(rsp *http.Response) (*GetServerStatsResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest UnsupportedMediaType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34727,6 +35031,16 @@ func ParseGetServerStatsResponse(rsp *http.Response) (*GetServerStatsResponse, e
 			headers.XAPIVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GetServerStatsResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 415:
 		var headers GetServerStatsResponse415Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {

@@ -1920,7 +1920,7 @@ type ServerDefinitionUpdate struct {
 	// ExternalId The billing system's id for this server (unique among servers; 409 ErrConflict, metadata.field `externalId`, when another server has it); `null` removes it. Administrators only.
 	//
 	// Example: whmcs-42
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
 
 	// Icon Icon file name or URL, stored and shown as the server's `icon`; an empty string clears it.
 	//
@@ -2067,7 +2067,7 @@ type ServerList struct {
 
 // ServerReinstall Options of a reinstall.
 type ServerReinstall struct {
-	// Wipe Empty the server's folder before installing (backups are kept). Administrators only.
+	// Wipe Empty the server's folder before installing (backups are kept); absent means false. Administrators only (no default is declared, so a tenant's body without it stays without it).
 	Wipe *bool `json:"wipe,omitempty"`
 }
 
@@ -2451,7 +2451,7 @@ type UserUpdate struct {
 	// ExternalId The billing system's id for this user (unique among users; 409 ErrConflict, metadata.field `externalId`, when another user has it); `null` removes it. Administrators only.
 	//
 	// Example: whmcs-7
-	ExternalId *string `json:"externalId,omitempty"`
+	ExternalId nullable.Nullable[string] `json:"externalId,omitempty"`
 
 	// Password 8-128 characters with at least one letter and one digit (policy enforced by the server; violations return 400 ErrFieldInvalid).
 	//
@@ -10577,6 +10577,23 @@ func (response ListBackups404JSONResponse) VisitListBackupsResponse(w http.Respo
 	return err
 }
 
+type ListBackups409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ListBackups409JSONResponse) VisitListBackupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListBackups415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
@@ -11793,6 +11810,23 @@ func (response GetServerConsole404JSONResponse) VisitGetServerConsoleResponse(w 
 	return err
 }
 
+type GetServerConsole409JSONResponse struct{ ConflictJSONResponse }
+
+func (response GetServerConsole409JSONResponse) VisitGetServerConsoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetServerConsole415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
@@ -12187,6 +12221,23 @@ func (response ListServerDatabases404JSONResponse) VisitListServerDatabasesRespo
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerDatabases409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ListServerDatabases409JSONResponse) VisitListServerDatabasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12610,6 +12661,23 @@ func (response DeleteServerDatabase404JSONResponse) VisitDeleteServerDatabaseRes
 	return err
 }
 
+type DeleteServerDatabase409JSONResponse struct{ ConflictJSONResponse }
+
+func (response DeleteServerDatabase409JSONResponse) VisitDeleteServerDatabaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteServerDatabase415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
@@ -12813,6 +12881,23 @@ func (response RotateServerDatabasePassword404JSONResponse) VisitRotateServerDat
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateServerDatabasePassword409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RotateServerDatabasePassword409JSONResponse) VisitRotateServerDatabasePasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13232,6 +13317,23 @@ func (response ListServerRootFolder404JSONResponse) VisitListServerRootFolderRes
 	return err
 }
 
+type ListServerRootFolder409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ListServerRootFolder409JSONResponse) VisitListServerRootFolderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListServerRootFolder415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
@@ -13423,6 +13525,23 @@ func (response DeleteServerFile404JSONResponse) VisitDeleteServerFileResponse(w 
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteServerFile409JSONResponse struct{ ConflictJSONResponse }
+
+func (response DeleteServerFile409JSONResponse) VisitDeleteServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -13747,6 +13866,23 @@ func (response GetServerFile404JSONResponse) VisitGetServerFileResponse(w http.R
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerFile409JSONResponse struct{ ConflictJSONResponse }
+
+func (response GetServerFile409JSONResponse) VisitGetServerFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -15213,6 +15349,23 @@ func (response ServerSocket404JSONResponse) VisitServerSocketResponse(w http.Res
 	return err
 }
 
+type ServerSocket409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ServerSocket409JSONResponse) VisitServerSocketResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ServerSocket415JSONResponse struct {
 	UnsupportedMediaTypeJSONResponse
 }
@@ -15588,6 +15741,23 @@ func (response GetServerStats404JSONResponse) VisitGetServerStatsResponse(w http
 		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerStats409JSONResponse struct{ ConflictJSONResponse }
+
+func (response GetServerStats409JSONResponse) VisitGetServerStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }

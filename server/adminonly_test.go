@@ -18,13 +18,13 @@ func TestAdminFieldsOfSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string][]string{
-		"createServer": {"dockerImage=true", "environment=true", "environmentType=true", "featureLimits=quota",
+		"createServer": {"dockerImage=true", "environment=true", "environmentType=true", "externalId=true", "featureLimits=quota",
 			"ip=true", "limits=quota", "limits.pids=true", "nodeId=true", "ownerId=except-self", "port=true",
 			"startup=true"},
-		"editServerDefinition": {"server.data=true", "server.run.command=true", "type=true"},
+		"editServerDefinition": {"externalId=true", "server.data=true", "server.run.command=true", "type=true"},
 		"deleteServer":         {"skipNode=true"},
-		"updateUser":           {"admin=true", "quota=true"},
-		"createUser":           {"admin=true"},
+		"updateUser":           {"admin=true", "externalId=true", "quota=true"},
+		"createUser":           {"admin=true", "externalId=true"},
 		"setUserPerms":         nil, // user managers grant at most their own scopes (h_users.go)
 	}
 	for _, op := range c.Operations() {

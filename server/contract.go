@@ -28,6 +28,10 @@ type Operation struct {
 	// NoStore: a response declares a Cache-Control header (it carries a secret); every
 	// response of the operation gets Cache-Control: no-store.
 	NoStore bool
+	// OnServer: the operation names a server (a serverId path parameter); Suspended is what
+	// it allows on a suspended server (x-suspended, suspend.go).
+	OnServer  bool
+	Suspended SuspendedMode
 }
 
 // Contract is the loaded openapi.yaml (an apispec.Spec) with an index from gin route to
@@ -68,6 +72,9 @@ func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
 		o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
 			item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil
 		if o.AdminFields, err = adminFieldsOf(item, op); err != nil {
+			return nil, fmt.Errorf("%s: %w", op.OperationID, err)
+		}
+		if o.Suspended, o.OnServer, err = suspendedModeOf(item, op); err != nil {
 			return nil, fmt.Errorf("%s: %w", op.OperationID, err)
 		}
 		c.ops[so.Method+" "+o.GinPath] = o

@@ -33,6 +33,7 @@ const (
 	CodeInvalidState         = "ErrInvalidState"
 	CodeTemplateNotFound     = "ErrTemplateNotFound"
 	CodeNodeUnavailable      = "ErrNodeUnavailable"
+	CodeServerSuspended      = "ErrServerSuspended"
 )
 
 // ErrBadExtension means the spec carries an extension value the panel does not understand.

@@ -58,7 +58,7 @@ func (h *Handlers) GetServerStatus(ctx context.Context, req gen.GetServerStatusR
 	if err != nil {
 		return nil, err
 	}
-	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State)}
+	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State), Suspended: s.Suspended}
 	if st.Message != nil && *st.Message != "" {
 		out.Message = st.Message
 	}

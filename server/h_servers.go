@@ -26,6 +26,7 @@ func toServer(s *ent.Server, st daemonapi.Status) gen.Server {
 		FeatureLimits: gen.FeatureLimits{Databases: s.FeatureDatabases, Backups: s.FeatureBackups},
 		Deployment:    gen.ServerDeployment{Port: s.Port, Ip: s.IP},
 		Environment:   s.Environment, Created: s.CreatedAt.UTC(), Template: s.Template,
+		Suspended: s.Suspended,
 	}
 	if out.Environment == nil {
 		out.Environment = map[string]string{}
@@ -39,6 +40,7 @@ func toServer(s *ent.Server, st daemonapi.Status) gen.Server {
 	if s.Icon != "" {
 		out.Icon = &s.Icon
 	}
+	out.ExternalId = s.ExternalID
 	return out
 }
 
@@ -92,6 +94,9 @@ func (h *Handlers) ListServers(ctx context.Context, req gen.ListServersRequestOb
 	if f := req.Params.Name; f != nil {
 		q = q.Where(predicate.Server(wildcard(server.FieldName, *f)))
 	}
+	if f := req.Params.ExternalId; f != nil { // exact match: no wildcard
+		q = q.Where(server.ExternalID(*f))
+	}
 	// COUNT(*), not ent's Count (COUNT(`servers`.`id`)): SQLite answers an unfiltered COUNT(*)
 	// from the b-tree without reading every index entry.
 	total, err := q.Clone().Aggregate(ent.Count()).Int(ctx)
@@ -141,7 +146,7 @@ func (h *Handlers) CreateServer(ctx context.Context, req gen.CreateServerRequest
 	if b := req.Body; b != nil && b.Identifier != nil && *b.Identifier != req.ServerId {
 		return nil, errFieldInvalid("identifier", "identifier must equal the server id of the path")
 	}
-	created, fresh, err := h.createServer(ctx, req.ServerId, req.Body)
+	created, fresh, err := h.createServer(ctx, req.ServerId, false, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +158,12 @@ func (h *Handlers) CreateServer(ctx context.Context, req gen.CreateServerRequest
 
 // CreateServerWithGeneratedId creates a server with a generated 8-character id.
 func (h *Handlers) CreateServerWithGeneratedId(ctx context.Context, req gen.CreateServerWithGeneratedIdRequestObject) (gen.CreateServerWithGeneratedIdResponseObject, error) {
-	created, _, err := h.createWithBodyID(ctx, req.Body)
+	created, fresh, err := h.createWithBodyID(ctx, req.Body)
 	if err != nil {
 		return nil, err
+	}
+	if !fresh { // a billing retry (externalId) or an identical identifier
+		return gen.CreateServerWithGeneratedId200JSONResponse{Body: created}, nil
 	}
 	return gen.CreateServerWithGeneratedId201JSONResponse{Body: created}, nil
 }
@@ -176,13 +184,13 @@ func (h *Handlers) CreateServerTrailingSlash(ctx context.Context, req gen.Create
 // createWithBodyID creates a server whose id is the body's identifier, or a generated one.
 func (h *Handlers) createWithBodyID(ctx context.Context, b *gen.ServerCreate) (gen.ServerCreated, bool, error) {
 	if b.Identifier != nil {
-		return h.createServer(ctx, *b.Identifier, b)
+		return h.createServer(ctx, *b.Identifier, false, b)
 	}
 	id, err := h.newServerID(ctx)
 	if err != nil {
 		return gen.ServerCreated{}, false, err
 	}
-	return h.createServer(ctx, id, b)
+	return h.createServer(ctx, id, true, b)
 }
 
 // DeleteServer removes the server from its node (unless skipNode) and from the database.
@@ -232,6 +240,9 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name).SetNillableIcon(b.Icon)
+		if err := setServerExternalID(upd, b.ExternalId); err != nil {
+			return err
+		}
 		if b.Type != nil && b.Type.Type != nil {
 			if *b.Type.Type == "" { // "" detaches the template: the server keeps running its startup
 				upd.ClearTemplate()
@@ -261,6 +272,9 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		}
 		return h.pushDefinition(ctx, nc, row)
 	})
+	if ent.IsConstraintError(err) && serverExternalIDTaken(ctx, h.a.store.Client, s.ID, b.ExternalId) {
+		return nil, errExternalIDTaken("server")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 
 func toUser(u *ent.User) gen.User {
 	return gen.User{Id: int64(u.ID), Username: u.Username, Email: openapi_types.Email(u.Email), Admin: u.Admin,
-		Created: u.CreatedAt.UTC(), Quota: toQuota(u.Quota)}
+		Created: u.CreatedAt.UTC(), Quota: toQuota(u.Quota), ExternalId: u.ExternalID}
 }
 
 // ListUsers lists users by id; callers without users.info.search see only themselves.
@@ -33,6 +33,9 @@ func (h *Handlers) ListUsers(ctx context.Context, req gen.ListUsersRequestObject
 	}
 	if f := req.Params.Email; f != nil {
 		q = q.Where(predicate.User(wildcard(user.FieldEmail, strings.ToLower(*f))))
+	}
+	if f := req.Params.ExternalId; f != nil { // exact match: no wildcard
+		q = q.Where(user.ExternalID(*f))
 	}
 	total, err := q.Clone().Aggregate(ent.Count()).Int(ctx)
 	if err != nil {
@@ -50,7 +53,8 @@ func (h *Handlers) ListUsers(ctx context.Context, req gen.ListUsersRequestObject
 }
 
 // CreateUser creates a user: administrators any, user managers (users.info.edit) non-admins
-// only (the admin field is x-admin-only).
+// only (the admin field is x-admin-only). A body naming an existing externalId is a billing
+// retry (externalid.go): the identical body answers that user with 200.
 func (h *Handlers) CreateUser(ctx context.Context, req gen.CreateUserRequestObject) (gen.CreateUserResponseObject, error) {
 	b := req.Body
 	if b.Admin != nil && *b.Admin {
@@ -61,12 +65,37 @@ func (h *Handlers) CreateUser(ctx context.Context, req gen.CreateUserRequestObje
 	if b.Password == nil {
 		return nil, errFieldRequired("password")
 	}
-	u, err := CreateUser(ctx, h.a.store.Client, UserInput{Username: b.Username, Email: string(b.Email),
-		Password: *b.Password, Admin: b.Admin != nil && *b.Admin})
+	in := UserInput{Username: b.Username, Email: string(b.Email), Password: *b.Password,
+		Admin: b.Admin != nil && *b.Admin, ExternalID: b.ExternalId}
+	db := h.a.store.Client
+	if in.ExternalID != nil {
+		if err := checkExternalID(*in.ExternalID); err != nil {
+			return nil, err
+		}
+		if u, err := userRetry(ctx, db, in); u != nil || err != nil {
+			return createdUser(u, err)
+		}
+	}
+	u, err := CreateUser(ctx, db, in)
+	if isConflict(err) && in.ExternalID != nil {
+		// a concurrent create may have taken the externalId since the look-up: the unique
+		// index refused this insert, and the retry rule decides the answer
+		if u, rerr := userRetry(ctx, db, in); u != nil || rerr != nil {
+			return createdUser(u, rerr)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return gen.CreateUser201JSONResponse{Body: toUser(u)}, nil
+}
+
+// createdUser is the answer of a billing retry: the existing user (200), or the error.
+func createdUser(u *ent.User, err error) (gen.CreateUserResponseObject, error) {
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateUser200JSONResponse{Body: toUser(u)}, nil
 }
 
 // GetUser returns one user.
@@ -117,7 +146,14 @@ func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObje
 	if err := setQuota(ctx, upd, b.Quota); err != nil {
 		return nil, err
 	}
+	if err := setUserExternalID(upd, b.ExternalId); err != nil {
+		return nil, err
+	}
+	id := u.ID
 	u, err = upd.Save(ctx)
+	if ent.IsConstraintError(err) && userExternalIDTaken(ctx, h.a.store.Client, id, b.ExternalId) {
+		return nil, errExternalIDTaken("user")
+	}
 	if ent.IsConstraintError(err) {
 		name, mail := "", ""
 		if b.Username != nil {

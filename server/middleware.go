@@ -125,6 +125,9 @@ func (a *App) guard() gin.HandlerFunc {
 			a.writeError(c, err)
 			return
 		}
+		if op.OnServer { // serverByID refuses a suspended server by the operation's mark (suspend.go)
+			c.Request = c.Request.WithContext(withSuspendedMode(c.Request.Context(), op.Suspended))
+		}
 		c.Next()
 	}
 }

@@ -15,8 +15,9 @@ import (
 
 // createServer validates a create request, stores the server and creates it on its node. When
 // the node refuses, the database row is removed again: nothing is left half-created. fresh is
-// false when an identical earlier request already created it (idempotent retry).
-func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCreate) (out gen.ServerCreated, fresh bool, err error) {
+// false when an identical earlier request already created it (idempotent retry, by id or by
+// externalId). generated says the panel chose id (the caller named none).
+func (h *Handlers) createServer(ctx context.Context, id string, generated bool, b *gen.ServerCreate) (out gen.ServerCreated, fresh bool, err error) {
 	p := PrincipalFrom(ctx)
 	if !p.Admin && int(b.OwnerId) != p.UserID {
 		return out, false, newAPIError(http.StatusForbidden, CodePermissionDenied,
@@ -25,14 +26,8 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 	if b.EggId != nil {
 		return out, false, errNotImplemented("eggId (Pterodactyl eggs); use template or startup")
 	}
-	hash := createHash(id, b)
-	db := h.a.store.Client
-	if existing, err := db.Server.Get(ctx, id); err == nil {
-		if existing.CreateHash == hash && (p.Admin || existing.OwnerID == p.UserID) {
-			return gen.ServerCreated{Id: existing.ID, Name: existing.Name, Status: gen.ServerState(h.status(ctx, existing).State)}, false, nil
-		}
-		return out, false, errConflict("a server with this id already exists", map[string]any{"id": id})
-	} else if !ent.IsNotFound(err) {
+	hash, orig := createHash(id, b), b // orig: the body as sent (applyTemplate replaces b)
+	if out, found, err := h.retryOf(ctx, id, generated, hash, b); found || err != nil {
 		return out, false, err
 	}
 	quota, err := h.creatorQuota(ctx, p, b) // quota.go: nil for administrators
@@ -48,11 +43,18 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 		return out, false, err
 	}
 	row, err := h.insertServer(ctx, n, f, id, hash, b, quota)
+	if err != nil && b.ExternalId != nil {
+		// a concurrent create may have taken the externalId since the look-up (the unique
+		// index refused this insert): the retry rule decides the answer
+		if out, found, rerr := h.serverRetry(ctx, id, generated, orig); found || rerr != nil {
+			return out, false, rerr
+		}
+	}
 	if err != nil {
 		return out, false, err
 	}
 	if err := nc.CreateServer(ctx, definitionOf(row)); err != nil {
-		if derr := db.Server.DeleteOneID(row.ID).Exec(context.WithoutCancel(ctx)); derr != nil {
+		if derr := h.a.store.Client.Server.DeleteOneID(row.ID).Exec(context.WithoutCancel(ctx)); derr != nil {
 			err = errors.Join(err, derr)
 		}
 		return out, false, err
@@ -61,6 +63,35 @@ func (h *Handlers) createServer(ctx context.Context, id string, b *gen.ServerCre
 		h.startInstall(ctx, nc, row.ID)
 	}
 	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil
+}
+
+// retryOf finds the server an earlier identical create made: the same id with the same
+// create_hash (a caller that does not own it gets the 409 too), or the body's externalId
+// (serverRetry). found is false when the create is new; any other existing server is 409.
+func (h *Handlers) retryOf(ctx context.Context, id string, generated bool, hash string, b *gen.ServerCreate) (out gen.ServerCreated, found bool, err error) {
+	p := PrincipalFrom(ctx)
+	if existing, err := h.a.store.Client.Server.Get(ctx, id); err == nil {
+		if existing.CreateHash == hash && (p.Admin || existing.OwnerID == p.UserID) {
+			if err := checkSuspended(ctx, existing); err != nil { // suspend.go
+				return out, true, err
+			}
+			return gen.ServerCreated{Id: existing.ID, Name: existing.Name, Status: gen.ServerState(h.status(ctx, existing).State)}, true, nil
+		}
+		md := map[string]any{"id": id}
+		if b.ExternalId != nil && existing.ExternalID != nil && *existing.ExternalID == *b.ExternalId {
+			md["field"] = fieldExternalID // a billing retry with another body
+		}
+		return out, true, errConflict("a server with this id already exists", md)
+	} else if !ent.IsNotFound(err) {
+		return out, false, err
+	}
+	if b.ExternalId == nil {
+		return out, false, nil
+	}
+	if err := checkExternalID(*b.ExternalId); err != nil {
+		return out, false, err
+	}
+	return h.serverRetry(ctx, id, generated, b) // externalid.go
 }
 
 // insertServer resolves defaults (environment, port) and inserts the row; with a quota (a
@@ -152,7 +183,7 @@ func serverCreate(db *ent.Client, id, hash string, nodeID int, env, image, start
 	c := db.Server.Create().SetID(id).SetName(b.Name).SetOwnerID(int(b.OwnerId)).SetNodeID(nodeID).
 		SetEnvironmentType(env).SetImage(image).SetStartup(startup).SetPort(port).SetCreateHash(hash).
 		SetIP(deref(b.Ip)).SetAutoRestart(b.AutoRestart != nil && *b.AutoRestart).SetIcon(deref(b.Icon))
-	c.SetNillableTemplate(b.Template)
+	c.SetNillableTemplate(b.Template).SetNillableExternalID(b.ExternalId)
 	if b.Environment != nil {
 		c.SetEnvironment(*b.Environment)
 	}

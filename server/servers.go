@@ -23,7 +23,8 @@ import (
 const firstGamePort = 25565
 
 // serverByID loads a server the caller may see: admins see every server, others their own.
-// Anything else is reported as not found (no existence oracle).
+// Anything else is reported as not found (no existence oracle). A suspended server the caller
+// sees is refused as the current operation's x-suspended mark says (checkSuspended).
 func (h *Handlers) serverByID(ctx context.Context, id string) (*ent.Server, error) {
 	s, err := h.a.store.Client.Server.Get(ctx, id)
 	if ent.IsNotFound(err) {
@@ -34,6 +35,9 @@ func (h *Handlers) serverByID(ctx context.Context, id string) (*ent.Server, erro
 	}
 	if p := PrincipalFrom(ctx); !p.Admin && s.OwnerID != p.UserID {
 		return nil, errServerNotFound(id)
+	}
+	if err := checkSuspended(ctx, s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -25,6 +25,7 @@ var emailPattern = regexp.MustCompile("^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[a-
 type UserInput struct {
 	Username, Email, Password string
 	Admin                     bool
+	ExternalID                *string // a billing system's id (nil = none)
 }
 
 // CreateUser validates and stores a user with a hashed password.
@@ -41,7 +42,7 @@ func CreateUser(ctx context.Context, db *ent.Client, in UserInput) (*ent.User, e
 		scopes = []string{"admin"}
 	}
 	u, err := db.User.Create().SetUsername(in.Username).SetEmail(strings.ToLower(in.Email)).
-		SetPasswordHash(hash).SetAdmin(in.Admin).SetScopes(scopes).Save(ctx)
+		SetPasswordHash(hash).SetAdmin(in.Admin).SetScopes(scopes).SetNillableExternalID(in.ExternalID).Save(ctx)
 	if ent.IsConstraintError(err) {
 		return nil, duplicateUserError(ctx, db, in.Username, in.Email)
 	}

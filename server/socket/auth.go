@@ -43,6 +43,8 @@ func (s *socket) access(ctx context.Context, p *Principal, first bool) (*ent.Ser
 		return nil, closeInternal, "internal error"
 	case !p.Admin && row.OwnerID != p.UserID:
 		return nil, closeForbidden, "server not found or not accessible with this token"
+	case !p.Admin && row.Suspended:
+		return nil, closeSuspended, suspendedReason
 	}
 	return row, 0, ""
 }
@@ -91,9 +93,13 @@ func (s *socket) authenticate(token string) {
 func (s *socket) join(hb *hub, nc node.Client) {
 	s.mu.Lock()
 	s.hub, s.node = hb, nc
+	admin := s.principal != nil && s.principal.Admin
 	s.mu.Unlock()
-	if !hb.attach(s) {
+	switch hb.attach(s, admin) {
+	case closeDeleted:
 		s.closeWith(closeDeleted, "the server was deleted", false)
+	case closeSuspended:
+		s.closeWith(closeSuspended, suspendedReason, true)
 	}
 }
 
@@ -139,7 +145,10 @@ func (s *socket) revalidate() {
 		s.log.Warn("socket: re-validate token", "err", err)
 		return
 	}
-	if _, code, reason := s.access(ctx, got, false); code != 0 {
+	if _, code, reason := s.access(ctx, got, false); code == closeSuspended { // suspended through another replica
+		s.closeSuspended(s.suspendedStatus())
+		return
+	} else if code != 0 {
 		s.closeWith(code, reason, code != closeDeleted)
 		return
 	}

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/gen/daemonapi"
@@ -39,6 +41,10 @@ type hub struct {
 	blN     int
 	status  *frame
 	closed  bool // the stream ended; no more sockets attach
+	// last is the node's latest status, status its frame; suspended is the server's flag
+	// (from the database at start, then SetSuspended): tenants' sockets may not attach.
+	last      daemonapi.Status
+	suspended bool
 }
 
 const pumpBatch = 512
@@ -108,14 +114,14 @@ func (h *hub) start(ctx context.Context) error {
 		return err
 	}
 	if row, err := h.st.deps.DB.Server.Get(octx, h.id); err == nil {
-		h.nodeID = row.NodeID
+		h.nodeID, h.suspended = row.NodeID, row.Suspended
 	}
 	// The status is read after subscribing: a change in between arrives on the stream too.
 	st, err := h.nc.Status(octx, h.id)
 	if err != nil {
 		st = daemonapi.Status{State: "unknown"}
 	}
-	h.status = statusFrame(st)
+	h.last, h.status = st, statusFrame(st, h.suspended)
 	h.backlog = make([]*frame, h.opts.Backlog)
 	lines := stream.Backlog()
 	for _, l := range lines[max(0, len(lines)-h.opts.Backlog):] {
@@ -231,7 +237,7 @@ func (h *hub) distribute(batch []daemonapi.Event, frames []*frame) bool {
 			if ev.Status == nil {
 				continue
 			}
-			h.status = statusFrame(*ev.Status)
+			h.last, h.status = *ev.Status, statusFrame(*ev.Status, h.suspended)
 			frames = append(frames, h.status)
 		case daemonapi.EventKindStats:
 			if ev.Stats != nil {
@@ -296,12 +302,16 @@ func (h *hub) moved() bool {
 }
 
 // attach adds a socket (holding a slot) and queues the backlog and the current status for it;
-// false when the stream has ended.
-func (h *hub) attach(s *socket) bool {
+// otherwise it returns the close code: closeDeleted when the stream has ended, closeSuspended
+// for a non-administrator's socket on a suspended server.
+func (h *hub) attach(s *socket, admin bool) websocket.StatusCode {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return false
+		return closeDeleted
+	}
+	if h.suspended && !admin {
+		return closeSuspended
 	}
 	h.socks = append(h.socks, s)
 	initial := make([]*frame, 0, h.blN+1)
@@ -309,7 +319,7 @@ func (h *hub) attach(s *socket) bool {
 		initial = append(initial, h.backlog[(h.blHead+i)%len(h.backlog)])
 	}
 	s.push(append(initial, h.status))
-	return true
+	return 0
 }
 
 // leave detaches a socket and releases its slot.

@@ -20,6 +20,7 @@ const (
 	closeForbidden    = websocket.StatusCode(4003)     // the token may not view this server
 	closeDeleted      = websocket.StatusCode(4004)     // the server was deleted
 	closeAuthTimeout  = websocket.StatusCode(4008)     // no auth message in time
+	closeSuspended    = websocket.StatusCode(4009)     // the server was suspended
 	closeRateLimited  = websocket.StatusCode(4029)     // too many messages or sockets
 )
 
@@ -66,8 +67,9 @@ func jsonFrame(kind frameKind, typ string, data any) *frame {
 	return &frame{kind: kind, b: appendTextFrame(make([]byte, 0, len(p)+10), p)}
 }
 
-func statusFrame(st daemonapi.Status) *frame {
-	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State)}
+// statusFrame encodes a status message: the node's status and whether the server is suspended.
+func statusFrame(st daemonapi.Status, suspended bool) *frame {
+	out := gen.ServerStatus{Running: st.Running, State: gen.ServerState(st.State), Suspended: suspended}
 	if st.Message != nil && *st.Message != "" {
 		msg := *st.Message
 		if r := []rune(msg); len(r) > 1024 {
