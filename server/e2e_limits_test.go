@@ -238,3 +238,20 @@ func TestServerLimitsSuspended(t *testing.T) {
 		t.Errorf("retry answered %s, want %s", again, id)
 	}
 }
+
+// TestServerLimitsNoNode: a server whose node the panel cannot reach at all (no client) gets
+// its limits saved and `pending`, as with a node that does not answer.
+func TestServerLimitsNoNode(t *testing.T) {
+	env := apitest.Start(t) // no node finder: every node is unavailable
+	admin := env.AdminToken(t)
+	id := env.NewServerRow(t, env.AdminID, env.LocalNode.ID, "nodeless")
+	out := limitsResult(t, putLimits(t, env, admin, id, map[string]any{"limits": map[string]any{"disk": 2048},
+		"featureLimits": map[string]any{"backups": 4}}))
+	if out.Applied != api.ServerLimitsResultAppliedPending || out.Resources.Disk != 2048 || out.FeatureLimits.Backups != 4 {
+		t.Fatalf("answer %+v", out)
+	}
+	row, err := env.Store.Client.Server.Get(context.Background(), id)
+	if err != nil || row.Disk != 2048 || row.FeatureBackups != 4 {
+		t.Fatalf("row %+v (%v)", row, err)
+	}
+}
