@@ -11,9 +11,9 @@ import (
 	"github.com/skypanel/skypanel/server"
 )
 
-// TestSuspendClosesSockets: suspending a server sends every open socket on it (tenants' with
-// or without server.status, administrators') a status message with suspended: true and closes
-// it with 4009. Afterwards a tenant's socket is refused (409 before the upgrade with a header
+// TestSuspendClosesSockets: suspending a running server sends every open socket on it
+// (tenants' with or without server.status, administrators') a status message with suspended:
+// true and closes it with 4009; the node stops the server and nobody may start it. Afterwards a tenant's socket is refused (409 before the upgrade with a header
 // token, 4009 after an auth message) while an administrator may still watch; unsuspending
 // tells the administrator's socket and lets the tenant in again.
 func TestSuspendClosesSockets(t *testing.T) {
@@ -47,6 +47,13 @@ func TestSuspendClosesSockets(t *testing.T) {
 			t.Errorf("%s socket: messages before 4009 %v, want a status with suspended: true last", name, got)
 		}
 	}
+	waitFor(t, "the suspended server stopped", func() bool { // the node stops it (daemon: Definition.Suspended)
+		var st map[string]any
+		e.Do(t, http.MethodGet, "/api/servers/"+id+"/status", e.admin, nil, nil).JSON(t, &st)
+		return st["state"] == "stopped" && st["suspended"] == true
+	})
+	e.Do(t, http.MethodPost, "/api/servers/"+id+"/start", e.admin, nil, nil).
+		ExpectError(t, http.StatusConflict, server.CodeServerSuspended)
 
 	_, resp, err := e.dial(t, id, full, nil, nil)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusConflict {

@@ -68,8 +68,8 @@ func variableString(v gen.VariableValue) string {
 	return string(raw)
 }
 
-// definitionOf builds the node's definition of a server row (what createServer, updateServer
-// and the reconcile send). A server made from a template takes its stop command, stop timeout,
+// definitionOf builds the node's definition of a server row (what createServer, updateServer,
+// suspend and the reconcile send; a suspended server's node keeps it stopped). A server made from a template takes its stop command, stop timeout,
 // install plan and backup commands from it; others stop with "stop".
 func definitionOf(s *ent.Server) daemonapi.Definition {
 	vars := map[string]string{}
@@ -89,7 +89,7 @@ func definitionOf(s *ent.Server) daemonapi.Definition {
 	}
 	d := daemon.Definition{
 		ID: s.ID, Name: s.Name, Environment: s.EnvironmentType, Image: s.Image, Startup: s.Startup,
-		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop",
+		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop", Suspended: s.Suspended,
 		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
 			DiskMiB: s.Disk, Pids: s.Pids},
 	}
