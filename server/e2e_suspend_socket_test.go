@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -78,6 +80,32 @@ func TestSuspendClosesSockets(t *testing.T) {
 	if err := again.c.Close(websocket.StatusNormalClosure, ""); err != nil {
 		t.Fatalf("close: %v", err)
 	}
+}
+
+// TestSuspendedElsewhereClosesSocket: a suspension the panel serving the socket did not make
+// (another replica on the same database, simulated by setting the row) reaches the tenant's
+// socket at the periodic re-check: the status with suspended: true, then 4009. An
+// administrator's socket stays open.
+func TestSuspendedElsewhereClosesSocket(t *testing.T) {
+	e := startSockEnv(t, server.SocketOptions{Revalidate: 50 * time.Millisecond})
+	full, ownerID := e.UserToken(t, "owner", false, ownerScopes...)
+	id := e.createServer(t, ownerID)
+	tenant := e.mustDial(t, id, full)
+	defer tenant.c.CloseNow()
+	tenant.expectStatus(t, "stopped")
+	admin := e.mustDial(t, id, e.admin)
+	defer admin.c.CloseNow()
+	admin.expectStatus(t, "stopped")
+	if err := e.Store.Client.Server.UpdateOneID(id).SetSuspended(true).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := tenant.expectClose(t, 4009)
+	if len(got) == 0 || got[len(got)-1].Type != "status" || got[len(got)-1].field("suspended") != true {
+		t.Errorf("messages before 4009 %v, want a status with suspended: true last", got)
+	}
+	waitFor(t, "the tenant's socket detached", func() bool { return e.App.SocketCount(id) == 1 })
+	admin.command(t, "hello") // still served: the node answers that the server does not run
+	admin.expectError(t, server.CodeServerNotRunning)
 }
 
 // expectCode checks the envelope's code of a refused upgrade.
