@@ -15,9 +15,10 @@ import (
 
 // TestSuspendClosesSockets: suspending a running server sends every open socket on it
 // (tenants' with or without server.status, administrators') a status message with suspended:
-// true and closes it with 4009; the node stops the server and nobody may start it. Afterwards a tenant's socket is refused (409 before the upgrade with a header
-// token, 4009 after an auth message) while an administrator may still watch; unsuspending
-// tells the administrator's socket and lets the tenant in again.
+// true and closes it with 4009; the node stops the server and nobody may start it.
+// Afterwards a tenant's socket is refused (409 before the upgrade with a header token, 4009
+// after an auth message) while an administrator may still watch; unsuspending tells the
+// administrator's socket and lets the tenant in again.
 func TestSuspendClosesSockets(t *testing.T) {
 	e := startSockEnv(t, server.SocketOptions{})
 	full, ownerID := e.UserToken(t, "owner", false, ownerScopes...)
