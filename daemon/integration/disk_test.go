@@ -49,7 +49,7 @@ func TestDiskLimitStopsServer(t *testing.T) {
 	m := diskManager(t)
 	ctx := context.Background()
 	def := daemon.Definition{ID: "disk1", Environment: runtime.EnvStandard, Image: "busybox",
-		Startup:     "dd if=/dev/zero of=big.dat bs=1024 count=3072 2>/dev/null; echo wrote; while read line; do :; done",
+		Startup:     "dd if=/dev/zero of=big.dat bs=3072k count=1 2>/dev/null; echo wrote; while read line; do :; done", // one write: the watcher sees 0 or 3 MiB
 		StopCommand: "", Limits: daemon.Limits{DiskMiB: 1}}
 	must(t, m.Create(ctx, def))
 	must(t, m.Start(ctx, "disk1"))
