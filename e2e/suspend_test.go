@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -43,6 +44,7 @@ func TestSuspendDocker(t *testing.T) {
 
 	ws := p.dialSocket(t, s.id, token)
 	defer ws.CloseNow()
+	began := time.Now()
 	if r, err := s.c.SuspendServerWithResponse(ctx, s.id); err != nil || r.StatusCode() != http.StatusNoContent {
 		t.Fatalf("suspend: %v %s", err, body(r))
 	}
@@ -51,6 +53,7 @@ func TestSuspendDocker(t *testing.T) {
 		t.Errorf("last message before 4009: %+v, want a status with suspended: true", last)
 	}
 	st := s.waitState(t, stateStopped)
+	t.Logf("suspend → socket closed and container stopped in %v (logged, not asserted)", time.Since(began))
 	if !st.Suspended || alive(pid) {
 		t.Errorf("after suspend: %+v, process %d alive %v", st, pid, alive(pid))
 	}
