@@ -216,8 +216,9 @@ func exampleBody(t *testing.T, op *server.Operation) []byte {
 	return b
 }
 
-// loopbackOnly rewrites a "host" field of an example body to a refused loopback port: tests
-// send traffic to this machine only (the spec's examples name LAN addresses).
+// loopbackOnly rewrites the "host" of an example body (database hosts) and the hosts and private
+// port of a node to a refused loopback port: tests send traffic to this machine only (the spec's
+// examples name LAN addresses).
 func loopbackOnly(ex any) any {
 	m, ok := ex.(map[string]any)
 	if !ok {
@@ -229,6 +230,14 @@ func loopbackOnly(ex any) any {
 	}
 	if _, ok := out["host"]; ok {
 		out["host"], out["port"] = "127.0.0.1", 1
+	}
+	for _, k := range []string{"privateHost", "publicHost"} { // nodes: the registry dials privateHost
+		if _, ok := out[k]; ok {
+			out[k] = "127.0.0.1"
+		}
+	}
+	if _, ok := out["privatePort"]; ok {
+		out["privatePort"] = 1
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -130,6 +131,7 @@ func drawBody(t *rapid.T, rb *openapi3.RequestBody, r *fuzzRequest) {
 		v = genValue(t, ms.Schema, "body", 0)
 		if obj, ok := v.(map[string]any); ok && ms.Schema != nil && ms.Schema.Value != nil {
 			mutateObject(t, ms.Schema.Value, obj, r.Mutation)
+			pinHosts(obj)
 		}
 	}
 	switch {
@@ -152,6 +154,19 @@ func drawBody(t *rapid.T, rb *openapi3.RequestBody, r *fuzzRequest) {
 			strings.Repeat("[", 10_000)}).Draw(t, "badBody"))
 	case mutContentType:
 		r.ContentType = rapid.SampledFrom(oddContentTypes).Draw(t, "oddContentType")
+	}
+}
+
+// hostFields are body fields the panel dials (database hosts, nodes).
+var hostFields = []string{"host", "privateHost", "publicHost"}
+
+// pinHosts points every address the panel would dial at loopback: the fuzzer sends traffic to
+// this machine only. Hostile strings stay (they are refused before any dial).
+func pinHosts(obj map[string]any) {
+	for _, k := range hostFields {
+		if v, ok := obj[k].(string); ok && !slices.Contains(hostileStrings, v) {
+			obj[k] = "127.0.0.1"
+		}
 	}
 }
 
