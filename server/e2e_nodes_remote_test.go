@@ -332,7 +332,7 @@ func TestNodeDeploymentCommand(t *testing.T) {
 		t.Fatalf("settings: %d %s", r.Status, r.Body)
 	}
 	r := env.DoJSON(t, http.MethodPost, "/api/nodes", admin, map[string]any{
-		"name": "v6", "publicHost": "node.example.com", "privateHost": "fd00::7", "privatePort": 8443})
+		"name": "v6", "publicHost": "node.example.com", "privateHost": "::1", "privatePort": 8443}) // an IPv6 address (loopback: tests dial nothing else)
 	var n api.Node
 	r.JSON(t, &n)
 	var d api.NodeDeployment
@@ -346,7 +346,7 @@ func TestNodeDeploymentCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"daemon", "--panel", master, "--client-id", d.ClientId, "--client-secret", d.ClientSecret,
-		"--listen", "[fd00::7]:8443", "--data", "/var/lib/skypanel"}
+		"--listen", "[::1]:8443", "--data", "/var/lib/skypanel"}
 	if got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"); !slices.Equal(got, want) {
 		t.Fatalf("the shell reads %q\nwant %q", got, want)
 	}
