@@ -28,7 +28,8 @@ const (
 //	stopping   | (queued)         | (queued)         | (queued)         | SIGKILL now      | (queued)         | written to stdin
 //
 // ErrBusy is always wrapped with ErrInvalidState. A suspended server (Definition.Suspended)
-// refuses Start, Restart and Install with ErrSuspended in every state (checked before the table).
+// refuses Start and Restart with ErrSuspended in every state (checked before the table), and
+// Install where the table allows it.
 //
 // Process exits the daemon did not ask for move running → crashed (and maybe → starting again,
 // see the crash policy in watch.go); a failed start returns to stopped with the reason as the

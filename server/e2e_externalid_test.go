@@ -272,3 +272,19 @@ func mustHash(t *testing.T, env *apitest.Env, username string) string {
 	}
 	return u.PasswordHash
 }
+
+// BenchmarkUserExternalIDRetry: one billing retry of a user create (look-up by externalId and
+// an argon2id verification of the password) through the whole API.
+func BenchmarkUserExternalIDRetry(b *testing.B) {
+	env := apitest.Start(b)
+	admin := env.AdminToken(b)
+	body := billingUser("benchuser", "bench-1")
+	if r := env.DoJSON(b, http.MethodPost, "/api/users", admin, body); r.Status != http.StatusCreated {
+		b.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	for b.Loop() {
+		if r := env.DoJSON(b, http.MethodPost, "/api/users", admin, body); r.Status != http.StatusOK {
+			b.Fatalf("retry: %d %s", r.Status, r.Body)
+		}
+	}
+}

@@ -200,3 +200,58 @@ func TestServerLimitsPending(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestServerLimitsSuspended: billing changes the package of a suspended service: the limits
+// change (next-start: it stays stopped) and it is not started; a create retry by externalId
+// still answers the suspended server to an administrator.
+func TestServerLimitsSuspended(t *testing.T) {
+	n := startTenantNode(t, fake.Options{})
+	_, owner := n.tenant(t, "owner", "server.view")
+	body := createBody(owner, map[string]any{"externalId": "whmcs-susp"})
+	r := n.env.DoJSON(t, http.MethodPut, "/api/servers", n.admin, body)
+	id := createdID(t, r, http.StatusCreated)
+	if r := n.env.Do(t, http.MethodPost, "/api/servers/"+id+"/start", n.admin, nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	if r := n.env.Do(t, http.MethodPost, "/api/servers/"+id+"/suspend", n.admin, nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("suspend: %d %s", r.Status, r.Body)
+	}
+	status := func() (st api.ServerStatus) {
+		n.env.Do(t, http.MethodGet, "/api/servers/"+id+"/status", n.admin, nil, nil).JSON(t, &st)
+		return st
+	}
+	deadline := time.Now().Add(nodetest.Timeout)
+	for st := status(); st.State != api.ServerStateStopped; st = status() { // the suspension stops it in the background
+		if time.Now().After(deadline) { // only turns a hang into a failure
+			t.Fatalf("the suspended server never stopped: %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := limitsResult(t, putLimits(t, n.env, n.admin, id, map[string]any{"limits": map[string]any{"memory": 512}}))
+	if out.Resources.Memory != 512 || out.Applied != api.ServerLimitsResultAppliedNextStart {
+		t.Fatalf("answer %+v", out)
+	}
+	if st := status(); !st.Suspended || st.Running {
+		t.Errorf("after the change: %+v, want suspended and not running", st)
+	}
+	if again := createdID(t, n.env.DoJSON(t, http.MethodPut, "/api/servers", n.admin, body), http.StatusOK); again != id {
+		t.Errorf("retry answered %s, want %s", again, id)
+	}
+}
+
+// TestServerLimitsNoNode: a server whose node the panel cannot reach at all (no client) gets
+// its limits saved and `pending`, as with a node that does not answer.
+func TestServerLimitsNoNode(t *testing.T) {
+	env := apitest.Start(t) // no node finder: every node is unavailable
+	admin := env.AdminToken(t)
+	id := env.NewServerRow(t, env.AdminID, env.LocalNode.ID, "nodeless")
+	out := limitsResult(t, putLimits(t, env, admin, id, map[string]any{"limits": map[string]any{"disk": 2048},
+		"featureLimits": map[string]any{"backups": 4}}))
+	if out.Applied != api.ServerLimitsResultAppliedPending || out.Resources.Disk != 2048 || out.FeatureLimits.Backups != 4 {
+		t.Fatalf("answer %+v", out)
+	}
+	row, err := env.Store.Client.Server.Get(context.Background(), id)
+	if err != nil || row.Disk != 2048 || row.FeatureBackups != 4 {
+		t.Fatalf("row %+v (%v)", row, err)
+	}
+}

@@ -121,6 +121,9 @@ func (h *Handlers) serverRetry(ctx context.Context, id string, generated bool, b
 	if (!generated && id != s.ID) || s.CreateHash != createHash(s.ID, b) {
 		return out, true, errExternalIDTaken("server")
 	}
+	if err := checkSuspended(ctx, s); err != nil { // suspend.go: as the retry by id
+		return out, true, err
+	}
 	return gen.ServerCreated{Id: s.ID, Name: s.Name, Status: gen.ServerState(h.status(ctx, s).State)}, true, nil
 }
 

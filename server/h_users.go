@@ -151,24 +151,24 @@ func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObje
 	}
 	id := u.ID
 	u, err = upd.Save(ctx)
-	if ent.IsConstraintError(err) && userExternalIDTaken(ctx, h.a.store.Client, id, b.ExternalId) {
-		return nil, errExternalIDTaken("user")
-	}
 	if ent.IsConstraintError(err) {
-		name, mail := "", ""
-		if b.Username != nil {
-			name = *b.Username
-		}
-		if email != nil {
-			mail = *email
-		}
-		return nil, duplicateUserError(ctx, h.a.store.Client, name, mail)
+		return nil, h.updateConflict(ctx, id, b, email)
 	}
 	if err != nil {
 		return nil, err
 	}
 	h.a.oauth.InvalidateCache() // the admin flag and scopes feed token principals
 	return gen.UpdateUser200JSONResponse{Body: toUser(u)}, nil
+}
+
+// updateConflict names what an update of user id collided with: another user's externalId,
+// else its username or email.
+func (h *Handlers) updateConflict(ctx context.Context, id int, b *gen.UpdateUserJSONRequestBody, email *string) error {
+	db := h.a.store.Client
+	if userExternalIDTaken(ctx, db, id, b.ExternalId) {
+		return errExternalIDTaken("user")
+	}
+	return duplicateUserError(ctx, db, deref(b.Username), deref(email))
 }
 
 // setQuota applies the body's quota: absent = unchanged, null = removed (administrators only;

@@ -89,7 +89,7 @@ func definitionOf(s *ent.Server) daemonapi.Definition {
 	}
 	d := daemon.Definition{
 		ID: s.ID, Name: s.Name, Environment: s.EnvironmentType, Image: s.Image, Startup: s.Startup,
-		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop",
+		Variables: vars, IP: s.IP, Port: s.Port, AutoRestart: s.AutoRestart, StopCommand: "stop", Suspended: s.Suspended,
 		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
 			DiskMiB: s.Disk, Pids: s.Pids},
 	}
