@@ -17,8 +17,12 @@ final class LifecycleTest extends PanelTestCase
     /** @var string[] passwords used, all of which must stay out of the module log */
     private static $passwords = [];
 
+    /** The wrong secret of the bad TestConnection. */
+    private const BAD_SECRET = 'not-the-secret';
+
     public static function setUpBeforeClass(): void
     {
+        ModuleLog::$calls = []; // this class's calls only
         $run = bin2hex(random_bytes(3));
         $userid = random_int(1000, 999999);
         $startup = self::optEnv('WHMCS_STARTUP', 'while read l; do [ "$l" = stop ] && exit 0; echo "echo:$l"; done');
@@ -76,7 +80,7 @@ final class LifecycleTest extends PanelTestCase
     {
         ApiClient::clearTokenCache();
         $this->assertSame(['success' => true, 'error' => ''], skypanel_TestConnection(self::serverParams()));
-        $bad = skypanel_TestConnection(self::serverParams('not-the-secret'));
+        $bad = skypanel_TestConnection(self::serverParams(self::BAD_SECRET));
         $this->assertFalse($bad['success']);
         $this->assertStringStartsWith('invalid_client', $bad['error']);
         self::say('TestConnection (good secret) → success; (bad secret) → "' . $bad['error'] . '"');
@@ -216,14 +220,15 @@ final class LifecycleTest extends PanelTestCase
     {
         $text = ModuleLog::text();
         $this->assertNotSame('', $text);
-        $secrets = array_merge([self::env('CLIENT_SECRET')], self::$passwords, self::moduleTokens());
-        $this->assertGreaterThan(count(self::$passwords) + 1, count($secrets), 'the module\'s token is known');
+        $secrets = array_merge([self::env('CLIENT_SECRET'), self::BAD_SECRET], self::$passwords, self::moduleTokens());
+        $this->assertGreaterThan(count(self::$passwords) + 2, count($secrets), 'the module\'s token is known');
         foreach ($secrets as $s) {
             $this->assertStringNotContainsString($s, $text);
         }
         foreach (ModuleLog::$calls as $c) {
             $this->assertSame('skypanel', $c['module']);
-            $this->assertContains(self::env('CLIENT_SECRET'), $c['replace']);
+            $this->assertNotEmpty(array_intersect([self::env('CLIENT_SECRET'), self::BAD_SECRET], $c['replace']),
+                'WHMCS is told to mask the secret too');
         }
         self::say(sprintf('module log: %d calls, no client secret, password or access token in them', count(ModuleLog::$calls)));
     }
