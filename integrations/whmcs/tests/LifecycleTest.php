@@ -124,6 +124,17 @@ final class LifecycleTest extends PanelTestCase
     }
 
     /** @depends testCreateAccountAgainCreatesNothing */
+    public function testCreateAccountBadProductSaysWhy(array $ids): array
+    {
+        $p = self::params(['serviceid' => self::$params['serviceid'] + 1, 'configoption1' => 'no-such-template']);
+        $msg = skypanel_CreateAccount($p);
+        $this->assertSame('ErrTemplateNotFound: template "no-such-template" does not exist (field template)', $msg);
+        $this->assertSame([], self::byExternalId('servers', 'whmcs-' . $p['serviceid']), 'nothing created');
+        self::say("CreateAccount with an unknown template → \"$msg\"");
+        return $ids;
+    }
+
+    /** @depends testCreateAccountBadProductSaysWhy */
     public function testSuspendAccount(array $ids): array
     {
         $id = $ids['server'];
@@ -179,8 +190,11 @@ final class LifecycleTest extends PanelTestCase
         $applied = json_decode($log['processed'], true)['applied'] ?? '';
         $this->assertSame('live', $applied, 'the server runs: limits applied live');
         $this->assertSame(96 << 20, self::cgroupMemoryLimit($id), 'memory cgroup after');
+        $again = skypanel_CreateAccount($p);
+        $this->assertStringStartsWith('ErrConflict: ', $again, 'a create retry with the changed product');
+        $this->assertStringContainsString("(field externalId); server $id already exists for this service", $again);
         self::say("ChangePackage → success: memory 64 → 96 MiB, CPU 50 → 100 %, backups 1 → 3 (configoptions[Backups]); " .
-            "applied=$applied; memory cgroup $before → " . (96 << 20) . ' bytes');
+            "applied=$applied; memory cgroup $before → " . (96 << 20) . ' bytes; CreateAccount with the new product → "' . $again . '"');
         return $ids;
     }
 
