@@ -2711,7 +2711,7 @@ type ListServersParams struct {
 	// Name Filter by server name (`*` wildcard; `%` and `_` literal).
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
-	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here).
+	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here). External ids are printable ASCII without spaces.
 	ExternalId *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
@@ -2833,7 +2833,7 @@ type ListUsersParams struct {
 	// Email Filter by email (`*` wildcard).
 	Email *string `form:"email,omitempty" json:"email,omitempty"`
 
-	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here).
+	// ExternalId Exact match on the external id a billing system set (`*` is not a wildcard here). External ids are printable ASCII without spaces.
 	ExternalId *string `form:"externalId,omitempty" json:"externalId,omitempty"`
 
 	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.

@@ -25,8 +25,9 @@ import (
 // fieldExternalID is the envelope's metadata.field of every external id error.
 const fieldExternalID = "externalId"
 
-// maxExternalIDBytes bounds an external id in bytes (the unique index's key; the spec bounds
-// characters, 191 as well).
+// maxExternalIDBytes bounds an external id in bytes (the unique index's key). The spec's
+// pattern keeps external ids printable ASCII, so its 191 characters are 191 bytes; this check
+// guards callers that bypass the validator.
 const maxExternalIDBytes = 191
 
 // checkExternalID refuses an external id the database would not store.
