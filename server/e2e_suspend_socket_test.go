@@ -1,21 +1,24 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/skypanel/skypanel/server"
 )
 
-// TestSuspendClosesSockets: suspending a server sends every open socket on it (tenants' with
-// or without server.status, administrators') a status message with suspended: true and closes
-// it with 4009. Afterwards a tenant's socket is refused (409 before the upgrade with a header
-// token, 4009 after an auth message) while an administrator may still watch; unsuspending
-// tells the administrator's socket and lets the tenant in again.
+// TestSuspendClosesSockets: suspending a running server sends every open socket on it
+// (tenants' with or without server.status, administrators') a status message with suspended:
+// true and closes it with 4009; the node stops the server and nobody may start it.
+// Afterwards a tenant's socket is refused (409 before the upgrade with a header token, 4009
+// after an auth message) while an administrator may still watch; unsuspending tells the
+// administrator's socket and lets the tenant in again.
 func TestSuspendClosesSockets(t *testing.T) {
 	e := startSockEnv(t, server.SocketOptions{})
 	full, ownerID := e.UserToken(t, "owner", false, ownerScopes...)
@@ -47,6 +50,13 @@ func TestSuspendClosesSockets(t *testing.T) {
 			t.Errorf("%s socket: messages before 4009 %v, want a status with suspended: true last", name, got)
 		}
 	}
+	waitFor(t, "the suspended server stopped", func() bool { // the node stops it (daemon: Definition.Suspended)
+		var st map[string]any
+		e.Do(t, http.MethodGet, "/api/servers/"+id+"/status", e.admin, nil, nil).JSON(t, &st)
+		return st["state"] == "stopped" && st["suspended"] == true
+	})
+	e.Do(t, http.MethodPost, "/api/servers/"+id+"/start", e.admin, nil, nil).
+		ExpectError(t, http.StatusConflict, server.CodeServerSuspended)
 
 	_, resp, err := e.dial(t, id, full, nil, nil)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusConflict {
@@ -71,6 +81,32 @@ func TestSuspendClosesSockets(t *testing.T) {
 	if err := again.c.Close(websocket.StatusNormalClosure, ""); err != nil {
 		t.Fatalf("close: %v", err)
 	}
+}
+
+// TestSuspendedElsewhereClosesSocket: a suspension the panel serving the socket did not make
+// (another replica on the same database, simulated by setting the row) reaches the tenant's
+// socket at the periodic re-check: the status with suspended: true, then 4009. An
+// administrator's socket stays open.
+func TestSuspendedElsewhereClosesSocket(t *testing.T) {
+	e := startSockEnv(t, server.SocketOptions{Revalidate: 50 * time.Millisecond})
+	full, ownerID := e.UserToken(t, "owner", false, ownerScopes...)
+	id := e.createServer(t, ownerID)
+	tenant := e.mustDial(t, id, full)
+	defer tenant.c.CloseNow()
+	tenant.expectStatus(t, "stopped")
+	admin := e.mustDial(t, id, e.admin)
+	defer admin.c.CloseNow()
+	admin.expectStatus(t, "stopped")
+	if err := e.Store.Client.Server.UpdateOneID(id).SetSuspended(true).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := tenant.expectClose(t, 4009)
+	if len(got) == 0 || got[len(got)-1].Type != "status" || got[len(got)-1].field("suspended") != true {
+		t.Errorf("messages before 4009 %v, want a status with suspended: true last", got)
+	}
+	waitFor(t, "the tenant's socket detached", func() bool { return e.App.SocketCount(id) == 1 })
+	admin.command(t, "hello") // still served: the node answers that the server does not run
+	admin.expectError(t, server.CodeServerNotRunning)
 }
 
 // expectCode checks the envelope's code of a refused upgrade.

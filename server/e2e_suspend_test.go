@@ -205,8 +205,6 @@ func TestSuspendedOperationsFromSpec(t *testing.T) {
 			case "serverSocket":
 				e.adminSocket(t)
 				return
-			case "setServerLimits": // TODO(t13-sus): a placeholder (501) until the limits helper's branch is merged
-				return
 			}
 			r = e.send(t, op, e.admin, e.requestFor(t, op, true))
 			if got, want := isSuspended(r), op.Suspended == server.SuspendedDeny; got != want {

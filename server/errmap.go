@@ -60,6 +60,8 @@ func mapCoreError(err error) *APIError {
 		return newAPIError(http.StatusNotFound, CodeServerNotFound, "server not found on its node", nil)
 	case errors.Is(err, daemon.ErrNotRunning), errors.Is(err, rt.ErrNotRunning):
 		return newAPIError(http.StatusConflict, CodeServerNotRunning, err.Error(), nil)
+	case errors.Is(err, daemon.ErrSuspended): // the node refused before the panel's own check (suspend.go)
+		return newAPIError(http.StatusConflict, CodeServerSuspended, err.Error(), nil)
 	case errors.Is(err, daemon.ErrBusy):
 		return newAPIError(http.StatusConflict, CodeServerBusy, err.Error(), nil)
 	case errors.Is(err, daemon.ErrInvalidState), errors.Is(err, rt.ErrRunning):

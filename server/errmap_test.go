@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/daemon/files"
 	"github.com/skypanel/skypanel/server/mysql"
 	"github.com/skypanel/skypanel/server/node"
@@ -27,6 +28,7 @@ func TestErrorMappers(t *testing.T) {
 		{"core", node.Unavailable(3, errors.New("down")), http.StatusServiceUnavailable, CodeNodeUnavailable},
 		{"daemon too old", fmt.Errorf("x: %w", &node.TooOldError{NodeID: 3, Operation: "power", Err: errors.New("no such route")}),
 			http.StatusServiceUnavailable, CodeNodeUnavailable},
+		{"node refuses a suspended server", fmt.Errorf("x: %w", daemon.ErrSuspended), http.StatusConflict, CodeServerSuspended},
 		{"databases", fmt.Errorf("x: %w", mysql.ErrInvalidName), http.StatusBadRequest, CodeFieldInvalid},
 		{"files", fmt.Errorf("x: %w", files.ErrNotFound), http.StatusNotFound, CodeFileNotFound},
 		{"socket", fmt.Errorf("x: %w", ErrTooManySockets), http.StatusTooManyRequests, CodeRateLimited},

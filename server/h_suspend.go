@@ -71,9 +71,9 @@ func (h *Handlers) ReinstallServer(ctx context.Context, req gen.ReinstallServerR
 	return gen.ReinstallServer204Response{}, nil
 }
 
-// reinstall checks that the server has a (known) template whose variables still resolve and
-// that it is stopped, pushes its current definition (the template's current steps) and starts
-// the installation.
+// reinstall (InstallServer and ReinstallServer) checks that the server has a (known) template
+// whose variables still resolve and that it is stopped, pushes its current definition (the
+// template's current steps) and starts the installation, emptying the folder first with wipe.
 func (h *Handlers) reinstall(ctx context.Context, id string, wipe bool) error {
 	s, err := h.serverByID(ctx, id)
 	if err != nil {
@@ -103,7 +103,7 @@ func (h *Handlers) reinstall(ctx context.Context, id string, wipe bool) error {
 		return newAPIError(http.StatusConflict, CodeInvalidState,
 			fmt.Sprintf("the server is %s: stop it before reinstalling", st.State), map[string]any{"state": st.State})
 	}
-	if _, err := nc.UpdateServer(ctx, definitionOf(s)); err != nil {
+	if _, err := nc.UpdateServer(ctx, definitionOf(s)); err != nil { // the template's current steps
 		return err
 	}
 	return nc.Install(ctx, s.ID, wipe)

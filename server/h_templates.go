@@ -15,7 +15,6 @@ import (
 	"github.com/skypanel/skypanel/daemon/install"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/gen"
-	"github.com/skypanel/skypanel/gen/daemonapi"
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/templates"
 )
@@ -61,40 +60,10 @@ func (r templateResponse) VisitGetTemplateResponse(w http.ResponseWriter) error 
 	return err
 }
 
-// InstallServer runs the server's template install steps again (from the current template).
+// InstallServer runs the server's template install steps again (from the current template);
+// ReinstallServer without wipe (h_suspend.go).
 func (h *Handlers) InstallServer(ctx context.Context, req gen.InstallServerRequestObject) (gen.InstallServerResponseObject, error) {
-	s, err := h.serverByID(ctx, req.ServerId)
-	if err != nil {
-		return nil, err
-	}
-	if s.Template == nil {
-		return nil, errFieldInvalid("template", "the server was not created from a template: it has nothing to install")
-	}
-	tpl, err := builtinTemplates.Get(*s.Template)
-	if err != nil {
-		return nil, unknownTemplate(*s.Template)
-	}
-	if _, err := tpl.Resolve(s.Variables, true); err != nil {
-		return nil, err
-	}
-	nc, err := h.serverNode(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	st, err := nc.Status(ctx, s.ID)
-	if err != nil {
-		return nil, err
-	}
-	switch st.State {
-	case daemonapi.StateStopped, daemonapi.StateCrashed, daemonapi.StateInstallFailed:
-	default:
-		return nil, newAPIError(http.StatusConflict, CodeInvalidState,
-			fmt.Sprintf("the server is %s: stop it before reinstalling", st.State), map[string]any{"state": st.State})
-	}
-	if _, err := nc.UpdateServer(ctx, definitionOf(s)); err != nil { // the template's current steps
-		return nil, err
-	}
-	if err := nc.Install(ctx, s.ID, false); err != nil {
+	if err := h.reinstall(ctx, req.ServerId, false); err != nil {
 		return nil, err
 	}
 	return gen.InstallServer204Response{}, nil

@@ -68,9 +68,10 @@ func variableString(v gen.VariableValue) string {
 	return string(raw)
 }
 
-// definitionOf builds the node's definition of a server row (what createServer, updateServer
-// and the reconcile send). A server made from a template takes its stop command, stop timeout,
-// install plan and backup commands from it; others stop with "stop".
+// definitionOf builds the node's definition of a server row (what createServer, updateServer,
+// suspend and the reconcile send; a suspended server's node keeps it stopped). A server made
+// from a template takes its stop command, stop timeout, install plan and backup commands from
+// it; others stop with "stop".
 func definitionOf(s *ent.Server) daemonapi.Definition {
 	vars := map[string]string{}
 	for k, v := range s.Environment {
