@@ -4,11 +4,16 @@ import (
 	"bufio"
 	"encoding/xml"
 	"io"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/skypanel/skypanel/server/apitest"
 )
 
 // whmcsDir holds the WHMCS module and its PHPUnit suite (relative to the module root).
@@ -29,7 +34,8 @@ func TestWHMCSModule(t *testing.T) {
 	}
 	t.Parallel()
 	p := startPanel(t, containerdFlag())
-	env := []string{"PANEL_URL=" + validatingProxy(t, p.url), "CLIENT_ID=" + p.clientID, "CLIENT_SECRET=" + p.secret,
+	proxy, checked := whmcsProxy(t, p.url)
+	env := []string{"PANEL_URL=" + proxy, "CLIENT_ID=" + p.clientID, "CLIENT_SECRET=" + p.secret,
 		"SKYPANEL_BIN=" + suite.bin, "SKYPANEL_DATA=" + p.dir}
 	if suite.sock != "" {
 		env = append(env, "WHMCS_ENVIRONMENT=docker", "WHMCS_IMAGE="+suite.image)
@@ -43,6 +49,29 @@ func TestWHMCSModule(t *testing.T) {
 	cmd.Env = append(os.Environ(), env...)
 	out := runLogged(t, cmd)
 	checkJUnit(t, junit, out)
+	// Every operation the module calls (the harness's own checks call none of these) was
+	// answered through the proxy and its response validated.
+	seen := checked.Seen()
+	for _, op := range []string{"oauth2Token", "getSelf", "listUsers", "createUser", "updateUser", "listServers",
+		"createServerWithGeneratedId", "suspendServer", "unsuspendServer", "setServerLimits", "deleteServer"} {
+		if seen[op] == 0 {
+			t.Errorf("no %s response was validated against openapi.yaml (seen: %v)", op, seen)
+		}
+	}
+}
+
+// whmcsProxy is validatingProxy keeping its transport, to tell which operations were checked.
+func whmcsProxy(t *testing.T, target string) (string, *apitest.Transport) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := apitest.NewTransport(t, nil)
+	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u); r.Out.Host = u.Host }, Transport: tr}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv.URL, tr
 }
 
 // runLogged runs cmd, logging its "whmcs>" lines (stderr, amid PHPUnit's dots on stdout) as they come, and returns its whole output;

@@ -17,8 +17,12 @@ final class LifecycleTest extends PanelTestCase
     /** @var string[] passwords used, all of which must stay out of the module log */
     private static $passwords = [];
 
+    /** The wrong secret of the bad TestConnection. */
+    private const BAD_SECRET = 'not-the-secret';
+
     public static function setUpBeforeClass(): void
     {
+        ModuleLog::$calls = []; // this class's calls only
         $run = bin2hex(random_bytes(3));
         $userid = random_int(1000, 999999);
         $startup = self::optEnv('WHMCS_STARTUP', 'while read l; do [ "$l" = stop ] && exit 0; echo "echo:$l"; done');
@@ -65,11 +69,18 @@ final class LifecycleTest extends PanelTestCase
         return $list[0];
     }
 
+    /** The product's five numbers as a server shows them. */
+    private static function limitsOf(array $s): array
+    {
+        return ['memory' => $s['resources']['memory'], 'disk' => $s['resources']['disk'], 'cpu' => $s['resources']['cpu'],
+            'databases' => $s['featureLimits']['databases'], 'backups' => $s['featureLimits']['backups']];
+    }
+
     public function testConnection(): void
     {
         ApiClient::clearTokenCache();
         $this->assertSame(['success' => true, 'error' => ''], skypanel_TestConnection(self::serverParams()));
-        $bad = skypanel_TestConnection(self::serverParams('not-the-secret'));
+        $bad = skypanel_TestConnection(self::serverParams(self::BAD_SECRET));
         $this->assertFalse($bad['success']);
         $this->assertStringStartsWith('invalid_client', $bad['error']);
         self::say('TestConnection (good secret) → success; (bad secret) → "' . $bad['error'] . '"');
@@ -86,8 +97,8 @@ final class LifecycleTest extends PanelTestCase
         $this->assertSame(['Client_' . substr(self::$params['username'], 7), self::$params['clientsdetails']['email'], false],
             [$u['username'], $u['email'], $u['admin']]);
         $s = self::server();
-        $this->assertSame([$u['id'], 64, 512, 50, ['databases' => 0, 'backups' => 1], false],
-            [$s['ownerId'], $s['resources']['memory'], $s['resources']['disk'], $s['resources']['cpu'], $s['featureLimits'], $s['suspended']]);
+        $this->assertSame([$u['id'], false], [$s['ownerId'], $s['suspended']]);
+        $this->assertSame(['memory' => 64, 'disk' => 512, 'cpu' => 50, 'databases' => 0, 'backups' => 1], self::limitsOf($s));
         $this->assertSame(self::$params['configoption10'], $s['environmentType']);
         $log = ModuleLog::responses('CreateAccount', $from);
         $this->assertStringEndsWith('HTTP 201', end($log), 'the server was created');
@@ -113,6 +124,17 @@ final class LifecycleTest extends PanelTestCase
     }
 
     /** @depends testCreateAccountAgainCreatesNothing */
+    public function testCreateAccountBadProductSaysWhy(array $ids): array
+    {
+        $p = self::params(['serviceid' => self::$params['serviceid'] + 1, 'configoption1' => 'no-such-template']);
+        $msg = skypanel_CreateAccount($p);
+        $this->assertSame('ErrTemplateNotFound: template "no-such-template" does not exist (field template)', $msg);
+        $this->assertSame([], self::byExternalId('servers', 'whmcs-' . $p['serviceid']), 'nothing created');
+        self::say("CreateAccount with an unknown template → \"$msg\"");
+        return $ids;
+    }
+
+    /** @depends testCreateAccountBadProductSaysWhy */
     public function testSuspendAccount(array $ids): array
     {
         $id = $ids['server'];
@@ -120,7 +142,8 @@ final class LifecycleTest extends PanelTestCase
         $this->assertSame(204, $st, 'admin start');
         $this->assertSame('running', self::get("/api/servers/$id/status")['state']);
         $this->assertSame('success', skypanel_SuspendAccount(self::params()));
-        $status = self::get("/api/servers/$id/status");
+        $this->assertTrue(self::get("/api/servers/$id/status")['suspended']);
+        $status = self::waitState($id, 'stopped');
         $this->assertSame([true, false], [$status['suspended'], $status['running']], json_encode($status));
         $this->assertTrue(self::get("/api/servers/$id")['suspended']);
         $scopes = ['server.view', 'server.status', 'server.start', 'server.stop'];
@@ -162,14 +185,16 @@ final class LifecycleTest extends PanelTestCase
         $p = self::params(['configoption2' => '96', 'configoption4' => '100', 'configoptions' => ['Backups' => '3']]);
         $this->assertSame('success', skypanel_ChangePackage($p));
         $s = self::get("/api/servers/$id");
-        $this->assertSame([96, 512, 100, ['databases' => 0, 'backups' => 3]],
-            [$s['resources']['memory'], $s['resources']['disk'], $s['resources']['cpu'], $s['featureLimits']]);
+        $this->assertSame(['memory' => 96, 'disk' => 512, 'cpu' => 100, 'databases' => 0, 'backups' => 3], self::limitsOf($s));
         $log = ModuleLog::$calls[count(ModuleLog::$calls) - 1];
         $applied = json_decode($log['processed'], true)['applied'] ?? '';
         $this->assertSame('live', $applied, 'the server runs: limits applied live');
         $this->assertSame(96 << 20, self::cgroupMemoryLimit($id), 'memory cgroup after');
+        $again = skypanel_CreateAccount($p);
+        $this->assertStringStartsWith('ErrConflict: ', $again, 'a create retry with the changed product');
+        $this->assertStringContainsString("(field externalId); server $id already exists for this service", $again);
         self::say("ChangePackage → success: memory 64 → 96 MiB, CPU 50 → 100 %, backups 1 → 3 (configoptions[Backups]); " .
-            "applied=$applied; memory cgroup $before → " . (96 << 20) . ' bytes');
+            "applied=$applied; memory cgroup $before → " . (96 << 20) . ' bytes; CreateAccount with the new product → "' . $again . '"');
         return $ids;
     }
 
@@ -209,14 +234,15 @@ final class LifecycleTest extends PanelTestCase
     {
         $text = ModuleLog::text();
         $this->assertNotSame('', $text);
-        $secrets = array_merge([self::env('CLIENT_SECRET')], self::$passwords, self::moduleTokens());
-        $this->assertGreaterThan(count(self::$passwords) + 1, count($secrets), 'the module\'s token is known');
+        $secrets = array_merge([self::env('CLIENT_SECRET'), self::BAD_SECRET], self::$passwords, self::moduleTokens());
+        $this->assertGreaterThan(count(self::$passwords) + 2, count($secrets), 'the module\'s token is known');
         foreach ($secrets as $s) {
             $this->assertStringNotContainsString($s, $text);
         }
         foreach (ModuleLog::$calls as $c) {
             $this->assertSame('skypanel', $c['module']);
-            $this->assertContains(self::env('CLIENT_SECRET'), $c['replace']);
+            $this->assertNotEmpty(array_intersect([self::env('CLIENT_SECRET'), self::BAD_SECRET], $c['replace']),
+                'WHMCS is told to mask the secret too');
         }
         self::say(sprintf('module log: %d calls, no client secret, password or access token in them', count(ModuleLog::$calls)));
     }

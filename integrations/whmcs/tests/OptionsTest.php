@@ -70,6 +70,13 @@ final class OptionsTest extends TestCase
         $this->assertSame('mc.example.com', $body['name']);
     }
 
+    public function testServerName(): void
+    {
+        $long = str_repeat('é', 120);
+        $this->assertSame(str_repeat('é', 100), self::provisioner(self::params(['domain' => $long]))->serverBody(5)['name']);
+        $this->assertSame('WHMCS service 42', self::provisioner(self::params(['domain' => "bad\xff"]))->serverBody(5)['name']);
+    }
+
     /** @dataProvider badOptions */
     public function testBadOptionIsNamed(array $opts, string $want): void
     {

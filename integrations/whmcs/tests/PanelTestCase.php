@@ -95,6 +95,22 @@ abstract class PanelTestCase extends TestCase
         return $body;
     }
 
+    /**
+     * Polls GET …/status until the server is in $state (a stop after suspension runs in the
+     * background); 600 polls 0.1 s apart at most, then the test fails with the last status.
+     */
+    protected static function waitState(string $id, string $state, ?string $token = null): array
+    {
+        for ($i = 0; $i < 600; $i++) {
+            $st = self::get("/api/servers/$id/status", $token);
+            if ($st['state'] === $state) {
+                return $st;
+            }
+            usleep(100000);
+        }
+        self::fail("server $id never reached $state: " . json_encode($st));
+    }
+
     /** The panel's error code of a body ('' when it is none). */
     protected static function code($body): string
     {

@@ -128,11 +128,11 @@ class Provisioner
     /** The create body of the service's server, owned by $ownerId. Deterministic, so a retry is identical. */
     public function serverBody(int $ownerId): array
     {
+        $fallback = 'WHMCS service ' . (int)($this->params['serviceid'] ?? 0);
         $domain = trim((string)($this->params['domain'] ?? ''));
-        $name = $domain !== '' ? $domain : 'WHMCS service ' . (int)($this->params['serviceid'] ?? 0);
-        preg_match('/^.{0,100}/us', $name, $m); // 100 characters, UTF-8 safe without mbstring
-        $body = ['name' => $m[0] ?? 'WHMCS service',  'ownerId' => $ownerId, 'externalId' => $this->serverExternalId()]
-            + $this->limits();
+        // 100 characters, UTF-8 safe without mbstring; a domain that is not UTF-8 gives the fallback
+        $name = $domain !== '' && preg_match('/^.{1,100}/us', $domain, $m) ? $m[0] : $fallback;
+        $body = ['name' => $name, 'ownerId' => $ownerId, 'externalId' => $this->serverExternalId()] + $this->limits();
         $fb = $body['featureLimits'] ?? null;
         if ($fb !== null) { // FeatureLimits needs both
             $body['featureLimits'] = ['databases' => $fb['databases'] ?? 0, 'backups' => $fb['backups'] ?? 0];
