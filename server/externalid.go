@@ -69,20 +69,21 @@ func userRetry(ctx context.Context, db *ent.Client, in UserInput) (*ent.User, er
 	return nil, errExternalIDTaken("user")
 }
 
-// setUserExternalID applies an update's externalId: absent = unchanged, null = removed.
-func setUserExternalID(upd *ent.UserUpdateOne, v nullable.Nullable[string]) error {
+// setExternalID applies an update's externalId through the ent builder's setter and clearer
+// (method values of a UserUpdateOne or ServerUpdateOne): absent = unchanged, null = removed.
+func setExternalID[B any](v nullable.Nullable[string], set func(string) B, clear func() B) error {
 	switch {
 	case !v.IsSpecified():
 		return nil
 	case v.IsNull():
-		upd.ClearExternalID()
+		clear()
 		return nil
 	}
 	id := v.MustGet()
 	if err := checkExternalID(id); err != nil {
 		return err
 	}
-	upd.SetExternalID(id)
+	set(id)
 	return nil
 }
 
@@ -126,23 +127,6 @@ func (h *Handlers) serverRetry(ctx context.Context, id string, generated bool, b
 		return out, true, err
 	}
 	return gen.ServerCreated{Id: s.ID, Name: s.Name, Status: gen.ServerState(h.status(ctx, s).State)}, true, nil
-}
-
-// setServerExternalID applies a definition edit's externalId: absent = unchanged, null = removed.
-func setServerExternalID(upd *ent.ServerUpdateOne, v nullable.Nullable[string]) error {
-	switch {
-	case !v.IsSpecified():
-		return nil
-	case v.IsNull():
-		upd.ClearExternalID()
-		return nil
-	}
-	id := v.MustGet()
-	if err := checkExternalID(id); err != nil {
-		return err
-	}
-	upd.SetExternalID(id)
-	return nil
 }
 
 // serverExternalIDTaken reports whether a server other than self holds the external id.

@@ -240,7 +240,7 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID).SetNillableName(b.Name).SetNillableIcon(b.Icon)
-		if err := setServerExternalID(upd, b.ExternalId); err != nil {
+		if err := setExternalID(b.ExternalId, upd.SetExternalID, upd.ClearExternalID); err != nil {
 			return err
 		}
 		if b.Type != nil && b.Type.Type != nil {

@@ -146,7 +146,7 @@ func (h *Handlers) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObje
 	if err := setQuota(ctx, upd, b.Quota); err != nil {
 		return nil, err
 	}
-	if err := setUserExternalID(upd, b.ExternalId); err != nil {
+	if err := setExternalID(b.ExternalId, upd.SetExternalID, upd.ClearExternalID); err != nil {
 		return nil, err
 	}
 	id := u.ID
