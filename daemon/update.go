@@ -11,9 +11,9 @@ import (
 type Applied string
 
 const (
-	// AppliedLive: the server was running and its limits were applied to it live.
+	// AppliedLive means the server was running and its limits were applied to it live.
 	AppliedLive Applied = "live"
-	// AppliedNextStart: the server was not running; the definition applies at its next start.
+	// AppliedNextStart means the server was not running; the definition applies at its next start.
 	AppliedNextStart Applied = "next-start"
 )
 
