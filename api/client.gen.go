@@ -2187,6 +2187,95 @@ type SettingsUpdate struct {
 	RegistrationEnabled *bool `json:"registrationEnabled,omitempty"`
 }
 
+// SftpAuthRequest An SFTP login as the node's SSH server received it. Exactly one of `password` and `publicKey`.
+type SftpAuthRequest struct {
+	// Password The password the client sent.
+	Password *string `json:"password,omitempty"`
+
+	// PublicKey The public key the client proved it holds, in `authorized_keys` form (`ssh-ed25519 AAAA…`).
+	PublicKey *string `json:"publicKey,omitempty"`
+
+	// RemoteIp The client's address (IPv4 or IPv6), for the lockout and the audit log.
+	//
+	// Example: 127.0.0.1
+	RemoteIp string `json:"remoteIp"`
+
+	// Username `<panel username>.<server id>`.
+	//
+	// Example: admin.ABC12345
+	Username string `json:"username"`
+}
+
+// SftpCheckRequest An open SFTP session to re-check.
+type SftpCheckRequest struct {
+	// KeyId The SSH key the session logged in with (absent for a password login); a removed key ends it.
+	KeyId *int64 `json:"keyId,omitempty"`
+
+	// ServerId Example: ABC12345
+	ServerId string `json:"serverId"`
+
+	// UserId Example: 1
+	UserId int64 `json:"userId"`
+}
+
+// SftpGrant What an SFTP session may do.
+type SftpGrant struct {
+	// KeyId The SSH key that logged in (absent for a password login).
+	KeyId *int64 `json:"keyId,omitempty"`
+
+	// ReadOnly True when the user lacks `server.files.edit`.
+	//
+	// Example: false
+	ReadOnly bool `json:"readOnly"`
+
+	// ServerId Example: ABC12345
+	ServerId string `json:"serverId"`
+
+	// UserId Example: 1
+	UserId int64 `json:"userId"`
+
+	// Username Example: admin
+	Username string `json:"username"`
+}
+
+// SshKey A registered SSH public key.
+type SshKey struct {
+	// Created Example: 2024-01-15T10:30:00Z
+	Created time.Time `json:"created"`
+
+	// Fingerprint OpenSSH's SHA256 fingerprint.
+	//
+	// Example: SHA256:QhUUoEyAG9TA4O8zloFyFqGImhdz1ICVwzpJnKkHvaQ
+	Fingerprint string `json:"fingerprint"`
+
+	// Id Example: 3
+	Id int64 `json:"id"`
+
+	// Name Example: laptop
+	Name string `json:"name"`
+
+	// PublicKey Example: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINycI/pFIsHA+c/mL/D63u4UAPdjbLzR4lYKdH1P5yoY
+	PublicKey string `json:"publicKey"`
+}
+
+// SshKeyCreate An SSH public key to register.
+type SshKeyCreate struct {
+	// Name Example: laptop
+	Name string `json:"name"`
+
+	// PublicKey One `authorized_keys` line.
+	//
+	// Example: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINycI/pFIsHA+c/mL/D63u4UAPdjbLzR4lYKdH1P5yoY me@laptop
+	PublicKey string `json:"publicKey"`
+}
+
+// SshKeyList A page of SSH keys.
+type SshKeyList struct {
+	// Metadata Metadata of a list response.
+	Metadata ListMetadata `json:"metadata"`
+	SshKeys  []SshKey     `json:"sshKeys"`
+}
+
 // Template A server template.
 type Template struct {
 	// Backup Console commands around live backups.
@@ -2700,6 +2789,15 @@ type ListSelfOAuth2ClientsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListSelfSshKeysParams defines parameters for ListSelfSshKeys.
+type ListSelfSshKeysParams struct {
+	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page (1-100). Out of range → 400 ErrFieldInvalid.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListServersParams defines parameters for ListServers.
 type ListServersParams struct {
 	// Username Filter by owner username (`*` wildcard). Admin only: 403 ErrPermissionDenied without the admin scope.
@@ -2858,8 +2956,17 @@ type UpdateNodeJSONRequestBody = NodeUpdate
 // NodeCheckinJSONRequestBody defines body for NodeCheckin for application/json ContentType.
 type NodeCheckinJSONRequestBody = NodeCheckin
 
+// SftpAuthJSONRequestBody defines body for SftpAuth for application/json ContentType.
+type SftpAuthJSONRequestBody = SftpAuthRequest
+
+// SftpCheckJSONRequestBody defines body for SftpCheck for application/json ContentType.
+type SftpCheckJSONRequestBody = SftpCheckRequest
+
 // CreateSelfOAuth2ClientJSONRequestBody defines body for CreateSelfOAuth2Client for application/json ContentType.
 type CreateSelfOAuth2ClientJSONRequestBody = OAuth2ClientCreate
+
+// CreateSelfSshKeyJSONRequestBody defines body for CreateSelfSshKey for application/json ContentType.
+type CreateSelfSshKeyJSONRequestBody = SshKeyCreate
 
 // CreateServerWithGeneratedIdJSONRequestBody defines body for CreateServerWithGeneratedId for application/json ContentType.
 type CreateServerWithGeneratedIdJSONRequestBody = ServerCreate
@@ -3385,6 +3492,64 @@ type ClientInterface interface {
 	// Corresponds with GET /api/nodes/{id}/features (the `GetNodeFeatures` operationId).
 	GetNodeFeatures(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SftpAuthWithBody A node asks whether an SFTP login may open
+	//
+	// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+	// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+	// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+	// grant when the user owns the server (or is an administrator), the server is on this node and not
+	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+	SftpAuthWithBody(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SftpAuth A node asks whether an SFTP login may open
+	//
+	// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+	// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+	// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+	// grant when the user owns the server (or is an administrator), the server is on this node and not
+	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+	SftpAuth(ctx context.Context, id NodeId, body SftpAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SftpCheckWithBody A node re-checks an open SFTP session
+	//
+	// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+	// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+	// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+	// user was deleted).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+	SftpCheckWithBody(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SftpCheck A node re-checks an open SFTP session
+	//
+	// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+	// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+	// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+	// user was deleted).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+	SftpCheck(ctx context.Context, id NodeId, body SftpCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetNodeSystem Get a node's system information
 	//
 	// Returns the node's CPU, memory, disk and OS.
@@ -3432,6 +3597,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/self/oauth2/{clientId} (the `DeleteSelfOAuth2Client` operationId).
 	DeleteSelfOAuth2Client(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSelfSshKeys List the caller's SSH keys
+	//
+	// The SSH public keys that log the caller in to SFTP (see `sftpAuth`), ordered by id.
+	//
+	// Corresponds with GET /api/self/ssh-keys (the `ListSelfSshKeys` operationId).
+	ListSelfSshKeys(ctx context.Context, params *ListSelfSshKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSelfSshKeyWithBody Add an SSH key
+	//
+	// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+	// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+	// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+	// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+	CreateSelfSshKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSelfSshKey Add an SSH key
+	//
+	// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+	// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+	// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+	// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+	CreateSelfSshKey(ctx context.Context, body CreateSelfSshKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSelfSshKey Remove an SSH key
+	//
+	// Removes one of the caller's SSH keys; SFTP sessions opened with it are closed at their next check (≤ 30 s).
+	// Another user's key → 404 ErrNotFound.
+	//
+	// Corresponds with DELETE /api/self/ssh-keys/{keyId} (the `DeleteSelfSshKey` operationId).
+	DeleteSelfSshKey(ctx context.Context, keyId int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListServers List servers
 	//
@@ -4599,6 +4803,104 @@ func (c *Client) GetNodeFeatures(ctx context.Context, id NodeId, reqEditors ...R
 	return c.Client.Do(req)
 }
 
+// SftpAuthWithBody A node asks whether an SFTP login may open
+//
+// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+// grant when the user owns the server (or is an administrator), the server is on this node and not
+// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+func (c *Client) SftpAuthWithBody(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSftpAuthRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SftpAuth A node asks whether an SFTP login may open
+//
+// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+// grant when the user owns the server (or is an administrator), the server is on this node and not
+// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+func (c *Client) SftpAuth(ctx context.Context, id NodeId, body SftpAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSftpAuthRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SftpCheckWithBody A node re-checks an open SFTP session
+//
+// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+// user was deleted).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+func (c *Client) SftpCheckWithBody(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSftpCheckRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SftpCheck A node re-checks an open SFTP session
+//
+// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+// user was deleted).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+func (c *Client) SftpCheck(ctx context.Context, id NodeId, body SftpCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSftpCheckRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetNodeSystem Get a node's system information
 //
 // Returns the node's CPU, memory, disk and OS.
@@ -4697,6 +4999,85 @@ func (c *Client) CreateSelfOAuth2Client(ctx context.Context, body CreateSelfOAut
 // Corresponds with DELETE /api/self/oauth2/{clientId} (the `DeleteSelfOAuth2Client` operationId).
 func (c *Client) DeleteSelfOAuth2Client(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteSelfOAuth2ClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSelfSshKeys List the caller's SSH keys
+//
+// The SSH public keys that log the caller in to SFTP (see `sftpAuth`), ordered by id.
+//
+// Corresponds with GET /api/self/ssh-keys (the `ListSelfSshKeys` operationId).
+func (c *Client) ListSelfSshKeys(ctx context.Context, params *ListSelfSshKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSelfSshKeysRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSelfSshKeyWithBody Add an SSH key
+//
+// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+func (c *Client) CreateSelfSshKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSelfSshKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSelfSshKey Add an SSH key
+//
+// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+func (c *Client) CreateSelfSshKey(ctx context.Context, body CreateSelfSshKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSelfSshKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSelfSshKey Remove an SSH key
+//
+// Removes one of the caller's SSH keys; SFTP sessions opened with it are closed at their next check (≤ 30 s).
+// Another user's key → 404 ErrNotFound.
+//
+// Corresponds with DELETE /api/self/ssh-keys/{keyId} (the `DeleteSelfSshKey` operationId).
+func (c *Client) DeleteSelfSshKey(ctx context.Context, keyId int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSelfSshKeyRequest(c.Server, keyId)
 	if err != nil {
 		return nil, err
 	}
@@ -6742,6 +7123,100 @@ func NewGetNodeFeaturesRequest(server string, id NodeId) (*http.Request, error) 
 	return req, nil
 }
 
+// NewSftpAuthRequest calls the generic SftpAuth builder with application/json body
+func NewSftpAuthRequest(server string, id NodeId, body SftpAuthJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSftpAuthRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSftpAuthRequestWithBody constructs an http.Request for the SftpAuth method, with any body, and a specified content type
+func NewSftpAuthRequestWithBody(server string, id NodeId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/nodes/%s/sftp/auth", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSftpCheckRequest calls the generic SftpCheck builder with application/json body
+func NewSftpCheckRequest(server string, id NodeId, body SftpCheckJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSftpCheckRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSftpCheckRequestWithBody constructs an http.Request for the SftpCheck method, with any body, and a specified content type
+func NewSftpCheckRequestWithBody(server string, id NodeId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/nodes/%s/sftp/check", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetNodeSystemRequest constructs an http.Request for the GetNodeSystem method
 func NewGetNodeSystemRequest(server string, id NodeId) (*http.Request, error) {
 	var err error
@@ -6926,6 +7401,146 @@ func NewDeleteSelfOAuth2ClientRequest(server string, clientId ClientId) (*http.R
 	}
 
 	operationPath := fmt.Sprintf("/api/self/oauth2/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSelfSshKeysRequest constructs an http.Request for the ListSelfSshKeys method
+func NewListSelfSshKeysRequest(server string, params *ListSelfSshKeysParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/self/ssh-keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSelfSshKeyRequest calls the generic CreateSelfSshKey builder with application/json body
+func NewCreateSelfSshKeyRequest(server string, body CreateSelfSshKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSelfSshKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSelfSshKeyRequestWithBody constructs an http.Request for the CreateSelfSshKey method, with any body, and a specified content type
+func NewCreateSelfSshKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/self/ssh-keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSelfSshKeyRequest constructs an http.Request for the DeleteSelfSshKey method
+func NewDeleteSelfSshKeyRequest(server string, keyId int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "keyId", keyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/self/ssh-keys/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -9565,6 +10180,64 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/nodes/{id}/features (the `GetNodeFeatures` operationId).
 	GetNodeFeaturesWithResponse(ctx context.Context, id NodeId, reqEditors ...RequestEditorFn) (*GetNodeFeaturesResponse, error)
 
+	// SftpAuthWithBodyWithResponse A node asks whether an SFTP login may open
+	//
+	// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+	// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+	// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+	// grant when the user owns the server (or is an administrator), the server is on this node and not
+	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+	SftpAuthWithBodyWithResponse(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SftpAuthResponse, error)
+
+	// SftpAuthWithResponse A node asks whether an SFTP login may open
+	//
+	// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+	// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+	// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+	// grant when the user owns the server (or is an administrator), the server is on this node and not
+	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+	SftpAuthWithResponse(ctx context.Context, id NodeId, body SftpAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*SftpAuthResponse, error)
+
+	// SftpCheckWithBodyWithResponse A node re-checks an open SFTP session
+	//
+	// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+	// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+	// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+	// user was deleted).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+	SftpCheckWithBodyWithResponse(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SftpCheckResponse, error)
+
+	// SftpCheckWithResponse A node re-checks an open SFTP session
+	//
+	// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+	// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+	// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+	// user was deleted).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+	SftpCheckWithResponse(ctx context.Context, id NodeId, body SftpCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*SftpCheckResponse, error)
+
 	// GetNodeSystemWithResponse Get a node's system information
 	//
 	// Returns the node's CPU, memory, disk and OS.
@@ -9620,6 +10293,49 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/self/oauth2/{clientId} (the `DeleteSelfOAuth2Client` operationId).
 	DeleteSelfOAuth2ClientWithResponse(ctx context.Context, clientId ClientId, reqEditors ...RequestEditorFn) (*DeleteSelfOAuth2ClientResponse, error)
+
+	// ListSelfSshKeysWithResponse List the caller's SSH keys
+	//
+	// The SSH public keys that log the caller in to SFTP (see `sftpAuth`), ordered by id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/self/ssh-keys (the `ListSelfSshKeys` operationId).
+	ListSelfSshKeysWithResponse(ctx context.Context, params *ListSelfSshKeysParams, reqEditors ...RequestEditorFn) (*ListSelfSshKeysResponse, error)
+
+	// CreateSelfSshKeyWithBodyWithResponse Add an SSH key
+	//
+	// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+	// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+	// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+	// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+	CreateSelfSshKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSelfSshKeyResponse, error)
+
+	// CreateSelfSshKeyWithResponse Add an SSH key
+	//
+	// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+	// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+	// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+	// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+	CreateSelfSshKeyWithResponse(ctx context.Context, body CreateSelfSshKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSelfSshKeyResponse, error)
+
+	// DeleteSelfSshKeyWithResponse Remove an SSH key
+	//
+	// Removes one of the caller's SSH keys; SFTP sessions opened with it are closed at their next check (≤ 30 s).
+	// Another user's key → 404 ErrNotFound.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/self/ssh-keys/{keyId} (the `DeleteSelfSshKey` operationId).
+	DeleteSelfSshKeyWithResponse(ctx context.Context, keyId int64, reqEditors ...RequestEditorFn) (*DeleteSelfSshKeyResponse, error)
 
 	// ListServersWithResponse List servers
 	//
@@ -12853,6 +13569,336 @@ func (r GetNodeFeaturesResponse) ContentType() string {
 	return ""
 }
 
+// SftpAuthResponse200Headers the declared response headers of an HTTP 200 response for SftpAuth
+type SftpAuthResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// SftpAuthResponse400Headers the declared response headers of an HTTP 400 response for SftpAuth
+type SftpAuthResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// SftpAuthResponse401Headers the declared response headers of an HTTP 401 response for SftpAuth
+type SftpAuthResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// SftpAuthResponse403Headers the declared response headers of an HTTP 403 response for SftpAuth
+type SftpAuthResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// SftpAuthResponse404Headers the declared response headers of an HTTP 404 response for SftpAuth
+type SftpAuthResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// SftpAuthResponse413Headers the declared response headers of an HTTP 413 response for SftpAuth
+type SftpAuthResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// SftpAuthResponse415Headers the declared response headers of an HTTP 415 response for SftpAuth
+type SftpAuthResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// SftpAuthResponse429Headers the declared response headers of an HTTP 429 response for SftpAuth
+type SftpAuthResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// SftpAuthResponse500Headers the declared response headers of an HTTP 500 response for SftpAuth
+type SftpAuthResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type SftpAuthResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SftpGrant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SftpAuthResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SftpAuthResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SftpAuthResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SftpAuthResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SftpAuthResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SftpAuthResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SftpAuthResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SftpAuthResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SftpAuthResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SftpAuthResponse) GetJSON200() *SftpGrant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SftpAuthResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SftpAuthResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SftpAuthResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SftpAuthResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SftpAuthResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SftpAuthResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SftpAuthResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SftpAuthResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SftpAuthResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SftpAuthResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SftpAuthResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SftpAuthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SftpCheckResponse200Headers the declared response headers of an HTTP 200 response for SftpCheck
+type SftpCheckResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// SftpCheckResponse400Headers the declared response headers of an HTTP 400 response for SftpCheck
+type SftpCheckResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// SftpCheckResponse401Headers the declared response headers of an HTTP 401 response for SftpCheck
+type SftpCheckResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// SftpCheckResponse403Headers the declared response headers of an HTTP 403 response for SftpCheck
+type SftpCheckResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// SftpCheckResponse404Headers the declared response headers of an HTTP 404 response for SftpCheck
+type SftpCheckResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// SftpCheckResponse413Headers the declared response headers of an HTTP 413 response for SftpCheck
+type SftpCheckResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// SftpCheckResponse415Headers the declared response headers of an HTTP 415 response for SftpCheck
+type SftpCheckResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// SftpCheckResponse429Headers the declared response headers of an HTTP 429 response for SftpCheck
+type SftpCheckResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// SftpCheckResponse500Headers the declared response headers of an HTTP 500 response for SftpCheck
+type SftpCheckResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type SftpCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SftpGrant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SftpCheckResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *SftpCheckResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SftpCheckResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SftpCheckResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SftpCheckResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *SftpCheckResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *SftpCheckResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SftpCheckResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *SftpCheckResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SftpCheckResponse) GetJSON200() *SftpGrant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SftpCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SftpCheckResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SftpCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SftpCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SftpCheckResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SftpCheckResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SftpCheckResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SftpCheckResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SftpCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SftpCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SftpCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SftpCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetNodeSystemResponse200Headers the declared response headers of an HTTP 200 response for GetNodeSystem
 type GetNodeSystemResponse200Headers struct {
 	XAPIVersion *string
@@ -13568,6 +14614,452 @@ func (r DeleteSelfOAuth2ClientResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteSelfOAuth2ClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSelfSshKeysResponse200Headers the declared response headers of an HTTP 200 response for ListSelfSshKeys
+type ListSelfSshKeysResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// ListSelfSshKeysResponse400Headers the declared response headers of an HTTP 400 response for ListSelfSshKeys
+type ListSelfSshKeysResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// ListSelfSshKeysResponse401Headers the declared response headers of an HTTP 401 response for ListSelfSshKeys
+type ListSelfSshKeysResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// ListSelfSshKeysResponse403Headers the declared response headers of an HTTP 403 response for ListSelfSshKeys
+type ListSelfSshKeysResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// ListSelfSshKeysResponse415Headers the declared response headers of an HTTP 415 response for ListSelfSshKeys
+type ListSelfSshKeysResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// ListSelfSshKeysResponse429Headers the declared response headers of an HTTP 429 response for ListSelfSshKeys
+type ListSelfSshKeysResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// ListSelfSshKeysResponse500Headers the declared response headers of an HTTP 500 response for ListSelfSshKeys
+type ListSelfSshKeysResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type ListSelfSshKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SshKeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListSelfSshKeysResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListSelfSshKeysResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSelfSshKeysResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListSelfSshKeysResponse403Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ListSelfSshKeysResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListSelfSshKeysResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListSelfSshKeysResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON200() *SshKeyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSelfSshKeysResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSelfSshKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSelfSshKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSelfSshKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSelfSshKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSelfSshKeyResponse201Headers the declared response headers of an HTTP 201 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse201Headers struct {
+	XAPIVersion *string
+}
+
+// CreateSelfSshKeyResponse400Headers the declared response headers of an HTTP 400 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// CreateSelfSshKeyResponse401Headers the declared response headers of an HTTP 401 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// CreateSelfSshKeyResponse403Headers the declared response headers of an HTTP 403 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// CreateSelfSshKeyResponse409Headers the declared response headers of an HTTP 409 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// CreateSelfSshKeyResponse413Headers the declared response headers of an HTTP 413 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// CreateSelfSshKeyResponse415Headers the declared response headers of an HTTP 415 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// CreateSelfSshKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// CreateSelfSshKeyResponse500Headers the declared response headers of an HTTP 500 response for CreateSelfSshKey
+type CreateSelfSshKeyResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type CreateSelfSshKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SshKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSelfSshKeyResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateSelfSshKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateSelfSshKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateSelfSshKeyResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateSelfSshKeyResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateSelfSshKeyResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *CreateSelfSshKeyResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateSelfSshKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateSelfSshKeyResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON201() *SshKey {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSelfSshKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSelfSshKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSelfSshKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSelfSshKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSelfSshKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteSelfSshKeyResponse204Headers the declared response headers of an HTTP 204 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse204Headers struct {
+	XAPIVersion *string
+}
+
+// DeleteSelfSshKeyResponse400Headers the declared response headers of an HTTP 400 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// DeleteSelfSshKeyResponse401Headers the declared response headers of an HTTP 401 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// DeleteSelfSshKeyResponse403Headers the declared response headers of an HTTP 403 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// DeleteSelfSshKeyResponse404Headers the declared response headers of an HTTP 404 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse404Headers struct {
+	XAPIVersion *string
+}
+
+// DeleteSelfSshKeyResponse415Headers the declared response headers of an HTTP 415 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// DeleteSelfSshKeyResponse429Headers the declared response headers of an HTTP 429 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// DeleteSelfSshKeyResponse500Headers the declared response headers of an HTTP 500 response for DeleteSelfSshKey
+type DeleteSelfSshKeyResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type DeleteSelfSshKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteSelfSshKeyResponse204Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteSelfSshKeyResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteSelfSshKeyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteSelfSshKeyResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteSelfSshKeyResponse404Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *DeleteSelfSshKeyResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteSelfSshKeyResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteSelfSshKeyResponse500Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteSelfSshKeyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSelfSshKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSelfSshKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSelfSshKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSelfSshKeyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22383,6 +23875,88 @@ func (c *ClientWithResponses) GetNodeFeaturesWithResponse(ctx context.Context, i
 	return ParseGetNodeFeaturesResponse(rsp)
 }
 
+// SftpAuthWithBodyWithResponse A node asks whether an SFTP login may open
+//
+// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+// grant when the user owns the server (or is an administrator), the server is on this node and not
+// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+func (c *ClientWithResponses) SftpAuthWithBodyWithResponse(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SftpAuthResponse, error) {
+	rsp, err := c.SftpAuthWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSftpAuthResponse(rsp)
+}
+
+// SftpAuthWithResponse A node asks whether an SFTP login may open
+//
+// Called by a node's SFTP server (its own deployment client, scope `node`; another node's client → 403) for
+// every login. The SFTP username is `<panel username>.<server id>` (split at the last dot); the secret is the
+// user's panel password or one of the user's SSH public keys (`/api/self/ssh-keys`). The panel answers the
+// grant when the user owns the server (or is an administrator), the server is on this node and not
+// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
+// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
+// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
+// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
+// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/sftp/auth (the `SftpAuth` operationId).
+func (c *ClientWithResponses) SftpAuthWithResponse(ctx context.Context, id NodeId, body SftpAuthJSONRequestBody, reqEditors ...RequestEditorFn) (*SftpAuthResponse, error) {
+	rsp, err := c.SftpAuth(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSftpAuthResponse(rsp)
+}
+
+// SftpCheckWithBodyWithResponse A node re-checks an open SFTP session
+//
+// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+// user was deleted).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+func (c *ClientWithResponses) SftpCheckWithBodyWithResponse(ctx context.Context, id NodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SftpCheckResponse, error) {
+	rsp, err := c.SftpCheckWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSftpCheckResponse(rsp)
+}
+
+// SftpCheckWithResponse A node re-checks an open SFTP session
+//
+// Called by a node's SFTP server for every open session at least every 30 seconds: the answer is the grant as
+// it stands now (the user may have lost `server.files.edit`: `readOnly`), or 403 ErrPermissionDenied when the
+// session must close (the user lost access, the server was deleted, moved to another node or suspended, the
+// user was deleted).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/nodes/{id}/sftp/check (the `SftpCheck` operationId).
+func (c *ClientWithResponses) SftpCheckWithResponse(ctx context.Context, id NodeId, body SftpCheckJSONRequestBody, reqEditors ...RequestEditorFn) (*SftpCheckResponse, error) {
+	rsp, err := c.SftpCheck(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSftpCheckResponse(rsp)
+}
+
 // GetNodeSystemWithResponse Get a node's system information
 //
 // Returns the node's CPU, memory, disk and OS.
@@ -22473,6 +24047,73 @@ func (c *ClientWithResponses) DeleteSelfOAuth2ClientWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseDeleteSelfOAuth2ClientResponse(rsp)
+}
+
+// ListSelfSshKeysWithResponse List the caller's SSH keys
+//
+// The SSH public keys that log the caller in to SFTP (see `sftpAuth`), ordered by id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/self/ssh-keys (the `ListSelfSshKeys` operationId).
+func (c *ClientWithResponses) ListSelfSshKeysWithResponse(ctx context.Context, params *ListSelfSshKeysParams, reqEditors ...RequestEditorFn) (*ListSelfSshKeysResponse, error) {
+	rsp, err := c.ListSelfSshKeys(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSelfSshKeysResponse(rsp)
+}
+
+// CreateSelfSshKeyWithBodyWithResponse Add an SSH key
+//
+// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+func (c *ClientWithResponses) CreateSelfSshKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSelfSshKeyResponse, error) {
+	rsp, err := c.CreateSelfSshKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSelfSshKeyResponse(rsp)
+}
+
+// CreateSelfSshKeyWithResponse Add an SSH key
+//
+// Registers an SSH public key (one `authorized_keys` line: `ssh-ed25519 AAAA… comment`; ed25519, ecdsa and
+// RSA of at least 2048 bits) for the caller's SFTP logins. At most 20 keys per user; a key already registered
+// by this user → 409 ErrConflict; an unparsable or weak key → 400 ErrFieldInvalid (metadata.field `publicKey`).
+// Needs `server.files.edit`: a key opens the caller's files with every file permission the user holds.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/self/ssh-keys (the `CreateSelfSshKey` operationId).
+func (c *ClientWithResponses) CreateSelfSshKeyWithResponse(ctx context.Context, body CreateSelfSshKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSelfSshKeyResponse, error) {
+	rsp, err := c.CreateSelfSshKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSelfSshKeyResponse(rsp)
+}
+
+// DeleteSelfSshKeyWithResponse Remove an SSH key
+//
+// Removes one of the caller's SSH keys; SFTP sessions opened with it are closed at their next check (≤ 30 s).
+// Another user's key → 404 ErrNotFound.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/self/ssh-keys/{keyId} (the `DeleteSelfSshKey` operationId).
+func (c *ClientWithResponses) DeleteSelfSshKeyWithResponse(ctx context.Context, keyId int64, reqEditors ...RequestEditorFn) (*DeleteSelfSshKeyResponse, error) {
+	rsp, err := c.DeleteSelfSshKey(ctx, keyId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSelfSshKeyResponse(rsp)
 }
 
 // ListServersWithResponse List servers
@@ -26767,6 +28408,426 @@ func ParseGetNodeFeaturesResponse(rsp *http.Response) (*GetNodeFeaturesResponse,
 	return response, nil
 }
 
+// ParseSftpAuthResponse parses an HTTP response from a SftpAuthWithResponse call
+func ParseSftpAuthResponse(rsp *http.Response) (*SftpAuthResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SftpAuthResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SftpGrant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SftpAuthResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers SftpAuthResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SftpAuthResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SftpAuthResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SftpAuthResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers SftpAuthResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SftpAuthResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers SftpAuthResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers SftpAuthResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSftpCheckResponse parses an HTTP response from a SftpCheckWithResponse call
+func ParseSftpCheckResponse(rsp *http.Response) (*SftpCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SftpCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SftpGrant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SftpCheckResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers SftpCheckResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers SftpCheckResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SftpCheckResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SftpCheckResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers SftpCheckResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers SftpCheckResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers SftpCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers SftpCheckResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetNodeSystemResponse parses an HTTP response from a GetNodeSystemWithResponse call
 func ParseGetNodeSystemResponse(rsp *http.Response) (*GetNodeSystemResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -27688,6 +29749,581 @@ func ParseDeleteSelfOAuth2ClientResponse(rsp *http.Response) (*DeleteSelfOAuth2C
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers DeleteSelfOAuth2ClientResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSelfSshKeysResponse parses an HTTP response from a ListSelfSshKeysWithResponse call
+func ParseListSelfSshKeysResponse(rsp *http.Response) (*ListSelfSshKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSelfSshKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SshKeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListSelfSshKeysResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListSelfSshKeysResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListSelfSshKeysResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListSelfSshKeysResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 415:
+		var headers ListSelfSshKeysResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListSelfSshKeysResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListSelfSshKeysResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateSelfSshKeyResponse parses an HTTP response from a CreateSelfSshKeyWithResponse call
+func ParseCreateSelfSshKeyResponse(rsp *http.Response) (*CreateSelfSshKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSelfSshKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SshKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSelfSshKeyResponse201Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateSelfSshKeyResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateSelfSshKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateSelfSshKeyResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateSelfSshKeyResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateSelfSshKeyResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers CreateSelfSshKeyResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateSelfSshKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateSelfSshKeyResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSelfSshKeyResponse parses an HTTP response from a DeleteSelfSshKeyWithResponse call
+func ParseDeleteSelfSshKeyResponse(rsp *http.Response) (*DeleteSelfSshKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSelfSshKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteSelfSshKeyResponse204Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 400:
+		var headers DeleteSelfSshKeyResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteSelfSshKeyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteSelfSshKeyResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteSelfSshKeyResponse404Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 415:
+		var headers DeleteSelfSshKeyResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteSelfSshKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteSelfSshKeyResponse500Headers
 		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

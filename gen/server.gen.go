@@ -2192,6 +2192,95 @@ type SettingsUpdate struct {
 	RegistrationEnabled *bool `json:"registrationEnabled,omitempty"`
 }
 
+// SftpAuthRequest An SFTP login as the node's SSH server received it. Exactly one of `password` and `publicKey`.
+type SftpAuthRequest struct {
+	// Password The password the client sent.
+	Password *string `json:"password,omitempty"`
+
+	// PublicKey The public key the client proved it holds, in `authorized_keys` form (`ssh-ed25519 AAAA…`).
+	PublicKey *string `json:"publicKey,omitempty"`
+
+	// RemoteIp The client's address (IPv4 or IPv6), for the lockout and the audit log.
+	//
+	// Example: 127.0.0.1
+	RemoteIp string `json:"remoteIp"`
+
+	// Username `<panel username>.<server id>`.
+	//
+	// Example: admin.ABC12345
+	Username string `json:"username"`
+}
+
+// SftpCheckRequest An open SFTP session to re-check.
+type SftpCheckRequest struct {
+	// KeyId The SSH key the session logged in with (absent for a password login); a removed key ends it.
+	KeyId *int64 `json:"keyId,omitempty"`
+
+	// ServerId Example: ABC12345
+	ServerId string `json:"serverId"`
+
+	// UserId Example: 1
+	UserId int64 `json:"userId"`
+}
+
+// SftpGrant What an SFTP session may do.
+type SftpGrant struct {
+	// KeyId The SSH key that logged in (absent for a password login).
+	KeyId *int64 `json:"keyId,omitempty"`
+
+	// ReadOnly True when the user lacks `server.files.edit`.
+	//
+	// Example: false
+	ReadOnly bool `json:"readOnly"`
+
+	// ServerId Example: ABC12345
+	ServerId string `json:"serverId"`
+
+	// UserId Example: 1
+	UserId int64 `json:"userId"`
+
+	// Username Example: admin
+	Username string `json:"username"`
+}
+
+// SshKey A registered SSH public key.
+type SshKey struct {
+	// Created Example: 2024-01-15T10:30:00Z
+	Created time.Time `json:"created"`
+
+	// Fingerprint OpenSSH's SHA256 fingerprint.
+	//
+	// Example: SHA256:QhUUoEyAG9TA4O8zloFyFqGImhdz1ICVwzpJnKkHvaQ
+	Fingerprint string `json:"fingerprint"`
+
+	// Id Example: 3
+	Id int64 `json:"id"`
+
+	// Name Example: laptop
+	Name string `json:"name"`
+
+	// PublicKey Example: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINycI/pFIsHA+c/mL/D63u4UAPdjbLzR4lYKdH1P5yoY
+	PublicKey string `json:"publicKey"`
+}
+
+// SshKeyCreate An SSH public key to register.
+type SshKeyCreate struct {
+	// Name Example: laptop
+	Name string `json:"name"`
+
+	// PublicKey One `authorized_keys` line.
+	//
+	// Example: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINycI/pFIsHA+c/mL/D63u4UAPdjbLzR4lYKdH1P5yoY me@laptop
+	PublicKey string `json:"publicKey"`
+}
+
+// SshKeyList A page of SSH keys.
+type SshKeyList struct {
+	// Metadata Metadata of a list response.
+	Metadata ListMetadata `json:"metadata"`
+	SshKeys  []SshKey     `json:"sshKeys"`
+}
+
 // Template A server template.
 type Template struct {
 	// Backup Console commands around live backups.
@@ -2708,6 +2797,15 @@ type ListSelfOAuth2ClientsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListSelfSshKeysParams defines parameters for ListSelfSshKeys.
+type ListSelfSshKeysParams struct {
+	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page (1-100). Out of range → 400 ErrFieldInvalid.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListServersParams defines parameters for ListServers.
 type ListServersParams struct {
 	// Username Filter by owner username (`*` wildcard). Admin only: 403 ErrPermissionDenied without the admin scope.
@@ -2866,8 +2964,17 @@ type UpdateNodeJSONRequestBody = NodeUpdate
 // NodeCheckinJSONRequestBody defines body for NodeCheckin for application/json ContentType.
 type NodeCheckinJSONRequestBody = NodeCheckin
 
+// SftpAuthJSONRequestBody defines body for SftpAuth for application/json ContentType.
+type SftpAuthJSONRequestBody = SftpAuthRequest
+
+// SftpCheckJSONRequestBody defines body for SftpCheck for application/json ContentType.
+type SftpCheckJSONRequestBody = SftpCheckRequest
+
 // CreateSelfOAuth2ClientJSONRequestBody defines body for CreateSelfOAuth2Client for application/json ContentType.
 type CreateSelfOAuth2ClientJSONRequestBody = OAuth2ClientCreate
+
+// CreateSelfSshKeyJSONRequestBody defines body for CreateSelfSshKey for application/json ContentType.
+type CreateSelfSshKeyJSONRequestBody = SshKeyCreate
 
 // CreateServerWithGeneratedIdJSONRequestBody defines body for CreateServerWithGeneratedId for application/json ContentType.
 type CreateServerWithGeneratedIdJSONRequestBody = ServerCreate
@@ -3189,6 +3296,12 @@ type ServerInterface interface {
 	// GetNodeFeatures Get a node's features
 	// (GET /api/nodes/{id}/features)
 	GetNodeFeatures(c *gin.Context, id NodeId)
+	// SftpAuth A node asks whether an SFTP login may open
+	// (POST /api/nodes/{id}/sftp/auth)
+	SftpAuth(c *gin.Context, id NodeId)
+	// SftpCheck A node re-checks an open SFTP session
+	// (POST /api/nodes/{id}/sftp/check)
+	SftpCheck(c *gin.Context, id NodeId)
 	// GetNodeSystem Get a node's system information
 	// (GET /api/nodes/{id}/system)
 	GetNodeSystem(c *gin.Context, id NodeId)
@@ -3204,6 +3317,15 @@ type ServerInterface interface {
 	// DeleteSelfOAuth2Client Delete an OAuth2 client
 	// (DELETE /api/self/oauth2/{clientId})
 	DeleteSelfOAuth2Client(c *gin.Context, clientId ClientId)
+	// ListSelfSshKeys List the caller's SSH keys
+	// (GET /api/self/ssh-keys)
+	ListSelfSshKeys(c *gin.Context, params ListSelfSshKeysParams)
+	// CreateSelfSshKey Add an SSH key
+	// (POST /api/self/ssh-keys)
+	CreateSelfSshKey(c *gin.Context)
+	// DeleteSelfSshKey Remove an SSH key
+	// (DELETE /api/self/ssh-keys/{keyId})
+	DeleteSelfSshKey(c *gin.Context, keyId int64)
 	// ListServers List servers
 	// (GET /api/servers)
 	ListServers(c *gin.Context, params ListServersParams)
@@ -3746,6 +3868,60 @@ func (siw *ServerInterfaceWrapper) GetNodeFeatures(c *gin.Context) {
 	siw.Handler.GetNodeFeatures(c, id)
 }
 
+// SftpAuth operation middleware
+func (siw *ServerInterfaceWrapper) SftpAuth(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id NodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"node"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SftpAuth(c, id)
+}
+
+// SftpCheck operation middleware
+func (siw *ServerInterfaceWrapper) SftpCheck(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id NodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"node"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.SftpCheck(c, id)
+}
+
 // GetNodeSystem operation middleware
 func (siw *ServerInterfaceWrapper) GetNodeSystem(c *gin.Context) {
 
@@ -3865,6 +4041,85 @@ func (siw *ServerInterfaceWrapper) DeleteSelfOAuth2Client(c *gin.Context) {
 	}
 
 	siw.Handler.DeleteSelfOAuth2Client(c, clientId)
+}
+
+// ListSelfSshKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListSelfSshKeys(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	c.Set(string(Oauth2Scopes), []string{"server.files.view"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSelfSshKeysParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", c.Request.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter page: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListSelfSshKeys(c, params)
+}
+
+// CreateSelfSshKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateSelfSshKey(c *gin.Context) {
+
+	c.Set(string(Oauth2Scopes), []string{"server.files.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateSelfSshKey(c)
+}
+
+// DeleteSelfSshKey operation middleware
+func (siw *ServerInterfaceWrapper) DeleteSelfSshKey(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "keyId" -------------
+	var keyId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "keyId", c.Param("keyId"), &keyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter keyId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"server.files.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteSelfSshKey(c, keyId)
 }
 
 // ListServers operation middleware
@@ -5580,6 +5835,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/nodes/:id/deployment", wrapper.GetNodeDeployment)
 	router.POST(options.BaseURL+"/api/nodes/:id/deployment/rotate", wrapper.RotateNodeDeployment)
 	router.POST(options.BaseURL+"/api/nodes/:id/checkin", wrapper.NodeCheckin)
+	router.POST(options.BaseURL+"/api/nodes/:id/sftp/auth", wrapper.SftpAuth)
+	router.POST(options.BaseURL+"/api/nodes/:id/sftp/check", wrapper.SftpCheck)
 	router.GET(options.BaseURL+"/api/settings", wrapper.GetSettings)
 	router.PUT(options.BaseURL+"/api/settings", wrapper.UpdateSettings)
 	router.GET(options.BaseURL+"/api/templates", wrapper.ListTemplates)
@@ -5588,6 +5845,9 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/self/oauth2", wrapper.ListSelfOAuth2Clients)
 	router.POST(options.BaseURL+"/api/self/oauth2", wrapper.CreateSelfOAuth2Client)
 	router.DELETE(options.BaseURL+"/api/self/oauth2/:clientId", wrapper.DeleteSelfOAuth2Client)
+	router.GET(options.BaseURL+"/api/self/ssh-keys", wrapper.ListSelfSshKeys)
+	router.POST(options.BaseURL+"/api/self/ssh-keys", wrapper.CreateSelfSshKey)
+	router.DELETE(options.BaseURL+"/api/self/ssh-keys/:keyId", wrapper.DeleteSelfSshKey)
 	router.GET(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJWKS)
 	router.POST(options.BaseURL+"/oauth2/token", wrapper.Oauth2Token)
 	router.POST(options.BaseURL+"/oauth2/introspect", wrapper.Oauth2Introspect)
@@ -8376,6 +8636,378 @@ func (response GetNodeFeatures503JSONResponse) VisitGetNodeFeaturesResponse(w ht
 	return err
 }
 
+type SftpAuthRequestObject struct {
+	Id   NodeId `json:"id"`
+	Body *SftpAuthJSONRequestBody
+}
+
+type SftpAuthResponseObject interface {
+	VisitSftpAuthResponse(w http.ResponseWriter) error
+}
+
+type SftpAuth200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type SftpAuth200JSONResponse struct {
+	Body    SftpGrant
+	Headers SftpAuth200ResponseHeaders
+}
+
+func (response SftpAuth200JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SftpAuth400JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SftpAuth401JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SftpAuth403JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SftpAuth404JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SftpAuth413JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SftpAuth415JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response SftpAuth429JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpAuth500JSONResponse struct{ InternalJSONResponse }
+
+func (response SftpAuth500JSONResponse) VisitSftpAuthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheckRequestObject struct {
+	Id   NodeId `json:"id"`
+	Body *SftpCheckJSONRequestBody
+}
+
+type SftpCheckResponseObject interface {
+	VisitSftpCheckResponse(w http.ResponseWriter) error
+}
+
+type SftpCheck200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type SftpCheck200JSONResponse struct {
+	Body    SftpGrant
+	Headers SftpCheck200ResponseHeaders
+}
+
+func (response SftpCheck200JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SftpCheck400JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SftpCheck401JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SftpCheck403JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SftpCheck404JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SftpCheck413JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SftpCheck415JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response SftpCheck429JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SftpCheck500JSONResponse struct{ InternalJSONResponse }
+
+func (response SftpCheck500JSONResponse) VisitSftpCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetNodeSystemRequestObject struct {
 	Id NodeId `json:"id"`
 }
@@ -9163,6 +9795,502 @@ func (response DeleteSelfOAuth2Client429JSONResponse) VisitDeleteSelfOAuth2Clien
 type DeleteSelfOAuth2Client500JSONResponse struct{ InternalJSONResponse }
 
 func (response DeleteSelfOAuth2Client500JSONResponse) VisitDeleteSelfOAuth2ClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeysRequestObject struct {
+	Params ListSelfSshKeysParams
+}
+
+type ListSelfSshKeysResponseObject interface {
+	VisitListSelfSshKeysResponse(w http.ResponseWriter) error
+}
+
+type ListSelfSshKeys200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type ListSelfSshKeys200JSONResponse struct {
+	Body    SshKeyList
+	Headers ListSelfSshKeys200ResponseHeaders
+}
+
+func (response ListSelfSshKeys200JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeys400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListSelfSshKeys400JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeys401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListSelfSshKeys401JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeys403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListSelfSshKeys403JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeys415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListSelfSshKeys415JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeys429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListSelfSshKeys429JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSelfSshKeys500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListSelfSshKeys500JSONResponse) VisitListSelfSshKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKeyRequestObject struct {
+	Body *CreateSelfSshKeyJSONRequestBody
+}
+
+type CreateSelfSshKeyResponseObject interface {
+	VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateSelfSshKey201ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type CreateSelfSshKey201JSONResponse struct {
+	Body    SshKey
+	Headers CreateSelfSshKey201ResponseHeaders
+}
+
+func (response CreateSelfSshKey201JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateSelfSshKey400JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateSelfSshKey401JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateSelfSshKey403JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateSelfSshKey409JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateSelfSshKey413JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateSelfSshKey415JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response CreateSelfSshKey429JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSelfSshKey500JSONResponse struct{ InternalJSONResponse }
+
+func (response CreateSelfSshKey500JSONResponse) VisitCreateSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKeyRequestObject struct {
+	KeyId int64 `json:"keyId"`
+}
+
+type DeleteSelfSshKeyResponseObject interface {
+	VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteSelfSshKey204ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type DeleteSelfSshKey204Response struct {
+	Headers DeleteSelfSshKey204ResponseHeaders
+}
+
+func (response DeleteSelfSshKey204Response) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSelfSshKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteSelfSshKey400JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteSelfSshKey401JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteSelfSshKey403JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteSelfSshKey404JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteSelfSshKey415JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKey429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response DeleteSelfSshKey429JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSelfSshKey500JSONResponse struct{ InternalJSONResponse }
+
+func (response DeleteSelfSshKey500JSONResponse) VisitDeleteSelfSshKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -19072,6 +20200,12 @@ type StrictServerInterface interface {
 	// GetNodeFeatures Get a node's features
 	// (GET /api/nodes/{id}/features)
 	GetNodeFeatures(ctx context.Context, request GetNodeFeaturesRequestObject) (GetNodeFeaturesResponseObject, error)
+	// SftpAuth A node asks whether an SFTP login may open
+	// (POST /api/nodes/{id}/sftp/auth)
+	SftpAuth(ctx context.Context, request SftpAuthRequestObject) (SftpAuthResponseObject, error)
+	// SftpCheck A node re-checks an open SFTP session
+	// (POST /api/nodes/{id}/sftp/check)
+	SftpCheck(ctx context.Context, request SftpCheckRequestObject) (SftpCheckResponseObject, error)
 	// GetNodeSystem Get a node's system information
 	// (GET /api/nodes/{id}/system)
 	GetNodeSystem(ctx context.Context, request GetNodeSystemRequestObject) (GetNodeSystemResponseObject, error)
@@ -19087,6 +20221,15 @@ type StrictServerInterface interface {
 	// DeleteSelfOAuth2Client Delete an OAuth2 client
 	// (DELETE /api/self/oauth2/{clientId})
 	DeleteSelfOAuth2Client(ctx context.Context, request DeleteSelfOAuth2ClientRequestObject) (DeleteSelfOAuth2ClientResponseObject, error)
+	// ListSelfSshKeys List the caller's SSH keys
+	// (GET /api/self/ssh-keys)
+	ListSelfSshKeys(ctx context.Context, request ListSelfSshKeysRequestObject) (ListSelfSshKeysResponseObject, error)
+	// CreateSelfSshKey Add an SSH key
+	// (POST /api/self/ssh-keys)
+	CreateSelfSshKey(ctx context.Context, request CreateSelfSshKeyRequestObject) (CreateSelfSshKeyResponseObject, error)
+	// DeleteSelfSshKey Remove an SSH key
+	// (DELETE /api/self/ssh-keys/{keyId})
+	DeleteSelfSshKey(ctx context.Context, request DeleteSelfSshKeyRequestObject) (DeleteSelfSshKeyResponseObject, error)
 	// ListServers List servers
 	// (GET /api/servers)
 	ListServers(ctx context.Context, request ListServersRequestObject) (ListServersResponseObject, error)
@@ -19764,6 +20907,94 @@ func (sh *strictHandler) GetNodeFeatures(ctx *gin.Context, id NodeId) {
 	}
 }
 
+// SftpAuth operation middleware
+func (sh *strictHandler) SftpAuth(ctx *gin.Context, id NodeId) {
+	var request SftpAuthRequestObject
+
+	request.Id = id
+
+	var body SftpAuthJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SftpAuth(ctx, request.(SftpAuthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SftpAuth")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SftpAuthResponseObject); ok {
+		if err := validResponse.VisitSftpAuthResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SftpCheck operation middleware
+func (sh *strictHandler) SftpCheck(ctx *gin.Context, id NodeId) {
+	var request SftpCheckRequestObject
+
+	request.Id = id
+
+	var body SftpCheckJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SftpCheck(ctx, request.(SftpCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SftpCheck")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(SftpCheckResponseObject); ok {
+		if err := validResponse.VisitSftpCheckResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetNodeSystem operation middleware
 func (sh *strictHandler) GetNodeSystem(ctx *gin.Context, id NodeId) {
 	var request GetNodeSystemRequestObject
@@ -19901,6 +21132,100 @@ func (sh *strictHandler) DeleteSelfOAuth2Client(ctx *gin.Context, clientId Clien
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(DeleteSelfOAuth2ClientResponseObject); ok {
 		if err := validResponse.VisitDeleteSelfOAuth2ClientResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListSelfSshKeys operation middleware
+func (sh *strictHandler) ListSelfSshKeys(ctx *gin.Context, params ListSelfSshKeysParams) {
+	var request ListSelfSshKeysRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSelfSshKeys(ctx, request.(ListSelfSshKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSelfSshKeys")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListSelfSshKeysResponseObject); ok {
+		if err := validResponse.VisitListSelfSshKeysResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateSelfSshKey operation middleware
+func (sh *strictHandler) CreateSelfSshKey(ctx *gin.Context) {
+	var request CreateSelfSshKeyRequestObject
+
+	var body CreateSelfSshKeyJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSelfSshKey(ctx, request.(CreateSelfSshKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSelfSshKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateSelfSshKeyResponseObject); ok {
+		if err := validResponse.VisitCreateSelfSshKeyResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteSelfSshKey operation middleware
+func (sh *strictHandler) DeleteSelfSshKey(ctx *gin.Context, keyId int64) {
+	var request DeleteSelfSshKeyRequestObject
+
+	request.KeyId = keyId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSelfSshKey(ctx, request.(DeleteSelfSshKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSelfSshKey")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DeleteSelfSshKeyResponseObject); ok {
+		if err := validResponse.VisitDeleteSelfSshKeyResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {
