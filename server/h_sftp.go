@@ -14,9 +14,11 @@ import (
 // (sftpAuth) and re-checks its open sessions (sftpCheck). Only the node's own deployment
 // client may ask for it; the decision is App.sftpAuthenticate / App.sftpCheck (sftp_auth.go).
 
-// errSFTPDenied is the one answer for every refused login or session (no oracle).
+// errSFTPDenied is the one answer for every refused login or session, whatever the reason
+// (no oracle); metadata.scopes names what the user needs on the server, as for any 403.
 func errSFTPDenied() *APIError {
-	return newAPIError(http.StatusForbidden, CodePermissionDenied, "SFTP access denied", nil)
+	return newAPIError(http.StatusForbidden, CodePermissionDenied, "SFTP access denied",
+		map[string]any{"scopes": []string{scopeFilesView}})
 }
 
 // ownNode returns the calling node's id when it is the path's node, else a 403.
