@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -52,11 +53,20 @@ func splitSFTPUsername(s string) (username, serverID string, ok bool) {
 }
 
 // lockKey is the lockout's pair: the lower-cased panel username (whatever server id follows
-// it, so that changing the suffix does not buy more guesses) and the client's address.
+// it, so that changing the suffix does not buy more guesses) and the client's address in
+// canonical form (an IPv4-mapped address as IPv4; an IPv6 address as its /64, which one
+// client can rotate through).
 func lockKey(login, ip string) string {
 	name, _, ok := splitSFTPUsername(login)
 	if !ok {
 		name = login
+	}
+	if addr, err := netip.ParseAddr(ip); err == nil {
+		addr = addr.Unmap().WithZone("")
+		ip = addr.String()
+		if addr.Is6() {
+			ip = netip.PrefixFrom(addr, 64).Masked().String()
+		}
 	}
 	return strings.ToLower(name) + "\x00" + ip
 }
