@@ -357,7 +357,7 @@ func TestSFTPLocalAuthenticator(t *testing.T) {
 	if _, err := other.Authenticate(ctx, sftp.Login{Username: "owner." + e.srv, Password: apitest.TestPassword, RemoteIP: "::1"}); !errors.Is(err, sftp.ErrDenied) {
 		t.Fatalf("login on the wrong node: %v, want ErrDenied", err)
 	}
-	bad := sftp.Login{Username: "owner." + e.srv, Password: "nope-nope-1", RemoteIP: "::2"}
+	bad := sftp.Login{Username: "owner." + e.srv, Password: "nope-nope-1", RemoteIP: "2001:db8:5::2"}
 	for range 5 {
 		if _, err := a.Authenticate(ctx, bad); !errors.Is(err, sftp.ErrDenied) {
 			t.Fatalf("wrong password: %v, want ErrDenied", err)
@@ -370,5 +370,5 @@ func TestSFTPLocalAuthenticator(t *testing.T) {
 		t.Fatalf("sixth login: %v, want a LockedError", err)
 	}
 	// the HTTP path shares the lockout
-	e.auth(t, pw("owner."+e.srv, "::2")).ExpectError(t, http.StatusTooManyRequests, server.CodeRateLimited)
+	e.auth(t, pw("owner."+e.srv, "2001:db8:5::2")).ExpectError(t, http.StatusTooManyRequests, server.CodeRateLimited)
 }
