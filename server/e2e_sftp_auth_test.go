@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -371,4 +372,25 @@ func TestSFTPLocalAuthenticator(t *testing.T) {
 	}
 	// the HTTP path shares the lockout
 	e.auth(t, pw("owner."+e.srv, "2001:db8:5::2")).ExpectError(t, http.StatusTooManyRequests, server.CodeRateLimited)
+}
+
+// TestSFTPNodeCallsNotRateLimited: a node's SFTP calls are not counted against its client's
+// hourly limit (they grow with its sessions); a user's client still is.
+func TestSFTPNodeCallsNotRateLimited(t *testing.T) {
+	env := apitest.Start(t, apitest.WithRateLimits(3, 1<<20, time.Hour))
+	e := &sftpEnv{Env: env, admin: env.AdminToken(t), local: int64(env.LocalNode.ID)}
+	e.localTok = e.nodeToken(t, e.local)
+	owner := e.NewUser(t, "owner", false, []string{"server.files.view"})
+	srv := e.NewServerRow(t, owner, int(e.local), "s")
+	for i := range 6 {
+		grantOf(t, e.auth(t, pw("owner."+srv, "10.9.0."+strconv.Itoa(i+1))))
+		grantOf(t, e.check(t, map[string]any{"userId": owner, "serverId": srv}))
+	}
+	userTok := e.userTok(t, owner, "server.files.view")
+	for range 3 {
+		if r := e.Do(t, http.MethodGet, "/api/self", userTok, nil, nil); r.Status != http.StatusOK {
+			t.Fatalf("user self: %d %s", r.Status, r.Body)
+		}
+	}
+	e.Do(t, http.MethodGet, "/api/self", userTok, nil, nil).ExpectError(t, http.StatusTooManyRequests, server.CodeRateLimited)
 }

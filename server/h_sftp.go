@@ -5,9 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"slices"
 
 	"github.com/skypanel/skypanel/daemon/sftp"
 	"github.com/skypanel/skypanel/gen"
+	"github.com/skypanel/skypanel/server/oauth"
 )
 
 // The node-facing SFTP operations: a node's SFTP server asks the panel to decide a login
@@ -29,6 +31,11 @@ func ownNode(ctx context.Context, id int64) (int, error) {
 			"only the node's own deployment client may ask for it", map[string]any{"nodeId": id})
 	}
 	return p.NodeID, nil
+}
+
+// nodeOperation reports whether the operation is for nodes only (security: the node scope).
+func nodeOperation(op *Operation) bool {
+	return slices.ContainsFunc(op.Scopes, func(set []string) bool { return slices.Contains(set, oauth.ScopeNode) })
 }
 
 func toSftpGrant(g sftp.Grant) gen.SftpGrant {
