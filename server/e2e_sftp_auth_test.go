@@ -309,12 +309,16 @@ func TestSFTPCheck(t *testing.T) {
 	})
 }
 
-// TestSFTPLockout: five refusals for a user and address lock the pair out (429 with
-// Retry-After) even for the right password and whatever server id follows the username;
-// other addresses and users are not locked.
+// TestSFTPLockout: five refused passwords for a user and address lock the pair out (429
+// with Retry-After) even for the right password or a key, whatever server id follows the
+// username; refused keys do not count; other addresses and users are not locked.
 func TestSFTPLockout(t *testing.T) {
 	e := startSFTPEnv(t)
 	const ip = "192.0.2.7"
+	for range 6 { // refused keys are not counted: clients offer every key they hold
+		e.auth(t, map[string]any{"username": "owner." + e.srv, "publicKey": newSSHKey(t), "remoteIp": ip}).
+			ExpectError(t, http.StatusForbidden, server.CodePermissionDenied)
+	}
 	bad := pw("owner."+e.srv, ip)
 	bad["password"] = "wrong-password-1"
 	for range 5 {

@@ -108,7 +108,13 @@ func (a *App) sftpAuthenticate(ctx context.Context, nodeID int, l sftp.Login) (s
 			"key_id", g.KeyID, "read_only", g.ReadOnly)
 		return g, nil
 	case errors.Is(err, sftp.ErrDenied):
-		left := a.sftp.locks.fail(key)
+		// Only passwords count toward the lockout: a refused key is no guess at a secret (a
+		// node asks about every key a client offers, before it proves it holds one), and
+		// clients offer all their agent's keys before a password.
+		var left time.Duration
+		if l.PublicKey == "" {
+			left = a.sftp.locks.fail(key)
+		}
 		log.Warn("sftp login refused", "outcome", "denied", "locked", left > 0)
 		return sftp.Grant{}, sftp.ErrDenied
 	default:

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// SFTP login lockout: five refused logins for one (panel username, client address) within a
+// SFTP login lockout: five refused passwords for one (panel username, client address) within a
 // sliding minute lock that pair out until the oldest of those five is a minute old. Attempts
 // during a lock are refused without being decided (and are not counted), so a right password
 // does not lift a lock in force. The state is in memory, per panel process.
