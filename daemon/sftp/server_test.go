@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -38,11 +37,17 @@ func randomBytes(t testing.TB, n int) []byte {
 	return b
 }
 
-// statusCode returns the SFTP status code of err (0 when it is none).
+// statusCode returns the SFTP status code of err (0 when it is none); pkg/sftp's client turns
+// "no such file" and "permission denied" into os errors.
 func statusCode(err error) uint32 {
 	var se *pkgsftp.StatusError
-	if errors.As(err, &se) {
+	switch {
+	case errors.As(err, &se):
 		return se.Code
+	case errors.Is(err, os.ErrNotExist):
+		return codeNoSuchFile
+	case errors.Is(err, os.ErrPermission):
+		return codeDenied
 	}
 	return 0
 }
@@ -240,5 +245,3 @@ func TestHostKeyPersisted(t *testing.T) {
 		t.Fatal("the server presented another host key")
 	}
 }
-
-var _ = io.EOF
