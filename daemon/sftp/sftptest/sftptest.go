@@ -170,15 +170,21 @@ type Fixture struct {
 	HostKeyPath string
 }
 
-// Start runs a Server with opts (Listen, HostKeyPath, Auth, Files and Servers are filled in)
-// until the test ends.
+// Start runs a Server with opts until the test ends. HostKeyPath and Auth are the fixture's;
+// Files and Servers too unless set (a real daemon.Manager, say).
 func Start(tb testing.TB, opts sftp.Options) *Fixture {
 	tb.Helper()
 	f := &Fixture{Root: tb.TempDir(), Auth: &Auth{}, Servers: &Servers{}, Files: files.New(files.Options{})}
 	f.HostKeyPath = filepath.Join(f.Root, "sftp_host_ed25519_key")
 	f.Dir = f.AddServer(tb, "srv1", 0)
 	f.Auth.SetUser("alice", User{ID: 1, Password: "secret", Servers: map[string]bool{"srv1": false}})
-	opts.HostKeyPath, opts.Auth, opts.Files, opts.Servers = f.HostKeyPath, f.Auth, f.Files, f.Servers
+	opts.HostKeyPath, opts.Auth = f.HostKeyPath, f.Auth
+	if opts.Files == nil {
+		opts.Files = f.Files
+	}
+	if opts.Servers == nil {
+		opts.Servers = f.Servers
+	}
 	srv, err := sftp.New(opts)
 	if err != nil {
 		tb.Fatal(err)
