@@ -28,7 +28,8 @@ const remoteSFTPSize = 64 << 20
 // panel over HTTP with the daemon's deployment token. A tenant's password login puts a file
 // and gets it back (equal sha256); it lands in node a's server folder, owned by the server's
 // uid, and shows in the files API. The administrator's key (registered through POST
-// /api/self/ssh-keys) lists it; a wrong password and another user's server are refused.
+// /api/self/ssh-keys) lists it; a wrong password and another user's server are refused; after
+// five wrong passwords the right one is refused with the lockout's banner.
 func TestRemoteSFTP(t *testing.T) {
 	for _, bin := range []string{"sftp", "sshpass", "ssh-keygen"} {
 		if _, err := exec.LookPath(bin); err != nil {
@@ -100,6 +101,15 @@ func TestRemoteSFTP(t *testing.T) {
 	foreign := tenant
 	foreign.user = "sftpremote." + other.id
 	foreign.run(t, false, "ls")
+	// four more wrong passwords lock the login out: the right one is refused too, and the
+	// daemon tells the client how long (the panel's 429 Retry-After, over HTTP)
+	for range 4 {
+		wrong.run(t, false, "ls")
+	}
+	tenant.banners = true
+	if out := tenant.run(t, false, "ls"); !strings.Contains(out, "Too many failed logins: try again in") {
+		t.Errorf("the right password after five failures:\n%s", out)
+	}
 	s.remove(t)
 	other.remove(t)
 }
@@ -125,7 +135,10 @@ func (cl *cluster) user(t *testing.T, name, password string, scopes ...string) i
 }
 
 // remoteLogin runs OpenSSH's `sftp -b` against a node: a password (sshpass, $SSHPASS) or a key.
-type remoteLogin struct{ addr, user, password, key string }
+type remoteLogin struct {
+	addr, user, password, key string
+	banners                   bool // show the server's banners (LogLevel INFO)
+}
 
 // run runs commands in one session; ok says whether they must succeed or the session be refused.
 func (l remoteLogin) run(t *testing.T, ok bool, commands ...string) string {
@@ -135,8 +148,9 @@ func (l remoteLogin) run(t *testing.T, ok bool, commands ...string) string {
 	if err := os.WriteFile(batch, []byte(strings.Join(commands, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	level := map[bool]string{false: "ERROR", true: "INFO"}[l.banners]
 	args := []string{"-b", batch, "-P", port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30", "-o", "IdentityAgent=none"}
+		"-o", "LogLevel=" + level, "-o", "ConnectTimeout=30", "-o", "IdentityAgent=none"}
 	var cmd *exec.Cmd
 	if l.password != "" {
 		// -b implies BatchMode=yes (never a password prompt for sshpass to answer) unless an
