@@ -62,7 +62,7 @@ func newDaemonCmd() *cobra.Command {
 		"serve the node API over plain HTTP (UNSAFE: tokens and files cross the network in clear; loopback tests only)")
 	f.StringVar(&o.panelCA, "panel-ca", os.Getenv("SKYPANEL_PANEL_CA"), "CA certificates (PEM) that verify the panel's TLS certificate instead of the system's [$SKYPANEL_PANEL_CA]")
 	addNodeFlags(cmd, &o.node)
-	addSFTPFlags(cmd, &o.sftp, "0.0.0.0:5657", "address of the node's SFTP server: the node's sftpPort (logins are checked with the panel)")
+	addSFTPFlags(cmd, &o.sftp, "0.0.0.0:5657", "SFTP server of the node (logins are checked with the panel): host:port, the node's sftpPort; a host alone listens on 5657")
 	return cmd
 }
 

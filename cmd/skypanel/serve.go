@@ -41,7 +41,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&o.cfg.NodeInsecureHTTP, "node-insecure-http", false, "UNSAFE: talk plain HTTP to remote nodes (tokens and files in the clear; loopback tests only)")
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
 	addNodeFlags(cmd, &o.node) // nodeflags.go: shared with `daemon`
-	addSFTPFlags(cmd, &o.sftp, "0.0.0.0", "address of the local node's SFTP server (default: all interfaces, the local node's sftpPort)")
+	addSFTPFlags(cmd, &o.sftp, "0.0.0.0", "SFTP server of the local node: host:port, or a host alone for the local node's sftpPort (5657 unless changed)")
 	return cmd
 }
 

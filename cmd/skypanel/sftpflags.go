@@ -24,7 +24,7 @@ type sftpOptions struct {
 func addSFTPFlags(cmd *cobra.Command, o *sftpOptions, def, help string) {
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "sftp-listen", envOr("SKYPANEL_SFTP_LISTEN", def), help+
-		`; a host alone listens on the node's sftpPort; "off": no SFTP server [$SKYPANEL_SFTP_LISTEN]`)
+		`; "off": no SFTP server [$SKYPANEL_SFTP_LISTEN]`)
 	f.DurationVar(&o.idleTimeout, "sftp-idle-timeout", 10*time.Minute, "an SFTP session without traffic for this long is closed")
 	f.IntVar(&o.maxSessions, "sftp-max-sessions", 8, "concurrent SFTP sessions per server")
 	f.DurationVar(&o.checkInterval, "sftp-check-interval", 30*time.Second,
