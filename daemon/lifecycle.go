@@ -279,6 +279,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 	delete(m.servers, id)
 	m.mu.Unlock()
 	s.hub.closeAll(Event{Kind: EventDeleted})
+	m.notifyAccessLost(id)
 	m.log.Info("server deleted", "server", id)
 	return nil
 }

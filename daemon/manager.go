@@ -91,6 +91,7 @@ type Manager struct {
 	// uidsCreating are the uids allocated to servers being created (by id).
 	uidsCreating map[string]uint32
 	closed       bool
+	accessLost   func(id string) // OnAccessLost (sftp_access.go)
 }
 
 // server is the manager's view of one server. mu guards the fields below it; power is a

@@ -93,6 +93,9 @@ func (m *Manager) saveDefinition(s *server, def Definition) error {
 	s.mu.Lock()
 	s.def = def
 	s.mu.Unlock()
+	if def.Suspended {
+		m.notifyAccessLost(def.ID)
+	}
 	return nil
 }
 

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzResolve throws arbitrary paths at Clean and at every operation of a Service on a volume
-// full of inside and outside symlinks: Clean's output is always clean and relative, and
-// nothing outside the volume is ever read, created, changed or removed.
+// full of inside and outside symlinks (the SFTP primitives too: Create, Stat, Truncate,
+// Chtimes, Rename, Remove): Clean's output is always clean and relative, and nothing outside
+// the volume is ever read, created, changed (content, mode, times) or removed.
 // CI: go test -run '^$' -fuzz FuzzResolve -fuzztime 15s ./daemon/files
 func FuzzResolve(f *testing.F) {
 	for _, seed := range []string{"", "/", "a", "dir/file", "in/file", "abs/secret", "up/secret", "../outside/secret",
@@ -35,6 +37,18 @@ func FuzzResolve(f *testing.F) {
 		}
 		_ = s.Write(v, p, strings.NewReader("fuzz"), 4)
 		_ = s.Mkdir(v, p+"/fuzzdir")
+		if u, err := s.Create(v, p, true, false); err == nil {
+			_, _ = u.WriteAt([]byte("fuzz"), 2)
+			_ = u.Truncate(3)
+			_ = u.Commit()
+		}
+		_, _ = s.Stat(v, p)
+		_ = s.Truncate(v, p, 0)
+		_ = s.Chtimes(v, p, time.Unix(0, 0), time.Unix(0, 0))
+		_ = s.Rename(v, p, "renamed", true)
+		_ = s.Rename(v, "dir/file", p, true)
+		_ = s.Remove(v, p, false)
+		_ = s.Remove(v, p, true)
 		_ = s.Delete(v, p)
 		if after := snapshot(t, outside); after != before {
 			t.Fatalf("path %q changed the outside folder:\n%s\nwas\n%s", p, after, before)
@@ -76,7 +90,7 @@ func snapshot(t *testing.T, dir string) string {
 		if err != nil {
 			return err
 		}
-		b.WriteString(path + " " + fi.Mode().String())
+		b.WriteString(path + " " + fi.Mode().String() + " " + fi.ModTime().String())
 		if fi.Mode().IsRegular() {
 			data, err := os.ReadFile(path)
 			if err != nil {

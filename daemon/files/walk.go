@@ -112,14 +112,18 @@ func IsTemp(name string) bool {
 func TempName() string { return TempPrefix + randomName() + ".tmp" }
 
 // size walks r and returns the apparent size of its regular files; upload temporaries last
-// modified before the given time (left by a process that died) are removed on the way.
+// modified before the given time (left by a process that died) are removed on the way, the
+// others (uploads in progress, whose bytes are reserved) are not counted.
 func size(r *os.Root, leftBefore time.Time) (int64, error) {
 	var total int64
 	err := Walk(r, func(rel string, dir *os.Root, name string, fi fs.FileInfo) error {
 		if !fi.Mode().IsRegular() {
 			return nil
 		}
-		if IsTemp(name) && fi.ModTime().Before(leftBefore) {
+		if IsTemp(name) {
+			if !fi.ModTime().Before(leftBefore) {
+				return nil // an upload in progress: its bytes are reserved, Commit adds them
+			}
 			if err := dir.Remove(name); err == nil || errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}

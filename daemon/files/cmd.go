@@ -1,0 +1,196 @@
+package files
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+	"time"
+)
+
+// Stat describes what p names (a symlink that stays inside is followed). Only regular files
+// and folders are described; anything else is ErrPathInvalid.
+func (s *Service) Stat(vol Volume, p string) (Entry, error) {
+	rel, r, err := openPath(vol, p, "")
+	if err != nil {
+		return Entry{}, err
+	}
+	defer r.Close()
+	real, err := resolve(r, p, rel, true)
+	if err != nil {
+		return Entry{}, err
+	}
+	fi, err := r.Stat(real)
+	if err != nil {
+		return Entry{}, escaped(r, p, rel, err)
+	}
+	e := Entry{Name: path.Base(rel), Modified: fi.ModTime().UTC(), IsFile: fi.Mode().IsRegular()}
+	switch {
+	case fi.Mode().IsRegular():
+		e.Size = fi.Size()
+	case !fi.IsDir():
+		return Entry{}, invalidPath(p, "not a regular file or folder")
+	}
+	if rel == "." {
+		e.Name = "/"
+	}
+	return e, nil
+}
+
+// Remove removes the file p, or the empty folder p when dir is set (SFTP's remove and
+// rmdir); a symlink that stays inside is removed itself. The wrong kind is ErrConflict.
+func (s *Service) Remove(vol Volume, p string, dir bool) error {
+	rel, r, err := openPath(vol, p, "the root folder cannot be deleted")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	v := s.volume(vol.ID)
+	v.rw.RLock()
+	defer v.rw.RUnlock()
+	real, err := resolve(r, p, rel, false)
+	if err != nil {
+		return err
+	}
+	fi, err := r.Lstat(real)
+	if err != nil {
+		return escaped(r, p, rel, err)
+	}
+	switch {
+	case dir && !fi.IsDir():
+		return &PathError{Path: p, Reason: "not a folder", Err: ErrConflict}
+	case !dir && fi.IsDir():
+		return &PathError{Path: p, Reason: "a folder exists at this path", Err: ErrConflict}
+	}
+	if err := r.Remove(real); err != nil {
+		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+			return &PathError{Path: p, Reason: "the folder is not empty", Err: ErrConflict}
+		}
+		return escaped(r, p, rel, err)
+	}
+	if fi.Mode().IsRegular() {
+		v.add(-fi.Size())
+	}
+	return nil
+}
+
+// Rename moves from to to (symlinks are moved themselves). With replace an existing file at
+// to is replaced (POSIX rename); without, anything at to is ErrConflict (SFTP's rename). The
+// root can be neither.
+func (s *Service) Rename(vol Volume, from, to string, replace bool) error {
+	relFrom, r, err := openPath(vol, from, "the root folder cannot be renamed")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	relTo, err := Clean(to)
+	if err != nil {
+		return err
+	}
+	if relTo == "." {
+		return invalidPath(to, "the root folder cannot be replaced")
+	}
+	v := s.volume(vol.ID)
+	v.rw.RLock()
+	defer v.rw.RUnlock()
+	src, err := resolve(r, from, relFrom, false)
+	if err != nil {
+		return err
+	}
+	dst, err := resolve(r, to, relTo, false)
+	if err != nil {
+		return err
+	}
+	sfi, err := r.Lstat(src)
+	if err != nil {
+		return escaped(r, from, relFrom, err)
+	}
+	if !sfi.IsDir() && !sfi.Mode().IsRegular() && sfi.Mode()&fs.ModeSymlink == 0 {
+		return invalidPath(from, "not a regular file or folder")
+	}
+	var freed int64
+	switch dfi, err := r.Lstat(dst); {
+	case err == nil && (!replace || dfi.IsDir() || sfi.IsDir()):
+		return &PathError{Path: to, Reason: "something already exists at this path", Err: ErrConflict}
+	case err == nil && dfi.Mode().IsRegular():
+		freed = dfi.Size()
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return escaped(r, to, relTo, err)
+	}
+	if _, err := r.Stat(parent(dst)); err != nil {
+		return escaped(r, to, relTo, err)
+	}
+	if err := r.Rename(src, dst); err != nil {
+		if errors.Is(err, syscall.EINVAL) {
+			return invalidPath(to, "a folder cannot be moved into itself")
+		}
+		return escaped(r, to, relTo, err)
+	}
+	v.add(-freed)
+	return nil
+}
+
+// Truncate sets the length of the regular file p in place; growing it counts against the
+// disk limit.
+func (s *Service) Truncate(vol Volume, p string, size int64) error {
+	if size < 0 {
+		return invalidPath(p, "negative size")
+	}
+	rel, r, err := openPath(vol, p, "the root folder is not a file")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	v := s.volume(vol.ID)
+	v.rw.RLock()
+	defer v.rw.RUnlock()
+	if err := s.ensureUsage(v, r, vol, vol.LimitBytes > 0); err != nil {
+		return err
+	}
+	real, err := resolve(r, p, rel, true)
+	if err != nil {
+		return err
+	}
+	f, err := r.OpenFile(real, os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return escaped(r, p, rel, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return invalidPath(p, "not a regular file")
+	}
+	if grow := size - fi.Size(); grow > 0 {
+		if !v.reserve(grow, 0, vol.LimitBytes) {
+			used, _ := v.snapshot()
+			return limitError(p, vol.LimitBytes, used)
+		}
+		defer v.release(grow)
+	}
+	if err := f.Truncate(size); err != nil {
+		return classify(p, err)
+	}
+	v.add(size - fi.Size())
+	return nil
+}
+
+// Chtimes sets the access and modification times of what p names.
+func (s *Service) Chtimes(vol Volume, p string, atime, mtime time.Time) error {
+	rel, r, err := openPath(vol, p, "")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	real, err := resolve(r, p, rel, true)
+	if err != nil {
+		return err
+	}
+	if err := r.Chtimes(real, atime, mtime); err != nil {
+		return escaped(r, p, rel, err)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+package sftp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/skypanel/skypanel/daemon/files"
+)
+
+// Target is one server of this node as the SFTP server sees it.
+type Target struct {
+	Volume    files.Volume // its folder and disk limit; new files get the folder's owner
+	Suspended bool
+}
+
+// Servers tells the SFTP server about the servers of this node (daemon.Manager implements it).
+type Servers interface {
+	// SFTPTarget returns the server with this id; false when it is not on this node.
+	SFTPTarget(id string) (Target, bool)
+}
+
+// Options configure a Server. Zero values take the documented defaults.
+type Options struct {
+	Listen      string // ListenAndServe's address (default 0.0.0.0:5657)
+	HostKeyPath string // required: the ed25519 host key, created (0600) when missing
+	Auth        Authenticator
+	Files       *files.Service
+	Servers     Servers
+
+	IdleTimeout          time.Duration // a session without traffic is closed (10 min)
+	MaxSessionsPerServer int           // concurrent sessions per server (8)
+	CheckInterval        time.Duration // re-check of open sessions with the panel (30 s)
+	// CheckFailures: consecutive checks the panel could not answer before a session is closed (3).
+	CheckFailures int
+	LoginTimeout  time.Duration // the SSH handshake and the login must finish within (30 s)
+	Logger        *slog.Logger
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.IdleTimeout, 10*time.Minute)
+	def(&o.CheckInterval, 30*time.Second)
+	def(&o.LoginTimeout, 30*time.Second)
+	if o.MaxSessionsPerServer <= 0 {
+		o.MaxSessionsPerServer = 8
+	}
+	if o.CheckFailures <= 0 {
+		o.CheckFailures = 3
+	}
+	if o.Listen == "" {
+		o.Listen = "0.0.0.0:5657"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server is the node's SFTP server. Safe for concurrent use.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	cfg    *ssh.ServerConfig
+	hostFP string
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	sessions  map[string]map[*session]struct{} // by server id
+	closed    bool
+}
+
+// New returns a Server with its host key loaded from (or created at) Options.HostKeyPath.
+func New(opts Options) (*Server, error) {
+	opts.defaults()
+	switch {
+	case opts.HostKeyPath == "":
+		return nil, errors.New("sftp: Options.HostKeyPath is required")
+	case opts.Auth == nil, opts.Files == nil, opts.Servers == nil:
+		return nil, errors.New("sftp: Options.Auth, Files and Servers are required")
+	}
+	signer, err := LoadHostKey(opts.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{opts: opts, log: opts.Logger.With("component", "sftp"), ctx: ctx, cancel: cancel,
+		hostFP:    ssh.FingerprintSHA256(signer.PublicKey()),
+		listeners: map[net.Listener]struct{}{}, sessions: map[string]map[*session]struct{}{}}
+	s.cfg = s.serverConfig(signer)
+	return s, nil
+}
+
+// HostKeyFingerprint is the SHA256 fingerprint of the host key, as ssh-keygen -l prints it.
+func (s *Server) HostKeyFingerprint() string { return s.hostFP }
+
+// ListenAndServe listens on Options.Listen and serves until Close.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("sftp: listen on %s: %w", s.opts.Listen, err)
+	}
+	return s.Serve(ln)
+}
+
+// Serve accepts SFTP connections on ln until Close (then it returns ErrClosed). It closes ln.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		_ = ln.Close()
+		return ErrClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+		_ = ln.Close()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.ctx.Err() != nil {
+				return ErrClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return fmt.Errorf("sftp: accept: %w", err)
+		}
+		delay = 0
+		if !s.track() {
+			_ = nc.Close()
+			return ErrClosed
+		}
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(nc)
+		}()
+	}
+}
+
+// track counts a connection goroutine; false once closed.
+func (s *Server) track() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// Close stops the listeners, closes every session and waits for their goroutines.
+func (s *Server) Close() error {
+	s.cancel()
+	s.mu.Lock()
+	s.closed = true
+	for ln := range s.listeners {
+		_ = ln.Close()
+	}
+	var all []*session
+	for _, m := range s.sessions {
+		for ss := range m {
+			all = append(all, ss)
+		}
+	}
+	s.mu.Unlock()
+	for _, ss := range all {
+		ss.close("the SFTP server is shutting down")
+	}
+	s.wg.Wait()
+	return nil
+}

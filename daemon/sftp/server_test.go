@@ -1,0 +1,247 @@
+package sftp_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	pkgsftp "github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/skypanel/skypanel/daemon/sftp"
+	"github.com/skypanel/skypanel/daemon/sftp/sftptest"
+)
+
+// dial logs in or fails the test; the clients are closed at the end of the test.
+func dial(t *testing.T, f *sftptest.Fixture, user string, auth ...ssh.AuthMethod) *pkgsftp.Client {
+	t.Helper()
+	c, sc, err := f.Dial(user, auth...)
+	if err != nil {
+		t.Fatalf("login as %s: %v", user, err)
+	}
+	t.Cleanup(func() { _ = sc.Close(); _ = c.Close() })
+	return sc
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// statusCode returns the SFTP status code of err (0 when it is none); pkg/sftp's client turns
+// "no such file" and "permission denied" into os errors.
+func statusCode(err error) uint32 {
+	var se *pkgsftp.StatusError
+	switch {
+	case errors.As(err, &se):
+		return se.Code
+	case errors.Is(err, os.ErrNotExist):
+		return codeNoSuchFile
+	case errors.Is(err, os.ErrPermission):
+		return codeDenied
+	}
+	return 0
+}
+
+const (
+	codeNoSuchFile = 2
+	codeDenied     = 3
+	codeFailure    = 4
+	codeUnsupp     = 8
+)
+
+func TestRoundTripPassword(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	data := randomBytes(t, 20<<20)
+	want := sha256.Sum256(data)
+
+	if err := c.MkdirAll("world/region"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Create("world/region/r.0.0.mca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ReadFrom(bytes.NewReader(data)); err != nil { // concurrent, out-of-order writes
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := os.ReadFile(filepath.Join(f.Dir, "world/region/r.0.0.mca"))
+	if err != nil || sha256.Sum256(disk) != want {
+		t.Fatalf("file on disk: %d bytes, err %v; differs from the upload", len(disk), err)
+	}
+	r, err := c.Open("/world/region/r.0.0.mca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if _, err := r.WriteTo(h); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatal("download differs from the upload")
+	}
+
+	if err := c.Rename("world/region/r.0.0.mca", "world/moved.mca"); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := c.Stat("world/moved.mca")
+	if err != nil || fi.Size() != int64(len(data)) || fi.IsDir() {
+		t.Fatalf("stat after rename: %v, %v", fi, err)
+	}
+	if _, err := c.Stat("world/region/r.0.0.mca"); statusCode(err) != codeNoSuchFile && !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("old name after rename: %v", err)
+	}
+	entries, err := c.ReadDir("/world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if len(names) != 2 || names[0] != "moved.mca" || names[1] != "region" {
+		t.Fatalf("ls /world = %v", names)
+	}
+	if err := c.Remove("world/moved.mca"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveDirectory("world/region"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(f.Dir, "world/region")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("rmdir left the folder: %v", err)
+	}
+	if err := c.RemoveDirectory("world/region"); err == nil {
+		t.Fatal("rmdir of a missing folder succeeded")
+	}
+}
+
+func TestKeyLogin(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	signer, line := sftptest.NewKey(t)
+	other, _ := sftptest.NewKey(t)
+	f.Auth.SetUser("bob", sftptest.User{ID: 2, Keys: []string{line}, Servers: map[string]bool{"srv1": false}})
+
+	c := dial(t, f, "bob.srv1", ssh.PublicKeys(signer))
+	if err := c.Mkdir("bobs"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.Dial("bob.srv1", ssh.PublicKeys(other)); err == nil {
+		t.Fatal("an unknown key logged in")
+	}
+	var sawKey bool
+	for _, l := range f.Auth.Logins() {
+		if l.Username == "bob.srv1" && l.PublicKey == line && l.Password == "" && l.RemoteIP == "127.0.0.1" {
+			sawKey = true
+		}
+	}
+	if !sawKey {
+		t.Fatalf("the panel was not asked with the key's authorized_keys line: %+v", f.Auth.Logins())
+	}
+}
+
+func TestLoginRefused(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	f.AddServer(t, "other", 0)
+	for _, tc := range []struct{ user, pw string }{
+		{"alice.srv1", "wrong"},
+		{"alice.srv1", ""},
+		{"alice.other", "secret"},   // not granted
+		{"alice.missing", "secret"}, // not on this node
+		{"alice", "secret"},         // no server
+		{"mallory.srv1", "secret"},
+	} {
+		if _, _, err := f.Dial(tc.user, ssh.Password(tc.pw)); err == nil {
+			t.Errorf("%s/%q logged in", tc.user, tc.pw)
+		}
+	}
+	// a grant for a server that is not on this node is refused here too
+	f.Auth.SetUser("alice", sftptest.User{ID: 1, Password: "secret", Servers: map[string]bool{"srv1": false, "gone": false}})
+	if _, _, err := f.Dial("alice.gone", ssh.Password("secret")); err == nil {
+		t.Error("a server missing on this node accepted a login")
+	}
+	// suspended
+	tg, _ := f.Servers.SFTPTarget("srv1")
+	tg.Suspended = true
+	f.Servers.Set("srv1", tg)
+	if _, _, err := f.Dial("alice.srv1", ssh.Password("secret")); err == nil {
+		t.Error("a suspended server accepted a login")
+	}
+}
+
+func TestNoShellExecOrForwarding(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer sc.Close()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run("id"); err == nil {
+		t.Error("exec ran")
+	}
+	s.Close()
+	if s, err = c.NewSession(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shell(); err == nil {
+		t.Error("a shell started")
+	}
+	s.Close()
+	if _, err := c.Listen("tcp", "127.0.0.1:0"); err == nil {
+		t.Error("remote port forwarding accepted")
+	}
+	if _, err := c.Dial("tcp", f.Addr); err == nil {
+		t.Error("local port forwarding (direct-tcpip) accepted")
+	}
+}
+
+func TestHostKeyPersisted(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	fi, err := os.Stat(f.HostKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("host key mode %v", fi.Mode())
+	}
+	signer, err := sftp.LoadHostKey(f.HostKeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ssh.FingerprintSHA256(signer.PublicKey()); got != f.Server.HostKeyFingerprint() {
+		t.Fatalf("reloaded key %s, server uses %s", got, f.Server.HostKeyFingerprint())
+	}
+	if signer.PublicKey().Type() != ssh.KeyAlgoED25519 {
+		t.Fatalf("host key type %s", signer.PublicKey().Type())
+	}
+	var seen ssh.PublicKey
+	c, err := ssh.Dial("tcp", f.Addr, &ssh.ClientConfig{User: "alice.srv1", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+		HostKeyCallback: func(_ string, _ net.Addr, k ssh.PublicKey) error { seen = k; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if ssh.FingerprintSHA256(seen) != f.Server.HostKeyFingerprint() {
+		t.Fatal("the server presented another host key")
+	}
+}

@@ -1,0 +1,117 @@
+package sftp_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/skypanel/skypanel/daemon/sftp"
+	"github.com/skypanel/skypanel/daemon/sftp/sftptest"
+)
+
+// login opens a session and returns the SSH client (Wait returns when the server closes it).
+func login(t *testing.T, f *sftptest.Fixture, user, pw string) *ssh.Client {
+	t.Helper()
+	c, sc, err := f.Dial(user, ssh.Password(pw))
+	if err != nil {
+		t.Fatalf("login %s: %v", user, err)
+	}
+	t.Cleanup(func() { _ = sc.Close(); _ = c.Close() })
+	if _, err := sc.Getwd(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSessionClosedOnDeleteAndSuspend(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	f.AddServer(t, "srv2", 0)
+	f.Auth.SetUser("alice", sftptest.User{ID: 1, Password: "secret", Servers: map[string]bool{"srv1": false, "srv2": false}})
+	c1 := login(t, f, "alice.srv1", "secret")
+	c2 := login(t, f, "alice.srv2", "secret")
+	other := login(t, f, "alice.srv1", "secret")
+
+	// a change that leaves the server usable closes nothing
+	f.Server.ServerChanged("srv1")
+	if n := f.Server.Sessions("srv1"); n != 2 {
+		t.Fatalf("srv1 has %d sessions after a harmless change", n)
+	}
+	f.Servers.Delete("srv1")
+	f.Server.ServerChanged("srv1")
+	_ = c1.Wait() // returns once the server closed the connection
+	_ = other.Wait()
+
+	tg, _ := f.Servers.SFTPTarget("srv2")
+	tg.Suspended = true
+	f.Servers.Set("srv2", tg)
+	f.Server.ServerChanged("srv2")
+	_ = c2.Wait()
+	waitFor(t, "sessions to be unregistered", func() bool { return f.Server.Sessions("srv1")+f.Server.Sessions("srv2") == 0 })
+}
+
+func TestSessionClosedWhenPanelDenies(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{CheckInterval: 20 * time.Millisecond})
+	c := login(t, f, "alice.srv1", "secret")
+	f.Auth.SetUser("alice", sftptest.User{ID: 1, Password: "secret", Servers: map[string]bool{}})
+	_ = c.Wait()
+	if f.Auth.Checks() == 0 {
+		t.Fatal("closed without a check")
+	}
+}
+
+func TestSessionToleratesPanelOutage(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{CheckInterval: 20 * time.Millisecond, CheckFailures: 4})
+	c := login(t, f, "alice.srv1", "secret")
+	f.Auth.FailChecks(errors.New("panel unreachable"))
+	_ = c.Wait()
+	if n := f.Auth.Checks(); n < 4 {
+		t.Fatalf("closed after %d failed checks, want 4", n)
+	}
+}
+
+func TestCheckUpdatesReadOnly(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{CheckInterval: 20 * time.Millisecond})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	if err := c.Mkdir("a"); err != nil {
+		t.Fatal(err)
+	}
+	f.Auth.SetUser("alice", sftptest.User{ID: 1, Password: "secret", Servers: map[string]bool{"srv1": true}})
+	n := f.Auth.Checks()
+	waitFor(t, "two more checks", func() bool { return f.Auth.Checks() >= n+2 })
+	if err := c.Mkdir("b"); statusCode(err) != codeDenied {
+		t.Fatalf("mkdir after losing edit: %v", err)
+	}
+}
+
+func TestMaxSessions(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{MaxSessionsPerServer: 2})
+	c1 := login(t, f, "alice.srv1", "secret")
+	login(t, f, "alice.srv1", "secret")
+	var mu sync.Mutex
+	var banner string
+	_, err := ssh.Dial("tcp", f.Addr, &ssh.ClientConfig{User: "alice.srv1", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		BannerCallback:  func(m string) error { mu.Lock(); banner += m; mu.Unlock(); return nil }})
+	if err == nil {
+		t.Fatal("a third session was accepted")
+	}
+	mu.Lock()
+	if !strings.Contains(banner, "too many SFTP sessions") {
+		t.Errorf("the refused client was told %q", banner)
+	}
+	mu.Unlock()
+	c1.Close()
+	waitFor(t, "the closed session to be released", func() bool { return f.Server.Sessions("srv1") == 1 })
+	login(t, f, "alice.srv1", "secret")
+}
+
+func TestIdleTimeout(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{IdleTimeout: 100 * time.Millisecond})
+	c := login(t, f, "alice.srv1", "secret")
+	_ = c.Wait()
+	waitFor(t, "the idle session to be released", func() bool { return f.Server.Sessions("srv1") == 0 })
+}
