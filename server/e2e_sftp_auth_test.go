@@ -56,12 +56,19 @@ func startSFTPEnv(t *testing.T) *sftpEnv {
 	return e
 }
 
-func (e *sftpEnv) nodeToken(t *testing.T, id int64) string {
+// deployment returns the node's deployment credentials.
+func (e *sftpEnv) deployment(t *testing.T, id int64) api.NodeDeployment {
+	t.Helper()
 	var d api.NodeDeployment
 	r := e.Do(t, http.MethodGet, "/api/nodes/"+strconv.FormatInt(id, 10)+"/deployment", e.admin, nil, nil)
 	if r.JSON(t, &d); r.Status != http.StatusOK {
 		t.Fatalf("deployment of node %d: %d %s", id, r.Status, r.Body)
 	}
+	return d
+}
+
+func (e *sftpEnv) nodeToken(t *testing.T, id int64) string {
+	d := e.deployment(t, id)
 	return e.Token(t, d.ClientId, d.ClientSecret)
 }
 
