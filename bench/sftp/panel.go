@@ -82,7 +82,7 @@ func startPanel(ctx context.Context, dir string) (*panel, error) {
 // Close stops the App, the SFTP server and the node.
 func (p *panel) Close() {
 	p.stop()
-	<-p.done
+	<-p.done //nolint:errcheck // Serve's result after a stop is of no interest
 	p.p.Close()
 }
 
