@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -25,7 +26,8 @@ const sftpFileSize = 200 << 20
 // the files API. A read-only user (no server.files.edit) reads but every write is refused;
 // another user's server and unknown servers are refused; five wrong passwords lock the login
 // out (the right one is then refused too, the panel answering 429); a suspended server
-// refuses logins and its open session is cut, and so is the session of a deleted server.
+// refuses logins and its open session is cut, and so is the session of a deleted server. The
+// host key (<data>/sftp_host_ed25519_key, 0600) is the same after a restart.
 func TestSFTP(t *testing.T) {
 	requireOpenSSH(t)
 	if os.Geteuid() != 0 {
@@ -98,7 +100,25 @@ func TestSFTP(t *testing.T) {
 		session.waitClosed(t, "server deleted")
 		login.refused(t, "login to a deleted server", "ls")
 	})
+	t.Run("host key kept across restarts", func(t *testing.T) {
+		if err := p.stop(); err != nil {
+			t.Fatal(err)
+		}
+		p.launch(t)
+		keys := hostKeyLine.FindAllStringSubmatch(p.output(), -1)
+		if len(keys) != 2 || keys[0][1] != keys[1][1] {
+			t.Errorf("host keys logged by the two runs: %q, want the same twice", keys)
+		}
+		fi, err := os.Stat(filepath.Join(p.dir, "sftp_host_ed25519_key"))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("host key file: %v %v, want 0600", fi, err)
+		}
+		tenant.mustRun(t, "ls")
+	})
 }
+
+// hostKeyLine is the node's "SFTP serving" log line with its host key fingerprint.
+var hostKeyLine = regexp.MustCompile(`msg="SFTP serving".* hostKey=(SHA256:\S+)`)
 
 // sftpRoundTrip puts src (sha256 sum) into a new folder of s, renames and lists it, gets it
 // back (same sha256), checks it belongs to the server's uid and shows in the files API (c),
