@@ -3500,9 +3500,11 @@ type ClientInterface interface {
 	// grant when the user owns the server (or is an administrator), the server is on this node and not
 	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+	// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+	// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+	// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+	// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3517,9 +3519,11 @@ type ClientInterface interface {
 	// grant when the user owns the server (or is an administrator), the server is on this node and not
 	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+	// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+	// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+	// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+	// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4811,9 +4815,11 @@ func (c *Client) GetNodeFeatures(ctx context.Context, id NodeId, reqEditors ...R
 // grant when the user owns the server (or is an administrator), the server is on this node and not
 // suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 // grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4838,9 +4844,11 @@ func (c *Client) SftpAuthWithBody(ctx context.Context, id NodeId, contentType st
 // grant when the user owns the server (or is an administrator), the server is on this node and not
 // suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 // grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10188,9 +10196,11 @@ type ClientWithResponsesInterface interface {
 	// grant when the user owns the server (or is an administrator), the server is on this node and not
 	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+	// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+	// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+	// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+	// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10205,9 +10215,11 @@ type ClientWithResponsesInterface interface {
 	// grant when the user owns the server (or is an administrator), the server is on this node and not
 	// suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 	// grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-	// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-	// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-	// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+	// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+	// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+	// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+	// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+	// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23883,9 +23895,11 @@ func (c *ClientWithResponses) GetNodeFeaturesWithResponse(ctx context.Context, i
 // grant when the user owns the server (or is an administrator), the server is on this node and not
 // suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 // grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23906,9 +23920,11 @@ func (c *ClientWithResponses) SftpAuthWithBodyWithResponse(ctx context.Context, 
 // grant when the user owns the server (or is an administrator), the server is on this node and not
 // suspended, and the user holds `server.files.view` (`server.files.edit` for writing: without it the
 // grant is `readOnly`). Any refusal is 403 ErrPermissionDenied with the same message whatever the reason
-// (no oracle for usernames, servers or passwords). Five refusals for one username and address within a
-// minute lock that pair out for the rest of the minute: 429 ErrRateLimited with `Retry-After`, even for
-// the right secret. Every attempt is logged (audit: username, server, address, outcome).
+// (no oracle for usernames, servers or passwords). Five refused passwords for one panel username (whatever
+// server id follows it) and address (IPv6: its /64) within a minute lock that pair out for the rest of the
+// minute: 429 ErrRateLimited with `Retry-After`, even for the right password or a registered key. Refused
+// keys are not counted (clients offer every key they hold, and a key is no guess at a secret). Every
+// attempt is logged (audit: node, username, server, address, method, outcome, key id).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -19,6 +19,7 @@ import (
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/serverdatabase"
 	"github.com/skypanel/skypanel/ent/setting"
+	"github.com/skypanel/skypanel/ent/sshkey"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -84,6 +85,7 @@ func checkColumn(t, c string) error {
 			node.Table:           node.ValidColumn,
 			oauthclient.Table:    oauthclient.ValidColumn,
 			oauthtoken.Table:     oauthtoken.ValidColumn,
+			sshkey.Table:         sshkey.ValidColumn,
 			server.Table:         server.ValidColumn,
 			serverdatabase.Table: serverdatabase.ValidColumn,
 			setting.Table:        setting.ValidColumn,

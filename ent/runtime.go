@@ -13,6 +13,7 @@ import (
 	"github.com/skypanel/skypanel/ent/server"
 	"github.com/skypanel/skypanel/ent/serverdatabase"
 	"github.com/skypanel/skypanel/ent/setting"
+	"github.com/skypanel/skypanel/ent/sshkey"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -194,6 +195,69 @@ func init() {
 	oauthtokenDescSubject := oauthtokenFields[5].Descriptor()
 	// oauthtoken.DefaultSubject holds the default value on creation for the subject field.
 	oauthtoken.DefaultSubject = oauthtokenDescSubject.Default.(string)
+	sshkeyMixin := schema.SSHKey{}.Mixin()
+	sshkeyMixinFields0 := sshkeyMixin[0].Fields()
+	_ = sshkeyMixinFields0
+	sshkeyFields := schema.SSHKey{}.Fields()
+	_ = sshkeyFields
+	// sshkeyDescCreatedAt is the schema descriptor for created_at field.
+	sshkeyDescCreatedAt := sshkeyMixinFields0[0].Descriptor()
+	// sshkey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	sshkey.DefaultCreatedAt = sshkeyDescCreatedAt.Default.(func() time.Time)
+	// sshkeyDescName is the schema descriptor for name field.
+	sshkeyDescName := sshkeyFields[1].Descriptor()
+	// sshkey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	sshkey.NameValidator = func() func(string) error {
+		validators := sshkeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sshkeyDescPublicKey is the schema descriptor for public_key field.
+	sshkeyDescPublicKey := sshkeyFields[2].Descriptor()
+	// sshkey.PublicKeyValidator is a validator for the "public_key" field. It is called by the builders before save.
+	sshkey.PublicKeyValidator = func() func(string) error {
+		validators := sshkeyDescPublicKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(public_key string) error {
+			for _, fn := range fns {
+				if err := fn(public_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sshkeyDescFingerprint is the schema descriptor for fingerprint field.
+	sshkeyDescFingerprint := sshkeyFields[3].Descriptor()
+	// sshkey.FingerprintValidator is a validator for the "fingerprint" field. It is called by the builders before save.
+	sshkey.FingerprintValidator = func() func(string) error {
+		validators := sshkeyDescFingerprint.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(fingerprint string) error {
+			for _, fn := range fns {
+				if err := fn(fingerprint); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	serverMixin := schema.Server{}.Mixin()
 	serverMixinFields0 := serverMixin[0].Fields()
 	_ = serverMixinFields0

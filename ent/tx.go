@@ -22,6 +22,8 @@ type Tx struct {
 	OAuthClient *OAuthClientClient
 	// OAuthToken is the client for interacting with the OAuthToken builders.
 	OAuthToken *OAuthTokenClient
+	// SSHKey is the client for interacting with the SSHKey builders.
+	SSHKey *SSHKeyClient
 	// Server is the client for interacting with the Server builders.
 	Server *ServerClient
 	// ServerDatabase is the client for interacting with the ServerDatabase builders.
@@ -165,6 +167,7 @@ func (tx *Tx) init() {
 	tx.Node = NewNodeClient(tx.config)
 	tx.OAuthClient = NewOAuthClientClient(tx.config)
 	tx.OAuthToken = NewOAuthTokenClient(tx.config)
+	tx.SSHKey = NewSSHKeyClient(tx.config)
 	tx.Server = NewServerClient(tx.config)
 	tx.ServerDatabase = NewServerDatabaseClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)

@@ -49,9 +49,11 @@ type UserEdges struct {
 	Clients []*OAuthClient `json:"clients,omitempty"`
 	// Servers holds the value of the servers edge.
 	Servers []*Server `json:"servers,omitempty"`
+	// SSHKeys holds the value of the ssh_keys edge.
+	SSHKeys []*SSHKey `json:"ssh_keys,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // ClientsOrErr returns the Clients value or an error if the edge
@@ -70,6 +72,15 @@ func (e UserEdges) ServersOrErr() ([]*Server, error) {
 		return e.Servers, nil
 	}
 	return nil, &NotLoadedError{edge: "servers"}
+}
+
+// SSHKeysOrErr returns the SSHKeys value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) SSHKeysOrErr() ([]*SSHKey, error) {
+	if e.loadedTypes[2] {
+		return e.SSHKeys, nil
+	}
+	return nil, &NotLoadedError{edge: "ssh_keys"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -188,6 +199,11 @@ func (_m *User) QueryClients() *OAuthClientQuery {
 // QueryServers queries the "servers" edge of the User entity.
 func (_m *User) QueryServers() *ServerQuery {
 	return NewUserClient(_m.config).QueryServers(_m)
+}
+
+// QuerySSHKeys queries the "ssh_keys" edge of the User entity.
+func (_m *User) QuerySSHKeys() *SSHKeyQuery {
+	return NewUserClient(_m.config).QuerySSHKeys(_m)
 }
 
 // Update returns a builder for updating this User.

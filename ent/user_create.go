@@ -14,6 +14,7 @@ import (
 	"github.com/skypanel/skypanel/ent/oauthclient"
 	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/ent/sshkey"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -139,6 +140,21 @@ func (_c *UserCreate) AddServers(v ...*Server) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddServerIDs(ids...)
+}
+
+// AddSSHKeyIDs adds the "ssh_keys" edge to the SSHKey entity by IDs.
+func (_c *UserCreate) AddSSHKeyIDs(ids ...int) *UserCreate {
+	_c.mutation.AddSSHKeyIDs(ids...)
+	return _c
+}
+
+// AddSSHKeys adds the "ssh_keys" edges to the SSHKey entity.
+func (_c *UserCreate) AddSSHKeys(v ...*SSHKey) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSSHKeyIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -320,6 +336,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(server.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SSHKeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -15,6 +15,7 @@ import (
 	"github.com/skypanel/skypanel/ent/oauthclient"
 	"github.com/skypanel/skypanel/ent/predicate"
 	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/ent/sshkey"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -27,6 +28,7 @@ type UserQuery struct {
 	predicates  []predicate.User
 	withClients *OAuthClientQuery
 	withServers *ServerQuery
+	withSSHKeys *SSHKeyQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -100,6 +102,28 @@ func (_q *UserQuery) QueryServers() *ServerQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(server.Table, server.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.ServersTable, user.ServersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySSHKeys chains the current query on the "ssh_keys" edge.
+func (_q *UserQuery) QuerySSHKeys() *SSHKeyQuery {
+	query := (&SSHKeyClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(sshkey.Table, sshkey.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.SSHKeysTable, user.SSHKeysColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -301,6 +325,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		predicates:  append([]predicate.User{}, _q.predicates...),
 		withClients: _q.withClients.Clone(),
 		withServers: _q.withServers.Clone(),
+		withSSHKeys: _q.withSSHKeys.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -326,6 +351,17 @@ func (_q *UserQuery) WithServers(opts ...func(*ServerQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withServers = query
+	return _q
+}
+
+// WithSSHKeys tells the query-builder to eager-load the nodes that are connected to
+// the "ssh_keys" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithSSHKeys(opts ...func(*SSHKeyQuery)) *UserQuery {
+	query := (&SSHKeyClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSSHKeys = query
 	return _q
 }
 
@@ -407,9 +443,10 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withClients != nil,
 			_q.withServers != nil,
+			_q.withSSHKeys != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -441,6 +478,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadServers(ctx, query, nodes,
 			func(n *User) { n.Edges.Servers = []*Server{} },
 			func(n *User, e *Server) { n.Edges.Servers = append(n.Edges.Servers, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSSHKeys; query != nil {
+		if err := _q.loadSSHKeys(ctx, query, nodes,
+			func(n *User) { n.Edges.SSHKeys = []*SSHKey{} },
+			func(n *User, e *SSHKey) { n.Edges.SSHKeys = append(n.Edges.SSHKeys, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -505,6 +549,36 @@ func (_q *UserQuery) loadServers(ctx context.Context, query *ServerQuery, nodes 
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "owner_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadSSHKeys(ctx context.Context, query *SSHKeyQuery, nodes []*User, init func(*User), assign func(*User, *SSHKey)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(sshkey.FieldUserID)
+	}
+	query.Where(predicate.SSHKey(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.SSHKeysColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/skypanel/skypanel/ent/predicate"
 	"github.com/skypanel/skypanel/ent/schema"
 	"github.com/skypanel/skypanel/ent/server"
+	"github.com/skypanel/skypanel/ent/sshkey"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -168,6 +169,21 @@ func (_u *UserUpdate) AddServers(v ...*Server) *UserUpdate {
 	return _u.AddServerIDs(ids...)
 }
 
+// AddSSHKeyIDs adds the "ssh_keys" edge to the SSHKey entity by IDs.
+func (_u *UserUpdate) AddSSHKeyIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddSSHKeyIDs(ids...)
+	return _u
+}
+
+// AddSSHKeys adds the "ssh_keys" edges to the SSHKey entity.
+func (_u *UserUpdate) AddSSHKeys(v ...*SSHKey) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSSHKeyIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -213,6 +229,27 @@ func (_u *UserUpdate) RemoveServers(v ...*Server) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveServerIDs(ids...)
+}
+
+// ClearSSHKeys clears all "ssh_keys" edges to the SSHKey entity.
+func (_u *UserUpdate) ClearSSHKeys() *UserUpdate {
+	_u.mutation.ClearSSHKeys()
+	return _u
+}
+
+// RemoveSSHKeyIDs removes the "ssh_keys" edge to SSHKey entities by IDs.
+func (_u *UserUpdate) RemoveSSHKeyIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveSSHKeyIDs(ids...)
+	return _u
+}
+
+// RemoveSSHKeys removes "ssh_keys" edges to SSHKey entities.
+func (_u *UserUpdate) RemoveSSHKeys(v ...*SSHKey) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSSHKeyIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -408,6 +445,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.SSHKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSSHKeysIDs(); len(nodes) > 0 && !_u.mutation.SSHKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SSHKeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{user.Label}
@@ -564,6 +646,21 @@ func (_u *UserUpdateOne) AddServers(v ...*Server) *UserUpdateOne {
 	return _u.AddServerIDs(ids...)
 }
 
+// AddSSHKeyIDs adds the "ssh_keys" edge to the SSHKey entity by IDs.
+func (_u *UserUpdateOne) AddSSHKeyIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddSSHKeyIDs(ids...)
+	return _u
+}
+
+// AddSSHKeys adds the "ssh_keys" edges to the SSHKey entity.
+func (_u *UserUpdateOne) AddSSHKeys(v ...*SSHKey) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSSHKeyIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -609,6 +706,27 @@ func (_u *UserUpdateOne) RemoveServers(v ...*Server) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveServerIDs(ids...)
+}
+
+// ClearSSHKeys clears all "ssh_keys" edges to the SSHKey entity.
+func (_u *UserUpdateOne) ClearSSHKeys() *UserUpdateOne {
+	_u.mutation.ClearSSHKeys()
+	return _u
+}
+
+// RemoveSSHKeyIDs removes the "ssh_keys" edge to SSHKey entities by IDs.
+func (_u *UserUpdateOne) RemoveSSHKeyIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveSSHKeyIDs(ids...)
+	return _u
+}
+
+// RemoveSSHKeys removes "ssh_keys" edges to SSHKey entities.
+func (_u *UserUpdateOne) RemoveSSHKeys(v ...*SSHKey) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSSHKeyIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -827,6 +945,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(server.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SSHKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSSHKeysIDs(); len(nodes) > 0 && !_u.mutation.SSHKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SSHKeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SSHKeysTable,
+			Columns: []string{user.SSHKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sshkey.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -53,6 +53,7 @@ type App struct {
 	handler     http.Handler
 	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
 	xfer        transfers      // running server transfers (transfer.go)
+	sftp        *sftpState     // SFTP login lockout and audit log (sftp_auth.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -71,6 +72,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		errs:        errorMappers(),
+		sftp:        newSFTPState(d.Logger),
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes

@@ -147,14 +147,18 @@ func (a *App) authorize(c *gin.Context, op *Operation) error {
 			p = &got
 		}
 	}
-	var d decision
-	if p != nil {
-		d = a.clientLimit.take("client:" + p.ClientID)
-	} else {
-		d = a.ipLimit.take("ip:" + a.proxies.clientIP(c.Request))
-	}
-	if err := d.apply(c, now); err != nil {
-		return err
+	// A node's own calls (check-ins, SFTP logins and session checks) grow with its sessions,
+	// not with API use: not counted against its client (sftpAuth has its own lockout).
+	if p == nil || p.NodeID == 0 || !nodeOperation(op) {
+		var d decision
+		if p != nil {
+			d = a.clientLimit.take("client:" + p.ClientID)
+		} else {
+			d = a.ipLimit.take("ip:" + a.proxies.clientIP(c.Request))
+		}
+		if err := d.apply(c, now); err != nil {
+			return err
+		}
 	}
 	if op.Public {
 		return nil

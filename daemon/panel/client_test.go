@@ -42,6 +42,8 @@ type fakePanel struct {
 	checkins []string     // bootIds
 	down     atomic.Int32 // answer this many more requests with 503
 	life     int          // expires_in
+	// ops answers further operations (by operationId) after the token check (sftp_test.go).
+	ops map[string]func(w http.ResponseWriter, r *http.Request, in *openapi3filter.RequestValidationInput)
 }
 
 func newFakePanel(t *testing.T) *fakePanel {
@@ -106,6 +108,10 @@ func (p *fakePanel) serve(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	default:
+		if h := p.ops[route.Operation.OperationID]; h != nil {
+			h(w, r, in)
+			return
+		}
 		p.t.Errorf("unexpected operation %s", route.Operation.OperationID)
 	}
 }

@@ -160,6 +160,36 @@ var (
 			},
 		},
 	}
+	// SSHKeysColumns holds the columns for the "ssh_keys" table.
+	SSHKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 64},
+		{Name: "public_key", Type: field.TypeString, Size: 16384},
+		{Name: "fingerprint", Type: field.TypeString, Size: 128},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// SSHKeysTable holds the schema information for the "ssh_keys" table.
+	SSHKeysTable = &schema.Table{
+		Name:       "ssh_keys",
+		Columns:    SSHKeysColumns,
+		PrimaryKey: []*schema.Column{SSHKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "ssh_keys_users_ssh_keys",
+				Columns:    []*schema.Column{SSHKeysColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "sshkey_user_id_fingerprint",
+				Unique:  true,
+				Columns: []*schema.Column{SSHKeysColumns[5], SSHKeysColumns[4]},
+			},
+		},
+	}
 	// ServersColumns holds the columns for the "servers" table.
 	ServersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -323,6 +353,7 @@ var (
 		NodesTable,
 		OauthClientsTable,
 		OauthTokensTable,
+		SSHKeysTable,
 		ServersTable,
 		ServerDatabasesTable,
 		SettingsTable,
@@ -335,6 +366,7 @@ func init() {
 	OauthClientsTable.ForeignKeys[0].RefTable = NodesTable
 	OauthClientsTable.ForeignKeys[1].RefTable = UsersTable
 	OauthTokensTable.ForeignKeys[0].RefTable = OauthClientsTable
+	SSHKeysTable.ForeignKeys[0].RefTable = UsersTable
 	ServersTable.ForeignKeys[0].RefTable = NodesTable
 	ServersTable.ForeignKeys[1].RefTable = UsersTable
 	ServerDatabasesTable.ForeignKeys[0].RefTable = DatabaseHostsTable

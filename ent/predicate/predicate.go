@@ -18,6 +18,9 @@ type OAuthClient func(*sql.Selector)
 // OAuthToken is the predicate function for oauthtoken builders.
 type OAuthToken func(*sql.Selector)
 
+// SSHKey is the predicate function for sshkey builders.
+type SSHKey func(*sql.Selector)
+
 // Server is the predicate function for server builders.
 type Server func(*sql.Selector)
 

@@ -42,12 +42,14 @@ type Quota struct {
 }
 
 // Edges of User. Deleting a user deletes its OAuth2 clients (and, through them, their
-// tokens); a user who still owns servers cannot be deleted (foreign key, no action).
+// tokens) and its SSH keys; a user who still owns servers cannot be deleted (foreign key, no action).
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("clients", OAuthClient.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("servers", Server.Type),
+		edge.To("ssh_keys", SSHKey.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -36,6 +36,8 @@ const (
 	EdgeClients = "clients"
 	// EdgeServers holds the string denoting the servers edge name in mutations.
 	EdgeServers = "servers"
+	// EdgeSSHKeys holds the string denoting the ssh_keys edge name in mutations.
+	EdgeSSHKeys = "ssh_keys"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// ClientsTable is the table that holds the clients relation/edge.
@@ -52,6 +54,13 @@ const (
 	ServersInverseTable = "servers"
 	// ServersColumn is the table column denoting the servers relation/edge.
 	ServersColumn = "owner_id"
+	// SSHKeysTable is the table that holds the ssh_keys relation/edge.
+	SSHKeysTable = "ssh_keys"
+	// SSHKeysInverseTable is the table name for the SSHKey entity.
+	// It exists in this package in order to avoid circular dependency with the "sshkey" package.
+	SSHKeysInverseTable = "ssh_keys"
+	// SSHKeysColumn is the table column denoting the ssh_keys relation/edge.
+	SSHKeysColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -167,6 +176,20 @@ func ByServers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newServersStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySSHKeysCount orders the results by ssh_keys count.
+func BySSHKeysCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSSHKeysStep(), opts...)
+	}
+}
+
+// BySSHKeys orders the results by ssh_keys terms.
+func BySSHKeys(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSSHKeysStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newClientsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -179,5 +202,12 @@ func newServersStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ServersInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ServersTable, ServersColumn),
+	)
+}
+func newSSHKeysStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SSHKeysInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SSHKeysTable, SSHKeysColumn),
 	)
 }

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/skypanel/skypanel/daemon/sftp"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+func TestSplitSFTPUsername(t *testing.T) {
+	cases := []struct{ in, user, server string }{
+		{"admin.ABC12345", "admin", "ABC12345"},
+		{"first.last.SRV_1", "first.last", "SRV_1"},
+		{"noserver", "", ""},
+		{"trailing.", "", ""},
+		{".SRV", "", ""},
+	}
+	for _, c := range cases {
+		u, s, ok := splitSFTPUsername(c.in)
+		if u != c.user || s != c.server || ok != (c.user != "") {
+			t.Errorf("split(%q) = %q, %q, %v", c.in, u, s, ok)
+		}
+	}
+}
+
+// TestLockKey: one pair per panel username (any case, any server suffix) and client; IPv6
+// clients per /64.
+func TestLockKey(t *testing.T) {
+	same := [][2][2]string{
+		{{"Admin.S1", "192.0.2.1"}, {"admin.S2", "192.0.2.1"}},
+		{{"admin", "192.0.2.1"}, {"admin.X", "::ffff:192.0.2.1"}},
+		{{"a.S", "2001:db8:1:2::1"}, {"a.S", "2001:db8:1:2:ffff::9"}},
+		{{"a.S", "fe80::1%eth0"}, {"a.S", "fe80::2"}},
+	}
+	for _, c := range same {
+		if x, y := lockKey(c[0][0], c[0][1]), lockKey(c[1][0], c[1][1]); x != y {
+			t.Errorf("%v and %v: keys %q, %q differ", c[0], c[1], x, y)
+		}
+	}
+	differ := [][2][2]string{
+		{{"admin.S", "192.0.2.1"}, {"admin.S", "192.0.2.2"}},
+		{{"admin.S", "192.0.2.1"}, {"other.S", "192.0.2.1"}},
+		{{"a.S", "2001:db8:1:2::1"}, {"a.S", "2001:db8:1:3::1"}},
+	}
+	for _, c := range differ {
+		if lockKey(c[0][0], c[0][1]) == lockKey(c[1][0], c[1][1]) {
+			t.Errorf("%v and %v share a key", c[0], c[1])
+		}
+	}
+}
+
+// TestSFTPAuditLog: every attempt is one sftp.audit record with its outcome; the password
+// never reaches the log.
+func TestSFTPAuditLog(t *testing.T) {
+	ctx := t.Context()
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st, err := store.Open(ctx, t.TempDir(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	const secret = "Audit-secret-42"
+	hash, err := store.HashPassword(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.Client.User.Create().SetUsername("alice").SetEmail("a@example.com").SetPasswordHash(hash).
+		SetScopes([]string{"server.files.view"}).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := st.Client.Node.Create().SetName("n").SaveX(ctx)
+	s := st.Client.Server.Create().SetName("s").SetOwnerID(u.ID).SetNodeID(n.ID).SetPort(25565).SaveX(ctx)
+	a, err := New(ctx, Deps{Config: Default(), Logger: log, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	login := sftp.Login{Username: "alice." + s.ID, Password: secret, RemoteIP: "192.0.2.9"}
+	if _, err := a.sftpAuthenticate(ctx, n.ID, login); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	wrong := login
+	wrong.Password = "Wrong-secret-43"
+	for range 5 {
+		if _, err := a.sftpAuthenticate(ctx, n.ID, wrong); !errors.Is(err, sftp.ErrDenied) {
+			t.Fatalf("wrong password: %v", err)
+		}
+	}
+	if _, err := a.sftpAuthenticate(ctx, n.ID, login); !errors.Is(err, sftp.ErrLocked) {
+		t.Fatalf("locked login: %v", err)
+	}
+	if strings.Contains(buf.String(), secret) || strings.Contains(buf.String(), wrong.Password) {
+		t.Fatalf("a password reached the log:\n%s", buf.String())
+	}
+	var outcomes []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec["component"] != "sftp.audit" {
+			continue
+		}
+		if rec["username"] != login.Username || rec["ip"] != login.RemoteIP || rec["method"] != "password" ||
+			rec["node"] != float64(n.ID) {
+			t.Errorf("audit record %v lacks the attempt's details", rec)
+		}
+		outcomes = append(outcomes, rec["outcome"].(string))
+	}
+	want := "granted denied denied denied denied denied locked"
+	if got := strings.Join(outcomes, " "); got != want {
+		t.Fatalf("audit outcomes %q, want %q", got, want)
+	}
+}
