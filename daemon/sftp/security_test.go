@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -258,4 +259,29 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestOwnershipFollowsTheVolume(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files away")
+	}
+	f := sftptest.Start(t, sftp.Options{})
+	const uid, gid = 23456, 23457
+	must(t, os.Chown(f.Dir, uid, gid))
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, c.MkdirAll("plugins/conf"))
+	w, err := c.Create("plugins/conf/a.yml")
+	must(t, err)
+	_, err = w.Write([]byte("a: 1\n"))
+	must(t, err)
+	must(t, w.Close())
+	must(t, c.Rename("plugins/conf/a.yml", "plugins/conf/b.yml"))
+	for _, p := range []string{"plugins", "plugins/conf", "plugins/conf/b.yml"} {
+		fi, err := os.Stat(filepath.Join(f.Dir, p))
+		must(t, err)
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != uid || st.Gid != gid {
+			t.Errorf("%s owned by %d:%d, want %d:%d", p, st.Uid, st.Gid, uid, gid)
+		}
+	}
 }

@@ -117,6 +117,34 @@ func TestRoundTripPassword(t *testing.T) {
 	if len(names) != 2 || names[0] != "moved.mca" || names[1] != "region" {
 		t.Fatalf("ls /world = %v", names)
 	}
+	// resume: an open without truncation keeps the content and writes at the end
+	a, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Write([]byte("part1,")); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if a, err = c.OpenFile("world/log.txt", os.O_WRONLY); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.WriteAt([]byte("part2"), 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(f.Dir, "world/log.txt")); string(got) != "part1,part2" {
+		t.Fatalf("resumed file = %q", got)
+	}
+	if _, err := c.OpenFile("world/missing.txt", os.O_WRONLY); statusCode(err) != codeNoSuchFile {
+		t.Fatalf("open a missing file without O_CREATE: %v", err)
+	}
+	if _, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_EXCL); err == nil {
+		t.Fatal("O_EXCL over an existing file succeeded")
+	}
+	must(t, c.Remove("world/log.txt"))
 	if err := c.Remove("world/moved.mca"); err != nil {
 		t.Fatal(err)
 	}
