@@ -226,6 +226,12 @@ func TestDiskLimit(t *testing.T) {
 	if err := upload("small.dat", 512<<10); err != nil {
 		t.Fatalf("512 KiB under the limit: %v", err)
 	}
+	// df shows the limit and what is left of it
+	vfs, err := c.StatVFS("/")
+	must(t, err)
+	if vfs.TotalSpace() != 1<<20 || vfs.FreeSpace() != (1<<20-512<<10-11)/4096*4096 {
+		t.Fatalf("statvfs total %d free %d", vfs.TotalSpace(), vfs.FreeSpace())
+	}
 }
 
 func TestAbortedUploadKeepsOldFile(t *testing.T) {
