@@ -51,6 +51,6 @@
 //
 // The node's SFTP server (daemon/sftp) uses the same paths, locks and limit through Create (an
 // Upload: writes at any offsets into the temporary file, Commit renames it over the target,
-// Abort drops it; growth is reserved write by write), Stat, Rename (plain or replacing),
-// Remove (one file or one empty folder), Truncate and Chtimes.
+// Abort drops it; growth is reserved write by write; an Exclusive meanwhile makes Commit fail),
+// Stat, Rename (plain or replacing), Remove (one file or one empty folder), Truncate and Chtimes.
 package files

@@ -28,8 +28,9 @@
 // starts from a copy of the current content. Setstat applies sizes and times only (permission
 // and owner changes are accepted and ignored); symlinks and hard links cannot be made. A
 // read-only grant refuses every write with "permission denied". statvfs (df) reports the disk
-// limit and what is left of it (the node's file system without a limit). An open upload holds
-// the volume's write lock for reading (restores wait for it, see files.Service.Exclusive).
+// limit and what is left of it (the node's file system without a limit). An open upload does
+// not hold up a restore, wipe or transfer of the volume (files.Service.Exclusive); it then
+// fails at close and the volume keeps what the restore put there.
 //
 // # Sessions
 //
