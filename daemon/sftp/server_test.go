@@ -273,3 +273,22 @@ func TestHostKeyPersisted(t *testing.T) {
 		t.Fatal("the server presented another host key")
 	}
 }
+
+func TestCiphers(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{Ciphers: []string{"aes128-gcm@openssh.com"}})
+	cfg := func(c string) *ssh.ClientConfig {
+		cc := &ssh.ClientConfig{User: "alice.srv1", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey()}
+		cc.Ciphers = []string{c}
+		return cc
+	}
+	if c, err := ssh.Dial("tcp", f.Addr, cfg("chacha20-poly1305@openssh.com")); err == nil {
+		c.Close()
+		t.Fatal("a cipher left out was negotiated")
+	}
+	c, err := ssh.Dial("tcp", f.Addr, cfg("aes128-gcm@openssh.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
