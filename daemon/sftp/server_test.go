@@ -292,3 +292,25 @@ func TestCiphers(t *testing.T) {
 	}
 	c.Close()
 }
+
+func TestChannelsPerConnection(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer sc.Close()
+	// at most 10 channels per connection (the SFTP client holds one)
+	var open []*ssh.Session
+	for range 9 {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatalf("channel %d: %v", len(open)+1, err)
+		}
+		open = append(open, s)
+	}
+	if _, err := c.NewSession(); err == nil {
+		t.Error("an 11th channel was opened")
+	}
+}

@@ -3,6 +3,7 @@ package sftp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -11,12 +12,16 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
+// maxChannels bounds the session channels of one connection (OpenSSH's MaxSessions).
+const maxChannels = 10
+
 // session is one logged-in SSH connection; it may carry several SFTP channels.
 type session struct {
 	s        *Server
 	conn     *ssh.ServerConn
 	serverID string
 	readOnly atomic.Bool
+	channels atomic.Int32 // open session channels
 	done     chan struct{}
 	once     sync.Once
 
@@ -210,6 +215,12 @@ func (ss *session) channel(nch ssh.NewChannel) {
 		_ = nch.Reject(ssh.Prohibited, "only SFTP is offered")
 		return
 	}
+	if ss.channels.Add(1) > maxChannels {
+		ss.channels.Add(-1)
+		_ = nch.Reject(ssh.ResourceShortage, fmt.Sprintf("at most %d channels per connection", maxChannels))
+		return
+	}
+	defer ss.channels.Add(-1)
 	ch, reqs, err := nch.Accept()
 	if err != nil {
 		return
