@@ -211,6 +211,10 @@ func (u *Upload) Commit() (err error) {
 	if u.v.generation() != u.gen {
 		return &PathError{Path: u.p, Reason: "the server's files were replaced during the upload", Err: ErrConflict}
 	}
+	fi, err := u.f.Stat() // the length written, whatever the order of writes and truncations
+	if err != nil {
+		return classify(u.p, err)
+	}
 	if err := u.f.Close(); err != nil {
 		return classify(u.p, err)
 	}
@@ -222,7 +226,7 @@ func (u *Upload) Commit() (err error) {
 	if err := u.r.Rename(u.tmp, u.real); err != nil {
 		return escaped(u.r, u.p, u.rel, err)
 	}
-	u.v.add(u.size - u.old)
+	u.v.add(fi.Size() - u.old)
 	return nil
 }
 
