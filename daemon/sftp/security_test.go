@@ -291,3 +291,23 @@ func TestOwnershipFollowsTheVolume(t *testing.T) {
 		}
 	}
 }
+
+func TestChmodAndChownIgnored(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	p := filepath.Join(f.Dir, "run.sh")
+	must(t, os.WriteFile(p, []byte("#!/bin/sh\n"), 0o644))
+	before, err := os.Stat(p)
+	must(t, err)
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, c.Chmod("run.sh", os.ModeSetuid|0o777))
+	must(t, c.Chown("run.sh", 4321, 4321))
+	after, err := os.Stat(p)
+	must(t, err)
+	if after.Mode() != before.Mode() {
+		t.Fatalf("mode %v, was %v", after.Mode(), before.Mode())
+	}
+	st, st0 := after.Sys().(*syscall.Stat_t), before.Sys().(*syscall.Stat_t)
+	if st.Uid != st0.Uid || st.Gid != st0.Gid {
+		t.Fatalf("owner %d:%d, was %d:%d", st.Uid, st.Gid, st0.Uid, st0.Gid)
+	}
+}
