@@ -28,7 +28,7 @@ type handlers struct {
 func (ss *session) serveSFTP(ch ssh.Channel) {
 	h := &handlers{ss: ss, uploads: map[string]*upload{}}
 	rs := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h},
-		sftp.WithStartDirectory("/"))
+		sftp.WithStartDirectory("/"), sftp.WithRSAllocator())
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		ss.s.log.Debug("sftp channel ended", "server", ss.serverID, "err", err)
 	}

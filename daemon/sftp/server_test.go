@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 
 	pkgsftp "github.com/pkg/sftp"
@@ -312,5 +314,61 @@ func TestChannelsPerConnection(t *testing.T) {
 	}
 	if _, err := c.NewSession(); err == nil {
 		t.Error("an 11th channel was opened")
+	}
+}
+
+// TestConcurrentTransfers moves several files at once over one connection (pipelined,
+// out-of-order requests on several handles; packet buffers are reused between requests).
+func TestConcurrentTransfers(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	const n = 4
+	data := make([][]byte, n)
+	for i := range data {
+		data[i] = randomBytes(t, 4<<20+i*1000)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := c.Create(fmt.Sprintf("f%d.bin", i))
+			if err == nil {
+				_, err = w.ReadFrom(bytes.NewReader(data[i]))
+				err = errors.Join(err, w.Close())
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.Open(fmt.Sprintf("f%d.bin", i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer r.Close()
+			var buf bytes.Buffer
+			if _, err := r.WriteTo(&buf); err != nil {
+				errs <- err
+				return
+			}
+			if !bytes.Equal(buf.Bytes(), data[i]) {
+				errs <- fmt.Errorf("f%d.bin came back different", i)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
