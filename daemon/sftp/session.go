@@ -54,8 +54,10 @@ func (s *Server) serveConn(raw net.Conn) {
 		return
 	}
 	defer sc.Close()
-	_ = nc.SetDeadline(time.Time{})
+	// from now on every read must come within the idle timeout, the one pending too
 	nc.idle.Store(int64(s.opts.IdleTimeout))
+	_ = nc.SetWriteDeadline(time.Time{})
+	_ = nc.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
 	go ssh.DiscardRequests(reqs) // global requests (port forwarding…) are all refused
 	g, err := grantOf(sc.Permissions)
 	if err != nil {

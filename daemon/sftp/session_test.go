@@ -110,6 +110,14 @@ func TestIdleTimeout(t *testing.T) {
 	c := login(t, f, "alice.srv1", "secret")
 	_ = c.Wait()
 	waitFor(t, "the idle session to be released", func() bool { return f.Server.Sessions("srv1") == 0 })
+	// a client that logs in and then sends nothing at all
+	quiet, err := ssh.Dial("tcp", f.Addr, &ssh.ClientConfig{User: "alice.srv1",
+		Auth: []ssh.AuthMethod{ssh.Password("secret")}, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Close()
+	_ = quiet.Wait()
 }
 
 // banner tries a password login and returns the error and the banners the client was shown.
