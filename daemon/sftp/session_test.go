@@ -165,3 +165,19 @@ func TestLoginTimeout(t *testing.T) {
 		t.Fatalf("read until the server hangs up: %v", err)
 	}
 }
+
+func TestCloseDuringHandshake(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{LoginTimeout: time.Hour})
+	c, err := net.Dial("tcp", f.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Read(make([]byte, 8)); err != nil { // the server's version line: it is serving
+		t.Fatal(err)
+	}
+	_ = f.Server.Close() // returns without waiting for the hour-long login timeout
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("read until the server hangs up: %v", err)
+	}
+}
