@@ -130,7 +130,7 @@ func (u *upload) Close() error {
 	u.h.mu.Unlock()
 	if u.failed.Load() {
 		u.Abort()
-		return nil
+		return &statusError{sftp.ErrSSHFxFailure, u.key + ": a write failed: the upload was dropped and the file left as it was"}
 	}
 	return u.h.fail("close", u.Commit())
 }

@@ -211,7 +211,9 @@ func TestDiskLimit(t *testing.T) {
 	if _, err := w.WriteAt([]byte("x"), 10<<20); statusCode(err) != codeFailure {
 		t.Fatalf("sparse write past the limit: %v", err)
 	}
-	w.Close()
+	if err := w.Close(); statusCode(err) != codeFailure {
+		t.Fatalf("close after a refused write: %v (want failure: nothing was stored)", err)
+	}
 	if err := c.Truncate("keep.dat", 5<<20); statusCode(err) != codeFailure {
 		t.Fatalf("truncate up past the limit: %v", err)
 	}
