@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,46 +56,53 @@ func TestLockKey(t *testing.T) {
 	}
 }
 
+// sftpFixture is an App on a real SQLite store with one user (password secret, view scope),
+// one node and the user's server on it.
+func sftpFixture(tb testing.TB, log *slog.Logger, secret string) (a *App, nodeID int, login sftp.Login) {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, tb.TempDir(), log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	hash, err := store.HashPassword(secret)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u, err := st.Client.User.Create().SetUsername("alice").SetEmail("a@example.com").SetPasswordHash(hash).
+		SetScopes([]string{"server.files.view"}).Save(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := st.Client.Node.Create().SetName("n").SaveX(ctx)
+	s := st.Client.Server.Create().SetName("s").SetOwnerID(u.ID).SetNodeID(n.ID).SetPort(25565).SaveX(ctx)
+	if a, err = New(ctx, Deps{Config: Default(), Logger: log, Store: st}); err != nil {
+		tb.Fatal(err)
+	}
+	return a, n.ID, sftp.Login{Username: "alice." + s.ID, Password: secret, RemoteIP: "192.0.2.9"}
+}
+
 // TestSFTPAuditLog: every attempt is one sftp.audit record with its outcome; the password
 // never reaches the log.
 func TestSFTPAuditLog(t *testing.T) {
 	ctx := t.Context()
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := store.Open(ctx, t.TempDir(), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
 	const secret = "Audit-secret-42"
-	hash, err := store.HashPassword(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := st.Client.User.Create().SetUsername("alice").SetEmail("a@example.com").SetPasswordHash(hash).
-		SetScopes([]string{"server.files.view"}).Save(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := st.Client.Node.Create().SetName("n").SaveX(ctx)
-	s := st.Client.Server.Create().SetName("s").SetOwnerID(u.ID).SetNodeID(n.ID).SetPort(25565).SaveX(ctx)
-	a, err := New(ctx, Deps{Config: Default(), Logger: log, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, nodeID, login := sftpFixture(t, log, secret)
 	buf.Reset()
-	login := sftp.Login{Username: "alice." + s.ID, Password: secret, RemoteIP: "192.0.2.9"}
-	if _, err := a.sftpAuthenticate(ctx, n.ID, login); err != nil {
+	if _, err := a.sftpAuthenticate(ctx, nodeID, login); err != nil {
 		t.Fatalf("login: %v", err)
 	}
 	wrong := login
 	wrong.Password = "Wrong-secret-43"
 	for range 5 {
-		if _, err := a.sftpAuthenticate(ctx, n.ID, wrong); !errors.Is(err, sftp.ErrDenied) {
+		if _, err := a.sftpAuthenticate(ctx, nodeID, wrong); !errors.Is(err, sftp.ErrDenied) {
 			t.Fatalf("wrong password: %v", err)
 		}
 	}
-	if _, err := a.sftpAuthenticate(ctx, n.ID, login); !errors.Is(err, sftp.ErrLocked) {
+	if _, err := a.sftpAuthenticate(ctx, nodeID, login); !errors.Is(err, sftp.ErrLocked) {
 		t.Fatalf("locked login: %v", err)
 	}
 	if strings.Contains(buf.String(), secret) || strings.Contains(buf.String(), wrong.Password) {
@@ -109,7 +118,7 @@ func TestSFTPAuditLog(t *testing.T) {
 			continue
 		}
 		if rec["username"] != login.Username || rec["ip"] != login.RemoteIP || rec["method"] != "password" ||
-			rec["node"] != float64(n.ID) {
+			rec["node"] != float64(nodeID) {
 			t.Errorf("audit record %v lacks the attempt's details", rec)
 		}
 		outcomes = append(outcomes, rec["outcome"].(string))
@@ -117,5 +126,28 @@ func TestSFTPAuditLog(t *testing.T) {
 	want := "granted denied denied denied denied denied locked"
 	if got := strings.Join(outcomes, " "); got != want {
 		t.Fatalf("audit outcomes %q, want %q", got, want)
+	}
+}
+
+// BenchmarkSFTPAuth: what one login decision costs the panel (argon2id dominates password
+// logins; an unknown user costs the same through the dummy hash).
+func BenchmarkSFTPAuth(b *testing.B) {
+	a, nodeID, login := sftpFixture(b, slog.New(slog.DiscardHandler), "Bench-secret-42")
+	ctx := context.Background()
+	unknown := login
+	unknown.Username = "nobody" + login.Username[strings.IndexByte(login.Username, '.'):]
+	for _, c := range []struct {
+		name string
+		l    sftp.Login
+		want error
+	}{{"password", login, nil}, {"unknown-user", unknown, sftp.ErrDenied}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				c.l.RemoteIP = "10.1." + strconv.Itoa(i/250%250) + "." + strconv.Itoa(i%250) // no lockout
+				if _, err := a.sftpAuthenticate(ctx, nodeID, c.l); !errors.Is(err, c.want) {
+					b.Fatalf("%s: %v", c.name, err)
+				}
+			}
+		})
 	}
 }
