@@ -30,6 +30,7 @@ func plant(t *testing.T, vol string) (outside string) {
 		"abs": outside, "up": "../outside", "dir/up2": "../../outside", "in": "dir",
 		"chain1": "chain2", "chain2": "up", "loop1": "loop2", "loop2": "loop1",
 		"dangling_out": "../outside/nothing", "dot": ".", "secretlink": "../outside/secret",
+		"dir/sub/deep": "../../../outside/secret", // no link to /etc: writes go through every link
 	} {
 		must(t, os.Symlink(target, filepath.Join(vol, link)))
 	}
@@ -48,6 +49,8 @@ var hostile = []string{"abs/secret", "up/secret", "../outside/secret", "/../outs
 	"dir/up2/secret", "chain1/secret", "chain1/new", "loop1", "loop1/x", "dangling_out", "dot/dot/up/secret",
 	"a/../../outside/secret", "%2e%2e/outside/secret", "..%2foutside/secret", "x\x00y", "dir\\..\\..\\outside",
 	"in/../up/secret", "secretlink", "up", "abs", "up/sub/new", strings.Repeat("a", 300),
+	"%2E%2E%2Foutside", "a%2fb", "a%5cb", "a%00", "\xc0\xae\xc0\xae/outside/secret", "dir/sub/deep",
+	"etc/passwd", "etc/shadow", "/etc/passwd", "..\\..\\outside\\secret",
 	"/" + strings.Repeat("d/", 2100)}
 
 func snapshot(t *testing.T, dir string) string {
