@@ -45,4 +45,12 @@
 // the daemon's disk watcher calls it once per interval for running servers, so the file API
 // sees what the game wrote. Upload temporaries are exactly TempPrefix + 16 hex digits +
 // ".tmp" (IsTemp): a tenant's own file that merely starts with TempPrefix is ordinary data.
+// Walks do not count the temporaries of uploads in progress (their bytes are reserved).
+//
+// # SFTP
+//
+// The node's SFTP server (daemon/sftp) uses the same paths, locks and limit through Create (an
+// Upload: writes at any offsets into the temporary file, Commit renames it over the target,
+// Abort drops it; growth is reserved write by write; an Exclusive meanwhile makes Commit fail),
+// Stat, Rename (plain or replacing), Remove (one file or one empty folder), Truncate and Chtimes.
 package files

@@ -234,6 +234,13 @@ func (v *volume) reserve(n, old, limit int64) bool {
 	return true
 }
 
+// generation is bumped by every Exclusive (the volume may have been replaced).
+func (v *volume) generation() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.gen
+}
+
 func (v *volume) isKnown() bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()

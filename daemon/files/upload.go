@@ -14,8 +14,10 @@ import (
 // Upload is a file being written at any offsets (SFTP writes arrive pipelined, possibly out
 // of order): the bytes go to a temporary file next to the destination, which Commit renames
 // over it; Abort removes it and leaves the destination as it was. The disk limit holds for
-// every write: the bytes the file grows by are reserved as they are written. While an Upload
-// is open the volume cannot be replaced (Exclusive waits). Safe for concurrent use.
+// every write: the bytes the file grows by are reserved as they are written. An open Upload
+// does not hold the volume (a client may keep a handle open for long): Exclusive runs
+// meanwhile, and an Upload created before it cannot be committed after it (ErrConflict: the
+// volume was replaced or emptied). Safe for concurrent use.
 type Upload struct {
 	s    *Service
 	v    *volume
@@ -26,6 +28,7 @@ type Upload struct {
 	rel  string // cleaned
 	real string // resolved destination
 	tmp  string
+	gen  int // the volume's generation at Create
 
 	mu       sync.Mutex
 	old      int64 // size of the file replaced
@@ -46,9 +49,9 @@ func (s *Service) Create(vol Volume, p string, keep, excl bool) (u *Upload, err 
 	}
 	v := s.volume(vol.ID)
 	v.rw.RLock()
+	defer v.rw.RUnlock()
 	defer func() {
 		if err != nil {
-			v.rw.RUnlock()
 			_ = r.Close()
 		}
 	}()
@@ -77,7 +80,7 @@ func (s *Service) Create(vol Volume, p string, keep, excl bool) (u *Upload, err 
 		return nil, escaped(r, p, rel, err)
 	}
 	u = &Upload{s: s, v: v, vol: vol, r: r, p: p, rel: rel, real: real, old: old,
-		tmp: join(parent(real), TempName())}
+		tmp: join(parent(real), TempName()), gen: v.generation()}
 	if err := u.open(perm, uid, gid, keep && old > 0); err != nil {
 		return nil, escaped(r, p, rel, err)
 	}
@@ -203,6 +206,15 @@ func (u *Upload) Commit() (err error) {
 		return os.ErrClosed
 	}
 	defer u.finish(&err)
+	u.v.rw.RLock()
+	defer u.v.rw.RUnlock()
+	if u.v.generation() != u.gen {
+		return &PathError{Path: u.p, Reason: "the server's files were replaced during the upload", Err: ErrConflict}
+	}
+	fi, err := u.f.Stat() // the length written, whatever the order of writes and truncations
+	if err != nil {
+		return classify(u.p, err)
+	}
 	if err := u.f.Close(); err != nil {
 		return classify(u.p, err)
 	}
@@ -214,7 +226,7 @@ func (u *Upload) Commit() (err error) {
 	if err := u.r.Rename(u.tmp, u.real); err != nil {
 		return escaped(u.r, u.p, u.rel, err)
 	}
-	u.v.add(u.size - u.old)
+	u.v.add(fi.Size() - u.old)
 	return nil
 }
 
@@ -239,5 +251,4 @@ func (u *Upload) finish(err *error) {
 	u.v.release(u.reserved)
 	u.reserved = 0
 	_ = u.r.Close()
-	u.v.rw.RUnlock()
 }

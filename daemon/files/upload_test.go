@@ -86,6 +86,28 @@ func TestUploadAbortKeepsOld(t *testing.T) {
 	must(t, s.Exclusive(t.Context(), v.ID, func() error { return nil }))
 }
 
+func TestUploadDoesNotHoldTheVolume(t *testing.T) {
+	s, v := newVol(t, 0)
+	must(t, s.Write(v, "a.txt", strings.NewReader("old"), 3))
+	u, err := s.Create(v, "a.txt", false, false)
+	must(t, err)
+	_, err = u.WriteAt([]byte("new"), 0)
+	must(t, err)
+	// a restore runs while the upload is open (it would hang here if the upload held the volume)
+	must(t, s.Exclusive(t.Context(), v.ID, func() error {
+		return os.WriteFile(filepath.Join(v.Dir, "a.txt"), []byte("restored"), 0o644)
+	}))
+	if err := u.Commit(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("commit after the volume was replaced: %v", err)
+	}
+	if got := readAll(t, s, v, "a.txt"); got != "restored" {
+		t.Fatalf("a.txt = %q, want the restored content", got)
+	}
+	if names := entries(t, v.Dir); len(names) != 1 {
+		t.Fatalf("left: %v", names)
+	}
+}
+
 func TestUploadKeepAndExcl(t *testing.T) {
 	s, v := newVol(t, 0)
 	must(t, s.Write(v, "log.txt", strings.NewReader("line1\n"), 6))

@@ -46,6 +46,8 @@ func status(log *slog.Logger, op string, err error) error {
 	switch {
 	case errors.Is(err, ErrReadOnly):
 		return &statusError{sftp.ErrSSHFxPermissionDenied, err.Error()}
+	case errors.Is(err, ErrDenied):
+		return &statusError{sftp.ErrSSHFxPermissionDenied, "access to this server ended (deleted, suspended or moved)"}
 	case errors.Is(err, ErrUnsupported):
 		return &statusError{sftp.ErrSSHFxOpUnsupported, err.Error()}
 	case errors.Is(err, files.ErrNotFound):

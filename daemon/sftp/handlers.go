@@ -28,7 +28,7 @@ type handlers struct {
 func (ss *session) serveSFTP(ch ssh.Channel) {
 	h := &handlers{ss: ss, uploads: map[string]*upload{}}
 	rs := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h},
-		sftp.WithStartDirectory("/"))
+		sftp.WithStartDirectory("/"), sftp.WithRSAllocator())
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		ss.s.log.Debug("sftp channel ended", "server", ss.serverID, "err", err)
 	}
@@ -130,7 +130,7 @@ func (u *upload) Close() error {
 	u.h.mu.Unlock()
 	if u.failed.Load() {
 		u.Abort()
-		return nil
+		return &statusError{sftp.ErrSSHFxFailure, u.key + ": a write failed: the upload was dropped and the file left as it was"}
 	}
 	return u.h.fail("close", u.Commit())
 }

@@ -22,6 +22,7 @@ func (s *Server) serverConfig(signer ssh.Signer) *ssh.ServerConfig {
 		ServerVersion:             "SSH-2.0-SkyPanel",
 		MaxAuthTries:              6,
 	}
+	cfg.Ciphers = s.opts.Ciphers
 	cfg.AddHostKey(signer)
 	return cfg
 }

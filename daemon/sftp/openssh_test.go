@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/sftp"
 	"github.com/skypanel/skypanel/daemon/sftp/sftptest"
@@ -80,6 +81,23 @@ func TestOpenSSHRoundTrip(t *testing.T) {
 	}
 	if !strings.Contains(out, "moved.bin") || !strings.Contains(out, "Remote working directory: /world") {
 		t.Fatalf("ls/pwd output:\n%s", out)
+	}
+}
+
+func TestOpenSSHPreserveTimes(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	src := filepath.Join(t.TempDir(), "old.txt")
+	must(t, os.WriteFile(src, []byte("from 2001"), 0o644))
+	mt := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	must(t, os.Chtimes(src, mt, mt))
+	// put -p sets the times on the open handle (fsetstat) before closing it
+	if out, ok := openssh(t, f, "alice.srv1", "secret", "", "put -p "+src+" old.txt\n"); !ok {
+		t.Fatalf("put -p failed:\n%s", out)
+	}
+	fi, err := os.Stat(filepath.Join(f.Dir, "old.txt"))
+	must(t, err)
+	if !fi.ModTime().Equal(mt) {
+		t.Fatalf("mtime %v, want %v", fi.ModTime(), mt)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func plant(t *testing.T, vol string) (outside string) {
 		"abs": outside, "up": "../outside", "dir/up2": "../../outside", "in": "dir",
 		"chain1": "chain2", "chain2": "up", "loop1": "loop2", "loop2": "loop1",
 		"dangling_out": "../outside/nothing", "dot": ".", "secretlink": "../outside/secret",
+		"dir/sub/deep": "../../../outside/secret", // no link to /etc: writes go through every link
 	} {
 		must(t, os.Symlink(target, filepath.Join(vol, link)))
 	}
@@ -47,6 +49,8 @@ var hostile = []string{"abs/secret", "up/secret", "../outside/secret", "/../outs
 	"dir/up2/secret", "chain1/secret", "chain1/new", "loop1", "loop1/x", "dangling_out", "dot/dot/up/secret",
 	"a/../../outside/secret", "%2e%2e/outside/secret", "..%2foutside/secret", "x\x00y", "dir\\..\\..\\outside",
 	"in/../up/secret", "secretlink", "up", "abs", "up/sub/new", strings.Repeat("a", 300),
+	"%2E%2E%2Foutside", "a%2fb", "a%5cb", "a%00", "\xc0\xae\xc0\xae/outside/secret", "dir/sub/deep",
+	"etc/passwd", "etc/shadow", "/etc/passwd", "..\\..\\outside\\secret",
 	"/" + strings.Repeat("d/", 2100)}
 
 func snapshot(t *testing.T, dir string) string {
@@ -210,7 +214,9 @@ func TestDiskLimit(t *testing.T) {
 	if _, err := w.WriteAt([]byte("x"), 10<<20); statusCode(err) != codeFailure {
 		t.Fatalf("sparse write past the limit: %v", err)
 	}
-	w.Close()
+	if err := w.Close(); statusCode(err) != codeFailure {
+		t.Fatalf("close after a refused write: %v (want failure: nothing was stored)", err)
+	}
 	if err := c.Truncate("keep.dat", 5<<20); statusCode(err) != codeFailure {
 		t.Fatalf("truncate up past the limit: %v", err)
 	}
@@ -224,6 +230,12 @@ func TestDiskLimit(t *testing.T) {
 	}
 	if err := upload("small.dat", 512<<10); err != nil {
 		t.Fatalf("512 KiB under the limit: %v", err)
+	}
+	// df shows the limit and what is left of it
+	vfs, err := c.StatVFS("/")
+	must(t, err)
+	if vfs.TotalSpace() != 1<<20 || vfs.FreeSpace() != (1<<20-512<<10-11)/4096*4096 {
+		t.Fatalf("statvfs total %d free %d", vfs.TotalSpace(), vfs.FreeSpace())
 	}
 }
 
@@ -258,4 +270,49 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestOwnershipFollowsTheVolume(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files away")
+	}
+	f := sftptest.Start(t, sftp.Options{})
+	const uid, gid = 23456, 23457
+	must(t, os.Chown(f.Dir, uid, gid))
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, c.MkdirAll("plugins/conf"))
+	w, err := c.Create("plugins/conf/a.yml")
+	must(t, err)
+	_, err = w.Write([]byte("a: 1\n"))
+	must(t, err)
+	must(t, w.Close())
+	must(t, c.Rename("plugins/conf/a.yml", "plugins/conf/b.yml"))
+	for _, p := range []string{"plugins", "plugins/conf", "plugins/conf/b.yml"} {
+		fi, err := os.Stat(filepath.Join(f.Dir, p))
+		must(t, err)
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != uid || st.Gid != gid {
+			t.Errorf("%s owned by %d:%d, want %d:%d", p, st.Uid, st.Gid, uid, gid)
+		}
+	}
+}
+
+func TestChmodAndChownIgnored(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	p := filepath.Join(f.Dir, "run.sh")
+	must(t, os.WriteFile(p, []byte("#!/bin/sh\n"), 0o644))
+	before, err := os.Stat(p)
+	must(t, err)
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, c.Chmod("run.sh", os.ModeSetuid|0o777))
+	must(t, c.Chown("run.sh", 4321, 4321))
+	after, err := os.Stat(p)
+	must(t, err)
+	if after.Mode() != before.Mode() {
+		t.Fatalf("mode %v, was %v", after.Mode(), before.Mode())
+	}
+	st, st0 := after.Sys().(*syscall.Stat_t), before.Sys().(*syscall.Stat_t)
+	if st.Uid != st0.Uid || st.Gid != st0.Gid {
+		t.Fatalf("owner %d:%d, was %d:%d", st.Uid, st.Gid, st0.Uid, st0.Gid)
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 
 	pkgsftp "github.com/pkg/sftp"
@@ -117,6 +119,34 @@ func TestRoundTripPassword(t *testing.T) {
 	if len(names) != 2 || names[0] != "moved.mca" || names[1] != "region" {
 		t.Fatalf("ls /world = %v", names)
 	}
+	// resume: an open without truncation keeps the content and writes at the end
+	a, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Write([]byte("part1,")); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	if a, err = c.OpenFile("world/log.txt", os.O_WRONLY); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.WriteAt([]byte("part2"), 6); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(f.Dir, "world/log.txt")); string(got) != "part1,part2" {
+		t.Fatalf("resumed file = %q", got)
+	}
+	if _, err := c.OpenFile("world/missing.txt", os.O_WRONLY); statusCode(err) != codeNoSuchFile {
+		t.Fatalf("open a missing file without O_CREATE: %v", err)
+	}
+	if _, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_EXCL); err == nil {
+		t.Fatal("O_EXCL over an existing file succeeded")
+	}
+	must(t, c.Remove("world/log.txt"))
 	if err := c.Remove("world/moved.mca"); err != nil {
 		t.Fatal(err)
 	}
@@ -243,5 +273,102 @@ func TestHostKeyPersisted(t *testing.T) {
 	c.Close()
 	if ssh.FingerprintSHA256(seen) != f.Server.HostKeyFingerprint() {
 		t.Fatal("the server presented another host key")
+	}
+}
+
+func TestCiphers(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{Ciphers: []string{"aes128-gcm@openssh.com"}})
+	cfg := func(c string) *ssh.ClientConfig {
+		cc := &ssh.ClientConfig{User: "alice.srv1", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey()}
+		cc.Ciphers = []string{c}
+		return cc
+	}
+	if c, err := ssh.Dial("tcp", f.Addr, cfg("chacha20-poly1305@openssh.com")); err == nil {
+		c.Close()
+		t.Fatal("a cipher left out was negotiated")
+	}
+	c, err := ssh.Dial("tcp", f.Addr, cfg("aes128-gcm@openssh.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
+
+func TestChannelsPerConnection(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer sc.Close()
+	// at most 10 channels per connection (the SFTP client holds one)
+	var open []*ssh.Session
+	for range 9 {
+		s, err := c.NewSession()
+		if err != nil {
+			t.Fatalf("channel %d: %v", len(open)+1, err)
+		}
+		open = append(open, s)
+	}
+	if _, err := c.NewSession(); err == nil {
+		t.Error("an 11th channel was opened")
+	}
+}
+
+// TestConcurrentTransfers moves several files at once over one connection (pipelined,
+// out-of-order requests on several handles; packet buffers are reused between requests).
+func TestConcurrentTransfers(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	const n = 4
+	data := make([][]byte, n)
+	for i := range data {
+		data[i] = randomBytes(t, 4<<20+i*1000)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := c.Create(fmt.Sprintf("f%d.bin", i))
+			if err == nil {
+				_, err = w.ReadFrom(bytes.NewReader(data[i]))
+				err = errors.Join(err, w.Close())
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.Open(fmt.Sprintf("f%d.bin", i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer r.Close()
+			var buf bytes.Buffer
+			if _, err := r.WriteTo(&buf); err != nil {
+				errs <- err
+				return
+			}
+			if !bytes.Equal(buf.Bytes(), data[i]) {
+				errs <- fmt.Errorf("f%d.bin came back different", i)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sftp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -11,12 +12,16 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
+// maxChannels bounds the session channels of one connection (OpenSSH's MaxSessions).
+const maxChannels = 10
+
 // session is one logged-in SSH connection; it may carry several SFTP channels.
 type session struct {
 	s        *Server
 	conn     *ssh.ServerConn
 	serverID string
 	readOnly atomic.Bool
+	channels atomic.Int32 // open session channels
 	done     chan struct{}
 	once     sync.Once
 
@@ -49,8 +54,10 @@ func (s *Server) serveConn(raw net.Conn) {
 		return
 	}
 	defer sc.Close()
-	_ = nc.SetDeadline(time.Time{})
+	// from now on every read must come within the idle timeout, the one pending too
 	nc.idle.Store(int64(s.opts.IdleTimeout))
+	_ = nc.SetWriteDeadline(time.Time{})
+	_ = nc.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
 	go ssh.DiscardRequests(reqs) // global requests (port forwarding…) are all refused
 	g, err := grantOf(sc.Permissions)
 	if err != nil {
@@ -210,6 +217,12 @@ func (ss *session) channel(nch ssh.NewChannel) {
 		_ = nch.Reject(ssh.Prohibited, "only SFTP is offered")
 		return
 	}
+	if ss.channels.Add(1) > maxChannels {
+		ss.channels.Add(-1)
+		_ = nch.Reject(ssh.ResourceShortage, fmt.Sprintf("at most %d channels per connection", maxChannels))
+		return
+	}
+	defer ss.channels.Add(-1)
 	ch, reqs, err := nch.Accept()
 	if err != nil {
 		return

@@ -2,6 +2,8 @@ package sftp_test
 
 import (
 	"errors"
+	"io"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -91,19 +93,13 @@ func TestMaxSessions(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{MaxSessionsPerServer: 2})
 	c1 := login(t, f, "alice.srv1", "secret")
 	login(t, f, "alice.srv1", "secret")
-	var mu sync.Mutex
-	var banner string
-	_, err := ssh.Dial("tcp", f.Addr, &ssh.ClientConfig{User: "alice.srv1", Auth: []ssh.AuthMethod{ssh.Password("secret")},
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-		BannerCallback:  func(m string) error { mu.Lock(); banner += m; mu.Unlock(); return nil }})
+	b, err := banner(f, "alice.srv1", "secret")
 	if err == nil {
 		t.Fatal("a third session was accepted")
 	}
-	mu.Lock()
-	if !strings.Contains(banner, "too many SFTP sessions") {
-		t.Errorf("the refused client was told %q", banner)
+	if !strings.Contains(b, "too many SFTP sessions") {
+		t.Errorf("the refused client was told %q", b)
 	}
-	mu.Unlock()
 	c1.Close()
 	waitFor(t, "the closed session to be released", func() bool { return f.Server.Sessions("srv1") == 1 })
 	login(t, f, "alice.srv1", "secret")
@@ -114,4 +110,74 @@ func TestIdleTimeout(t *testing.T) {
 	c := login(t, f, "alice.srv1", "secret")
 	_ = c.Wait()
 	waitFor(t, "the idle session to be released", func() bool { return f.Server.Sessions("srv1") == 0 })
+	// a client that logs in and then sends nothing at all
+	quiet, err := ssh.Dial("tcp", f.Addr, &ssh.ClientConfig{User: "alice.srv1",
+		Auth: []ssh.AuthMethod{ssh.Password("secret")}, HostKeyCallback: ssh.InsecureIgnoreHostKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Close()
+	_ = quiet.Wait()
+}
+
+// banner tries a password login and returns the error and the banners the client was shown.
+func banner(f *sftptest.Fixture, user, pw string) (string, error) {
+	var mu sync.Mutex
+	var b string
+	c, err := ssh.Dial("tcp", f.Addr, &ssh.ClientConfig{User: user, Auth: []ssh.AuthMethod{ssh.Password(pw)},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		BannerCallback:  func(m string) error { mu.Lock(); b += m; mu.Unlock(); return nil }})
+	if err == nil {
+		c.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return b, err
+}
+
+func TestLoginLockedAndPanelDown(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	f.Auth.FailLogins(&sftp.LockedError{RetryAfter: 42 * time.Second})
+	b, err := banner(f, "alice.srv1", "secret")
+	if err == nil || !strings.Contains(b, "Too many failed logins: try again in 42s") {
+		t.Fatalf("locked login: %v, banner %q", err, b)
+	}
+	f.Auth.FailLogins(errors.New("connection refused"))
+	b, err = banner(f, "alice.srv1", "secret")
+	if err == nil || !strings.Contains(b, "The panel cannot be reached") {
+		t.Fatalf("panel down: %v, banner %q", err, b)
+	}
+	f.Auth.FailLogins(nil)
+	if _, err := banner(f, "alice.srv1", "secret"); err != nil {
+		t.Fatalf("login once the panel answers: %v", err)
+	}
+}
+
+func TestLoginTimeout(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{LoginTimeout: 100 * time.Millisecond})
+	c, err := net.Dial("tcp", f.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// send nothing: the server hangs up once the login timeout passes
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("read until the server hangs up: %v", err)
+	}
+}
+
+func TestCloseDuringHandshake(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{LoginTimeout: time.Hour})
+	c, err := net.Dial("tcp", f.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Read(make([]byte, 8)); err != nil { // the server's version line: it is serving
+		t.Fatal(err)
+	}
+	_ = f.Server.Close() // returns without waiting for the hour-long login timeout
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("read until the server hangs up: %v", err)
+	}
 }

@@ -33,6 +33,7 @@ type User struct {
 type Auth struct {
 	mu       sync.Mutex
 	users    map[string]User
+	loginErr error
 	checkErr error
 	logins   []sftp.Login
 	checks   int
@@ -55,6 +56,13 @@ func (a *Auth) FailChecks(err error) {
 	a.mu.Unlock()
 }
 
+// FailLogins makes Authenticate return err (nil: answer normally), e.g. a *sftp.LockedError.
+func (a *Auth) FailLogins(err error) {
+	a.mu.Lock()
+	a.loginErr = err
+	a.mu.Unlock()
+}
+
 // Logins returns the logins asked so far.
 func (a *Auth) Logins() []sftp.Login {
 	a.mu.Lock()
@@ -74,6 +82,9 @@ func (a *Auth) Authenticate(_ context.Context, l sftp.Login) (sftp.Grant, error)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.logins = append(a.logins, l)
+	if a.loginErr != nil {
+		return sftp.Grant{}, a.loginErr
+	}
 	i := strings.LastIndexByte(l.Username, '.')
 	if i < 0 {
 		return sftp.Grant{}, sftp.ErrDenied
