@@ -128,7 +128,8 @@ func (p *panel) launch(t *testing.T) {
 	t.Helper()
 	args := []string{"serve", "--data", p.dir, "--listen", p.addr,
 		"--containerd", p.containerd, "--containerd-namespace", p.ns,
-		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000", "--log-level", "info"}
+		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000", "--log-level", "info",
+		"--sftp-listen", "127.0.0.1:0"} // many panels run at once; tests wanting SFTP pass their own
 	if p.volumes != "" {
 		args = append(args, "--volumes", p.volumes)
 	}

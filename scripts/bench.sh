@@ -77,3 +77,15 @@ else
   # shellcheck disable=SC2086 # BENCH_MULTINODE_ARGS is a list of flags (e.g. "-starts 5 -file-mib 64")
   bin/multinodebench -bin bin/skypanel ${BENCH_MULTINODE_ARGS:-}
 fi
+
+# ---------------------------------------------------------------------------------------------
+section "issue 14: SFTP (upload and download of a 256 MiB file over loopback vs OpenSSH's sshd + sftp-server, same sftp client)"
+go build -o bin/sftpbench ./bench/sftp
+if [ "$(id -u)" -ne 0 ]; then
+  echo "not root: skipped (the OpenSSH baseline's sshd needs root)"
+elif ! command -v sftp >/dev/null || ! [ -x /usr/sbin/sshd ]; then
+  echo "OpenSSH's sftp and sshd are missing (scripts/install-deps.sh installs openssh-client, openssh-server): skipped"
+else
+  # shellcheck disable=SC2086 # BENCH_SFTP_ARGS is a list of flags (e.g. "-mib 64 -rounds 1")
+  bin/sftpbench ${BENCH_SFTP_ARGS:-}
+fi

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/skypanel/skypanel/daemon/nodeapi"
 	"github.com/skypanel/skypanel/ent"
 	"github.com/skypanel/skypanel/ent/setting"
 	"github.com/skypanel/skypanel/gen"
@@ -30,13 +31,17 @@ func (h *Handlers) deployment(ctx context.Context, n *ent.Node, id, secret strin
 }
 
 // deployCommand is `skypanel daemon --panel <masterUrl> --client-id <id> --client-secret
-// <secret> --listen <privateHost>:<privatePort> --data /var/lib/skypanel`, each value
-// shell-quoted where it needs to be.
+// <secret> --listen <privateHost>:<privatePort> --data /var/lib/skypanel`, plus
+// `--sftp-listen 0.0.0.0:<sftpPort>` when the node's sftpPort is not the daemon's default
+// 5657, each value shell-quoted where it needs to be.
 func deployCommand(master string, n *ent.Node, id, secret string) string {
 	listen := net.JoinHostPort(n.PrivateHost, strconv.Itoa(n.PrivatePort))
 	args := []string{"skypanel", "daemon",
 		"--panel", master, "--client-id", id, "--client-secret", secret,
 		"--listen", listen, "--data", DefaultNodeDataDir}
+	if n.SftpPort > 0 && n.SftpPort != nodeapi.DefaultSFTPPort {
+		args = append(args, "--sftp-listen", net.JoinHostPort("0.0.0.0", strconv.Itoa(n.SftpPort)))
+	}
 	for i, a := range args {
 		args[i] = shellQuote(a)
 	}

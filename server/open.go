@@ -36,6 +36,10 @@ type NodeConfig struct {
 	Finder node.Finder
 	// None: the panel has no node at all (benchmarks of the API alone).
 	None bool
+	// SFTP configures the local node's SFTP server, started once the App is open: Listen ""
+	// runs none; a host alone listens on the local node's sftpPort. Auth is the App's own
+	// (in process), set by Open.
+	SFTP nodeapi.SFTPOptions
 }
 
 // Panel is everything `skypanel serve` runs, opened by Open: the store, the OAuth2 provider,
@@ -53,6 +57,7 @@ type Panel struct {
 	ln        net.Listener
 	remote    *RemoteNodes // the registry of every node, its token signer and reconciler
 	closers   []func()     // in reverse order of opening
+	sftpAddr  net.Addr     // the local node's SFTP server (nil: none)
 }
 
 // Open opens the panel described by cfg: the data folder and its store, the OAuth2 provider,
@@ -84,11 +89,37 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 		d.Nodes, d.Signer, d.Reconciler = p.remote.Registry, p.remote.Signer, p.remote.Reconciler
 	}
 	p.App, err = New(ctx, d)
-	if err == nil { // first to close: transfers fail back to their source while nodes and store are open
-		p.closers = append(p.closers, p.closeTransfers)
+	if err != nil {
+		return p, err
 	}
-	return p, err
+	// first to close: transfers fail back to their source while nodes and store are open
+	p.closers = append(p.closers, p.closeTransfers)
+	return p, p.openSFTP(ctx)
 }
+
+// openSFTP starts the local node's SFTP server (NodeConfig.SFTP) with the App as its
+// Authenticator; it closes before the App's transfers, the node and the store.
+func (p *Panel) openSFTP(ctx context.Context) error {
+	o := p.cfg.Node.SFTP
+	if o.Listen == "" || p.Manager == nil {
+		return nil
+	}
+	addr, err := nodeapi.SFTPAddr(o.Listen, p.LocalNode.SftpPort)
+	if err != nil {
+		return err
+	}
+	o.Listen, o.Auth = addr, p.App.SFTPAuthenticator(p.LocalNode.ID)
+	a, stop, err := p.Local.StartSFTP(ctx, o)
+	if err != nil {
+		return err
+	}
+	p.sftpAddr = a
+	p.closers = append(p.closers, stop)
+	return nil
+}
+
+// SFTPAddr is the address the local node's SFTP server listens on (nil: none).
+func (p *Panel) SFTPAddr() net.Addr { return p.sftpAddr }
 
 // closeTransfers waits (at most Config.ShutdownWait) for the running transfers, cancelled.
 func (p *Panel) closeTransfers() {

@@ -55,7 +55,7 @@ func startPanel(ctx context.Context, bin, sock, ns string) (*panel, error) {
 	p := &panel{dir: dir, url: "http://" + addr, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "--data", dir, "--volumes", filepath.Join(dir, "volumes"), "--listen", addr, "--containerd", sock,
 		"--containerd-namespace", ns, "--log-level", "warn",
-		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000")
+		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000", "--sftp-listen", "127.0.0.1:0")
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	if err := p.cmd.Start(); err != nil {
 		return nil, err

@@ -59,7 +59,8 @@ func measureRSS(bin, dir, form string, idle time.Duration) (rssResult, error) {
 	defer logf.Close()
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(bin, "serve", "--data", dir, "--volumes", filepath.Join(dir, "volumes"), "--listen", addr, "--containerd", "/nonexistent",
-		"--log-level", "warn", "--rate-limit-ip", "1000000000", "--rate-limit-client", "1000000000")
+		"--log-level", "warn", "--rate-limit-ip", "1000000000", "--rate-limit-client", "1000000000",
+		"--sftp-listen", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return rssResult{}, fmt.Errorf("start %s: %w", bin, err)

@@ -157,7 +157,7 @@ func TestServe(t *testing.T) {
 	var out syncBuffer
 	root.SetOut(&out)
 	root.SetErr(&out)
-	root.SetArgs([]string{"--log-level", "warn", "--data", dir, "serve", "--listen", "127.0.0.1:0", "--token-ttl", "90s",
+	root.SetArgs([]string{"--log-level", "warn", "--data", dir, "serve", "--listen", "127.0.0.1:0", "--token-ttl", "90s", "--sftp-listen", "127.0.0.1:0",
 		"--volumes", filepath.Join(dir, "volumes")}) // never /var/lib/skypanel/volumes in tests
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()

@@ -31,6 +31,7 @@ type daemonOptions struct {
 	insecureHTTP bool
 	panelCA      string
 	node         nodeOptions
+	sftp         sftpOptions // sftpflags.go
 }
 
 // errDaemonFlags: the daemon's flags are incomplete or inconsistent.
@@ -61,6 +62,7 @@ func newDaemonCmd() *cobra.Command {
 		"serve the node API over plain HTTP (UNSAFE: tokens and files cross the network in clear; loopback tests only)")
 	f.StringVar(&o.panelCA, "panel-ca", os.Getenv("SKYPANEL_PANEL_CA"), "CA certificates (PEM) that verify the panel's TLS certificate instead of the system's [$SKYPANEL_PANEL_CA]")
 	addNodeFlags(cmd, &o.node)
+	addSFTPFlags(cmd, &o.sftp, "0.0.0.0:5657", "SFTP server of the node (logins are checked with the panel): host:port, the node's sftpPort; a host alone listens on 5657")
 	return cmd
 }
 
@@ -82,6 +84,9 @@ func (o daemonOptions) check() error {
 	}
 	if _, err := panel.NodeIDOf(o.clientID); err != nil {
 		return fmt.Errorf("%w: --client-id: %w", errDaemonFlags, err)
+	}
+	if _, err := o.sftp.options(); err != nil {
+		return fmt.Errorf("%w: %w", errDaemonFlags, err)
 	}
 	return nil
 }
@@ -122,6 +127,11 @@ func runDaemon(ctx context.Context, cmd *cobra.Command, o daemonOptions) error {
 	if err != nil {
 		return err
 	}
+	closeSFTP, err := startDaemonSFTP(ctx, svc, o.sftp, pc)
+	if err != nil {
+		return err
+	}
+	defer closeSFTP() // before closeNode: sessions end, then the node's files close
 	verifier, err := nodeapi.NewVerifier(nodeapi.VerifierOptions{JWKSURL: pc.JWKSURL(), NodeID: nodeID,
 		Client: httpClient, Logger: log})
 	if err != nil {
@@ -145,6 +155,21 @@ func runDaemon(ctx context.Context, cmd *cobra.Command, o daemonOptions) error {
 	err = serveNodeAPI(ctx, ln, nodeapi.Handler(svc, nodeapi.HandlerOptions{Verifier: verifier, Logger: log}))
 	log.Info("SkyPanel node stopped (game servers keep running)")
 	return err
+}
+
+// startDaemonSFTP starts the node's SFTP server (unless --sftp-listen off), asking the panel
+// over HTTP with the node's deployment token; a bare host listens on port 5657.
+func startDaemonSFTP(ctx context.Context, svc *nodeapi.Service, f sftpOptions, pc *panel.Client) (func(), error) {
+	o, err := f.options()
+	if err != nil || o.Listen == "" {
+		return func() {}, err
+	}
+	if o.Listen, err = nodeapi.SFTPAddr(o.Listen, nodeapi.DefaultSFTPPort); err != nil {
+		return nil, err
+	}
+	o.Auth = pc.SFTP()
+	_, stop, err := svc.StartSFTP(ctx, o)
+	return stop, err
 }
 
 // serveNodeAPI serves h on ln until ctx ends, then shuts down: request contexts are cancelled

@@ -82,7 +82,7 @@ func newRemoteNode(t *testing.T) *remoteNode {
 func (n *remoteNode) args(dir string, extra ...string) []string {
 	return append([]string{"--log-level", "info", "--data", filepath.Join(dir, "data"), "daemon",
 		"--panel", n.env.URL, "--client-id", n.clientID, "--listen", fmt.Sprintf("127.0.0.1:%d", n.port),
-		"--insecure-http", "--containerd", "/nonexistent/skypanel-test.sock",
+		"--insecure-http", "--containerd", "/nonexistent/skypanel-test.sock", "--sftp-listen", "127.0.0.1:0",
 		"--volumes", filepath.Join(dir, "volumes"), "--cni-state-dir", filepath.Join(dir, "cni")}, extra...)
 }
 

@@ -117,7 +117,7 @@ func TestDaemonServesTLS(t *testing.T) {
 	root.SetArgs([]string{"--log-level", "warn", "--data", filepath.Join(dir, "data"), "daemon",
 		"--panel", "http://127.0.0.1:1", "--client-id", ".node_5", "--client-secret", "x",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--tls-cert", certFile, "--tls-key", keyFile,
-		"--containerd", "/nonexistent/skypanel-test.sock", "--standard-servers", "off",
+		"--containerd", "/nonexistent/skypanel-test.sock", "--standard-servers", "off", "--sftp-listen", "127.0.0.1:0",
 		"--volumes", filepath.Join(dir, "volumes"), "--cni-state-dir", filepath.Join(dir, "cni")})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()

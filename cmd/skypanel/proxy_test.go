@@ -23,7 +23,7 @@ func serveURL(t *testing.T, args ...string) string {
 	var out syncBuffer
 	root.SetOut(&out)
 	root.SetErr(&out)
-	root.SetArgs(append([]string{"--log-level", "warn", "--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0",
+	root.SetArgs(append([]string{"--log-level", "warn", "--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--sftp-listen", "127.0.0.1:0",
 		"--containerd", "/nonexistent/skypanel-test.sock"}, args...))
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -92,7 +92,7 @@ func TestServeTrustedProxy(t *testing.T) {
 		})
 	}
 	t.Run("malformed", func(t *testing.T) {
-		out, err := run(t, "--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--containerd", "/nonexistent/skypanel-test.sock",
+		out, err := run(t, "--data", t.TempDir(), "serve", "--listen", "127.0.0.1:0", "--sftp-listen", "127.0.0.1:0", "--containerd", "/nonexistent/skypanel-test.sock",
 			"--trusted-proxy", "10.0.0.0/33")
 		if err == nil || !strings.Contains(err.Error()+out, "10.0.0.0/33") {
 			t.Errorf("serve with a malformed --trusted-proxy: %v\n%s", err, out)

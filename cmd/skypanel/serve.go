@@ -14,6 +14,7 @@ import (
 type serveOptions struct {
 	cfg  server.Config
 	node nodeOptions
+	sftp sftpOptions // sftpflags.go
 }
 
 func newServeCmd() *cobra.Command {
@@ -40,6 +41,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&o.cfg.NodeInsecureHTTP, "node-insecure-http", false, "UNSAFE: talk plain HTTP to remote nodes (tokens and files in the clear; loopback tests only)")
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
 	addNodeFlags(cmd, &o.node) // nodeflags.go: shared with `daemon`
+	addSFTPFlags(cmd, &o.sftp, "0.0.0.0", "SFTP server of the local node: host:port, or a host alone for the local node's sftpPort (5657 unless changed)")
 	return cmd
 }
 
@@ -47,7 +49,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, o serveOptions) error {
 	log := newLogger(cmd)
 	ver, _ := buildVersion(debug.ReadBuildInfo())
 	o.cfg.Logger, o.cfg.BootstrapOutput = log, cmd.OutOrStdout()
-	o.cfg.Node = server.NodeConfig{Start: o.node.startNode, Install: o.node.install, Version: ver}
+	sftpOpts, err := o.sftp.options()
+	if err != nil {
+		return err
+	}
+	o.cfg.Node = server.NodeConfig{Start: o.node.startNode, Install: o.node.install, Version: ver, SFTP: sftpOpts}
 	p, err := server.Open(ctx, o.cfg)
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ var (
 	// ErrInternal: the node failed in a way the caller cannot fix.
 	ErrInternal = errors.New("internal node error")
 
+	// ErrSFTPConfig: the SFTP server's address or limits are invalid, or its address cannot be listened on.
+	ErrSFTPConfig = errors.New("invalid SFTP server configuration")
+
 	// errNoDaemon: the Service has no Manager (the cause of its UnavailableErrors).
 	errNoDaemon = errors.New("the local daemon is not running")
 )

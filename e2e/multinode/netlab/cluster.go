@@ -49,7 +49,8 @@ func (l *Lab) StartPanel(ctx context.Context, o PanelOptions) (*Panel, error) {
 	p.argv = append([]string{o.Bin, "serve", "--data", o.Dir, "--listen", addr,
 		"--containerd", o.Containerd, "--containerd-namespace", o.Namespace,
 		"--volumes", filepath.Join(o.Dir, "volumes"),
-		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000"}, o.Args...)
+		"--rate-limit-client", "1000000000", "--rate-limit-ip", "1000000000",
+		"--sftp-listen", "127.0.0.1:0"}, o.Args...) // daemons keep the default: 0.0.0.0:5657 in their namespace
 	if err := p.launch(ctx, l); err != nil {
 		return nil, err
 	}
