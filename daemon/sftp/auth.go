@@ -16,7 +16,9 @@
 // client proposes it (x/crypto/ssh asks before the client proves it holds the key); the session
 // starts only after the signature checked out. Only "session" channels with the "sftp"
 // subsystem are served: no shell, exec, port forwarding or agent. The host key is an ed25519
-// key in OpenSSH format (LoadHostKey), created 0600 at the first start.
+// key in OpenSSH format (LoadHostKey), created 0600 at the first start. At most
+// Options.MaxStartups connections may be in their handshake and login at once (each holds a
+// descriptor and a goroutine until Options.LoginTimeout): one more is closed at once.
 //
 // # Files
 //

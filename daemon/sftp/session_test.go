@@ -181,3 +181,45 @@ func TestCloseDuringHandshake(t *testing.T) {
 		t.Fatalf("read until the server hangs up: %v", err)
 	}
 }
+
+// TestMaxStartups: connections still in their handshake and login are bounded (a flood of
+// silent connections would hold a descriptor and a goroutine each for the login timeout);
+// one over the bound is closed at once, and the room comes back once a handshake ends.
+func TestMaxStartups(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{LoginTimeout: time.Hour, MaxStartups: 2})
+	version := func() (net.Conn, error) {
+		c, err := net.Dial("tcp", f.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 8)) // the server's version line, or EOF when refused
+		return c, err
+	}
+	var held []net.Conn
+	for range 2 {
+		c, err := version()
+		if err != nil {
+			t.Fatalf("connection within the bound: %v", err)
+		}
+		held = append(held, c)
+	}
+	c, err := version()
+	c.Close()
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("a third silent connection: %v, want it closed at once (EOF)", err)
+	}
+	held[0].Close()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := version()
+		c.Close()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room once a handshake ended: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	held[1].Close()
+}
