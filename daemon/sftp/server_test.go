@@ -216,12 +216,7 @@ func TestLoginRefused(t *testing.T) {
 
 func TestNoShellExecOrForwarding(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{})
-	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	defer sc.Close()
+	c := login(t, f, "alice.srv1", "secret") // the SFTP client holds one channel
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -297,13 +292,8 @@ func TestCiphers(t *testing.T) {
 
 func TestChannelsPerConnection(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{})
-	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	defer sc.Close()
-	// at most 10 channels per connection (the SFTP client holds one)
+	c := login(t, f, "alice.srv1", "secret") // the SFTP client holds one channel
+	// at most 10 channels per connection
 	var open []*ssh.Session
 	for range 9 {
 		s, err := c.NewSession()
