@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -118,6 +119,18 @@ func (u *Upload) open(perm fs.FileMode, uid, gid int, keep bool) (err error) {
 
 // Path is the path of the upload as the client gave it.
 func (u *Upload) Path() string { return u.p }
+
+// Entry describes the file as written so far: its length, and the modification time it gets
+// at Commit (now, unless SetTimes set one).
+func (u *Upload) Entry() Entry {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	mt := u.mtime
+	if mt.IsZero() {
+		mt = time.Now()
+	}
+	return Entry{Name: path.Base(u.rel), Size: u.size, Modified: mt.UTC(), IsFile: true}
+}
 
 // grow reserves the bytes for a file length of n (u.mu held).
 func (u *Upload) grow(n int64) error {

@@ -27,7 +27,8 @@
 // (files.Upload): writes at any offsets go to a temporary file next to the target, renamed over
 // it when the client closes the handle; a connection that breaks with the handle open, or a
 // write refused by the disk limit, leaves the old file as it was. Opening without truncation
-// starts from a copy of the current content. Setstat applies sizes and times only (permission
+// starts from a copy of the current content; a stat of a handle being written (fstat, which
+// pkg/sftp asks by path) describes the upload. Setstat applies sizes and times only (permission
 // and owner changes are accepted and ignored); symlinks and hard links cannot be made. A
 // read-only grant refuses every write with "permission denied". statvfs (df) reports the disk
 // limit and what is left of it (the node's file system without a limit). An open upload does

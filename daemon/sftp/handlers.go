@@ -235,6 +235,9 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		}
 		return l, nil
 	case "Stat":
+		if u := h.openUpload(r.Filepath); u != nil { // fstat of a handle being written asks this too
+			return listing{info{u.Entry()}}, nil
+		}
 		e, err := h.ss.s.opts.Files.Stat(vol, p)
 		if err != nil {
 			return nil, h.fail("stat", err)

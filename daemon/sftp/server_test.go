@@ -362,3 +362,25 @@ func TestConcurrentTransfers(t *testing.T) {
 		}
 	}
 }
+
+// TestStatOpenUpload: fstat of a handle being written (pkg/sftp asks for the handle's path)
+// describes the upload, not the file it will replace, nor "no such file" for a new one.
+func TestStatOpenUpload(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	must(t, os.WriteFile(filepath.Join(f.Dir, "old.txt"), []byte("old content"), 0o644))
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	for _, name := range []string{"new.txt", "old.txt"} {
+		w, err := c.Create(name)
+		must(t, err)
+		_, err = w.Write([]byte("hello"))
+		must(t, err)
+		fi, err := w.Stat()
+		if err != nil || fi.Size() != 5 || !fi.Mode().IsRegular() {
+			t.Errorf("fstat of the open upload %s: %v, %v; want 5 bytes", name, fi, err)
+		}
+		must(t, w.Close())
+		if fi, err := c.Stat(name); err != nil || fi.Size() != 5 {
+			t.Errorf("stat of %s after close: %v, %v", name, fi, err)
+		}
+	}
+}
