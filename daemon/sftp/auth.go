@@ -30,7 +30,8 @@
 // starts from a copy of the current content; a stat of a handle being written (fstat, which
 // pkg/sftp asks by path) describes the upload. Setstat applies sizes and times only (permission
 // and owner changes are accepted and ignored); symlinks and hard links cannot be made. A
-// read-only grant refuses every write with "permission denied". statvfs (df) reports the disk
+// read-only grant refuses every write with "permission denied" (an upload open when the grant
+// turns read-only is dropped at close). statvfs (df) reports the disk
 // limit and what is left of it (the node's file system without a limit). An open upload does
 // not hold up a restore, wipe or transfer of the volume (files.Service.Exclusive); it then
 // fails at close and the volume keeps what the restore put there.

@@ -121,7 +121,8 @@ func (u *upload) WriteAt(b []byte, off int64) (int, error) {
 // TransferError is called by pkg/sftp when the connection broke with the handle open.
 func (u *upload) TransferError(error) { u.failed.Store(true) }
 
-// Close commits the upload, unless it failed or the connection broke: then the old file stays.
+// Close commits the upload, unless it failed, the connection broke or the grant turned
+// read-only meanwhile: then the old file stays.
 func (u *upload) Close() error {
 	u.h.mu.Lock()
 	if u.h.uploads[u.key] == u {
@@ -131,6 +132,10 @@ func (u *upload) Close() error {
 	if u.failed.Load() {
 		u.Abort()
 		return &statusError{sftp.ErrSSHFxFailure, u.key + ": a write failed: the upload was dropped and the file left as it was"}
+	}
+	if u.h.ss.readOnly.Load() {
+		u.Abort()
+		return u.h.fail("close", ErrReadOnly)
 	}
 	return u.h.fail("close", u.Commit())
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +88,27 @@ func TestCheckUpdatesReadOnly(t *testing.T) {
 	waitFor(t, "two more checks", func() bool { return f.Auth.Checks() >= n+2 })
 	if err := c.Mkdir("b"); statusCode(err) != codeDenied {
 		t.Fatalf("mkdir after losing edit: %v", err)
+	}
+}
+
+// TestLosingEditDropsOpenUploads: an upload written while the user could edit is not
+// committed at close once the panel took the edit permission away.
+func TestLosingEditDropsOpenUploads(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{CheckInterval: 20 * time.Millisecond})
+	must(t, os.WriteFile(filepath.Join(f.Dir, "world.dat"), []byte("old"), 0o644))
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	w, err := c.Create("world.dat")
+	must(t, err)
+	_, err = w.Write([]byte("new"))
+	must(t, err)
+	f.Auth.SetUser("alice", sftptest.User{ID: 1, Password: "secret", Servers: map[string]bool{"srv1": true}})
+	n := f.Auth.Checks()
+	waitFor(t, "two more checks", func() bool { return f.Auth.Checks() >= n+2 })
+	if err := w.Close(); statusCode(err) != codeDenied {
+		t.Errorf("close after losing edit: %v, want permission denied", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(f.Dir, "world.dat")); string(data) != "old" {
+		t.Fatalf("world.dat = %q after losing edit, want the old content", data)
 	}
 }
 
