@@ -14,7 +14,7 @@ type access struct {
 type usageNeed int
 
 const (
-	usageAny   usageNeed = iota // nothing
+	usageNone  usageNeed = iota // nothing
 	usageKnown                  // ensureUsage: walked now under a disk limit, else refreshed
 	usageUnder                  // overLimit: a volume above its limit refuses the write
 )
