@@ -29,7 +29,8 @@
 // write refused by the disk limit, leaves the old file as it was. Opening without truncation
 // starts from a copy of the current content; a stat of a handle being written (fstat, which
 // pkg/sftp asks by path) describes the upload. Setstat applies sizes and times only (permission
-// and owner changes are accepted and ignored); symlinks and hard links cannot be made. A
+// and owner changes are accepted and ignored); mkdir makes one folder, not its missing
+// parents (like OpenSSH's sftp-server); symlinks and hard links cannot be made. A
 // read-only grant refuses every write with "permission denied" (an upload open when the grant
 // turns read-only is dropped at close). statvfs (df) reports the disk
 // limit and what is left of it (the node's file system without a limit). An open upload does

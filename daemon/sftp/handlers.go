@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,15 +165,26 @@ func (h *handlers) Filecmd(r *sftp.Request) error {
 	case "Remove":
 		err = fs.Remove(vol, p, false)
 	case "Mkdir":
-		if _, serr := fs.Stat(vol, p); serr == nil {
-			err = &files.PathError{Path: r.Filepath, Reason: "something already exists at this path", Err: files.ErrConflict}
-		} else {
-			err = fs.Mkdir(vol, p)
-		}
+		err = h.mkdir(vol, r.Filepath)
 	default: // Link, Symlink
 		err = ErrUnsupported
 	}
 	return h.fail(strings.ToLower(r.Method), err)
+}
+
+// mkdir makes the one folder p (SFTP's mkdir, unlike files.Mkdir, makes no missing parent).
+func (h *handlers) mkdir(vol files.Volume, p string) error {
+	fs := h.ss.s.opts.Files
+	if _, err := fs.Stat(vol, rel(p)); err == nil {
+		return &files.PathError{Path: p, Reason: "something already exists at this path", Err: files.ErrConflict}
+	}
+	switch e, err := fs.Stat(vol, rel(path.Dir(p))); {
+	case err != nil:
+		return err
+	case e.IsFile:
+		return &files.PathError{Path: p, Reason: "the parent is a file, not a folder", Err: files.ErrConflict}
+	}
+	return fs.Mkdir(vol, rel(p))
 }
 
 // PosixRename renames over an existing file (posix-rename@openssh.com).

@@ -384,3 +384,22 @@ func TestStatOpenUpload(t *testing.T) {
 		}
 	}
 }
+
+// TestMkdirNeedsParent: mkdir makes one folder, like OpenSSH's sftp-server: a missing parent
+// is "no such file", not made on the way.
+func TestMkdirNeedsParent(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	if err := c.Mkdir("missing/child"); statusCode(err) != codeNoSuchFile {
+		t.Errorf("mkdir under a missing folder: %v, want no such file", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.Dir, "missing")); err == nil {
+		t.Error("the missing parent was made")
+	}
+	must(t, c.Mkdir("missing"))
+	must(t, c.Mkdir("missing/child"))
+	must(t, os.WriteFile(filepath.Join(f.Dir, "file"), nil, 0o644))
+	if err := c.Mkdir("file/child"); err == nil {
+		t.Error("mkdir under a file succeeded")
+	}
+}
