@@ -96,12 +96,18 @@ func TestRoundTripPassword(t *testing.T) {
 	if !bytes.Equal(h.Sum(nil), want[:]) {
 		t.Fatal("download differs from the upload")
 	}
+}
 
+func TestRenameAndList(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, os.MkdirAll(filepath.Join(f.Dir, "world/region"), 0o755))
+	must(t, os.WriteFile(filepath.Join(f.Dir, "world/region/r.0.0.mca"), []byte("region"), 0o644))
 	if err := c.Rename("world/region/r.0.0.mca", "world/moved.mca"); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := c.Stat("world/moved.mca")
-	if err != nil || fi.Size() != int64(len(data)) || fi.IsDir() {
+	if err != nil || fi.Size() != int64(len("region")) || fi.IsDir() {
 		t.Fatalf("stat after rename: %v, %v", fi, err)
 	}
 	if _, err := c.Stat("world/region/r.0.0.mca"); statusCode(err) != codeNoSuchFile && !errors.Is(err, os.ErrNotExist) {
@@ -119,7 +125,12 @@ func TestRoundTripPassword(t *testing.T) {
 	if len(names) != 2 || names[0] != "moved.mca" || names[1] != "region" {
 		t.Fatalf("ls /world = %v", names)
 	}
-	// resume: an open without truncation keeps the content and writes at the end
+}
+
+func TestResumeAndExcl(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, c.Mkdir("world"))
 	a, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +139,7 @@ func TestRoundTripPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Close()
+	// resume: an open without truncation keeps the content and writes at the end
 	if a, err = c.OpenFile("world/log.txt", os.O_WRONLY); err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +158,16 @@ func TestRoundTripPassword(t *testing.T) {
 	if _, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_EXCL); err == nil {
 		t.Fatal("O_EXCL over an existing file succeeded")
 	}
+}
+
+func TestRemove(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, os.MkdirAll(filepath.Join(f.Dir, "world/region"), 0o755))
+	must(t, os.WriteFile(filepath.Join(f.Dir, "world/log.txt"), []byte("log"), 0o644))
 	must(t, c.Remove("world/log.txt"))
-	if err := c.Remove("world/moved.mca"); err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(f.Dir, "world/log.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("remove left the file: %v", err)
 	}
 	if err := c.RemoveDirectory("world/region"); err != nil {
 		t.Fatal(err)
