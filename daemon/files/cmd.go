@@ -12,27 +12,23 @@ import (
 // Stat describes what p names (a symlink that stays inside is followed). Only regular files
 // and folders are described; anything else is ErrPathInvalid.
 func (s *Service) Stat(vol Volume, p string) (Entry, error) {
-	rel, r, err := openPath(vol, p, "")
+	o, err := s.begin(vol, p, access{})
 	if err != nil {
 		return Entry{}, err
 	}
-	defer r.Close()
-	real, err := resolve(r, p, rel, true)
+	defer o.end()
+	fi, err := o.r.Stat(o.real)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, o.escaped(err)
 	}
-	fi, err := r.Stat(real)
-	if err != nil {
-		return Entry{}, escaped(r, p, rel, err)
-	}
-	e := Entry{Name: path.Base(rel), Modified: fi.ModTime().UTC(), IsFile: fi.Mode().IsRegular()}
+	e := Entry{Name: path.Base(o.rel), Modified: fi.ModTime().UTC(), IsFile: fi.Mode().IsRegular()}
 	switch {
 	case fi.Mode().IsRegular():
 		e.Size = fi.Size()
 	case !fi.IsDir():
 		return Entry{}, invalidPath(p, "not a regular file or folder")
 	}
-	if rel == "." {
+	if o.rel == "." {
 		e.Name = "/"
 	}
 	return e, nil
@@ -41,21 +37,14 @@ func (s *Service) Stat(vol Volume, p string) (Entry, error) {
 // Remove removes the file p, or the empty folder p when dir is set (SFTP's remove and
 // rmdir); a symlink that stays inside is removed itself. The wrong kind is ErrConflict.
 func (s *Service) Remove(vol Volume, p string, dir bool) error {
-	rel, r, err := openPath(vol, p, "the root folder cannot be deleted")
+	o, err := s.begin(vol, p, access{root: "the root folder cannot be deleted", write: true, link: true})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	v := s.volume(vol.ID)
-	v.rw.RLock()
-	defer v.rw.RUnlock()
-	real, err := resolve(r, p, rel, false)
+	defer o.end()
+	fi, err := o.r.Lstat(o.real)
 	if err != nil {
-		return err
-	}
-	fi, err := r.Lstat(real)
-	if err != nil {
-		return escaped(r, p, rel, err)
+		return o.escaped(err)
 	}
 	switch {
 	case dir && !fi.IsDir():
@@ -63,14 +52,14 @@ func (s *Service) Remove(vol Volume, p string, dir bool) error {
 	case !dir && fi.IsDir():
 		return &PathError{Path: p, Reason: "a folder exists at this path", Err: ErrConflict}
 	}
-	if err := r.Remove(real); err != nil {
+	if err := o.r.Remove(o.real); err != nil {
 		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
 			return &PathError{Path: p, Reason: "the folder is not empty", Err: ErrConflict}
 		}
-		return escaped(r, p, rel, err)
+		return o.escaped(err)
 	}
 	if fi.Mode().IsRegular() {
-		v.add(-fi.Size())
+		o.v.add(-fi.Size())
 	}
 	return nil
 }
@@ -79,11 +68,12 @@ func (s *Service) Remove(vol Volume, p string, dir bool) error {
 // to is replaced (POSIX rename); without, anything at to is ErrConflict (SFTP's rename). The
 // root can be neither.
 func (s *Service) Rename(vol Volume, from, to string, replace bool) error {
-	relFrom, r, err := openPath(vol, from, "the root folder cannot be renamed")
+	o, err := s.begin(vol, from, access{root: "the root folder cannot be renamed", write: true, link: true})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer o.end()
+	r := o.r
 	relTo, err := Clean(to)
 	if err != nil {
 		return err
@@ -91,20 +81,13 @@ func (s *Service) Rename(vol Volume, from, to string, replace bool) error {
 	if relTo == "." {
 		return invalidPath(to, "the root folder cannot be replaced")
 	}
-	v := s.volume(vol.ID)
-	v.rw.RLock()
-	defer v.rw.RUnlock()
-	src, err := resolve(r, from, relFrom, false)
-	if err != nil {
-		return err
-	}
 	dst, err := resolve(r, to, relTo, false)
 	if err != nil {
 		return err
 	}
-	sfi, err := r.Lstat(src)
+	sfi, err := r.Lstat(o.real)
 	if err != nil {
-		return escaped(r, from, relFrom, err)
+		return o.escaped(err)
 	}
 	if !sfi.IsDir() && !sfi.Mode().IsRegular() && sfi.Mode()&fs.ModeSymlink == 0 {
 		return invalidPath(from, "not a regular file or folder")
@@ -121,13 +104,13 @@ func (s *Service) Rename(vol Volume, from, to string, replace bool) error {
 	if _, err := r.Stat(parent(dst)); err != nil {
 		return escaped(r, to, relTo, err)
 	}
-	if err := r.Rename(src, dst); err != nil {
+	if err := r.Rename(o.real, dst); err != nil {
 		if errors.Is(err, syscall.EINVAL) {
 			return invalidPath(to, "a folder cannot be moved into itself")
 		}
 		return escaped(r, to, relTo, err)
 	}
-	v.add(-freed)
+	o.v.add(-freed)
 	return nil
 }
 
@@ -137,24 +120,15 @@ func (s *Service) Truncate(vol Volume, p string, size int64) error {
 	if size < 0 {
 		return invalidPath(p, "negative size")
 	}
-	rel, r, err := openPath(vol, p, "the root folder is not a file")
+	o, err := s.begin(vol, p, access{root: "the root folder is not a file", write: true, usage: usageKnown})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	v := s.volume(vol.ID)
-	v.rw.RLock()
-	defer v.rw.RUnlock()
-	if err := s.ensureUsage(v, r, vol, vol.LimitBytes > 0); err != nil {
-		return err
-	}
-	real, err := resolve(r, p, rel, true)
+	defer o.end()
+	v := o.v
+	f, err := o.r.OpenFile(o.real, os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return err
-	}
-	f, err := r.OpenFile(real, os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return escaped(r, p, rel, err)
+		return o.escaped(err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -180,17 +154,13 @@ func (s *Service) Truncate(vol Volume, p string, size int64) error {
 
 // Chtimes sets the access and modification times of what p names.
 func (s *Service) Chtimes(vol Volume, p string, atime, mtime time.Time) error {
-	rel, r, err := openPath(vol, p, "")
+	o, err := s.begin(vol, p, access{})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	real, err := resolve(r, p, rel, true)
-	if err != nil {
-		return err
-	}
-	if err := r.Chtimes(real, atime, mtime); err != nil {
-		return escaped(r, p, rel, err)
+	defer o.end()
+	if err := o.r.Chtimes(o.real, atime, mtime); err != nil {
+		return o.escaped(err)
 	}
 	return nil
 }

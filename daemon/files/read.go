@@ -43,18 +43,15 @@ type Result struct {
 // Read opens what p names: a regular file is returned open; a folder is listed, page by
 // page (page ≥ 1, limit ≥ 1). Anything else is ErrPathInvalid.
 func (s *Service) Read(vol Volume, p string, page, limit int) (Result, error) {
-	rel, r, err := openPath(vol, p, "")
+	o, err := s.begin(vol, p, access{})
 	if err != nil {
 		return Result{}, err
 	}
-	defer r.Close()
-	real, err := resolve(r, p, rel, true)
-	if err != nil {
-		return Result{}, err
-	}
+	defer o.end()
+	r, real := o.r, o.real
 	fi, err := r.Stat(real)
 	if err != nil {
-		return Result{}, escaped(r, p, rel, err)
+		return Result{}, o.escaped(err)
 	}
 	if !fi.IsDir() && !fi.Mode().IsRegular() {
 		return Result{}, invalidPath(p, "not a regular file or folder")
@@ -62,7 +59,7 @@ func (s *Service) Read(vol Volume, p string, page, limit int) (Result, error) {
 	// O_NONBLOCK: a FIFO swapped in since the Stat must not block the open.
 	f, err := r.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return Result{}, escaped(r, p, rel, err)
+		return Result{}, o.escaped(err)
 	}
 	if fi, err = f.Stat(); err != nil {
 		f.Close()
@@ -75,7 +72,7 @@ func (s *Service) Read(vol Volume, p string, page, limit int) (Result, error) {
 		defer f.Close()
 		l, err := list(r, real, f, page, limit)
 		if err != nil {
-			return Result{}, escaped(r, p, rel, err)
+			return Result{}, o.escaped(err)
 		}
 		return Result{Listing: l}, nil
 	}

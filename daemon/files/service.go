@@ -266,23 +266,6 @@ func (v *volume) snapshot() (used, reserved int64) {
 	return v.used, v.reserved
 }
 
-// openPath cleans p and opens the volume's root; a non-empty rootRefusal refuses the root
-// folder itself with that reason. The caller closes the root.
-func openPath(vol Volume, p, rootRefusal string) (string, *os.Root, error) {
-	rel, err := Clean(p)
-	if err != nil {
-		return "", nil, err
-	}
-	if rel == "." && rootRefusal != "" {
-		return "", nil, invalidPath(p, rootRefusal)
-	}
-	r, err := openRoot(vol)
-	if err != nil {
-		return "", nil, err
-	}
-	return rel, r, nil
-}
-
 // openRoot opens the volume folder.
 func openRoot(vol Volume) (*os.Root, error) {
 	r, err := os.OpenRoot(vol.Dir)

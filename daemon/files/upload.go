@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -42,27 +43,14 @@ type Upload struct {
 // Create starts an Upload of the file p. With keep, the upload starts from the current
 // content of p (an SFTP open without truncation); else from an empty file. Missing parent
 // folders are created. excl refuses an existing file (ErrConflict).
-func (s *Service) Create(vol Volume, p string, keep, excl bool) (u *Upload, err error) {
-	rel, r, err := openPath(vol, p, "the root folder is not a file")
+func (s *Service) Create(vol Volume, p string, keep, excl bool) (*Upload, error) {
+	o, err := s.begin(vol, p, access{root: "the root folder is not a file", write: true, usage: usageUnder})
 	if err != nil {
 		return nil, err
 	}
-	v := s.volume(vol.ID)
-	v.rw.RLock()
-	defer v.rw.RUnlock()
-	defer func() {
-		if err != nil {
-			_ = r.Close()
-		}
-	}()
-	if err := s.overLimit(v, r, vol, p); err != nil {
-		return nil, err
-	}
-	s.refresh(v, vol)
-	real, err := resolve(r, p, rel, true)
-	if err != nil {
-		return nil, err
-	}
+	defer o.end()
+	s.refresh(o.v, vol)
+	r, real := o.r, o.real
 	old, perm, err := existing(r, p, real)
 	if err != nil {
 		return nil, err
@@ -77,13 +65,14 @@ func (s *Service) Create(vol Volume, p string, keep, excl bool) (u *Upload, err 
 		return nil, err
 	}
 	if err := mkdirs(r, p, parent(real), uid, gid); err != nil {
-		return nil, escaped(r, p, rel, err)
+		return nil, o.escaped(err)
 	}
-	u = &Upload{s: s, v: v, vol: vol, r: r, p: p, rel: rel, real: real, old: old,
-		tmp: join(parent(real), TempName()), gen: v.generation()}
+	u := &Upload{s: s, v: o.v, vol: vol, r: r, p: p, rel: o.rel, real: real, old: old,
+		tmp: join(parent(real), TempName()), gen: o.v.generation()}
 	if err := u.open(perm, uid, gid, keep && old > 0); err != nil {
-		return nil, escaped(r, p, rel, err)
+		return nil, o.escaped(err)
 	}
+	o.r = nil // the Upload's now: Commit or Abort closes it
 	return u, nil
 }
 
@@ -130,6 +119,18 @@ func (u *Upload) open(perm fs.FileMode, uid, gid int, keep bool) (err error) {
 
 // Path is the path of the upload as the client gave it.
 func (u *Upload) Path() string { return u.p }
+
+// Entry describes the file as written so far: its length, and the modification time it gets
+// at Commit (now, unless SetTimes set one).
+func (u *Upload) Entry() Entry {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	mt := u.mtime
+	if mt.IsZero() {
+		mt = time.Now()
+	}
+	return Entry{Name: path.Base(u.rel), Size: u.size, Modified: mt.UTC(), IsFile: true}
+}
 
 // grow reserves the bytes for a file length of n (u.mu held).
 func (u *Upload) grow(n int64) error {

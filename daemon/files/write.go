@@ -22,21 +22,12 @@ var buffers = sync.Pool{New: func() any { b := make([]byte, copyBuffer); return 
 // file in the destination folder, renamed over p once complete. Missing parent folders are
 // created. See the package doc for the disk limit. On any error nothing is left behind.
 func (s *Service) Write(vol Volume, p string, body io.Reader, size int64) error {
-	rel, r, err := openPath(vol, p, "the root folder is not a file")
+	o, err := s.begin(vol, p, access{root: "the root folder is not a file", write: true, usage: usageKnown})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	v := s.volume(vol.ID)
-	v.rw.RLock()
-	defer v.rw.RUnlock()
-	if err := s.ensureUsage(v, r, vol, vol.LimitBytes > 0); err != nil {
-		return err
-	}
-	real, err := resolve(r, p, rel, true)
-	if err != nil {
-		return err
-	}
+	defer o.end()
+	r, v, real := o.r, o.v, o.real
 	old, perm, err := existing(r, p, real)
 	if err != nil {
 		return err
@@ -59,7 +50,7 @@ func (s *Service) Write(vol Volume, p string, body io.Reader, size int64) error 
 		return err
 	}
 	if err := s.store(r, v, vol, p, real, upload{body, size, old, perm}, uid, gid); err != nil {
-		return escaped(r, p, rel, err)
+		return o.escaped(err)
 	}
 	return nil
 }
@@ -167,27 +158,17 @@ func fill(r io.Reader, buf []byte) (int, error) {
 
 // Mkdir creates the folder p and its missing parents; an existing folder is fine.
 func (s *Service) Mkdir(vol Volume, p string) error {
-	rel, r, err := openPath(vol, p, "")
+	o, err := s.begin(vol, p, access{write: true, usage: usageUnder})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	v := s.volume(vol.ID)
-	v.rw.RLock()
-	defer v.rw.RUnlock()
-	if err := s.overLimit(v, r, vol, p); err != nil {
-		return err
-	}
-	real, err := resolve(r, p, rel, true)
+	defer o.end()
+	uid, gid, err := owner(o.r)
 	if err != nil {
 		return err
 	}
-	uid, gid, err := owner(r)
-	if err != nil {
-		return err
-	}
-	if err := mkdirs(r, p, real, uid, gid); err != nil {
-		return escaped(r, p, rel, err)
+	if err := mkdirs(o.r, p, o.real, uid, gid); err != nil {
+		return o.escaped(err)
 	}
 	return nil
 }

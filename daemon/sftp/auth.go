@@ -16,7 +16,9 @@
 // client proposes it (x/crypto/ssh asks before the client proves it holds the key); the session
 // starts only after the signature checked out. Only "session" channels with the "sftp"
 // subsystem are served: no shell, exec, port forwarding or agent. The host key is an ed25519
-// key in OpenSSH format (LoadHostKey), created 0600 at the first start.
+// key in OpenSSH format (LoadHostKey), created 0600 at the first start. At most
+// Options.MaxStartups connections may be in their handshake and login at once (each holds a
+// descriptor and a goroutine until Options.LoginTimeout): one more is closed at once.
 //
 // # Files
 //
@@ -25,9 +27,12 @@
 // (files.Upload): writes at any offsets go to a temporary file next to the target, renamed over
 // it when the client closes the handle; a connection that breaks with the handle open, or a
 // write refused by the disk limit, leaves the old file as it was. Opening without truncation
-// starts from a copy of the current content. Setstat applies sizes and times only (permission
-// and owner changes are accepted and ignored); symlinks and hard links cannot be made. A
-// read-only grant refuses every write with "permission denied". statvfs (df) reports the disk
+// starts from a copy of the current content; a stat of a handle being written (fstat, which
+// pkg/sftp asks by path) describes the upload. Setstat applies sizes and times only (permission
+// and owner changes are accepted and ignored); mkdir makes one folder, not its missing
+// parents (like OpenSSH's sftp-server); symlinks and hard links cannot be made. A
+// read-only grant refuses every write with "permission denied" (an upload open when the grant
+// turns read-only is dropped at close). statvfs (df) reports the disk
 // limit and what is left of it (the node's file system without a limit). An open upload does
 // not hold up a restore, wipe or transfer of the volume (files.Service.Exclusive); it then
 // fails at close and the volume keeps what the restore put there.

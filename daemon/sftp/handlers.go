@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,7 +122,8 @@ func (u *upload) WriteAt(b []byte, off int64) (int, error) {
 // TransferError is called by pkg/sftp when the connection broke with the handle open.
 func (u *upload) TransferError(error) { u.failed.Store(true) }
 
-// Close commits the upload, unless it failed or the connection broke: then the old file stays.
+// Close commits the upload, unless it failed, the connection broke or the grant turned
+// read-only meanwhile: then the old file stays.
 func (u *upload) Close() error {
 	u.h.mu.Lock()
 	if u.h.uploads[u.key] == u {
@@ -131,6 +133,10 @@ func (u *upload) Close() error {
 	if u.failed.Load() {
 		u.Abort()
 		return &statusError{sftp.ErrSSHFxFailure, u.key + ": a write failed: the upload was dropped and the file left as it was"}
+	}
+	if u.h.ss.readOnly.Load() {
+		u.Abort()
+		return u.h.fail("close", ErrReadOnly)
 	}
 	return u.h.fail("close", u.Commit())
 }
@@ -159,15 +165,26 @@ func (h *handlers) Filecmd(r *sftp.Request) error {
 	case "Remove":
 		err = fs.Remove(vol, p, false)
 	case "Mkdir":
-		if _, serr := fs.Stat(vol, p); serr == nil {
-			err = &files.PathError{Path: r.Filepath, Reason: "something already exists at this path", Err: files.ErrConflict}
-		} else {
-			err = fs.Mkdir(vol, p)
-		}
+		err = h.mkdir(vol, r.Filepath)
 	default: // Link, Symlink
 		err = ErrUnsupported
 	}
 	return h.fail(strings.ToLower(r.Method), err)
+}
+
+// mkdir makes the one folder p (SFTP's mkdir, unlike files.Mkdir, makes no missing parent).
+func (h *handlers) mkdir(vol files.Volume, p string) error {
+	fs := h.ss.s.opts.Files
+	if _, err := fs.Stat(vol, rel(p)); err == nil {
+		return &files.PathError{Path: p, Reason: "something already exists at this path", Err: files.ErrConflict}
+	}
+	switch e, err := fs.Stat(vol, rel(path.Dir(p))); {
+	case err != nil:
+		return err
+	case e.IsFile:
+		return &files.PathError{Path: p, Reason: "the parent is a file, not a folder", Err: files.ErrConflict}
+	}
+	return fs.Mkdir(vol, rel(p))
 }
 
 // PosixRename renames over an existing file (posix-rename@openssh.com).
@@ -235,6 +252,9 @@ func (h *handlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		}
 		return l, nil
 	case "Stat":
+		if u := h.openUpload(r.Filepath); u != nil { // fstat of a handle being written asks this too
+			return listing{info{u.Entry()}}, nil
+		}
 		e, err := h.ss.s.opts.Files.Stat(vol, p)
 		if err != nil {
 			return nil, h.fail("stat", err)

@@ -242,14 +242,15 @@ func TestDiskLimit(t *testing.T) {
 func TestAbortedUploadKeepsOldFile(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{})
 	must(t, os.WriteFile(filepath.Join(f.Dir, "world.dat"), []byte("old world"), 0o644))
-	sc, c, err := f.Dial("alice.srv1", ssh.Password("secret"))
+	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
 	must(t, err)
-	w, err := c.Create("world.dat")
+	defer sc.Close()
+	w, err := sc.Create("world.dat")
 	must(t, err)
 	_, err = w.Write(randomBytes(t, 1<<20))
 	must(t, err)
 	// the connection breaks with the file still open
-	sc.Close()
+	c.Close()
 	waitFor(t, "the session to end", func() bool { return f.Server.Sessions("srv1") == 0 })
 	if data, _ := os.ReadFile(filepath.Join(f.Dir, "world.dat")); string(data) != "old world" {
 		t.Fatalf("world.dat = %d bytes after an aborted upload", len(data))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -40,6 +41,9 @@ type Options struct {
 	// CheckFailures: consecutive checks the panel could not answer before a session is closed (3).
 	CheckFailures int
 	LoginTimeout  time.Duration // the SSH handshake and the login must finish within (30 s)
+	// MaxStartups bounds the connections in their handshake and login at once; one more is
+	// closed at once (100, OpenSSH's MaxStartups).
+	MaxStartups int
 	// Ciphers restricts the SSH ciphers (default: x/crypto/ssh's). OpenSSH clients pick
 	// chacha20-poly1305 when offered, which x/crypto/ssh runs without assembly on amd64
 	// (about half the throughput of aes128-gcm@openssh.com); offering only the AES-GCM ciphers
@@ -63,6 +67,9 @@ func (o *Options) defaults() {
 	if o.CheckFailures <= 0 {
 		o.CheckFailures = 3
 	}
+	if o.MaxStartups <= 0 {
+		o.MaxStartups = 100
+	}
 	if o.Listen == "" {
 		o.Listen = "0.0.0.0:5657"
 	}
@@ -80,6 +87,8 @@ type Server struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// startups counts the connections in their handshake and login (Options.MaxStartups).
+	startups atomic.Int32
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -154,6 +163,12 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("sftp: accept: %w", err)
 		}
 		delay = 0
+		if s.startups.Add(1) > int32(s.opts.MaxStartups) {
+			s.startups.Add(-1)
+			s.log.Debug("too many connections logging in: one refused", "remote", nc.RemoteAddr().String())
+			_ = nc.Close()
+			continue
+		}
 		if !s.track(nc) {
 			_ = nc.Close()
 			return ErrClosed

@@ -96,12 +96,18 @@ func TestRoundTripPassword(t *testing.T) {
 	if !bytes.Equal(h.Sum(nil), want[:]) {
 		t.Fatal("download differs from the upload")
 	}
+}
 
+func TestRenameAndList(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, os.MkdirAll(filepath.Join(f.Dir, "world/region"), 0o755))
+	must(t, os.WriteFile(filepath.Join(f.Dir, "world/region/r.0.0.mca"), []byte("region"), 0o644))
 	if err := c.Rename("world/region/r.0.0.mca", "world/moved.mca"); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := c.Stat("world/moved.mca")
-	if err != nil || fi.Size() != int64(len(data)) || fi.IsDir() {
+	if err != nil || fi.Size() != int64(len("region")) || fi.IsDir() {
 		t.Fatalf("stat after rename: %v, %v", fi, err)
 	}
 	if _, err := c.Stat("world/region/r.0.0.mca"); statusCode(err) != codeNoSuchFile && !errors.Is(err, os.ErrNotExist) {
@@ -119,7 +125,12 @@ func TestRoundTripPassword(t *testing.T) {
 	if len(names) != 2 || names[0] != "moved.mca" || names[1] != "region" {
 		t.Fatalf("ls /world = %v", names)
 	}
-	// resume: an open without truncation keeps the content and writes at the end
+}
+
+func TestResumeAndExcl(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, c.Mkdir("world"))
 	a, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +139,7 @@ func TestRoundTripPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Close()
+	// resume: an open without truncation keeps the content and writes at the end
 	if a, err = c.OpenFile("world/log.txt", os.O_WRONLY); err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +158,16 @@ func TestRoundTripPassword(t *testing.T) {
 	if _, err := c.OpenFile("world/log.txt", os.O_WRONLY|os.O_CREATE|os.O_EXCL); err == nil {
 		t.Fatal("O_EXCL over an existing file succeeded")
 	}
+}
+
+func TestRemove(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	must(t, os.MkdirAll(filepath.Join(f.Dir, "world/region"), 0o755))
+	must(t, os.WriteFile(filepath.Join(f.Dir, "world/log.txt"), []byte("log"), 0o644))
 	must(t, c.Remove("world/log.txt"))
-	if err := c.Remove("world/moved.mca"); err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(f.Dir, "world/log.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("remove left the file: %v", err)
 	}
 	if err := c.RemoveDirectory("world/region"); err != nil {
 		t.Fatal(err)
@@ -216,12 +235,7 @@ func TestLoginRefused(t *testing.T) {
 
 func TestNoShellExecOrForwarding(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{})
-	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	defer sc.Close()
+	c := login(t, f, "alice.srv1", "secret") // the SFTP client holds one channel
 	s, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -297,13 +311,8 @@ func TestCiphers(t *testing.T) {
 
 func TestChannelsPerConnection(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{})
-	c, sc, err := f.Dial("alice.srv1", ssh.Password("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	defer sc.Close()
-	// at most 10 channels per connection (the SFTP client holds one)
+	c := login(t, f, "alice.srv1", "secret") // the SFTP client holds one channel
+	// at most 10 channels per connection
 	var open []*ssh.Session
 	for range 9 {
 		s, err := c.NewSession()
@@ -370,5 +379,46 @@ func TestConcurrentTransfers(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestStatOpenUpload: fstat of a handle being written (pkg/sftp asks for the handle's path)
+// describes the upload, not the file it will replace, nor "no such file" for a new one.
+func TestStatOpenUpload(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	must(t, os.WriteFile(filepath.Join(f.Dir, "old.txt"), []byte("old content"), 0o644))
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	for _, name := range []string{"new.txt", "old.txt"} {
+		w, err := c.Create(name)
+		must(t, err)
+		_, err = w.Write([]byte("hello"))
+		must(t, err)
+		fi, err := w.Stat()
+		if err != nil || fi.Size() != 5 || !fi.Mode().IsRegular() {
+			t.Errorf("fstat of the open upload %s: %v, %v; want 5 bytes", name, fi, err)
+		}
+		must(t, w.Close())
+		if fi, err := c.Stat(name); err != nil || fi.Size() != 5 {
+			t.Errorf("stat of %s after close: %v, %v", name, fi, err)
+		}
+	}
+}
+
+// TestMkdirNeedsParent: mkdir makes one folder, like OpenSSH's sftp-server: a missing parent
+// is "no such file", not made on the way.
+func TestMkdirNeedsParent(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	if err := c.Mkdir("missing/child"); statusCode(err) != codeNoSuchFile {
+		t.Errorf("mkdir under a missing folder: %v, want no such file", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.Dir, "missing")); err == nil {
+		t.Error("the missing parent was made")
+	}
+	must(t, c.Mkdir("missing"))
+	must(t, c.Mkdir("missing/child"))
+	must(t, os.WriteFile(filepath.Join(f.Dir, "file"), nil, 0o644))
+	if err := c.Mkdir("file/child"); err == nil {
+		t.Error("mkdir under a file succeeded")
 	}
 }

@@ -49,6 +49,7 @@ func (s *Server) serveConn(raw net.Conn) {
 	defer nc.Close()
 	_ = nc.SetDeadline(time.Now().Add(s.opts.LoginTimeout))
 	sc, chans, reqs, err := ssh.NewServerConn(nc, s.cfg)
+	s.startups.Add(-1) // counted by Serve until the handshake and login are over
 	if err != nil {
 		s.log.Debug("ssh handshake", "remote", raw.RemoteAddr().String(), "err", err)
 		return

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +88,27 @@ func TestCheckUpdatesReadOnly(t *testing.T) {
 	waitFor(t, "two more checks", func() bool { return f.Auth.Checks() >= n+2 })
 	if err := c.Mkdir("b"); statusCode(err) != codeDenied {
 		t.Fatalf("mkdir after losing edit: %v", err)
+	}
+}
+
+// TestLosingEditDropsOpenUploads: an upload written while the user could edit is not
+// committed at close once the panel took the edit permission away.
+func TestLosingEditDropsOpenUploads(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{CheckInterval: 20 * time.Millisecond})
+	must(t, os.WriteFile(filepath.Join(f.Dir, "world.dat"), []byte("old"), 0o644))
+	c := dial(t, f, "alice.srv1", ssh.Password("secret"))
+	w, err := c.Create("world.dat")
+	must(t, err)
+	_, err = w.Write([]byte("new"))
+	must(t, err)
+	f.Auth.SetUser("alice", sftptest.User{ID: 1, Password: "secret", Servers: map[string]bool{"srv1": true}})
+	n := f.Auth.Checks()
+	waitFor(t, "two more checks", func() bool { return f.Auth.Checks() >= n+2 })
+	if err := w.Close(); statusCode(err) != codeDenied {
+		t.Errorf("close after losing edit: %v, want permission denied", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(f.Dir, "world.dat")); string(data) != "old" {
+		t.Fatalf("world.dat = %q after losing edit, want the old content", data)
 	}
 }
 
@@ -180,4 +203,46 @@ func TestCloseDuringHandshake(t *testing.T) {
 	if _, err := io.Copy(io.Discard, c); err != nil {
 		t.Fatalf("read until the server hangs up: %v", err)
 	}
+}
+
+// TestMaxStartups: connections still in their handshake and login are bounded (a flood of
+// silent connections would hold a descriptor and a goroutine each for the login timeout);
+// one over the bound is closed at once, and the room comes back once a handshake ends.
+func TestMaxStartups(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{LoginTimeout: time.Hour, MaxStartups: 2})
+	version := func() (net.Conn, error) {
+		c, err := net.Dial("tcp", f.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 8)) // the server's version line, or EOF when refused
+		return c, err
+	}
+	var held []net.Conn
+	for range 2 {
+		c, err := version()
+		if err != nil {
+			t.Fatalf("connection within the bound: %v", err)
+		}
+		held = append(held, c)
+	}
+	c, err := version()
+	c.Close()
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("a third silent connection: %v, want it closed at once (EOF)", err)
+	}
+	held[0].Close()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		c, err := version()
+		c.Close()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room once a handshake ended: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	held[1].Close()
 }
