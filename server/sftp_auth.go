@@ -97,6 +97,13 @@ func (a *App) sftpAuthenticate(ctx context.Context, nodeID int, l sftp.Login) (s
 	}
 	log := a.sftp.audit.With("node", nodeID, "username", l.Username, "ip", l.RemoteIP, "method", method)
 	key := lockKey(l.Username, l.RemoteIP)
+	if l.PublicKey == "" { // only passwords count (below): decide a pair's one at a time
+		release, err := a.sftp.locks.acquire(ctx, key)
+		if err != nil {
+			return sftp.Grant{}, fmt.Errorf("sftp login: wait for the attempts before: %w", err)
+		}
+		defer release()
+	}
 	if left := a.sftp.locks.locked(key); left > 0 {
 		log.Warn("sftp login refused", "outcome", "locked", "retry_after", left.Round(time.Second))
 		return sftp.Grant{}, &sftp.LockedError{RetryAfter: left}
