@@ -72,12 +72,12 @@ func benchmark(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	p, err := startPanel(ctx, filepath.Join(work, "panel"))
+	p, sftpAddr, err := startPanel(ctx, filepath.Join(work, "panel"))
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	login, err := p.sftpUser("sftpbench", string(pub))
+	login, err := sftpUser(p, "sftpbench", string(pub))
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func benchmark(ctx context.Context, o options) error {
 	}
 	fmt.Printf("SFTP benchmark: %d MiB file, best of %d, %s, GOMAXPROCS %d, scratch %s\n",
 		o.mib, o.rounds, runtime.Version(), runtime.GOMAXPROCS(0), work)
-	ours := target{name: "skypanel SFTP", addr: p.sftpAddr, login: login, remote: "big.bin"}
+	ours := target{name: "skypanel SFTP", addr: sftpAddr, login: login, remote: "big.bin"}
 	theirs := target{name: "OpenSSH sftp-server", addr: base.addr, login: me.Username, remote: filepath.Join(sshdDir, "big.bin")}
 	var results []result
 	for _, cipher := range strings.Split(o.ciphers, ",") {
