@@ -14,6 +14,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/skypanel/skypanel/api"
+	"github.com/skypanel/skypanel/e2e/internal/opensftp"
 )
 
 // sftpFileSize is the size of the round-trip file (200 MiB).
@@ -29,7 +30,7 @@ const sftpFileSize = 200 << 20
 // refuses logins and its open session is cut, and so is the session of a deleted server. The
 // host key (<data>/sftp_host_ed25519_key, 0600) is the same after a restart.
 func TestSFTP(t *testing.T) {
-	requireOpenSSH(t)
+	opensftp.Require(t)
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: standard servers run as their own uids only then")
 	}
@@ -43,14 +44,14 @@ func TestSFTP(t *testing.T) {
 	read := p.ownedBy(t, serverID("sftpro", e), readerID)
 	tenant := sftpLogin{addr: addr, user: "sftptenant." + own.id, password: "tenant-pass-1"}
 	reader := sftpLogin{addr: addr, user: "sftpreader." + read.id, password: "reader-pass-1"}
-	src, sum := randomFile(t, t.TempDir(), sftpFileSize)
+	src, sum := opensftp.RandomFile(t, t.TempDir(), sftpFileSize)
 
 	t.Run("tenant password round trip", func(t *testing.T) {
 		sftpRoundTrip(t, tenant, own, p.clientOf(t, token), src, sum)
 	})
 	t.Run("administrator key round trip", func(t *testing.T) {
 		admin := p.client(t)
-		key, pub := newSSHKey(t, t.TempDir())
+		key, pub := opensftp.NewKey(t, t.TempDir())
 		r, err := admin.CreateSelfSshKeyWithResponse(context.Background(), api.SshKeyCreate{Name: "e2e", PublicKey: pub})
 		if err != nil || r.JSON201 == nil {
 			t.Fatalf("POST /api/self/ssh-keys: %v %s", err, body(r))
@@ -136,7 +137,7 @@ func sftpRoundTrip(t *testing.T, l sftpLogin, s *server, c *api.ClientWithRespon
 	if !strings.Contains(listed, " moved.bin\n") || strings.Contains(listed, "big.bin") {
 		t.Errorf("ls after the rename:\n%s", out)
 	}
-	if got := sha256File(t, back); got != sum {
+	if got := opensftp.SHA256(t, back); got != sum {
 		t.Fatalf("got back sha256 %s, put %s", got, sum)
 	}
 	_ = os.Remove(back)
