@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/sftp"
 	"github.com/skypanel/skypanel/server/store"
@@ -183,5 +184,18 @@ func TestSFTPLockoutConcurrent(t *testing.T) {
 	if denied != sftpLockFailures || locked != attempts-sftpLockFailures {
 		t.Fatalf("%d guesses decided and %d locked out, want %d and %d",
 			denied, locked, sftpLockFailures, attempts-sftpLockFailures)
+	}
+}
+
+// TestSFTPLockedRetryAfter: the lockout's 429 says whole seconds, rounded up, at least one.
+func TestSFTPLockedRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		in   time.Duration
+		want int
+	}{{0, 1}, {time.Millisecond, 1}, {time.Second, 1}, {time.Second + 1, 2}, {59500 * time.Millisecond, 60}} {
+		r := sftpLocked(c.in)
+		if got := *r.Headers.RetryAfter; got != c.want || (*r.Body.Error.Metadata)["retryAfter"] != c.want {
+			t.Errorf("%v: Retry-After %d, metadata %v; want %d", c.in, got, *r.Body.Error.Metadata, c.want)
+		}
 	}
 }
