@@ -25,6 +25,7 @@ const sftpFileSize = 200 << 20
 // key registered through POST /api/self/ssh-keys each round-trip a 200 MiB file (put, rename,
 // ls, get with an equal sha256, rm, rmdir); the files belong to the server's uid and show in
 // the files API. A read-only user (no server.files.edit) reads but every write is refused;
+// links planted in the server folder and hostile paths reach nothing outside it (sftpHostile);
 // another user's server and unknown servers are refused; five wrong passwords lock the login
 // out (the right one is then refused too, the panel answering 429); a suspended server
 // refuses logins and its open session is cut, and so is the session of a deleted server. The
@@ -66,6 +67,7 @@ func TestSFTP(t *testing.T) {
 		sftpLogin{addr: addr, user: login.user[:strings.LastIndex(login.user, ".")] + "." + read.id, key: key}.mustRun(t, "ls")
 	})
 	t.Run("read-only user", func(t *testing.T) { sftpReadOnly(t, reader, read) })
+	t.Run("planted symlinks and hostile paths", func(t *testing.T) { sftpHostile(t, tenant, own) })
 	t.Run("other servers refused", func(t *testing.T) {
 		for _, l := range []sftpLogin{
 			{addr: addr, user: "sftptenant." + read.id, password: tenant.password},   // the reader's server
