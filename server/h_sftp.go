@@ -39,6 +39,7 @@ func nodeOperation(op *Operation) bool {
 	return slices.ContainsFunc(op.Scopes, func(set []string) bool { return slices.Contains(set, oauth.ScopeNode) })
 }
 
+// toSftpGrant is a grant in the contract's form (keyId only for a key login).
 func toSftpGrant(g sftp.Grant) gen.SftpGrant {
 	out := gen.SftpGrant{UserId: g.UserID, Username: g.Username, ServerId: g.ServerID, ReadOnly: g.ReadOnly}
 	if g.KeyID != 0 {

@@ -39,6 +39,7 @@ type sftpState struct {
 	keyMu sync.Mutex // serialises SSH key creation (the per-user cap)
 }
 
+// newSFTPState is the state of a new App: an empty lockout, the audit log under log.
 func newSFTPState(log *slog.Logger) *sftpState {
 	return &sftpState{locks: newSFTPLockout(nil), audit: log.With("component", "sftp.audit")}
 }
@@ -196,6 +197,8 @@ func (a *App) sftpCheck(ctx context.Context, nodeID int, g sftp.Grant) (sftp.Gra
 	return out, err
 }
 
+// sftpRecheck is sftpCheck's decision: the user (and the key the session logged in with)
+// must still exist, then the grant rule applies as at login.
 func (a *App) sftpRecheck(ctx context.Context, nodeID int, g sftp.Grant) (sftp.Grant, error) {
 	u, err := a.store.Client.User.Get(ctx, int(g.UserID))
 	switch {

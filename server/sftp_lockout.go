@@ -40,11 +40,13 @@ type pairTurn struct {
 	holders int
 }
 
+// lockEntry is one pair's recent refusals.
 type lockEntry struct {
 	key   string
 	times []time.Time // the last `failures` refusals, oldest first
 }
 
+// newSFTPLockout is an empty lockout on the clock now (nil: time.Now).
 func newSFTPLockout(now func() time.Time) *sftpLockout {
 	if now == nil {
 		now = time.Now
