@@ -5,12 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/skypanel/skypanel/daemon/sftp"
 	"github.com/skypanel/skypanel/gen"
-	"github.com/skypanel/skypanel/server/oauth"
 )
 
 // The node-facing SFTP operations: a node's SFTP server asks the panel to decide a login
@@ -32,11 +30,6 @@ func ownNode(ctx context.Context, id int64) (int, error) {
 			"only the node's own deployment client may ask for it", map[string]any{"nodeId": id})
 	}
 	return p.NodeID, nil
-}
-
-// nodeOperation reports whether the operation is for nodes only (security: the node scope).
-func nodeOperation(op *Operation) bool {
-	return slices.ContainsFunc(op.Scopes, func(set []string) bool { return slices.Contains(set, oauth.ScopeNode) })
 }
 
 // toSftpGrant is a grant in the contract's form (keyId only for a key login).
