@@ -69,7 +69,23 @@ func TestRemoteSFTP(t *testing.T) {
 		t.Errorf("files API: %d %s", resp.StatusCode, list)
 	}
 
-	key, pub := opensftp.NewKey(t, dir)
+	admin := cl.adminKeyLogin(t, addr, s.id)
+	if out := admin.run(t, true, "ls -l maps"); !strings.Contains(out, "world.bin") {
+		t.Errorf("the administrator's listing:\n%s", out)
+	}
+	tenant.run(t, true, "rm maps/world.bin", "rmdir maps")
+
+	remoteRefusals(t, tenant, other.id)
+	s.remove(t)
+	other.remove(t)
+}
+
+// adminKeyLogin registers a new key for the administrator (POST /api/self/ssh-keys) and
+// returns its key login to server id.
+func (cl *cluster) adminKeyLogin(t *testing.T, addr, id string) remoteLogin {
+	t.Helper()
+	ctx := context.Background()
+	key, pub := opensftp.NewKey(t, t.TempDir())
 	if r, err := cl.c.CreateSelfSshKeyWithResponse(ctx, api.SshKeyCreate{Name: "e2e", PublicKey: pub}); err != nil || r.JSON201 == nil {
 		t.Fatalf("POST /api/self/ssh-keys: %v %s", err, body(r))
 	}
@@ -77,20 +93,20 @@ func TestRemoteSFTP(t *testing.T) {
 	if err != nil || self.JSON200 == nil || self.JSON200.User == nil {
 		t.Fatalf("GET /api/self: %v %s", err, body(self))
 	}
-	admin := remoteLogin{addr: addr, user: self.JSON200.User.Username + "." + s.id, key: key}
-	if out := admin.run(t, true, "ls -l maps"); !strings.Contains(out, "world.bin") {
-		t.Errorf("the administrator's listing:\n%s", out)
-	}
-	tenant.run(t, true, "rm maps/world.bin", "rmdir maps")
+	return remoteLogin{addr: addr, user: self.JSON200.User.Username + "." + id, key: key}
+}
 
+// remoteRefusals: a wrong password and another user's server (otherID) are refused; after
+// five wrong passwords the right one is refused too, and the daemon tells the client how
+// long (the panel's 429 Retry-After, over HTTP).
+func remoteRefusals(t *testing.T, tenant remoteLogin, otherID string) {
+	t.Helper()
 	wrong := tenant
 	wrong.password = "not-the-password"
 	wrong.run(t, false, "ls")
 	foreign := tenant
-	foreign.user = "sftpremote." + other.id
+	foreign.user = tenant.user[:strings.LastIndexByte(tenant.user, '.')+1] + otherID
 	foreign.run(t, false, "ls")
-	// four more wrong passwords lock the login out: the right one is refused too, and the
-	// daemon tells the client how long (the panel's 429 Retry-After, over HTTP)
 	for range 4 {
 		wrong.run(t, false, "ls")
 	}
@@ -98,8 +114,6 @@ func TestRemoteSFTP(t *testing.T) {
 	if out := tenant.run(t, false, "ls"); !strings.Contains(out, "Too many failed logins: try again in") {
 		t.Errorf("the right password after five failures:\n%s", out)
 	}
-	s.remove(t)
-	other.remove(t)
 }
 
 // user creates a non-admin user with a password and scopes and returns its id.
