@@ -2,18 +2,14 @@ package e2e
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
-	"math/rand/v2"
-	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skypanel/skypanel/e2e/internal/opensftp"
 )
 
 // sftpLogin is one way into a node's SFTP server with OpenSSH's client: a password (through
@@ -25,42 +21,17 @@ type sftpLogin struct {
 	key      string // private key file
 }
 
-// command is the sftp command line (sshpass first for a password login) for a batch read from
-// batch ("-" = stdin); the password goes through $SSHPASS, never the command line.
+// command is the sftp command line for a batch read from batch ("-" = stdin).
 func (l sftpLogin) command(t *testing.T, batch string) *exec.Cmd {
 	t.Helper()
-	host, port, err := net.SplitHostPort(l.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"-b", batch, "-P", port, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-		"-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30", "-o", "IdentityAgent=none"}
-	var cmd *exec.Cmd
-	if l.password != "" {
-		// -b implies BatchMode=yes (never a password prompt for sshpass to answer) unless an
-		// earlier -o says otherwise: ssh keeps the first value of an option
-		args = append([]string{"-o", "BatchMode=no"}, args...)
-		args = append(args, "-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no",
-			"-o", "NumberOfPasswordPrompts=1", l.user+"@"+host)
-		cmd = exec.Command("sshpass", append([]string{"-e", "sftp"}, args...)...)
-		cmd.Env = append(os.Environ(), "SSHPASS="+l.password)
-	} else {
-		args = append(args, "-i", l.key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-			"-o", "PreferredAuthentications=publickey", l.user+"@"+host)
-		cmd = exec.Command("sftp", args...)
-	}
-	return cmd
+	return opensftp.Login{Addr: l.addr, User: l.user, Password: l.password, Key: l.key}.Command(t, batch)
 }
 
 // run runs the batch commands in one session and returns the output; err when a command
 // failed or the login was refused (sftp -b stops at the first failure).
 func (l sftpLogin) run(t *testing.T, commands ...string) (string, error) {
 	t.Helper()
-	batch := filepath.Join(t.TempDir(), "batch")
-	if err := os.WriteFile(batch, []byte(strings.Join(commands, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := l.command(t, batch).CombinedOutput()
+	out, err := l.command(t, opensftp.Batch(t, commands...)).CombinedOutput()
 	return string(out), err
 }
 
@@ -161,65 +132,6 @@ func (s *openSession) waitClosed(t *testing.T, why string) {
 			t.Fatalf("%s: the SFTP session is still open after %s:\n%s", why, waitTimeout, s.output())
 		case <-tick.C:
 			_, _ = io.WriteString(s.stdin, "ls\n")
-		}
-	}
-}
-
-// randomFile writes n pseudo-random bytes to a new file in dir and returns its path and sha256.
-func randomFile(t *testing.T, dir string, n int64) (string, string) {
-	t.Helper()
-	path := filepath.Join(dir, "random.bin")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.New()
-	seed := [32]byte{byte(rand.Uint32())}
-	if _, err := io.CopyN(io.MultiWriter(f, h), rand.NewChaCha8(seed), n); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path, hex.EncodeToString(h.Sum(nil))
-}
-
-// sha256File is the hex sha256 of a file.
-func sha256File(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// newSSHKey makes an ed25519 key pair in dir and returns the private key file and the
-// authorized_keys line.
-func newSSHKey(t *testing.T, dir string) (string, string) {
-	t.Helper()
-	key := filepath.Join(dir, "id_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v %s", err, out)
-	}
-	pub, err := os.ReadFile(key + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, strings.TrimSpace(string(pub))
-}
-
-// requireOpenSSH fails t without OpenSSH's sftp, ssh-keygen and sshpass (scripts/install-deps.sh).
-func requireOpenSSH(t *testing.T) {
-	t.Helper()
-	for _, bin := range []string{"sftp", "ssh-keygen", "sshpass"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s not installed (Debian packages openssh-client, sshpass: scripts/install-deps.sh)", bin)
 		}
 	}
 }

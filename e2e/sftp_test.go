@@ -14,6 +14,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/skypanel/skypanel/api"
+	"github.com/skypanel/skypanel/e2e/internal/opensftp"
 )
 
 // sftpFileSize is the size of the round-trip file (200 MiB).
@@ -24,12 +25,13 @@ const sftpFileSize = 200 << 20
 // key registered through POST /api/self/ssh-keys each round-trip a 200 MiB file (put, rename,
 // ls, get with an equal sha256, rm, rmdir); the files belong to the server's uid and show in
 // the files API. A read-only user (no server.files.edit) reads but every write is refused;
+// links planted in the server folder and hostile paths reach nothing outside it (sftpHostile);
 // another user's server and unknown servers are refused; five wrong passwords lock the login
 // out (the right one is then refused too, the panel answering 429); a suspended server
 // refuses logins and its open session is cut, and so is the session of a deleted server. The
 // host key (<data>/sftp_host_ed25519_key, 0600) is the same after a restart.
 func TestSFTP(t *testing.T) {
-	requireOpenSSH(t)
+	opensftp.Require(t)
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: standard servers run as their own uids only then")
 	}
@@ -43,28 +45,14 @@ func TestSFTP(t *testing.T) {
 	read := p.ownedBy(t, serverID("sftpro", e), readerID)
 	tenant := sftpLogin{addr: addr, user: "sftptenant." + own.id, password: "tenant-pass-1"}
 	reader := sftpLogin{addr: addr, user: "sftpreader." + read.id, password: "reader-pass-1"}
-	src, sum := randomFile(t, t.TempDir(), sftpFileSize)
+	src, sum := opensftp.RandomFile(t, t.TempDir(), sftpFileSize)
 
 	t.Run("tenant password round trip", func(t *testing.T) {
 		sftpRoundTrip(t, tenant, own, p.clientOf(t, token), src, sum)
 	})
-	t.Run("administrator key round trip", func(t *testing.T) {
-		admin := p.client(t)
-		key, pub := newSSHKey(t, t.TempDir())
-		r, err := admin.CreateSelfSshKeyWithResponse(context.Background(), api.SshKeyCreate{Name: "e2e", PublicKey: pub})
-		if err != nil || r.JSON201 == nil {
-			t.Fatalf("POST /api/self/ssh-keys: %v %s", err, body(r))
-		}
-		self, err := admin.GetSelfWithResponse(context.Background())
-		if err != nil || self.JSON200 == nil || self.JSON200.User == nil {
-			t.Fatalf("GET /api/self: %v %s", err, body(self))
-		}
-		login := sftpLogin{addr: addr, user: self.JSON200.User.Username + "." + own.id, key: key}
-		sftpRoundTrip(t, login, own, admin, src, sum)
-		// the same key on another login name is still this user: any server of the panel
-		sftpLogin{addr: addr, user: login.user[:strings.LastIndex(login.user, ".")] + "." + read.id, key: key}.mustRun(t, "ls")
-	})
+	t.Run("administrator key round trip", func(t *testing.T) { sftpAdminKey(t, p, addr, own, read, src, sum) })
 	t.Run("read-only user", func(t *testing.T) { sftpReadOnly(t, reader, read) })
+	t.Run("planted symlinks and hostile paths", func(t *testing.T) { sftpHostile(t, tenant, own) })
 	t.Run("other servers refused", func(t *testing.T) {
 		for _, l := range []sftpLogin{
 			{addr: addr, user: "sftptenant." + read.id, password: tenant.password},   // the reader's server
@@ -76,30 +64,8 @@ func TestSFTP(t *testing.T) {
 		}
 	})
 	t.Run("lockout", func(t *testing.T) { sftpLockout(t, p, reader) })
-	t.Run("suspension", func(t *testing.T) {
-		c := p.client(t)
-		ctx := context.Background()
-		session := tenant.open(t)
-		if r, err := c.SuspendServerWithResponse(ctx, own.id); err != nil || r.StatusCode() != http.StatusNoContent {
-			t.Fatalf("suspend: %v %s", err, body(r))
-		}
-		session.waitClosed(t, "server suspended")
-		tenant.refused(t, "login to a suspended server", "ls")
-		if r, err := c.UnsuspendServerWithResponse(ctx, own.id); err != nil || r.StatusCode() != http.StatusNoContent {
-			t.Fatalf("unsuspend: %v %s", err, body(r))
-		}
-		tenant.mustRun(t, "ls")
-	})
-	t.Run("deletion", func(t *testing.T) {
-		gone := p.ownedBy(t, serverID("sftpdel", e), tenantID)
-		login := sftpLogin{addr: addr, user: "sftptenant." + gone.id, password: tenant.password}
-		session := login.open(t)
-		if r, err := p.client(t).DeleteServerWithResponse(context.Background(), gone.id, nil); err != nil || r.StatusCode() >= 300 {
-			t.Fatalf("delete: %v %s", err, body(r))
-		}
-		session.waitClosed(t, "server deleted")
-		login.refused(t, "login to a deleted server", "ls")
-	})
+	t.Run("suspension", func(t *testing.T) { sftpSuspension(t, p, tenant, own) })
+	t.Run("deletion", func(t *testing.T) { sftpDeletion(t, p, tenant, tenantID) })
 	t.Run("host key kept across restarts", func(t *testing.T) {
 		if err := p.stop(); err != nil {
 			t.Fatal(err)
@@ -115,6 +81,59 @@ func TestSFTP(t *testing.T) {
 		}
 		tenant.mustRun(t, "ls")
 	})
+}
+
+// sftpAdminKey: the administrator registers a key (POST /api/self/ssh-keys) and round-trips
+// src on s with it; the same key logs it in to another server (other) too.
+func sftpAdminKey(t *testing.T, p *panel, addr string, s, other *server, src, sum string) {
+	t.Helper()
+	admin := p.client(t)
+	key, pub := opensftp.NewKey(t, t.TempDir())
+	r, err := admin.CreateSelfSshKeyWithResponse(context.Background(), api.SshKeyCreate{Name: "e2e", PublicKey: pub})
+	if err != nil || r.JSON201 == nil {
+		t.Fatalf("POST /api/self/ssh-keys: %v %s", err, body(r))
+	}
+	self, err := admin.GetSelfWithResponse(context.Background())
+	if err != nil || self.JSON200 == nil || self.JSON200.User == nil {
+		t.Fatalf("GET /api/self: %v %s", err, body(self))
+	}
+	login := sftpLogin{addr: addr, user: self.JSON200.User.Username + "." + s.id, key: key}
+	sftpRoundTrip(t, login, s, admin, src, sum)
+	// the same key on another login name is still this user: any server of the panel
+	sftpLogin{addr: addr, user: self.JSON200.User.Username + "." + other.id, key: key}.mustRun(t, "ls")
+}
+
+// sftpSuspension: suspending the server cuts l's open session and refuses new logins;
+// unsuspending lets l in again.
+func sftpSuspension(t *testing.T, p *panel, l sftpLogin, s *server) {
+	t.Helper()
+	c := p.client(t)
+	ctx := context.Background()
+	session := l.open(t)
+	if r, err := c.SuspendServerWithResponse(ctx, s.id); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("suspend: %v %s", err, body(r))
+	}
+	session.waitClosed(t, "server suspended")
+	l.refused(t, "login to a suspended server", "ls")
+	if r, err := c.UnsuspendServerWithResponse(ctx, s.id); err != nil || r.StatusCode() != http.StatusNoContent {
+		t.Fatalf("unsuspend: %v %s", err, body(r))
+	}
+	l.mustRun(t, "ls")
+}
+
+// sftpDeletion: deleting a new server of owner (tenant's user, with tenant's password) cuts
+// the open session to it and refuses new logins.
+func sftpDeletion(t *testing.T, p *panel, tenant sftpLogin, owner int64) {
+	t.Helper()
+	gone := p.ownedBy(t, serverID("sftpdel", environments[0]), owner)
+	login := tenant
+	login.user = tenant.user[:strings.LastIndexByte(tenant.user, '.')+1] + gone.id
+	session := login.open(t)
+	if r, err := p.client(t).DeleteServerWithResponse(context.Background(), gone.id, nil); err != nil || r.StatusCode() >= 300 {
+		t.Fatalf("delete: %v %s", err, body(r))
+	}
+	session.waitClosed(t, "server deleted")
+	login.refused(t, "login to a deleted server", "ls")
 }
 
 // hostKeyLine is the node's "SFTP serving" log line with its host key fingerprint.
@@ -136,7 +155,7 @@ func sftpRoundTrip(t *testing.T, l sftpLogin, s *server, c *api.ClientWithRespon
 	if !strings.Contains(listed, " moved.bin\n") || strings.Contains(listed, "big.bin") {
 		t.Errorf("ls after the rename:\n%s", out)
 	}
-	if got := sha256File(t, back); got != sum {
+	if got := opensftp.SHA256(t, back); got != sum {
 		t.Fatalf("got back sha256 %s, put %s", got, sum)
 	}
 	_ = os.Remove(back)

@@ -295,15 +295,15 @@ func TestSFTPCheck(t *testing.T) {
 		e.check(t, body).ExpectError(t, http.StatusForbidden, server.CodePermissionDenied)
 	})
 	t.Run("user deleted", func(t *testing.T) {
-		if err := db.Server.DeleteOneID(e.readerSrv).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-		rb := map[string]any{"userId": e.reader, "serverId": e.noneSrv}
-		e.check(t, rb).ExpectError(t, http.StatusForbidden, server.CodePermissionDenied) // not its server
-		if r := e.Do(t, http.MethodDelete, "/api/users/"+strconv.Itoa(e.reader), e.admin, nil, nil); r.Status/100 != 2 {
+		// an administrator owns no server (a user with servers cannot be deleted) and is
+		// granted any server: only its deletion can refuse it
+		id := e.NewUser(t, "gone", true, []string{"admin"})
+		gone := map[string]any{"userId": id, "serverId": e.noneSrv}
+		grantOf(t, e.check(t, gone))
+		if r := e.Do(t, http.MethodDelete, "/api/users/"+strconv.Itoa(id), e.admin, nil, nil); r.Status/100 != 2 {
 			t.Fatalf("delete user: %d %s", r.Status, r.Body)
 		}
-		e.check(t, map[string]any{"userId": e.reader, "serverId": e.srv}).ExpectError(t, http.StatusForbidden, server.CodePermissionDenied)
+		e.check(t, gone).ExpectError(t, http.StatusForbidden, server.CodePermissionDenied)
 	})
 	t.Run("admin on any server", func(t *testing.T) {
 		g := grantOf(t, e.check(t, map[string]any{"userId": e.adminUser, "serverId": e.noneSrv}))

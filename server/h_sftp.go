@@ -5,11 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
-	"slices"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/sftp"
 	"github.com/skypanel/skypanel/gen"
-	"github.com/skypanel/skypanel/server/oauth"
 )
 
 // The node-facing SFTP operations: a node's SFTP server asks the panel to decide a login
@@ -33,11 +32,7 @@ func ownNode(ctx context.Context, id int64) (int, error) {
 	return p.NodeID, nil
 }
 
-// nodeOperation reports whether the operation is for nodes only (security: the node scope).
-func nodeOperation(op *Operation) bool {
-	return slices.ContainsFunc(op.Scopes, func(set []string) bool { return slices.Contains(set, oauth.ScopeNode) })
-}
-
+// toSftpGrant is a grant in the contract's form (keyId only for a key login).
 func toSftpGrant(g sftp.Grant) gen.SftpGrant {
 	out := gen.SftpGrant{UserId: g.UserID, Username: g.Username, ServerId: g.ServerID, ReadOnly: g.ReadOnly}
 	if g.KeyID != 0 {
@@ -70,18 +65,24 @@ func (h *Handlers) SftpAuth(ctx context.Context, req gen.SftpAuthRequestObject) 
 	var locked *sftp.LockedError
 	switch {
 	case errors.As(err, &locked):
-		secs := max(int((locked.RetryAfter+999_999_999)/1_000_000_000), 1)
-		md := map[string]any{"retryAfter": secs}
-		return gen.SftpAuth429JSONResponse{RateLimitedJSONResponse: gen.RateLimitedJSONResponse{
-			Body: gen.Error{Error: gen.ErrorDetail{Code: CodeRateLimited,
-				Msg: "too many failed SFTP logins for this user and address; retry after the time in Retry-After", Metadata: &md}},
-			Headers: gen.RateLimitedResponseHeaders{RetryAfter: &secs}}}, nil
+		return sftpLocked(locked.RetryAfter), nil
 	case errors.Is(err, sftp.ErrDenied):
 		return nil, errSFTPDenied()
 	case err != nil:
 		return nil, err
 	}
 	return gen.SftpAuth200JSONResponse{Body: toSftpGrant(g)}, nil
+}
+
+// sftpLocked is the 429 of a login locked out for retry: Retry-After and
+// metadata.retryAfter in whole seconds, rounded up, at least 1.
+func sftpLocked(retry time.Duration) gen.SftpAuth429JSONResponse {
+	secs := max(int((retry+time.Second-1)/time.Second), 1)
+	md := map[string]any{"retryAfter": secs}
+	return gen.SftpAuth429JSONResponse{RateLimitedJSONResponse: gen.RateLimitedJSONResponse{
+		Body: gen.Error{Error: gen.ErrorDetail{Code: CodeRateLimited,
+			Msg: "too many failed SFTP logins for this user and address; retry after the time in Retry-After", Metadata: &md}},
+		Headers: gen.RateLimitedResponseHeaders{RetryAfter: &secs}}}
 }
 
 // SftpCheck re-decides an open SFTP session of the calling node.

@@ -59,11 +59,14 @@ func rsaBits(pk ssh.PublicKey) int {
 	return 0
 }
 
+// toSSHKey is a stored key in the contract's form.
 func toSSHKey(k *ent.SSHKey) gen.SshKey {
 	return gen.SshKey{Id: int64(k.ID), Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey,
 		Created: k.CreatedAt.UTC()}
 }
 
+// callerUserID is the user whose token calls (a client without a user, such as a node's, is
+// refused with 403).
 func callerUserID(ctx context.Context) (int, error) {
 	p := PrincipalFrom(ctx)
 	if p == nil || p.UserID == 0 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/skypanel/skypanel/apispec"
+	"github.com/skypanel/skypanel/server/oauth"
 )
 
 const (
@@ -177,6 +179,11 @@ func (a *App) authorize(c *gin.Context, op *Operation) error {
 		return errPermissionDenied(need)
 	}
 	return nil
+}
+
+// nodeOperation reports whether the operation is for nodes only (security: the node scope).
+func nodeOperation(op *Operation) bool {
+	return slices.ContainsFunc(op.Scopes, func(set []string) bool { return slices.Contains(set, oauth.ScopeNode) })
 }
 
 func bearer(r *http.Request) (string, bool) {

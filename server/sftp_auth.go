@@ -39,6 +39,7 @@ type sftpState struct {
 	keyMu sync.Mutex // serialises SSH key creation (the per-user cap)
 }
 
+// newSFTPState is the state of a new App: an empty lockout, the audit log under log.
 func newSFTPState(log *slog.Logger) *sftpState {
 	return &sftpState{locks: newSFTPLockout(nil), audit: log.With("component", "sftp.audit")}
 }
@@ -97,6 +98,13 @@ func (a *App) sftpAuthenticate(ctx context.Context, nodeID int, l sftp.Login) (s
 	}
 	log := a.sftp.audit.With("node", nodeID, "username", l.Username, "ip", l.RemoteIP, "method", method)
 	key := lockKey(l.Username, l.RemoteIP)
+	if l.PublicKey == "" { // only passwords count (below): decide a pair's one at a time
+		release, err := a.sftp.locks.acquire(ctx, key)
+		if err != nil {
+			return sftp.Grant{}, fmt.Errorf("sftp login: wait for the attempts before: %w", err)
+		}
+		defer release()
+	}
 	if left := a.sftp.locks.locked(key); left > 0 {
 		log.Warn("sftp login refused", "outcome", "locked", "retry_after", left.Round(time.Second))
 		return sftp.Grant{}, &sftp.LockedError{RetryAfter: left}
@@ -189,6 +197,8 @@ func (a *App) sftpCheck(ctx context.Context, nodeID int, g sftp.Grant) (sftp.Gra
 	return out, err
 }
 
+// sftpRecheck is sftpCheck's decision: the user (and the key the session logged in with)
+// must still exist, then the grant rule applies as at login.
 func (a *App) sftpRecheck(ctx context.Context, nodeID int, g sftp.Grant) (sftp.Grant, error) {
 	u, err := a.store.Client.User.Get(ctx, int(g.UserID))
 	switch {

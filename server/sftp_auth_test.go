@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/sftp"
 	"github.com/skypanel/skypanel/server/store"
@@ -149,5 +150,52 @@ func BenchmarkSFTPAuth(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSFTPLockoutConcurrent: wrong passwords sent all at once for one user and address are
+// decided one at a time, so that together they make no more guesses than the lockout allows.
+func TestSFTPLockoutConcurrent(t *testing.T) {
+	ctx := t.Context()
+	a, nodeID, login := sftpFixture(t, slog.New(slog.DiscardHandler), "Right-secret-42")
+	login.Password = "Wrong-secret-43"
+	const attempts = 10
+	errs := make(chan error, attempts)
+	start := make(chan struct{})
+	for range attempts {
+		go func() {
+			<-start
+			_, err := a.sftpAuthenticate(ctx, nodeID, login)
+			errs <- err
+		}()
+	}
+	close(start)
+	denied, locked := 0, 0
+	for range attempts {
+		switch err := <-errs; {
+		case errors.Is(err, sftp.ErrDenied):
+			denied++
+		case errors.Is(err, sftp.ErrLocked):
+			locked++
+		default:
+			t.Errorf("attempt: %v", err)
+		}
+	}
+	if denied != sftpLockFailures || locked != attempts-sftpLockFailures {
+		t.Fatalf("%d guesses decided and %d locked out, want %d and %d",
+			denied, locked, sftpLockFailures, attempts-sftpLockFailures)
+	}
+}
+
+// TestSFTPLockedRetryAfter: the lockout's 429 says whole seconds, rounded up, at least one.
+func TestSFTPLockedRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		in   time.Duration
+		want int
+	}{{0, 1}, {time.Millisecond, 1}, {time.Second, 1}, {time.Second + 1, 2}, {59500 * time.Millisecond, 60}} {
+		r := sftpLocked(c.in)
+		if got := *r.Headers.RetryAfter; got != c.want || (*r.Body.Error.Metadata)["retryAfter"] != c.want {
+			t.Errorf("%v: Retry-After %d, metadata %v; want %d", c.in, got, *r.Body.Error.Metadata, c.want)
+		}
 	}
 }

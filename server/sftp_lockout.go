@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"context"
 	"sync"
 	"time"
 )
@@ -9,7 +10,9 @@ import (
 // SFTP login lockout: five refused passwords for one (panel username, client address) within a
 // sliding minute lock that pair out until the oldest of those five is a minute old. Attempts
 // during a lock are refused without being decided (and are not counted), so a right password
-// does not lift a lock in force. The state is in memory, per panel process.
+// does not lift a lock in force. Attempts for one pair are decided one at a time (acquire), so
+// that many sent at once cannot all pass the check before the first refusal is counted. The
+// state is in memory, per panel process.
 const (
 	sftpLockFailures   = 5
 	sftpLockWindow     = time.Minute
@@ -27,19 +30,56 @@ type sftpLockout struct {
 	maxEntries int
 	byKey      map[string]*list.Element // of *lockEntry
 	order      list.List                // *lockEntry, oldest last failure first
+	busy       map[string]*pairTurn     // pairs with an attempt being decided or waiting
 }
 
+// pairTurn is the turn of one pair's attempts: a one-slot semaphore and how many hold it or
+// wait for it (the entry goes when none do, so busy stays as small as the attempts in flight).
+type pairTurn struct {
+	slot    chan struct{}
+	holders int
+}
+
+// lockEntry is one pair's recent refusals.
 type lockEntry struct {
 	key   string
 	times []time.Time // the last `failures` refusals, oldest first
 }
 
+// newSFTPLockout is an empty lockout on the clock now (nil: time.Now).
 func newSFTPLockout(now func() time.Time) *sftpLockout {
 	if now == nil {
 		now = time.Now
 	}
 	return &sftpLockout{now: now, failures: sftpLockFailures, window: sftpLockWindow,
-		maxEntries: sftpLockMaxEntries, byKey: map[string]*list.Element{}}
+		maxEntries: sftpLockMaxEntries, byKey: map[string]*list.Element{}, busy: map[string]*pairTurn{}}
+}
+
+// acquire waits (within ctx) until no other attempt for the pair is being decided; release
+// ends this attempt's turn and must be called once.
+func (l *sftpLockout) acquire(ctx context.Context, key string) (release func(), err error) {
+	l.mu.Lock()
+	t := l.busy[key]
+	if t == nil {
+		t = &pairTurn{slot: make(chan struct{}, 1)}
+		l.busy[key] = t
+	}
+	t.holders++
+	l.mu.Unlock()
+	leave := func() {
+		l.mu.Lock()
+		if t.holders--; t.holders == 0 {
+			delete(l.busy, key)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case t.slot <- struct{}{}:
+		return func() { <-t.slot; leave() }, nil
+	case <-ctx.Done():
+		leave()
+		return nil, ctx.Err()
+	}
 }
 
 // locked reports how long the pair stays locked (0: not locked).

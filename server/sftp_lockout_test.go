@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -86,5 +88,34 @@ func TestLockoutMemoryBounded(t *testing.T) {
 	l.fail("late")
 	if n := l.size(); n != 1 {
 		t.Fatalf("expired pairs kept: size %d, want 1", n)
+	}
+}
+
+// TestLockoutTurns: one attempt per pair at a time, other pairs not held up, a waiter gives
+// up with its context, and no turn is remembered once none is held or awaited.
+func TestLockoutTurns(t *testing.T) {
+	l := lockoutAt(newFakeClock())
+	release, err := l.acquire(t.Context(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := l.acquire(t.Context(), "other")
+	if err != nil {
+		t.Fatalf("another pair waited: %v", err)
+	}
+	other()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := l.acquire(ctx, "k"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second attempt while the first is decided: %v", err)
+	}
+	release()
+	again, err := l.acquire(t.Context(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again()
+	if n := len(l.busy); n != 0 {
+		t.Fatalf("%d turns remembered after every attempt ended", n)
 	}
 }

@@ -66,6 +66,7 @@ func suspendedModeOf(item *openapi3.PathItem, op *openapi3.Operation) (mode Susp
 	return 0, false, fmt.Errorf("%w: %s: %v", ErrBadExtension, extSuspended, v)
 }
 
+// suspendedModeKey is the context key of the operation's SuspendedMode.
 type suspendedModeKey struct{}
 
 // withSuspendedMode returns ctx carrying the mode of the operation being served.
@@ -99,6 +100,7 @@ func checkSuspended(ctx context.Context, s *ent.Server) error {
 	return errServerSuspended(s.ID, "unsuspend it first")
 }
 
+// errServerSuspended is the 409 ErrServerSuspended of server id, saying why.
 func errServerSuspended(id, why string) *APIError {
 	return newAPIError(http.StatusConflict, CodeServerSuspended, fmt.Sprintf("server %s is suspended: %s", id, why),
 		map[string]any{"id": id})

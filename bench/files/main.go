@@ -26,6 +26,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/skypanel/skypanel/bench/internal/benchpanel"
 )
 
 type options struct {
@@ -85,13 +87,13 @@ func run(ctx context.Context, o options) error {
 	if !o.keep {
 		defer os.RemoveAll(work)
 	}
-	p, err := startPanel(ctx, work)
+	p, err := benchpanel.Start(ctx, work, nil)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
 	b := &bench{p: p, id: "bench1", work: work}
-	if b.vol, err = p.createServer(b.id); err != nil {
+	if b.vol, err = createServer(p, b.id); err != nil {
 		return err
 	}
 	fmt.Printf("files benchmark: %s, GOMAXPROCS %d, scratch %s\n", runtime.Version(), runtime.GOMAXPROCS(0), work)
@@ -168,7 +170,7 @@ func (b *bench) benchBackup(o options) (result, error) {
 	if r.ours, err = best(o.rounds, func() (time.Duration, error) {
 		id, d, err := b.backupOnce()
 		if err == nil {
-			_, err = b.p.call(http.MethodDelete, "/api/servers/"+b.id+"/backup/"+id, nil, 0, http.StatusNoContent)
+			_, err = b.p.JSON(http.MethodDelete, "/api/servers/"+b.id+"/backup/"+id, "", http.StatusNoContent)
 		}
 		return d, err
 	}); err != nil {
@@ -208,7 +210,7 @@ func (b *bench) benchDownload(o options) (result, error) {
 	r := result{name: "file download", baseline: "bare http.ServeContent", bytes: n, target: 0.9}
 	syscall.Sync()
 	for i := 0; i < 2*o.rounds+1; i++ { // short runs: more of them, interleaved, best of each
-		d, err := download(b.p.URL+"/api/servers/"+b.id+"/file/big.bin", b.p.token, n)
+		d, err := download(b.p.URL+"/api/servers/"+b.id+"/file/big.bin", b.p.Token, n)
 		if err != nil {
 			return r, err
 		}
@@ -234,7 +236,7 @@ func (b *bench) benchUpload(o options) (result, error) {
 		if err != nil {
 			return r, err
 		}
-		if _, err := b.p.call(http.MethodDelete, "/api/servers/"+b.id+"/file/up.bin", nil, 0, http.StatusNoContent); err != nil {
+		if _, err := b.p.JSON(http.MethodDelete, "/api/servers/"+b.id+"/file/up.bin", "", http.StatusNoContent); err != nil {
 			return r, err
 		}
 		if i == 0 || d < r.ours {

@@ -16,11 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skypanel/skypanel/bench/internal/benchpanel"
 )
 
 // bench holds the panel, the server under test and its folders.
 type bench struct {
-	p    *panel
+	p    *benchpanel.Panel
 	id   string
 	vol  string
 	work string // scratch folder on the same file system (baselines)
@@ -67,7 +69,7 @@ func warm(dir string) error {
 func (b *bench) backupOnce() (string, time.Duration, error) {
 	var id string
 	d, err := timed(func() error {
-		out, err := b.p.call(http.MethodPost, "/api/servers/"+b.id+"/backup/create", nil, 0, http.StatusCreated)
+		out, err := b.p.JSON(http.MethodPost, "/api/servers/"+b.id+"/backup/create", "", http.StatusCreated)
 		if err != nil {
 			return err
 		}
@@ -77,7 +79,7 @@ func (b *bench) backupOnce() (string, time.Duration, error) {
 		}
 		id = c.ID
 		for {
-			out, err := b.p.call(http.MethodGet, "/api/servers/"+b.id+"/backup?limit=100", nil, 0, http.StatusOK)
+			out, err := b.p.JSON(http.MethodGet, "/api/servers/"+b.id+"/backup?limit=100", "", http.StatusOK)
 			if err != nil {
 				return err
 			}
@@ -115,7 +117,7 @@ func (b *bench) tarCreate() (time.Duration, error) {
 // restoreOnce restores a backup through the API.
 func (b *bench) restoreOnce(id string) (time.Duration, error) {
 	return timed(func() error {
-		_, err := b.p.call(http.MethodPost, "/api/servers/"+b.id+"/backup/restore/"+id, nil, 0, http.StatusNoContent)
+		_, err := b.p.JSON(http.MethodPost, "/api/servers/"+b.id+"/backup/restore/"+id, "", http.StatusNoContent)
 		return err
 	})
 }
@@ -208,7 +210,7 @@ func (c *cycle) Read(p []byte) (int, error) {
 func (b *bench) upload(name string, size int64) (time.Duration, error) {
 	src := newCycle(size)
 	return timed(func() error {
-		_, err := b.p.call(http.MethodPut, "/api/servers/"+b.id+"/file/"+name, src, size, http.StatusNoContent)
+		_, err := b.p.Call(http.MethodPut, "/api/servers/"+b.id+"/file/"+name, "application/octet-stream", src, size, http.StatusNoContent)
 		return err
 	})
 }

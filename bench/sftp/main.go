@@ -51,6 +51,8 @@ func main() {
 	}
 }
 
+// benchmark prepares both servers (a key pair, the source file, the panel and its SFTP
+// login, sshd) in a scratch folder and measures them.
 func benchmark(ctx context.Context, o options) error {
 	work, err := os.MkdirTemp(o.dir, "skypanel-sftpbench-")
 	if err != nil {
@@ -72,12 +74,12 @@ func benchmark(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	p, err := startPanel(ctx, filepath.Join(work, "panel"))
+	p, sftpAddr, err := startPanel(ctx, filepath.Join(work, "panel"))
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	login, err := p.sftpUser("sftpbench", string(pub))
+	login, err := sftpUser(p, "sftpbench", string(pub))
 	if err != nil {
 		return err
 	}
@@ -96,17 +98,31 @@ func benchmark(ctx context.Context, o options) error {
 	}
 	fmt.Printf("SFTP benchmark: %d MiB file, best of %d, %s, GOMAXPROCS %d, scratch %s\n",
 		o.mib, o.rounds, runtime.Version(), runtime.GOMAXPROCS(0), work)
-	ours := target{name: "skypanel SFTP", addr: p.sftpAddr, login: login, remote: "big.bin"}
+	ours := target{name: "skypanel SFTP", addr: sftpAddr, login: login, remote: "big.bin"}
 	theirs := target{name: "OpenSSH sftp-server", addr: base.addr, login: me.Username, remote: filepath.Join(sshdDir, "big.bin")}
+	results, err := c.measure(ctx, o, [2]target{ours, theirs}, src, want)
+	if err != nil {
+		return err
+	}
+	fmt.Println("\ntargets (informational)")
+	for _, r := range results {
+		verdict(r.ratio() >= 0.8, fmt.Sprintf("SFTP %s vs OpenSSH ≥ 0.8", r.name), fmt.Sprintf("%.2f", r.ratio()))
+	}
+	return nil
+}
+
+// measure times uploads and downloads of src (sha256 want) to and from both targets (ours
+// first), best of o.rounds, for every cipher of o.ciphers, and prints each result.
+func (c *client) measure(ctx context.Context, o options, targets [2]target, src string, want [sha256.Size]byte) ([]result, error) {
 	var results []result
 	for _, cipher := range strings.Split(o.ciphers, ",") {
 		c.cipher = cipher
 		for _, dir := range []string{"upload", "download"} {
 			r := result{name: dir + " " + strings.TrimSuffix(cipher, "@openssh.com"), bytes: o.mib << 20}
-			for i, t := range []target{ours, theirs} {
+			for i, t := range targets {
 				d, err := c.best(ctx, o.rounds, t, dir, src, want)
 				if err != nil {
-					return fmt.Errorf("%s %s %s: %w", t.name, dir, cipher, err)
+					return nil, fmt.Errorf("%s %s %s: %w", t.name, dir, cipher, err)
 				}
 				r.took[i] = d
 			}
@@ -114,11 +130,7 @@ func benchmark(ctx context.Context, o options) error {
 			results = append(results, r)
 		}
 	}
-	fmt.Println("\ntargets (informational)")
-	for _, r := range results {
-		verdict(r.ratio() >= 0.8, fmt.Sprintf("SFTP %s vs OpenSSH ≥ 0.8", r.name), fmt.Sprintf("%.2f", r.ratio()))
-	}
-	return nil
+	return results, nil
 }
 
 // writeRandom writes n pseudo-random bytes to path and returns their sha256.

@@ -73,4 +73,5 @@ func (s *socket) suspendedStatus() *frame {
 	return statusFrame(h.last, true)
 }
 
+// unknownStatus is the status of a server whose state the socket does not know.
 func unknownStatus() daemonapi.Status { return daemonapi.Status{State: "unknown"} }
