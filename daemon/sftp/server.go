@@ -44,10 +44,7 @@ type Options struct {
 	// MaxStartups bounds the connections in their handshake and login at once; one more is
 	// closed at once (100, OpenSSH's MaxStartups).
 	MaxStartups int
-	// Ciphers restricts the SSH ciphers (default: x/crypto/ssh's). OpenSSH clients pick
-	// chacha20-poly1305 when offered, which x/crypto/ssh runs without assembly on amd64
-	// (about half the throughput of aes128-gcm@openssh.com); offering only the AES-GCM ciphers
-	// makes them pick AES-GCM, at the cost of clients without it (PuTTY before 0.76).
+	// Ciphers are the SSH ciphers offered (default DefaultCiphers).
 	Ciphers []string
 	Logger  *slog.Logger
 }
@@ -73,10 +70,19 @@ func (o *Options) defaults() {
 	if o.Listen == "" {
 		o.Listen = "0.0.0.0:5657"
 	}
+	if len(o.Ciphers) == 0 {
+		o.Ciphers = DefaultCiphers
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
+
+// DefaultCiphers are the ciphers offered unless Options.Ciphers says otherwise: AES-GCM and
+// AES-CTR, which every SFTP client has (OpenSSH, PuTTY/WinSCP, FileZilla). chacha20-poly1305
+// is left out: OpenSSH clients pick it first when it is offered, and x/crypto/ssh runs it
+// without assembly on amd64, at about 60 % of AES-CTR's throughput here (make bench).
+var DefaultCiphers = []string{"aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr"}
 
 // Server is the node's SFTP server. Safe for concurrent use.
 type Server struct {

@@ -290,6 +290,28 @@ func TestHostKeyPersisted(t *testing.T) {
 	}
 }
 
+// TestDefaultCiphers: by default chacha20-poly1305 (slow in x/crypto/ssh) is not offered, so a
+// client that prefers it, as OpenSSH's does, negotiates AES; a client with only chacha20 is
+// refused.
+func TestDefaultCiphers(t *testing.T) {
+	f := sftptest.Start(t, sftp.Options{})
+	dial := func(ciphers ...string) (*ssh.Client, error) {
+		cc := &ssh.ClientConfig{User: "alice.srv1", Auth: []ssh.AuthMethod{ssh.Password("secret")},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey()}
+		cc.Ciphers = ciphers
+		return ssh.Dial("tcp", f.Addr, cc)
+	}
+	if c, err := dial("chacha20-poly1305@openssh.com"); err == nil {
+		c.Close()
+		t.Fatal("chacha20-poly1305 was negotiated by default")
+	}
+	c, err := dial("chacha20-poly1305@openssh.com", "aes128-ctr") // OpenSSH's order
+	if err != nil {
+		t.Fatalf("a client preferring chacha20 but able to use AES-CTR: %v", err)
+	}
+	c.Close()
+}
+
 func TestCiphers(t *testing.T) {
 	f := sftptest.Start(t, sftp.Options{Ciphers: []string{"aes128-gcm@openssh.com"}})
 	cfg := func(c string) *ssh.ClientConfig {
