@@ -20,6 +20,7 @@ import (
 	"github.com/skypanel/skypanel/ent/serverdatabase"
 	"github.com/skypanel/skypanel/ent/setting"
 	"github.com/skypanel/skypanel/ent/sshkey"
+	"github.com/skypanel/skypanel/ent/template"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -89,6 +90,7 @@ func checkColumn(t, c string) error {
 			server.Table:         server.ValidColumn,
 			serverdatabase.Table: serverdatabase.ValidColumn,
 			setting.Table:        setting.ValidColumn,
+			template.Table:       template.ValidColumn,
 			user.Table:           user.ValidColumn,
 		})
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/skypanel/skypanel/ent/serverdatabase"
 	"github.com/skypanel/skypanel/ent/setting"
 	"github.com/skypanel/skypanel/ent/sshkey"
+	"github.com/skypanel/skypanel/ent/template"
 	"github.com/skypanel/skypanel/ent/user"
 )
 
@@ -480,6 +481,63 @@ func init() {
 	settingDescValue := settingFields[1].Descriptor()
 	// setting.DefaultValue holds the default value on creation for the value field.
 	setting.DefaultValue = settingDescValue.Default.(string)
+	templateMixin := schema.Template{}.Mixin()
+	templateMixinFields0 := templateMixin[0].Fields()
+	_ = templateMixinFields0
+	templateFields := schema.Template{}.Fields()
+	_ = templateFields
+	// templateDescCreatedAt is the schema descriptor for created_at field.
+	templateDescCreatedAt := templateMixinFields0[0].Descriptor()
+	// template.DefaultCreatedAt holds the default value on creation for the created_at field.
+	template.DefaultCreatedAt = templateDescCreatedAt.Default.(func() time.Time)
+	// templateDescUpdatedAt is the schema descriptor for updated_at field.
+	templateDescUpdatedAt := templateMixinFields0[1].Descriptor()
+	// template.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	template.DefaultUpdatedAt = templateDescUpdatedAt.Default.(func() time.Time)
+	// template.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	template.UpdateDefaultUpdatedAt = templateDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// templateDescName is the schema descriptor for name field.
+	templateDescName := templateFields[0].Descriptor()
+	// template.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	template.NameValidator = func() func(string) error {
+		validators := templateDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// templateDescBody is the schema descriptor for body field.
+	templateDescBody := templateFields[1].Descriptor()
+	// template.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	template.BodyValidator = func() func([]byte) error {
+		validators := templateDescBody.Validators
+		fns := [...]func([]byte) error{
+			validators[0].(func([]byte) error),
+			validators[1].(func([]byte) error),
+		}
+		return func(body []byte) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// templateDescSource is the schema descriptor for source field.
+	templateDescSource := templateFields[3].Descriptor()
+	// template.DefaultSource holds the default value on creation for the source field.
+	template.DefaultSource = templateDescSource.Default.(string)
+	// template.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	template.SourceValidator = templateDescSource.Validators[0].(func(string) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

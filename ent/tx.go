@@ -30,6 +30,8 @@ type Tx struct {
 	ServerDatabase *ServerDatabaseClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
+	// Template is the client for interacting with the Template builders.
+	Template *TemplateClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -171,6 +173,7 @@ func (tx *Tx) init() {
 	tx.Server = NewServerClient(tx.config)
 	tx.ServerDatabase = NewServerDatabaseClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
+	tx.Template = NewTemplateClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

@@ -35,7 +35,7 @@ func (h *Handlers) SetServerLimits(ctx context.Context, req gen.SetServerLimitsR
 		if row, err = upd.Save(ctx); err != nil || nc == nil {
 			return err
 		}
-		applied, err = pushLimits(ctx, nc, row)
+		applied, err = pushLimits(ctx, h.a.store.Client, nc, row)
 		if errors.Is(err, node.ErrUnavailable) {
 			h.a.log.Info("limits saved; the node is unavailable and gets them when it answers again",
 				"server", s.ID, "node", s.NodeID, "err", err)
@@ -70,8 +70,12 @@ func setLimits(upd *ent.ServerUpdateOne, b *gen.ServerLimitsUpdate) {
 // pushLimits sends the saved definition to the node and says when its limits apply, as the
 // node reports it: live when it updated the running server's cgroup, next-start otherwise (an
 // unavailable node is the caller's pending).
-func pushLimits(ctx context.Context, nc node.Client, s *ent.Server) (gen.ServerLimitsResultApplied, error) {
-	res, err := nc.UpdateServer(ctx, definitionOf(s))
+func pushLimits(ctx context.Context, db *ent.Client, nc node.Client, s *ent.Server) (gen.ServerLimitsResultApplied, error) {
+	def, err := definitionOf(ctx, db, s)
+	if err != nil {
+		return gen.ServerLimitsResultAppliedPending, err
+	}
+	res, err := nc.UpdateServer(ctx, def)
 	if err != nil {
 		return gen.ServerLimitsResultAppliedPending, err
 	}

@@ -235,7 +235,7 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		return nil, err
 	}
 	b := req.Body
-	if err := checkDefinitionTemplate(PrincipalFrom(ctx).Admin, s, b); err != nil {
+	if err := checkDefinitionTemplate(ctx, h.tpls(), PrincipalFrom(ctx).Admin, s, b); err != nil {
 		return nil, err
 	}
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
@@ -287,7 +287,11 @@ func (h *Handlers) pushDefinition(ctx context.Context, nc node.Client, s *ent.Se
 	if nc == nil {
 		return nil
 	}
-	_, err := nc.UpdateServer(ctx, definitionOf(s))
+	def, err := definitionOf(ctx, h.a.store.Client, s)
+	if err != nil {
+		return err
+	}
+	_, err = nc.UpdateServer(ctx, def)
 	if errors.Is(err, node.ErrUnavailable) {
 		h.a.log.Info("definition saved; its node is unavailable and gets it when it answers again",
 			"server", s.ID, "node", s.NodeID, "err", err)
@@ -313,7 +317,7 @@ func pageRows(ctx context.Context, q *ent.ServerQuery, page, limit int) ([]*ent.
 // checkDefinitionTemplate refuses an unknown template and variables that no longer fit the
 // server's template (the same rules as at create time, userEditable included: a non-admin
 // changes only user-editable variables).
-func checkDefinitionTemplate(admin bool, s *ent.Server, b *gen.ServerDefinitionUpdate) error {
+func checkDefinitionTemplate(ctx context.Context, tpls templateStore, admin bool, s *ent.Server, b *gen.ServerDefinitionUpdate) error {
 	name := s.Template
 	if b.Type != nil && b.Type.Type != nil {
 		name = b.Type.Type
@@ -324,9 +328,12 @@ func checkDefinitionTemplate(admin bool, s *ent.Server, b *gen.ServerDefinitionU
 		}
 		return nil
 	}
-	tpl, err := builtinTemplates.Get(*name)
-	if err != nil {
+	tpl, err := tpls.Get(ctx, *name)
+	if errors.Is(err, templates.ErrNotFound) {
 		return unknownTemplate(*name)
+	}
+	if err != nil {
+		return err
 	}
 	if b.Variables == nil {
 		return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 	"github.com/skypanel/skypanel/server/node"
+	"github.com/skypanel/skypanel/templates"
 )
 
 // SuspendServer suspends a server (billing): the flag is saved, the node gets the definition
@@ -82,9 +83,12 @@ func (h *Handlers) reinstall(ctx context.Context, id string, wipe bool) error {
 	if s.Template == nil {
 		return errFieldInvalid("template", "the server was not created from a template: it has nothing to install")
 	}
-	tpl, err := builtinTemplates.Get(*s.Template)
-	if err != nil {
+	tpl, err := h.tpls().Get(ctx, *s.Template)
+	if errors.Is(err, templates.ErrNotFound) {
 		return unknownTemplate(*s.Template)
+	}
+	if err != nil {
+		return err
 	}
 	if _, err := tpl.Resolve(s.Variables, true); err != nil {
 		return err
@@ -103,7 +107,11 @@ func (h *Handlers) reinstall(ctx context.Context, id string, wipe bool) error {
 		return newAPIError(http.StatusConflict, CodeInvalidState,
 			fmt.Sprintf("the server is %s: stop it before reinstalling", st.State), map[string]any{"state": st.State})
 	}
-	if _, err := nc.UpdateServer(ctx, definitionOf(s)); err != nil { // the template's current steps
+	def, err := definitionOf(ctx, h.a.store.Client, s)
+	if err != nil {
+		return err
+	}
+	if _, err := nc.UpdateServer(ctx, def); err != nil { // the template's current steps
 		return err
 	}
 	return nc.Install(ctx, s.ID, wipe)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -19,15 +20,18 @@ import (
 	"github.com/skypanel/skypanel/templates"
 )
 
-// builtinTemplates are the templates the panel serves (embedded; validated by their tests).
-var builtinTemplates = templates.MustBuiltin()
+// tpls is the panel's template registry (template_store.go).
+func (h *Handlers) tpls() templateStore { return newTemplateStore(h.a.store.Client) }
 
-// ListTemplates lists the templates ordered by name.
-func (h *Handlers) ListTemplates(_ context.Context, req gen.ListTemplatesRequestObject) (gen.ListTemplatesResponseObject, error) {
+// ListTemplates lists the templates (built-in and stored) ordered by name.
+func (h *Handlers) ListTemplates(ctx context.Context, req gen.ListTemplatesRequestObject) (gen.ListTemplatesResponseObject, error) {
 	page, limit := pageOf(req.Params.Page, req.Params.Limit)
-	list := builtinTemplates.List(offset(page, limit), limit)
+	list, total, err := h.tpls().List(ctx, offset(page, limit), limit)
+	if err != nil {
+		return nil, err
+	}
 	out := gen.TemplateList{Templates: make([]gen.TemplateSummary, 0, len(list)),
-		Metadata: listMeta(page, limit, builtinTemplates.Len())}
+		Metadata: listMeta(page, limit, total)}
 	for _, t := range list {
 		out.Templates = append(out.Templates, gen.TemplateSummary{Name: t.Name, Display: t.Display, Type: t.Type,
 			SupportedVersions: t.SupportedVersions})
@@ -36,29 +40,84 @@ func (h *Handlers) ListTemplates(_ context.Context, req gen.ListTemplatesRequest
 }
 
 // GetTemplate returns one template in full.
-func (h *Handlers) GetTemplate(_ context.Context, req gen.GetTemplateRequestObject) (gen.GetTemplateResponseObject, error) {
-	t, err := builtinTemplates.Get(req.Name)
-	if err != nil {
+func (h *Handlers) GetTemplate(ctx context.Context, req gen.GetTemplateRequestObject) (gen.GetTemplateResponseObject, error) {
+	t, err := h.tpls().Get(ctx, req.Name)
+	if errors.Is(err, templates.ErrNotFound) {
 		return nil, errNotFound(CodeTemplateNotFound, "Template", req.Name)
 	}
-	return templateResponse{t}, nil
+	if err != nil {
+		return nil, err
+	}
+	return templateResponse{t, http.StatusOK}, nil
+}
+
+// CreateTemplate stores a new template (admin).
+func (h *Handlers) CreateTemplate(ctx context.Context, req gen.CreateTemplateRequestObject) (gen.CreateTemplateResponseObject, error) {
+	t, err := parseTemplateBody(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.tpls().Create(ctx, t); err != nil {
+		return nil, err
+	}
+	return templateResponse{t, http.StatusCreated}, nil
+}
+
+// UpdateTemplate replaces a stored template (admin); built-ins are read-only.
+func (h *Handlers) UpdateTemplate(ctx context.Context, req gen.UpdateTemplateRequestObject) (gen.UpdateTemplateResponseObject, error) {
+	if req.Body.Name != req.Name {
+		return nil, errFieldInvalid("name", fmt.Sprintf("the body's name %q differs from the path's %q", req.Body.Name, req.Name))
+	}
+	t, err := parseTemplateBody(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.tpls().Replace(ctx, t); err != nil {
+		return nil, err
+	}
+	return templateResponse{t, http.StatusOK}, nil
+}
+
+// DeleteTemplate deletes a stored template no server uses (admin); built-ins are read-only.
+func (h *Handlers) DeleteTemplate(ctx context.Context, req gen.DeleteTemplateRequestObject) (gen.DeleteTemplateResponseObject, error) {
+	if err := h.tpls().Delete(ctx, req.Name); err != nil {
+		return nil, err
+	}
+	return gen.DeleteTemplate204Response{}, nil
+}
+
+// parseTemplateBody reads a request's template with the templates package's parser and
+// validation (an invalid field → 400 naming it, via mapTemplateError).
+func parseTemplateBody(b *gen.Template) (*templates.Template, error) {
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode template: %w", err)
+	}
+	return templates.Parse(raw)
 }
 
 // templateResponse writes a template as its own JSON format, which is the API's Template
-// schema plus the fields the schema does not list yet (installImage; api, project and build of
-// download steps), so no field of the template is lost on the way.
-type templateResponse struct{ t *templates.Template }
+// schema plus the fields the schema does not list yet (api, project and build of download
+// steps), so no field of the template is lost on the way.
+type templateResponse struct {
+	t      *templates.Template
+	status int
+}
 
-func (r templateResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
+func (r templateResponse) write(w http.ResponseWriter) error {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(r.t); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(r.status)
 	_, err := buf.WriteTo(w)
 	return err
 }
+
+func (r templateResponse) VisitGetTemplateResponse(w http.ResponseWriter) error    { return r.write(w) }
+func (r templateResponse) VisitCreateTemplateResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r templateResponse) VisitUpdateTemplateResponse(w http.ResponseWriter) error { return r.write(w) }
 
 // InstallServer runs the server's template install steps again (from the current template);
 // ReinstallServer without wipe (h_suspend.go).
@@ -78,16 +137,19 @@ func unknownTemplate(name string) *APIError {
 // template (defaults filled in), and the template's run command and image fill in an absent
 // startup and dockerImage; only admin sets variables that are not userEditable. It returns a
 // copy of b and the template (nil without one).
-func applyTemplate(admin bool, b *gen.ServerCreate) (*gen.ServerCreate, *templates.Template, error) {
+func applyTemplate(ctx context.Context, tpls templateStore, admin bool, b *gen.ServerCreate) (*gen.ServerCreate, *templates.Template, error) {
 	if b.Template == nil {
 		if b.Variables != nil {
 			return b, nil, checkEditable(admin, &templates.Template{}, *b.Variables)
 		}
 		return b, nil, nil
 	}
-	tpl, err := builtinTemplates.Get(*b.Template)
-	if err != nil {
+	tpl, err := tpls.Get(ctx, *b.Template)
+	if errors.Is(err, templates.ErrNotFound) {
 		return nil, nil, unknownTemplate(*b.Template)
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	if env := b.EnvironmentType; env != nil && !tpl.Supports(string(*env)) {
 		return nil, nil, errFieldInvalid("environmentType", fmt.Sprintf("the template %s does not support the %s environment", tpl.Name, *env))
@@ -183,14 +245,17 @@ func (h *Handlers) startInstall(ctx context.Context, nc node.Client, id string) 
 // templateDefinition completes a server's node definition from its template: the stop
 // command (placeholders substituted) and timeout, and the install plan; it returns the
 // template's backup commands (nil when it has none). Servers without a (known) template keep
-// what definitionOf set.
-func templateDefinition(d *daemon.Definition, s *ent.Server) *backup.Commands {
+// what definitionOf set; a failing lookup is an error.
+func templateDefinition(ctx context.Context, tpls templateStore, d *daemon.Definition, s *ent.Server) (*backup.Commands, error) {
 	if s.Template == nil {
-		return nil
+		return nil, nil
 	}
-	tpl, err := builtinTemplates.Get(*s.Template)
+	tpl, err := tpls.Get(ctx, *s.Template)
+	if errors.Is(err, templates.ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	vals := map[string]string{daemon.VarServerMemory: fmt.Sprint(d.Limits.MemoryMiB),
 		daemon.VarServerPort: fmt.Sprint(d.Port), daemon.VarServerIP: d.IP}
@@ -209,10 +274,10 @@ func templateDefinition(d *daemon.Definition, s *ent.Server) *backup.Commands {
 		d.Install = raw
 	}
 	if tpl.Backup == nil {
-		return nil
+		return nil, nil
 	}
 	// consistent backups of a running server (save-off/save-on)
-	return &backup.Commands{Before: tpl.Backup.Before, After: tpl.Backup.After, Wait: templateBackupWait}
+	return &backup.Commands{Before: tpl.Backup.Before, After: tpl.Backup.After, Wait: templateBackupWait}, nil
 }
 
 // templateBackupWait lets a game finish writing after the template's before-backup commands.

@@ -121,7 +121,10 @@ type reconcileCounts struct{ updated, created, deleted int }
 
 // push sends s's definition to the node: an update, or a create when the node lacks it.
 func (r *Reconciler) push(ctx context.Context, nodeID int, c node.Client, s *ent.Server, onNode bool, n *reconcileCounts) error {
-	def := definitionOf(s)
+	def, err := definitionOf(ctx, r.db, s)
+	if err != nil {
+		return fmt.Errorf("definition of %s: %w", s.ID, err)
+	}
 	if onNode {
 		if _, err := c.UpdateServer(ctx, def); err != nil {
 			return fmt.Errorf("update %s: %w", s.ID, err)

@@ -34,7 +34,7 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 	if err != nil {
 		return out, false, err
 	}
-	b, tpl, err := applyTemplate(p.Admin, b) // h_templates.go: variables checked, defaults from the template
+	b, tpl, err := applyTemplate(ctx, h.tpls(), p.Admin, b) // h_templates.go: variables checked, defaults from the template
 	if err != nil {
 		return out, false, err
 	}
@@ -53,7 +53,11 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 	if err != nil {
 		return out, false, err
 	}
-	if err := nc.CreateServer(ctx, definitionOf(row)); err != nil {
+	def, err := definitionOf(ctx, h.a.store.Client, row)
+	if err == nil {
+		err = nc.CreateServer(ctx, def)
+	}
+	if err != nil {
 		if derr := h.a.store.Client.Server.DeleteOneID(row.ID).Exec(context.WithoutCancel(ctx)); derr != nil {
 			err = errors.Join(err, derr)
 		}

@@ -72,7 +72,7 @@ func variableString(v gen.VariableValue) string {
 // suspend and the reconcile send; a suspended server's node keeps it stopped). A server made
 // from a template takes its stop command, stop timeout, install plan and backup commands from
 // it; others stop with "stop".
-func definitionOf(s *ent.Server) daemonapi.Definition {
+func definitionOf(ctx context.Context, db *ent.Client, s *ent.Server) (daemonapi.Definition, error) {
 	vars := map[string]string{}
 	for k, v := range s.Environment {
 		vars[k] = v
@@ -94,13 +94,17 @@ func definitionOf(s *ent.Server) daemonapi.Definition {
 		Limits: daemon.Limits{MemoryMiB: s.Memory, SwapMiB: s.Swap, CPUPercent: s.CPU, IOWeight: uint16(s.Io),
 			DiskMiB: s.Disk, Pids: s.Pids},
 	}
-	cmds := templateDefinition(&d, s) // stop command and timeout, install plan, backup commands (h_templates.go)
+	// stop command and timeout, install plan, backup commands (h_templates.go)
+	cmds, err := templateDefinition(ctx, newTemplateStore(db), &d, s)
+	if err != nil {
+		return daemonapi.Definition{}, err
+	}
 	out, err := nodeapi.DefinitionToAPI(d, cmds)
 	if err != nil { // an install plan that is not a JSON object: the node gets none
 		d.Install = nil
 		out, _ = nodeapi.DefinitionToAPI(d, cmds)
 	}
-	return out
+	return out, nil
 }
 
 // createHash fingerprints a create request so an identical retry is recognised.

@@ -178,7 +178,11 @@ func (h *Handlers) prepareTransfer(ctx context.Context, id string, target int) (
 	if st.State == daemonapi.StateInstalling {
 		return nil, newAPIError(http.StatusConflict, CodeServerBusy, fmt.Sprintf("server %s is installing", id), nil)
 	}
-	return &transferJob{db: db, log: h.a.log.With("transfer", id), id: id, def: definitionOf(s), src: src, dst: dst,
+	def, err := definitionOf(ctx, db, s)
+	if err != nil {
+		return nil, err
+	}
+	return &transferJob{db: db, log: h.a.log.With("transfer", id), id: id, def: def, src: src, dst: dst,
 		srcID: srcNode.ID, dstID: dstNode.ID}, nil
 }
 

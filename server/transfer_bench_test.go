@@ -15,7 +15,7 @@ func BenchmarkTransfer(b *testing.B) {
 	s, err := e.db.Server.UpdateOneID(xferID).SetDisk(0).Save(b.Context()) // no disk limit
 	xferMust(b, err)
 	e.s = s
-	_, err = e.a.UpdateServer(b.Context(), definitionOf(s))
+	_, err = e.a.UpdateServer(b.Context(), e.definition(b, s))
 	xferMust(b, err)
 	buf := make([]byte, 64<<20)
 	_, _ = rand.Read(buf)
@@ -23,7 +23,7 @@ func BenchmarkTransfer(b *testing.B) {
 	src, dst, srcID, dstID := e.a, e.b, e.srcID, e.dstID
 	b.SetBytes(int64(len(buf)))
 	for b.Loop() {
-		j := &transferJob{db: e.db, log: slog.New(slog.DiscardHandler), id: xferID, def: definitionOf(e.s),
+		j := &transferJob{db: e.db, log: slog.New(slog.DiscardHandler), id: xferID, def: e.definition(b, e.s),
 			src: src, dst: dst, srcID: srcID, dstID: dstID}
 		j.run(b.Context())
 		s, err := e.db.Server.Get(b.Context(), xferID)

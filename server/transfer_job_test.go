@@ -71,7 +71,7 @@ func newXferEnv(t testing.TB) *xferEnv {
 	xferMust(t, err)
 	e := &xferEnv{db: db, log: log, a: newXferNode(t, log, n1.ID), b: newXferNode(t, log, n2.ID),
 		srcID: n1.ID, dstID: n2.ID, s: s}
-	xferMust(t, e.a.CreateServer(ctx, definitionOf(s)))
+	xferMust(t, e.a.CreateServer(ctx, e.definition(t, s)))
 	xferMust(t, e.a.WriteFile(ctx, xferID, "world/level.dat", strings.NewReader(xferContent), int64(len(xferContent))))
 	bk, err := e.a.CreateBackup(ctx, xferID, 3)
 	xferMust(t, err)
@@ -87,7 +87,14 @@ func newXferEnv(t testing.TB) *xferEnv {
 // job is the transfer of the server from a to b, through the given clients (the Services, or
 // wrappers injecting a fault).
 func (e *xferEnv) job(t *testing.T, src, dst node.Client) *transferJob {
-	return &transferJob{db: e.db, log: e.log, id: xferID, def: definitionOf(e.s), src: src, dst: dst, srcID: e.srcID, dstID: e.dstID}
+	return &transferJob{db: e.db, log: e.log, id: xferID, def: e.definition(t, e.s), src: src, dst: dst, srcID: e.srcID, dstID: e.dstID}
+}
+
+// definition is definitionOf(s) (no template here: it cannot fail).
+func (e *xferEnv) definition(tb testing.TB, s *ent.Server) daemonapi.Definition {
+	d, err := definitionOf(tb.Context(), e.db, s)
+	xferMust(tb, err)
+	return d
 }
 
 func (e *xferEnv) nodeOfServer(t *testing.T) int {

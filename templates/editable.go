@@ -1,9 +1,6 @@
 package templates
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // UserEditable reports whether users (not only administrators) may set the variable name,
 // on create and on definition edit: its userEditable when given; when absent, false for a
@@ -44,8 +41,7 @@ func (t *Template) validateEditable() error {
 	for _, name := range t.variableNames() {
 		v := t.Variables[name]
 		if v.Type == TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(name) {
-			return fmt.Errorf("%w: %s: variables.%s: a string variable used in a command cannot be userEditable",
-				ErrInvalidTemplate, t.Name, name)
+			return badField(t.Name, "variables."+name, "a string variable used in a command cannot be userEditable")
 		}
 	}
 	return nil

@@ -40,3 +40,22 @@ func invalid(name, format string, args ...any) error {
 	return &VariableError{Name: name, Err: ErrVariableInvalid,
 		Reason: fmt.Sprintf("variable %q: ", name) + fmt.Sprintf(format, args...)}
 }
+
+// FieldError is an invalid template, naming the field at fault ("run.command",
+// "variables.memory", "install[0].url"). It wraps ErrInvalidTemplate.
+type FieldError struct {
+	Template string // the template's name
+	Field    string
+	Reason   string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%v: %s: %s: %s", ErrInvalidTemplate, e.Template, e.Field, e.Reason)
+}
+
+// Unwrap returns ErrInvalidTemplate.
+func (e *FieldError) Unwrap() error { return ErrInvalidTemplate }
+
+func badField(t, field, format string, args ...any) error {
+	return &FieldError{Template: t, Field: field, Reason: fmt.Sprintf(format, args...)}
+}

@@ -93,7 +93,7 @@ func Parse(b []byte) (*Template, error) {
 		}
 		norm, err := v.check(name, v.Default, false)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: variables.%s.default: %v", ErrInvalidTemplate, t.Name, name, err)
+			return nil, badField(t.Name, "variables."+name+".default", "%v", err)
 		}
 		v.Default = norm
 		t.Variables[name] = v

@@ -32,7 +32,7 @@ func Placeholders(s string) []string {
 // variable of t or a built-in). Errors wrap ErrInvalidTemplate and name the field.
 func (t *Template) Validate() error {
 	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s: %s", ErrInvalidTemplate, t.Name, field, fmt.Sprintf(format, args...))
+		return badField(t.Name, field, format, args...)
 	}
 	switch {
 	case !namePattern.MatchString(t.Name):

@@ -321,6 +321,22 @@ var (
 		Columns:    SettingsColumns,
 		PrimaryKey: []*schema.Column{SettingsColumns[0]},
 	}
+	// TemplatesColumns holds the columns for the "templates" table.
+	TemplatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "body", Type: field.TypeBytes, Size: 1048576},
+		{Name: "egg_id", Type: field.TypeInt, Unique: true, Nullable: true},
+		{Name: "source", Type: field.TypeString, Size: 64, Default: "api"},
+	}
+	// TemplatesTable holds the schema information for the "templates" table.
+	TemplatesTable = &schema.Table{
+		Name:       "templates",
+		Columns:    TemplatesColumns,
+		PrimaryKey: []*schema.Column{TemplatesColumns[0]},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -357,6 +373,7 @@ var (
 		ServersTable,
 		ServerDatabasesTable,
 		SettingsTable,
+		TemplatesTable,
 		UsersTable,
 	}
 )

@@ -30,5 +30,8 @@ type ServerDatabase func(*sql.Selector)
 // Setting is the predicate function for setting builders.
 type Setting func(*sql.Selector)
 
+// Template is the predicate function for template builders.
+type Template func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
