@@ -7,8 +7,8 @@ import (
 	"sort"
 
 	"github.com/skypanel/skypanel/ent"
-	enttemplate "github.com/skypanel/skypanel/ent/template"
 	"github.com/skypanel/skypanel/ent/server"
+	enttemplate "github.com/skypanel/skypanel/ent/template"
 	"github.com/skypanel/skypanel/templates"
 )
 
