@@ -149,15 +149,20 @@ func donePatterns(startup json.RawMessage) ([]string, error) {
 	if isEmpty(s.Done) {
 		return nil, nil
 	}
+	var many []string
 	var one string
 	if json.Unmarshal(s.Done, &one) == nil {
-		return []string{one}, nil
-	}
-	var many []string
-	if err := json.Unmarshal(s.Done, &many); err != nil {
+		many = []string{one}
+	} else if err := json.Unmarshal(s.Done, &many); err != nil {
 		return nil, invalid("config.startup.done", "must be a string or a list of strings")
 	}
-	return many, nil
+	var out []string
+	for _, p := range many {
+		if p != "" { // an empty pattern would match every line
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // checkEditable names the egg variable templates would refuse: a free-form string a tenant
