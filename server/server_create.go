@@ -42,6 +42,9 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 	if err != nil {
 		return out, false, err
 	}
+	// a reconcile of the node (its first contact, or its return) must not see the row before
+	// the node has the server and create it a second time: hold it until the create is done
+	defer h.a.reconciler.Hold(id)()
 	row, err := h.insertServer(ctx, n, f, id, hash, b, quota)
 	if err != nil && b.ExternalId != nil {
 		// a concurrent create may have taken the externalId since the look-up (the unique

@@ -1,0 +1,180 @@
+package egg
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/skypanel/skypanel/templates"
+)
+
+// eggPlaceholder matches {{NAME}} and {{env.NAME}} in an egg's startup.
+var eggPlaceholder = regexp.MustCompile(`\{\{\s*(?:env\.)?([^{}\s]*)\s*\}\}`)
+
+var slugUnsafe = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// Convert turns an egg (PTDL_v2 or PLCN_v1 JSON) into a template that passes templates'
+// validation, and returns what it keeps of the egg in Meta. Errors are *FieldError naming the
+// egg's field, wrapping ErrInvalid or ErrUnsupported.
+func Convert(raw []byte) (templates.Template, Meta, error) {
+	var e rawEgg
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&e); err != nil {
+		return templates.Template{}, Meta{}, invalid("$", "not an egg: %v", err)
+	}
+	if !slices.Contains(Formats, e.Meta.Version) {
+		return templates.Template{}, Meta{}, unsupported("meta.version",
+			"%q is not a known egg format (known: %s)", e.Meta.Version, strings.Join(Formats, ", "))
+	}
+	m := Meta{Format: e.Meta.Version, Name: e.Name, Author: e.Author, UUID: e.UUID,
+		Features: e.Features, FileDenylist: e.FileDenylist, Startup: e.Startup, Stop: e.Config.Stop}
+	if e.Description != nil {
+		m.Description = *e.Description
+	}
+	t := templates.Template{Name: slug(e.Name), Display: e.Name, Type: "generic",
+		SupportedVersions: []string{}, Environments: []string{templates.EnvDocker},
+		Install: []templates.Step{}, Variables: map[string]templates.Variable{}}
+	if t.Name == "" || len(e.Name) > 100 {
+		return t, m, invalid("name", "required, at most 100 characters, with a letter or digit")
+	}
+	steps := []func(*templates.Template, *Meta, *rawEgg) error{
+		convertImages, convertVariables, convertStartup, convertConfig, convertInstall, checkEditable,
+	}
+	for _, step := range steps {
+		if err := step(&t, &m, &e); err != nil {
+			return templates.Template{}, Meta{}, err
+		}
+	}
+	if err := t.Validate(); err != nil {
+		return templates.Template{}, Meta{}, unsupported("$", "the converted template is not valid: %v",
+			errors.Unwrap(err))
+	}
+	return t, m, nil
+}
+
+// slug makes a template name from the egg's name.
+func slug(name string) string {
+	s := slugUnsafe.ReplaceAllString(strings.ToLower(name), "-")
+	s = strings.TrimLeft(s, "._-")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strings.TrimRight(s, "._-")
+}
+
+func convertImages(t *templates.Template, m *Meta, e *rawEgg) error {
+	imgs, err := orderedImages(e.DockerImages)
+	if err != nil {
+		return invalid("docker_images", "%v", err)
+	}
+	if len(imgs) == 0 {
+		return invalid("docker_images", "at least one image is needed")
+	}
+	for _, img := range imgs {
+		if strings.TrimSpace(img.Image) == "" {
+			return invalid("docker_images", "%q has an empty image", img.Label)
+		}
+	}
+	m.Images, t.Image = imgs, imgs[0].Image
+	return nil
+}
+
+// convertStartup maps the egg's placeholders onto ours (built-ins keep their names,
+// {{VAR}} and {{env.VAR}} name the variable whose env_variable is VAR).
+func convertStartup(t *templates.Template, _ *Meta, e *rawEgg) error {
+	if strings.TrimSpace(e.Startup) == "" {
+		return invalid("startup", "required")
+	}
+	var bad string
+	t.Run.Command = eggPlaceholder.ReplaceAllStringFunc(e.Startup, func(p string) string {
+		name := eggPlaceholder.FindStringSubmatch(p)[1]
+		if _, ok := t.Variables[name]; !ok && !slices.Contains(templates.Builtins, name) && bad == "" {
+			bad = p
+		}
+		return "{{" + name + "}}"
+	})
+	if bad != "" {
+		return invalid("startup", "placeholder %s is neither a variable of the egg nor one of {{%s}}",
+			bad, strings.Join(templates.Builtins, "}}, {{"))
+	}
+	return nil
+}
+
+// convertConfig reads config.stop, config.startup (the ready pattern) and refuses file parsers.
+func convertConfig(t *templates.Template, m *Meta, e *rawEgg) error {
+	switch stop := strings.TrimSpace(e.Config.Stop); stop {
+	case "^C":
+		m.StopSignal = "SIGINT"
+		m.Notes = append(m.Notes, "config.stop: ^C means SIGINT, which templates cannot send yet; "+
+			"the template stops with SIGTERM (run.stop empty)")
+	default:
+		t.Run.Stop = stop
+	}
+	files, err := inner(e.Config.Files)
+	if err != nil {
+		return invalid("config.files", "%v", err)
+	}
+	if !isEmpty(files) {
+		return unsupported("config.files", "configuration file parsers are not supported by templates yet")
+	}
+	startup, err := inner(e.Config.Startup)
+	if err != nil {
+		return invalid("config.startup", "%v", err)
+	}
+	if m.Done, err = donePatterns(startup); err != nil {
+		return err
+	}
+	if len(m.Done) > 0 {
+		m.Notes = append(m.Notes, "config.startup.done: templates have no ready pattern yet; "+
+			"the patterns are kept in meta only")
+	}
+	return nil
+}
+
+// donePatterns reads {"done": "…"} or {"done": ["…", …]}.
+func donePatterns(startup json.RawMessage) ([]string, error) {
+	if startup == nil {
+		return nil, nil
+	}
+	var s struct {
+		Done json.RawMessage `json:"done"`
+	}
+	if err := json.Unmarshal(startup, &s); err != nil {
+		return nil, invalid("config.startup", "must be an object: %v", err)
+	}
+	if isEmpty(s.Done) {
+		return nil, nil
+	}
+	var many []string
+	var one string
+	if json.Unmarshal(s.Done, &one) == nil {
+		many = []string{one}
+	} else if err := json.Unmarshal(s.Done, &many); err != nil {
+		return nil, invalid("config.startup.done", "must be a string or a list of strings")
+	}
+	var out []string
+	for _, p := range many {
+		if p != "" { // an empty pattern would match every line
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// checkEditable names the egg variable templates would refuse: a free-form string a tenant
+// may edit that reaches a command line.
+func checkEditable(t *templates.Template, m *Meta, _ *rawEgg) error {
+	for i, mv := range m.Variables {
+		v := t.Variables[mv.EnvVariable]
+		if v.Type == templates.TypeString && mv.UserEditable && t.FeedsCommand(mv.EnvVariable) {
+			return unsupported(fmt.Sprintf("variables[%d].user_editable", i),
+				"%s is a free-form string used in the startup command; templates let only administrators set those",
+				mv.EnvVariable)
+		}
+	}
+	return nil
+}
