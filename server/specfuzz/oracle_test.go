@@ -45,6 +45,12 @@ func semantic400(route *routers.Route, code, field string) bool {
 		// Another code (ErrInvalidState, ErrConflict, ...) on a 400 is a state-dependent refusal.
 		return code != "ErrUnsupportedMediaType" && code != ""
 	}
+	if strings.HasPrefix(route.Path, "/api/templates") {
+		// a template body is checked by the template format's own rules (placeholders that
+		// name variables, install steps' required fields per type, variable defaults of their
+		// type), as the built-ins are: documented as "400 naming the field"
+		return true
+	}
 	return semanticFields[field]
 }
 
