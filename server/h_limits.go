@@ -26,21 +26,16 @@ func (h *Handlers) SetServerLimits(ctx context.Context, req gen.SetServerLimitsR
 	if err != nil && !errors.Is(err, node.ErrUnavailable) {
 		return nil, err
 	}
-	applied := gen.ServerLimitsResultAppliedPending
+	var applied gen.ServerLimitsResultApplied
 	var row *ent.Server
 	err = withTx(ctx, h.a.store.Client, func(tx *ent.Tx) error {
 		upd := tx.Server.UpdateOneID(s.ID)
 		setLimits(upd, req.Body)
 		var err error
-		if row, err = upd.Save(ctx); err != nil || nc == nil {
+		if row, err = upd.Save(ctx); err != nil {
 			return err
 		}
-		applied, err = pushLimits(ctx, h.a.store.Client, nc, row)
-		if errors.Is(err, node.ErrUnavailable) {
-			h.a.log.Info("limits saved; the node is unavailable and gets them when it answers again",
-				"server", s.ID, "node", s.NodeID, "err", err)
-			return nil
-		}
+		applied, err = h.pushDefinition(ctx, nc, row) // h_servers.go
 		return err
 	})
 	if err != nil {
@@ -65,22 +60,4 @@ func setLimits(upd *ent.ServerUpdateOne, b *gen.ServerLimitsUpdate) {
 	if fl := b.FeatureLimits; fl != nil {
 		upd.SetNillableFeatureDatabases(fl.Databases).SetNillableFeatureBackups(fl.Backups)
 	}
-}
-
-// pushLimits sends the saved definition to the node and says when its limits apply, as the
-// node reports it: live when it updated the running server's cgroup, next-start otherwise (an
-// unavailable node is the caller's pending).
-func pushLimits(ctx context.Context, db *ent.Client, nc node.Client, s *ent.Server) (gen.ServerLimitsResultApplied, error) {
-	def, err := definitionOf(ctx, db, s)
-	if err != nil {
-		return gen.ServerLimitsResultAppliedPending, err
-	}
-	res, err := nc.UpdateServer(ctx, def)
-	if err != nil {
-		return gen.ServerLimitsResultAppliedPending, err
-	}
-	if res.Applied == daemonapi.UpdateResultAppliedLive {
-		return gen.ServerLimitsResultAppliedLive, nil
-	}
-	return gen.ServerLimitsResultAppliedNextStart, nil
 }

@@ -270,7 +270,8 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 		if err != nil {
 			return err
 		}
-		return h.pushDefinition(ctx, nc, row)
+		_, err = h.pushDefinition(ctx, nc, row)
+		return err
 	})
 	if ent.IsConstraintError(err) && serverExternalIDTaken(ctx, h.a.store.Client, s.ID, b.ExternalId) {
 		return nil, errExternalIDTaken("server")
@@ -281,23 +282,30 @@ func (h *Handlers) EditServerDefinition(ctx context.Context, req gen.EditServerD
 	return gen.EditServerDefinition204Response{}, nil
 }
 
-// pushDefinition sends a saved definition to the server's node (nil: unavailable). A node that
-// does not answer is not an error: the reconcile pushes the definition when it answers again.
-func (h *Handlers) pushDefinition(ctx context.Context, nc node.Client, s *ent.Server) error {
+// pushDefinition sends s's saved definition to its node and says when it applies, as the node
+// reports it: live (the running server's limits were updated now) or next-start. A node that
+// is unavailable (nc nil, or it does not answer) is not an error: pending, the reconcile pushes
+// the definition when it answers again.
+func (h *Handlers) pushDefinition(ctx context.Context, nc node.Client, s *ent.Server) (gen.ServerLimitsResultApplied, error) {
 	if nc == nil {
-		return nil
+		return gen.ServerLimitsResultAppliedPending, nil
 	}
 	def, err := definitionOf(ctx, h.a.store.Client, s)
 	if err != nil {
-		return err
+		return "", err
 	}
-	_, err = nc.UpdateServer(ctx, def)
-	if errors.Is(err, node.ErrUnavailable) {
+	res, err := nc.UpdateServer(ctx, def)
+	switch {
+	case errors.Is(err, node.ErrUnavailable):
 		h.a.log.Info("definition saved; its node is unavailable and gets it when it answers again",
 			"server", s.ID, "node", s.NodeID, "err", err)
-		return nil
+		return gen.ServerLimitsResultAppliedPending, nil
+	case err != nil:
+		return "", err
+	case res.Applied == daemonapi.UpdateResultAppliedLive:
+		return gen.ServerLimitsResultAppliedLive, nil
 	}
-	return err
+	return gen.ServerLimitsResultAppliedNextStart, nil
 }
 
 // pageRows reads one page ordered by id. The page's first id is found with OFFSET on an

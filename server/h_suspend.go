@@ -52,7 +52,8 @@ func (h *Handlers) setSuspended(ctx context.Context, id string, v bool) error {
 		if err != nil {
 			return err
 		}
-		return h.pushDefinition(ctx, nc, row)
+		_, err = h.pushDefinition(ctx, nc, row)
+		return err
 	})
 	if err != nil {
 		return err
