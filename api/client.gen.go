@@ -649,6 +649,99 @@ func (e ServerState) Valid() bool {
 	}
 }
 
+// Defines values for TemplateConfigFileParser.
+const (
+	TemplateConfigFileParserFile       TemplateConfigFileParser = "file"
+	TemplateConfigFileParserIni        TemplateConfigFileParser = "ini"
+	TemplateConfigFileParserJson       TemplateConfigFileParser = "json"
+	TemplateConfigFileParserProperties TemplateConfigFileParser = "properties"
+	TemplateConfigFileParserXml        TemplateConfigFileParser = "xml"
+	TemplateConfigFileParserYaml       TemplateConfigFileParser = "yaml"
+)
+
+// Valid indicates whether the value is a known member of the TemplateConfigFileParser enum.
+func (e TemplateConfigFileParser) Valid() bool {
+	switch e {
+	case TemplateConfigFileParserFile:
+		return true
+	case TemplateConfigFileParserIni:
+		return true
+	case TemplateConfigFileParserJson:
+		return true
+	case TemplateConfigFileParserProperties:
+		return true
+	case TemplateConfigFileParserXml:
+		return true
+	case TemplateConfigFileParserYaml:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateEggMetaVersion.
+const (
+	TemplateEggMetaVersionPLCNV1 TemplateEggMetaVersion = "PLCN_v1"
+	TemplateEggMetaVersionPTDLV2 TemplateEggMetaVersion = "PTDL_v2"
+)
+
+// Valid indicates whether the value is a known member of the TemplateEggMetaVersion enum.
+func (e TemplateEggMetaVersion) Valid() bool {
+	switch e {
+	case TemplateEggMetaVersionPLCNV1:
+		return true
+	case TemplateEggMetaVersionPTDLV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateImportedFormat.
+const (
+	TemplateImportedFormatPLCNV1      TemplateImportedFormat = "PLCN_v1"
+	TemplateImportedFormatPTDLV2      TemplateImportedFormat = "PTDL_v2"
+	TemplateImportedFormatPufferpanel TemplateImportedFormat = "pufferpanel"
+)
+
+// Valid indicates whether the value is a known member of the TemplateImportedFormat enum.
+func (e TemplateImportedFormat) Valid() bool {
+	switch e {
+	case TemplateImportedFormatPLCNV1:
+		return true
+	case TemplateImportedFormatPTDLV2:
+		return true
+	case TemplateImportedFormatPufferpanel:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateRunStopSignal.
+const (
+	TemplateRunStopSignalSIGHUP  TemplateRunStopSignal = "SIGHUP"
+	TemplateRunStopSignalSIGINT  TemplateRunStopSignal = "SIGINT"
+	TemplateRunStopSignalSIGQUIT TemplateRunStopSignal = "SIGQUIT"
+	TemplateRunStopSignalSIGTERM TemplateRunStopSignal = "SIGTERM"
+)
+
+// Valid indicates whether the value is a known member of the TemplateRunStopSignal enum.
+func (e TemplateRunStopSignal) Valid() bool {
+	switch e {
+	case TemplateRunStopSignalSIGHUP:
+		return true
+	case TemplateRunStopSignalSIGINT:
+		return true
+	case TemplateRunStopSignalSIGQUIT:
+		return true
+	case TemplateRunStopSignalSIGTERM:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TemplateVariableType.
 const (
 	TemplateVariableTypeBoolean TemplateVariableType = "boolean"
@@ -712,6 +805,24 @@ func (e WsServerMessageType) Valid() bool {
 	case WsServerMessageTypeStatus:
 		return true
 	case WsServerMessageTypeTokenExpiring:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetTemplateParamsFormat.
+const (
+	GetTemplateParamsFormatEgg      GetTemplateParamsFormat = "egg"
+	GetTemplateParamsFormatTemplate GetTemplateParamsFormat = "template"
+)
+
+// Valid indicates whether the value is a known member of the GetTemplateParamsFormat enum.
+func (e GetTemplateParamsFormat) Valid() bool {
+	switch e {
+	case GetTemplateParamsFormatEgg:
+		return true
+	case GetTemplateParamsFormatTemplate:
 		return true
 	default:
 		return false
@@ -1077,6 +1188,11 @@ type InstallStep struct {
 	//
 	// Example: ["https://example.com/server.jar"]
 	Files *[]string `json:"files,omitempty"`
+
+	// Mount command (docker environment only): the absolute path inside the install container where the server folder is mounted, also the working directory; default `/home/container`. Imported eggs use `/mnt/server`.
+	//
+	// Example: /mnt/server
+	Mount *string `json:"mount,omitempty"`
 
 	// Project download with api: the project (paper, folia, velocity, ...).
 	Project *string `json:"project,omitempty"`
@@ -1695,8 +1811,7 @@ type ServerCreate struct {
 	// Example: ghcr.io/pterodactyl/yolks:java_17
 	DockerImage *string `json:"dockerImage,omitempty"`
 
-	// EggId Legacy (Pterodactyl egg id). Not implemented: 501 ErrNotImplemented when set. Use `template`.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// EggId Id of an imported egg (see POST /api/templates/import): the server is made from that egg's template. With `template` too, both must name the same template (else 400). `environment` entries naming the egg's variables (their env_variable) set those variables; `startup` may use them as `{{VAR}}`. Unknown ids → 400 ErrTemplateNotFound (field eggId).
 	EggId *int32 `json:"eggId,omitempty"`
 
 	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit). Administrators only (variables such as `LD_PRELOAD` or `STARTUP` change what runs).
@@ -2281,6 +2396,9 @@ type Template struct {
 	// Backup Console commands around live backups.
 	Backup *TemplateBackupHooks `json:"backup,omitempty"`
 
+	// ConfigFiles Configuration files the node rewrites before every start (created when missing), e.g. the port in server.properties. Values may use the placeholders of the run command.
+	ConfigFiles *[]TemplateConfigFile `json:"configFiles,omitempty"`
+
 	// Display Example: Minecraft Java Edition
 	Display string `json:"display"`
 
@@ -2333,6 +2451,81 @@ type TemplateBackupHooks struct {
 	Before *[]string `json:"before,omitempty"`
 }
 
+// TemplateConfigFile One configuration file the node rewrites before every start.
+type TemplateConfigFile struct {
+	// File Path relative to the server folder.
+	//
+	// Example: server.properties
+	File string `json:"file"`
+
+	// Parser How the file is read: `properties` (key=value), `yaml`, `json`, `ini` (section.key), `xml` (element path, `@attr` for an attribute), `file` (a line starting with the key is replaced by the value). For yaml, json and xml the key is a dotted path; `*` matches every element of a list or map.
+	//
+	// Example: properties
+	Parser TemplateConfigFileParser `json:"parser"`
+
+	// Set Keys and the values they get, in order.
+	Set []TemplateConfigSet `json:"set"`
+}
+
+// TemplateConfigFileParser How the file is read: `properties` (key=value), `yaml`, `json`, `ini` (section.key), `xml` (element path, `@attr` for an attribute), `file` (a line starting with the key is replaced by the value). For yaml, json and xml the key is a dotted path; `*` matches every element of a list or map.
+//
+// Example: properties
+type TemplateConfigFileParser string
+
+// TemplateConfigSet defines model for TemplateConfigSet.
+type TemplateConfigSet struct {
+	// Key Example: server-port
+	Key string `json:"key"`
+
+	// Value Example: {{SERVER_PORT}}
+	Value string `json:"value"`
+}
+
+// TemplateEgg A template exported as an egg (PTDL_v2 or PLCN_v1, as it was imported).
+type TemplateEgg struct {
+	Config               map[string]interface{}   `json:"config"`
+	DockerImages         map[string]string        `json:"docker_images"`
+	Meta                 TemplateEgg_Meta         `json:"meta"`
+	Name                 string                   `json:"name"`
+	Startup              string                   `json:"startup"`
+	Variables            []map[string]interface{} `json:"variables"`
+	AdditionalProperties map[string]interface{}   `json:"-"`
+}
+
+// TemplateEggMetaVersion defines model for TemplateEgg.Meta.Version.
+type TemplateEggMetaVersion string
+
+// TemplateEgg_Meta defines model for TemplateEgg.Meta.
+type TemplateEgg_Meta struct {
+	Version              TemplateEggMetaVersion `json:"version"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// TemplateImport A Pterodactyl/Pelican egg (`meta.version` PTDL_v2 or PLCN_v1) or a PufferPanel template, as JSON; the format is detected from its fields.
+//
+// Example: {"config":{"files":"{\"server.properties\": {\"parser\": \"properties\", \"find\": {\"server-port\": \"{{server.build.default.port}}\"}}}","startup":"{\"done\": \")! For help, type \"}","stop":"stop"},"docker_images":{"Java 17":"ghcr.io/pterodactyl/yolks:java_17"},"meta":{"version":"PTDL_v2"},"name":"Paper","scripts":{"installation":{"container":"ghcr.io/pterodactyl/installers:alpine","entrypoint":"ash","script":"cd /mnt/server \u0026\u0026 echo eula=true \u003e eula.txt"}},"startup":"java -Xms128M -Xmx{{SERVER_MEMORY}}M -jar {{SERVER_JARFILE}}","variables":[{"default_value":"server.jar","env_variable":"SERVER_JARFILE","name":"Server Jar File","rules":"required|string|max:20","user_editable":false,"user_viewable":true}]}
+type TemplateImport map[string]interface{}
+
+// TemplateImported A template made from an imported egg or PufferPanel template.
+type TemplateImported struct {
+	// EggId The egg id to create servers with (`eggId` in PUT /api/servers/{id}); eggs only.
+	//
+	// Example: 1
+	EggId *int32 `json:"eggId,omitempty"`
+
+	// Format The format that was detected.
+	Format TemplateImportedFormat `json:"format"`
+
+	// Notes What the template does differently from the source, in words (nothing is dropped silently).
+	Notes []string `json:"notes"`
+
+	// Template A server template.
+	Template Template `json:"template"`
+}
+
+// TemplateImportedFormat The format that was detected.
+type TemplateImportedFormat string
+
 // TemplateList A page of templates.
 type TemplateList struct {
 	// Metadata Metadata of a list response.
@@ -2347,10 +2540,20 @@ type TemplateRun struct {
 	// Example: java -Xmx{{memory}}M -jar server.jar nogui
 	Command string `json:"command"`
 
+	// Ready Console patterns: after a start the server is `starting` until a console line contains one of them, then `running`. A pattern starting with `regex:` is an RE2 regular expression matched against the line. None: `running` as soon as the process has started.
+	//
+	// Example: [")! For help, type "]
+	Ready *[]string `json:"ready,omitempty"`
+
 	// Stop Console command that stops the server gracefully; empty = send SIGTERM.
 	//
 	// Example: stop
 	Stop *string `json:"stop,omitempty"`
+
+	// StopSignal Signal that stops the server when `stop` is empty (an egg's `^C` is SIGINT). After stopTimeout the server is killed (SIGKILL).
+	//
+	// Example: SIGINT
+	StopSignal *TemplateRunStopSignal `json:"stopSignal,omitempty"`
 
 	// StopTimeout Seconds to wait after the stop command before SIGTERM, then SIGKILL.
 	//
@@ -2358,10 +2561,20 @@ type TemplateRun struct {
 	StopTimeout *int `json:"stopTimeout,omitempty"`
 }
 
+// TemplateRunStopSignal Signal that stops the server when `stop` is empty (an egg's `^C` is SIGINT). After stopTimeout the server is killed (SIGKILL).
+//
+// Example: SIGINT
+type TemplateRunStopSignal string
+
 // TemplateSummary A template in a list.
 type TemplateSummary struct {
 	// Display Example: Minecraft Java Edition
 	Display string `json:"display"`
+
+	// EggId The egg id of an imported egg (for `eggId` in PUT /api/servers/{id}).
+	//
+	// Example: 1
+	EggId *int32 `json:"eggId,omitempty"`
 
 	// Name Example: minecraft-java
 	Name string `json:"name"`
@@ -2385,8 +2598,26 @@ type TemplateVariable struct {
 	// Description Example: Minecraft version
 	Description *string `json:"description,omitempty"`
 
+	// Hidden Tenants neither see nor set the variable (an egg's `user_viewable` false); only administrators do. A hidden variable is never user-editable.
+	Hidden *bool `json:"hidden,omitempty"`
+
+	// Max integer: the largest value; string: the longest length (bytes).
+	//
+	// Example: 100
+	Max *int64 `json:"max,omitempty"`
+
+	// Min integer: the smallest value; string: the shortest length (bytes).
+	//
+	// Example: 1
+	Min *int64 `json:"min,omitempty"`
+
 	// Options Allowed values when type is option.
 	Options *[]string `json:"options,omitempty"`
+
+	// Pattern string: an RE2 regular expression a value must match (anywhere in the value unless anchored with ^…$); an empty optional value is not checked.
+	//
+	// Example: ^[a-z0-9_]+$
+	Pattern *string `json:"pattern,omitempty"`
 
 	// Required Example: true
 	Required *bool `json:"required,omitempty"`
@@ -2923,6 +3154,26 @@ type ListTemplatesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ImportTemplateParams defines parameters for ImportTemplate.
+type ImportTemplateParams struct {
+	// Name Template name to store it under; default derived from the source's name.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+}
+
+// GetTemplateParams defines parameters for GetTemplate.
+type GetTemplateParams struct {
+	// Format `template` (default) or `egg` (imported eggs only).
+	Format *GetTemplateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetTemplateParamsFormat defines parameters for GetTemplate.
+type GetTemplateParamsFormat string
+
+// GetTemplate200JSONResponseBody defines parameters for GetTemplate.
+type GetTemplate200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	// Username Filter by username (`*` wildcard).
@@ -3001,6 +3252,9 @@ type UpdateSettingsJSONRequestBody = SettingsUpdate
 // CreateTemplateJSONRequestBody defines body for CreateTemplate for application/json ContentType.
 type CreateTemplateJSONRequestBody = Template
 
+// ImportTemplateJSONRequestBody defines body for ImportTemplate for application/json ContentType.
+type ImportTemplateJSONRequestBody = TemplateImport
+
 // UpdateTemplateJSONRequestBody defines body for UpdateTemplate for application/json ContentType.
 type UpdateTemplateJSONRequestBody = Template
 
@@ -3018,6 +3272,209 @@ type Oauth2IntrospectFormdataRequestBody = OAuth2IntrospectRequest
 
 // Oauth2TokenFormdataRequestBody defines body for Oauth2Token for application/x-www-form-urlencoded ContentType.
 type Oauth2TokenFormdataRequestBody = OAuth2TokenRequest
+
+// Getter for additional properties for TemplateEgg. Returns the specified
+// element and whether it was found
+func (a TemplateEgg) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TemplateEgg
+func (a *TemplateEgg) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TemplateEgg to handle AdditionalProperties
+func (a *TemplateEgg) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["config"]; found {
+		err = json.Unmarshal(raw, &a.Config)
+		if err != nil {
+			return fmt.Errorf("error reading 'config': %w", err)
+		}
+		delete(object, "config")
+	}
+
+	if raw, found := object["docker_images"]; found {
+		err = json.Unmarshal(raw, &a.DockerImages)
+		if err != nil {
+			return fmt.Errorf("error reading 'docker_images': %w", err)
+		}
+		delete(object, "docker_images")
+	}
+
+	if raw, found := object["meta"]; found {
+		err = json.Unmarshal(raw, &a.Meta)
+		if err != nil {
+			return fmt.Errorf("error reading 'meta': %w", err)
+		}
+		delete(object, "meta")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if raw, found := object["startup"]; found {
+		err = json.Unmarshal(raw, &a.Startup)
+		if err != nil {
+			return fmt.Errorf("error reading 'startup': %w", err)
+		}
+		delete(object, "startup")
+	}
+
+	if raw, found := object["variables"]; found {
+		err = json.Unmarshal(raw, &a.Variables)
+		if err != nil {
+			return fmt.Errorf("error reading 'variables': %w", err)
+		}
+		delete(object, "variables")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TemplateEgg to handle AdditionalProperties
+func (a TemplateEgg) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Config != nil {
+		object["config"], err = json.Marshal(a.Config)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'config': %w", err)
+		}
+	}
+
+	if a.DockerImages != nil {
+		object["docker_images"], err = json.Marshal(a.DockerImages)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'docker_images': %w", err)
+		}
+	}
+
+	object["meta"], err = json.Marshal(a.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'meta': %w", err)
+	}
+
+	object["name"], err = json.Marshal(a.Name)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'name': %w", err)
+	}
+
+	object["startup"], err = json.Marshal(a.Startup)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'startup': %w", err)
+	}
+
+	if a.Variables != nil {
+		object["variables"], err = json.Marshal(a.Variables)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'variables': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for TemplateEgg_Meta. Returns the specified
+// element and whether it was found
+func (a TemplateEgg_Meta) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TemplateEgg_Meta
+func (a *TemplateEgg_Meta) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TemplateEgg_Meta to handle AdditionalProperties
+func (a *TemplateEgg_Meta) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["version"]; found {
+		err = json.Unmarshal(raw, &a.Version)
+		if err != nil {
+			return fmt.Errorf("error reading 'version': %w", err)
+		}
+		delete(object, "version")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TemplateEgg_Meta to handle AdditionalProperties
+func (a TemplateEgg_Meta) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["version"], err = json.Marshal(a.Version)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'version': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsVariableString returns the union data inside the VariableValue as a VariableString
 func (t VariableValue) AsVariableString() (VariableString, error) {
@@ -3243,6 +3700,68 @@ func (t WsServerMessage_Data) MarshalJSON() ([]byte, error) {
 }
 
 func (t *WsServerMessage_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTemplate returns the union data inside the GetTemplate200JSONResponseBody as a Template
+func (t GetTemplate200JSONResponseBody) AsTemplate() (Template, error) {
+	var body Template
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTemplate overwrites any union data inside the GetTemplate200JSONResponseBody as the provided Template
+func (t *GetTemplate200JSONResponseBody) FromTemplate(v Template) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTemplate performs a merge with any union data inside the GetTemplate200JSONResponseBody, using the provided Template
+func (t *GetTemplate200JSONResponseBody) MergeTemplate(v Template) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTemplateEgg returns the union data inside the GetTemplate200JSONResponseBody as a TemplateEgg
+func (t GetTemplate200JSONResponseBody) AsTemplateEgg() (TemplateEgg, error) {
+	var body TemplateEgg
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTemplateEgg overwrites any union data inside the GetTemplate200JSONResponseBody as the provided TemplateEgg
+func (t *GetTemplate200JSONResponseBody) FromTemplateEgg(v TemplateEgg) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTemplateEgg performs a merge with any union data inside the GetTemplate200JSONResponseBody, using the provided TemplateEgg
+func (t *GetTemplate200JSONResponseBody) MergeTemplateEgg(v TemplateEgg) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetTemplate200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetTemplate200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -4292,6 +4811,34 @@ type ClientInterface interface {
 	// Corresponds with POST /api/templates (the `CreateTemplate` operationId).
 	CreateTemplate(ctx context.Context, body CreateTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ImportTemplateWithBody Import an egg or a PufferPanel template
+	//
+	// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+	// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+	// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+	// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+	// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+	// another with `name`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+	ImportTemplateWithBody(ctx context.Context, params *ImportTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportTemplate Import an egg or a PufferPanel template
+	//
+	// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+	// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+	// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+	// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+	// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+	// another with `name`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+	ImportTemplate(ctx context.Context, params *ImportTemplateParams, body ImportTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteTemplate Delete a template
 	//
 	// Deletes a stored template (administrators). 404 ErrTemplateNotFound; 409 ErrConflict for a built-in template
@@ -4303,9 +4850,12 @@ type ClientInterface interface {
 	// GetTemplate Get a template
 	//
 	// Returns a template with its install steps, run settings and variables. 404 ErrTemplateNotFound.
+	// With `format=egg` an imported egg is returned as an egg (its format, with what the template holds written
+	// back: images, startup, stop, ready patterns, configuration files, install script, variables and their
+	// rules); 400 ErrFieldInvalid (field `format`) for a template that was not imported from an egg.
 	//
 	// Corresponds with GET /api/templates/{name} (the `GetTemplate` operationId).
-	GetTemplate(ctx context.Context, name TemplateName, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTemplate(ctx context.Context, name TemplateName, params *GetTemplateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTemplateWithBody Replace a template
 	//
@@ -6306,6 +6856,54 @@ func (c *Client) CreateTemplate(ctx context.Context, body CreateTemplateJSONRequ
 	return c.Client.Do(req)
 }
 
+// ImportTemplateWithBody Import an egg or a PufferPanel template
+//
+// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+// another with `name`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+func (c *Client) ImportTemplateWithBody(ctx context.Context, params *ImportTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportTemplateRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportTemplate Import an egg or a PufferPanel template
+//
+// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+// another with `name`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+func (c *Client) ImportTemplate(ctx context.Context, params *ImportTemplateParams, body ImportTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportTemplateRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteTemplate Delete a template
 //
 // Deletes a stored template (administrators). 404 ErrTemplateNotFound; 409 ErrConflict for a built-in template
@@ -6327,10 +6925,13 @@ func (c *Client) DeleteTemplate(ctx context.Context, name TemplateName, reqEdito
 // GetTemplate Get a template
 //
 // Returns a template with its install steps, run settings and variables. 404 ErrTemplateNotFound.
+// With `format=egg` an imported egg is returned as an egg (its format, with what the template holds written
+// back: images, startup, stop, ready patterns, configuration files, install script, variables and their
+// rules); 400 ErrFieldInvalid (field `format`) for a template that was not imported from an egg.
 //
 // Corresponds with GET /api/templates/{name} (the `GetTemplate` operationId).
-func (c *Client) GetTemplate(ctx context.Context, name TemplateName, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTemplateRequest(c.Server, name)
+func (c *Client) GetTemplate(ctx context.Context, name TemplateName, params *GetTemplateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTemplateRequest(c.Server, name, params)
 	if err != nil {
 		return nil, err
 	}
@@ -9703,6 +10304,73 @@ func NewCreateTemplateRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewImportTemplateRequest calls the generic ImportTemplate builder with application/json body
+func NewImportTemplateRequest(server string, params *ImportTemplateParams, body ImportTemplateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewImportTemplateRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewImportTemplateRequestWithBody constructs an http.Request for the ImportTemplate method, with any body, and a specified content type
+func NewImportTemplateRequestWithBody(server string, params *ImportTemplateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/templates/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Name != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", *params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewDeleteTemplateRequest constructs an http.Request for the DeleteTemplate method
 func NewDeleteTemplateRequest(server string, name TemplateName) (*http.Request, error) {
 	var err error
@@ -9738,7 +10406,7 @@ func NewDeleteTemplateRequest(server string, name TemplateName) (*http.Request, 
 }
 
 // NewGetTemplateRequest constructs an http.Request for the GetTemplate method
-func NewGetTemplateRequest(server string, name TemplateName) (*http.Request, error) {
+func NewGetTemplateRequest(server string, name TemplateName, params *GetTemplateParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -9761,6 +10429,33 @@ func NewGetTemplateRequest(server string, name TemplateName) (*http.Request, err
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -11337,6 +12032,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/templates (the `CreateTemplate` operationId).
 	CreateTemplateWithResponse(ctx context.Context, body CreateTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTemplateResponse, error)
 
+	// ImportTemplateWithBodyWithResponse Import an egg or a PufferPanel template
+	//
+	// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+	// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+	// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+	// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+	// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+	// another with `name`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+	ImportTemplateWithBodyWithResponse(ctx context.Context, params *ImportTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportTemplateResponse, error)
+
+	// ImportTemplateWithResponse Import an egg or a PufferPanel template
+	//
+	// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+	// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+	// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+	// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+	// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+	// another with `name`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+	ImportTemplateWithResponse(ctx context.Context, params *ImportTemplateParams, body ImportTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportTemplateResponse, error)
+
 	// DeleteTemplateWithResponse Delete a template
 	//
 	// Deletes a stored template (administrators). 404 ErrTemplateNotFound; 409 ErrConflict for a built-in template
@@ -11350,11 +12073,14 @@ type ClientWithResponsesInterface interface {
 	// GetTemplateWithResponse Get a template
 	//
 	// Returns a template with its install steps, run settings and variables. 404 ErrTemplateNotFound.
+	// With `format=egg` an imported egg is returned as an egg (its format, with what the template holds written
+	// back: images, startup, stop, ready patterns, configuration files, install script, variables and their
+	// rules); 400 ErrFieldInvalid (field `format`) for a template that was not imported from an egg.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/templates/{name} (the `GetTemplate` operationId).
-	GetTemplateWithResponse(ctx context.Context, name TemplateName, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error)
+	GetTemplateWithResponse(ctx context.Context, name TemplateName, params *GetTemplateParams, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error)
 
 	// UpdateTemplateWithBodyWithResponse Replace a template
 	//
@@ -22543,6 +23269,171 @@ func (r CreateTemplateResponse) ContentType() string {
 	return ""
 }
 
+// ImportTemplateResponse201Headers the declared response headers of an HTTP 201 response for ImportTemplate
+type ImportTemplateResponse201Headers struct {
+	XAPIVersion *string
+}
+
+// ImportTemplateResponse400Headers the declared response headers of an HTTP 400 response for ImportTemplate
+type ImportTemplateResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// ImportTemplateResponse401Headers the declared response headers of an HTTP 401 response for ImportTemplate
+type ImportTemplateResponse401Headers struct {
+	WWWAuthenticate *string
+	XAPIVersion     *string
+}
+
+// ImportTemplateResponse403Headers the declared response headers of an HTTP 403 response for ImportTemplate
+type ImportTemplateResponse403Headers struct {
+	XAPIVersion *string
+}
+
+// ImportTemplateResponse409Headers the declared response headers of an HTTP 409 response for ImportTemplate
+type ImportTemplateResponse409Headers struct {
+	XAPIVersion *string
+}
+
+// ImportTemplateResponse413Headers the declared response headers of an HTTP 413 response for ImportTemplate
+type ImportTemplateResponse413Headers struct {
+	XAPIVersion *string
+}
+
+// ImportTemplateResponse415Headers the declared response headers of an HTTP 415 response for ImportTemplate
+type ImportTemplateResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// ImportTemplateResponse429Headers the declared response headers of an HTTP 429 response for ImportTemplate
+type ImportTemplateResponse429Headers struct {
+	RetryAfter          *int
+	XAPIVersion         *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int64
+}
+
+// ImportTemplateResponse500Headers the declared response headers of an HTTP 500 response for ImportTemplate
+type ImportTemplateResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type ImportTemplateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TemplateImported
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ImportTemplateResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ImportTemplateResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ImportTemplateResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ImportTemplateResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ImportTemplateResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ImportTemplateResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ImportTemplateResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ImportTemplateResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ImportTemplateResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportTemplateResponse) GetJSON201() *TemplateImported {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportTemplateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportTemplateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportTemplateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ImportTemplateResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportTemplateResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ImportTemplateResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ImportTemplateResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportTemplateResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportTemplateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportTemplateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportTemplateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportTemplateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteTemplateResponse204Headers the declared response headers of an HTTP 204 response for DeleteTemplate
 type DeleteTemplateResponse204Headers struct {
 	XAPIVersion *string
@@ -22750,7 +23641,7 @@ type GetTemplateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Template
+	JSON200 *GetTemplate200JSONResponseBody
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -22784,7 +23675,7 @@ type GetTemplateResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetTemplateResponse) GetJSON200() *Template {
+func (r GetTemplateResponse) GetJSON200() *GetTemplate200JSONResponseBody {
 	return r.JSON200
 }
 
@@ -25983,6 +26874,46 @@ func (c *ClientWithResponses) CreateTemplateWithResponse(ctx context.Context, bo
 	return ParseCreateTemplateResponse(rsp)
 }
 
+// ImportTemplateWithBodyWithResponse Import an egg or a PufferPanel template
+//
+// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+// another with `name`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+func (c *ClientWithResponses) ImportTemplateWithBodyWithResponse(ctx context.Context, params *ImportTemplateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportTemplateResponse, error) {
+	rsp, err := c.ImportTemplateWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportTemplateResponse(rsp)
+}
+
+// ImportTemplateWithResponse Import an egg or a PufferPanel template
+//
+// Converts a Pterodactyl/Pelican egg (`PTDL_v2`, `PLCN_v1`) or a PufferPanel template (detected from its
+// fields) into a template and stores it (administrators). Imported eggs get an integer `eggId` for
+// PUT /api/servers/{id}. Whatever the template format cannot express is refused with 400
+// (ErrFieldInvalid, `metadata.field` naming the source's field, e.g. `variables[2].rules`), never dropped;
+// what is kept differently is listed in `notes`. 409 ErrConflict when the template name is taken (choose
+// another with `name`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/templates/import (the `ImportTemplate` operationId).
+func (c *ClientWithResponses) ImportTemplateWithResponse(ctx context.Context, params *ImportTemplateParams, body ImportTemplateJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportTemplateResponse, error) {
+	rsp, err := c.ImportTemplate(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportTemplateResponse(rsp)
+}
+
 // DeleteTemplateWithResponse Delete a template
 //
 // Deletes a stored template (administrators). 404 ErrTemplateNotFound; 409 ErrConflict for a built-in template
@@ -26002,12 +26933,15 @@ func (c *ClientWithResponses) DeleteTemplateWithResponse(ctx context.Context, na
 // GetTemplateWithResponse Get a template
 //
 // Returns a template with its install steps, run settings and variables. 404 ErrTemplateNotFound.
+// With `format=egg` an imported egg is returned as an egg (its format, with what the template holds written
+// back: images, startup, stop, ready patterns, configuration files, install script, variables and their
+// rules); 400 ErrFieldInvalid (field `format`) for a template that was not imported from an egg.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/templates/{name} (the `GetTemplate` operationId).
-func (c *ClientWithResponses) GetTemplateWithResponse(ctx context.Context, name TemplateName, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error) {
-	rsp, err := c.GetTemplate(ctx, name, reqEditors...)
+func (c *ClientWithResponses) GetTemplateWithResponse(ctx context.Context, name TemplateName, params *GetTemplateParams, reqEditors ...RequestEditorFn) (*GetTemplateResponse, error) {
+	rsp, err := c.GetTemplate(ctx, name, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -40556,6 +41490,216 @@ func ParseCreateTemplateResponse(rsp *http.Response) (*CreateTemplateResponse, e
 	return response, nil
 }
 
+// ParseImportTemplateResponse parses an HTTP response from a ImportTemplateWithResponse call
+func ParseImportTemplateResponse(rsp *http.Response) (*ImportTemplateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportTemplateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TemplateImported
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ImportTemplateResponse201Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers ImportTemplateResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ImportTemplateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ImportTemplateResponse403Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers ImportTemplateResponse409Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers ImportTemplateResponse413Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers ImportTemplateResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers ImportTemplateResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ImportTemplateResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDeleteTemplateResponse parses an HTTP response from a DeleteTemplateWithResponse call
 func ParseDeleteTemplateResponse(rsp *http.Response) (*DeleteTemplateResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -40777,7 +41921,7 @@ func ParseGetTemplateResponse(rsp *http.Response) (*GetTemplateResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Template
+		var dest GetTemplate200JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

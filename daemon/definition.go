@@ -29,7 +29,17 @@ type Definition struct {
 	// StopTimeout is how long a stop waits for the process to exit before escalating;
 	// zero means Options.StopTimeout.
 	StopTimeout Duration `json:"stopTimeout,omitempty"`
-	AutoRestart bool     `json:"autoRestart,omitempty"`
+	// StopSignal is sent to stop the server when StopCommand is empty ("SIGTERM" when empty;
+	// also SIGINT, SIGQUIT, SIGHUP).
+	StopSignal string `json:"stopSignal,omitempty"`
+	// Ready: console patterns; after a start the server reports StateStarting until a line
+	// contains one (a "regex:" prefix makes it an RE2 expression), then StateRunning. None:
+	// running once the process has started.
+	Ready []string `json:"ready,omitempty"`
+	// ConfigFiles are rewritten (created when missing) before every start; their values take
+	// the placeholders of Startup.
+	ConfigFiles []ConfigFile `json:"configFiles,omitempty"`
+	AutoRestart bool         `json:"autoRestart,omitempty"`
 	// Suspended: the server is stopped and stays stopped (start, restart and install refused
 	// with ErrSuspended, never auto-restarted); an Update setting it stops a running server.
 	Suspended bool `json:"suspended,omitempty"`
@@ -40,6 +50,20 @@ type Definition struct {
 	// Install holds the template's install steps; the daemon core stores it without reading it
 	// (the installer of the templates work interprets it, see Manager.Install).
 	Install json.RawMessage `json:"install,omitempty"`
+}
+
+// ConfigFile is one configuration file rewritten before every start (see the API's
+// ConfigFile: parser properties, yaml, json, ini, xml or file; Set in order).
+type ConfigFile struct {
+	File   string      `json:"file"`
+	Parser string      `json:"parser"`
+	Set    []ConfigSet `json:"set"`
+}
+
+// ConfigSet is one key of a ConfigFile and its value (with placeholders).
+type ConfigSet struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // Limits are a server's resource limits; zero means "no limit" for every field.

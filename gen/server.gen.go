@@ -654,6 +654,99 @@ func (e ServerState) Valid() bool {
 	}
 }
 
+// Defines values for TemplateConfigFileParser.
+const (
+	TemplateConfigFileParserFile       TemplateConfigFileParser = "file"
+	TemplateConfigFileParserIni        TemplateConfigFileParser = "ini"
+	TemplateConfigFileParserJson       TemplateConfigFileParser = "json"
+	TemplateConfigFileParserProperties TemplateConfigFileParser = "properties"
+	TemplateConfigFileParserXml        TemplateConfigFileParser = "xml"
+	TemplateConfigFileParserYaml       TemplateConfigFileParser = "yaml"
+)
+
+// Valid indicates whether the value is a known member of the TemplateConfigFileParser enum.
+func (e TemplateConfigFileParser) Valid() bool {
+	switch e {
+	case TemplateConfigFileParserFile:
+		return true
+	case TemplateConfigFileParserIni:
+		return true
+	case TemplateConfigFileParserJson:
+		return true
+	case TemplateConfigFileParserProperties:
+		return true
+	case TemplateConfigFileParserXml:
+		return true
+	case TemplateConfigFileParserYaml:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateEggMetaVersion.
+const (
+	TemplateEggMetaVersionPLCNV1 TemplateEggMetaVersion = "PLCN_v1"
+	TemplateEggMetaVersionPTDLV2 TemplateEggMetaVersion = "PTDL_v2"
+)
+
+// Valid indicates whether the value is a known member of the TemplateEggMetaVersion enum.
+func (e TemplateEggMetaVersion) Valid() bool {
+	switch e {
+	case TemplateEggMetaVersionPLCNV1:
+		return true
+	case TemplateEggMetaVersionPTDLV2:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateImportedFormat.
+const (
+	TemplateImportedFormatPLCNV1      TemplateImportedFormat = "PLCN_v1"
+	TemplateImportedFormatPTDLV2      TemplateImportedFormat = "PTDL_v2"
+	TemplateImportedFormatPufferpanel TemplateImportedFormat = "pufferpanel"
+)
+
+// Valid indicates whether the value is a known member of the TemplateImportedFormat enum.
+func (e TemplateImportedFormat) Valid() bool {
+	switch e {
+	case TemplateImportedFormatPLCNV1:
+		return true
+	case TemplateImportedFormatPTDLV2:
+		return true
+	case TemplateImportedFormatPufferpanel:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TemplateRunStopSignal.
+const (
+	TemplateRunStopSignalSIGHUP  TemplateRunStopSignal = "SIGHUP"
+	TemplateRunStopSignalSIGINT  TemplateRunStopSignal = "SIGINT"
+	TemplateRunStopSignalSIGQUIT TemplateRunStopSignal = "SIGQUIT"
+	TemplateRunStopSignalSIGTERM TemplateRunStopSignal = "SIGTERM"
+)
+
+// Valid indicates whether the value is a known member of the TemplateRunStopSignal enum.
+func (e TemplateRunStopSignal) Valid() bool {
+	switch e {
+	case TemplateRunStopSignalSIGHUP:
+		return true
+	case TemplateRunStopSignalSIGINT:
+		return true
+	case TemplateRunStopSignalSIGQUIT:
+		return true
+	case TemplateRunStopSignalSIGTERM:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TemplateVariableType.
 const (
 	TemplateVariableTypeBoolean TemplateVariableType = "boolean"
@@ -717,6 +810,24 @@ func (e WsServerMessageType) Valid() bool {
 	case WsServerMessageTypeStatus:
 		return true
 	case WsServerMessageTypeTokenExpiring:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetTemplateParamsFormat.
+const (
+	GetTemplateParamsFormatEgg      GetTemplateParamsFormat = "egg"
+	GetTemplateParamsFormatTemplate GetTemplateParamsFormat = "template"
+)
+
+// Valid indicates whether the value is a known member of the GetTemplateParamsFormat enum.
+func (e GetTemplateParamsFormat) Valid() bool {
+	switch e {
+	case GetTemplateParamsFormatEgg:
+		return true
+	case GetTemplateParamsFormatTemplate:
 		return true
 	default:
 		return false
@@ -1082,6 +1193,11 @@ type InstallStep struct {
 	//
 	// Example: ["https://example.com/server.jar"]
 	Files *[]string `json:"files,omitempty"`
+
+	// Mount command (docker environment only): the absolute path inside the install container where the server folder is mounted, also the working directory; default `/home/container`. Imported eggs use `/mnt/server`.
+	//
+	// Example: /mnt/server
+	Mount *string `json:"mount,omitempty"`
 
 	// Project download with api: the project (paper, folia, velocity, ...).
 	Project *string `json:"project,omitempty"`
@@ -1700,8 +1816,7 @@ type ServerCreate struct {
 	// Example: ghcr.io/pterodactyl/yolks:java_17
 	DockerImage *string `json:"dockerImage,omitempty"`
 
-	// EggId Legacy (Pterodactyl egg id). Not implemented: 501 ErrNotImplemented when set. Use `template`.
-	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	// EggId Id of an imported egg (see POST /api/templates/import): the server is made from that egg's template. With `template` too, both must name the same template (else 400). `environment` entries naming the egg's variables (their env_variable) set those variables; `startup` may use them as `{{VAR}}`. Unknown ids → 400 ErrTemplateNotFound (field eggId).
 	EggId *int32 `json:"eggId,omitempty"`
 
 	// Environment Environment variables (names: letters, digits and `_`, not starting with a digit). Administrators only (variables such as `LD_PRELOAD` or `STARTUP` change what runs).
@@ -2286,6 +2401,9 @@ type Template struct {
 	// Backup Console commands around live backups.
 	Backup *TemplateBackupHooks `json:"backup,omitempty"`
 
+	// ConfigFiles Configuration files the node rewrites before every start (created when missing), e.g. the port in server.properties. Values may use the placeholders of the run command.
+	ConfigFiles *[]TemplateConfigFile `json:"configFiles,omitempty"`
+
 	// Display Example: Minecraft Java Edition
 	Display string `json:"display"`
 
@@ -2338,6 +2456,81 @@ type TemplateBackupHooks struct {
 	Before *[]string `json:"before,omitempty"`
 }
 
+// TemplateConfigFile One configuration file the node rewrites before every start.
+type TemplateConfigFile struct {
+	// File Path relative to the server folder.
+	//
+	// Example: server.properties
+	File string `json:"file"`
+
+	// Parser How the file is read: `properties` (key=value), `yaml`, `json`, `ini` (section.key), `xml` (element path, `@attr` for an attribute), `file` (a line starting with the key is replaced by the value). For yaml, json and xml the key is a dotted path; `*` matches every element of a list or map.
+	//
+	// Example: properties
+	Parser TemplateConfigFileParser `json:"parser"`
+
+	// Set Keys and the values they get, in order.
+	Set []TemplateConfigSet `json:"set"`
+}
+
+// TemplateConfigFileParser How the file is read: `properties` (key=value), `yaml`, `json`, `ini` (section.key), `xml` (element path, `@attr` for an attribute), `file` (a line starting with the key is replaced by the value). For yaml, json and xml the key is a dotted path; `*` matches every element of a list or map.
+//
+// Example: properties
+type TemplateConfigFileParser string
+
+// TemplateConfigSet defines model for TemplateConfigSet.
+type TemplateConfigSet struct {
+	// Key Example: server-port
+	Key string `json:"key"`
+
+	// Value Example: {{SERVER_PORT}}
+	Value string `json:"value"`
+}
+
+// TemplateEgg A template exported as an egg (PTDL_v2 or PLCN_v1, as it was imported).
+type TemplateEgg struct {
+	Config               map[string]interface{}   `json:"config"`
+	DockerImages         map[string]string        `json:"docker_images"`
+	Meta                 TemplateEgg_Meta         `json:"meta"`
+	Name                 string                   `json:"name"`
+	Startup              string                   `json:"startup"`
+	Variables            []map[string]interface{} `json:"variables"`
+	AdditionalProperties map[string]interface{}   `json:"-"`
+}
+
+// TemplateEggMetaVersion defines model for TemplateEgg.Meta.Version.
+type TemplateEggMetaVersion string
+
+// TemplateEgg_Meta defines model for TemplateEgg.Meta.
+type TemplateEgg_Meta struct {
+	Version              TemplateEggMetaVersion `json:"version"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// TemplateImport A Pterodactyl/Pelican egg (`meta.version` PTDL_v2 or PLCN_v1) or a PufferPanel template, as JSON; the format is detected from its fields.
+//
+// Example: {"config":{"files":"{\"server.properties\": {\"parser\": \"properties\", \"find\": {\"server-port\": \"{{server.build.default.port}}\"}}}","startup":"{\"done\": \")! For help, type \"}","stop":"stop"},"docker_images":{"Java 17":"ghcr.io/pterodactyl/yolks:java_17"},"meta":{"version":"PTDL_v2"},"name":"Paper","scripts":{"installation":{"container":"ghcr.io/pterodactyl/installers:alpine","entrypoint":"ash","script":"cd /mnt/server \u0026\u0026 echo eula=true \u003e eula.txt"}},"startup":"java -Xms128M -Xmx{{SERVER_MEMORY}}M -jar {{SERVER_JARFILE}}","variables":[{"default_value":"server.jar","env_variable":"SERVER_JARFILE","name":"Server Jar File","rules":"required|string|max:20","user_editable":false,"user_viewable":true}]}
+type TemplateImport map[string]interface{}
+
+// TemplateImported A template made from an imported egg or PufferPanel template.
+type TemplateImported struct {
+	// EggId The egg id to create servers with (`eggId` in PUT /api/servers/{id}); eggs only.
+	//
+	// Example: 1
+	EggId *int32 `json:"eggId,omitempty"`
+
+	// Format The format that was detected.
+	Format TemplateImportedFormat `json:"format"`
+
+	// Notes What the template does differently from the source, in words (nothing is dropped silently).
+	Notes []string `json:"notes"`
+
+	// Template A server template.
+	Template Template `json:"template"`
+}
+
+// TemplateImportedFormat The format that was detected.
+type TemplateImportedFormat string
+
 // TemplateList A page of templates.
 type TemplateList struct {
 	// Metadata Metadata of a list response.
@@ -2352,10 +2545,20 @@ type TemplateRun struct {
 	// Example: java -Xmx{{memory}}M -jar server.jar nogui
 	Command string `json:"command"`
 
+	// Ready Console patterns: after a start the server is `starting` until a console line contains one of them, then `running`. A pattern starting with `regex:` is an RE2 regular expression matched against the line. None: `running` as soon as the process has started.
+	//
+	// Example: [")! For help, type "]
+	Ready *[]string `json:"ready,omitempty"`
+
 	// Stop Console command that stops the server gracefully; empty = send SIGTERM.
 	//
 	// Example: stop
 	Stop *string `json:"stop,omitempty"`
+
+	// StopSignal Signal that stops the server when `stop` is empty (an egg's `^C` is SIGINT). After stopTimeout the server is killed (SIGKILL).
+	//
+	// Example: SIGINT
+	StopSignal *TemplateRunStopSignal `json:"stopSignal,omitempty"`
 
 	// StopTimeout Seconds to wait after the stop command before SIGTERM, then SIGKILL.
 	//
@@ -2363,10 +2566,20 @@ type TemplateRun struct {
 	StopTimeout *int `json:"stopTimeout,omitempty"`
 }
 
+// TemplateRunStopSignal Signal that stops the server when `stop` is empty (an egg's `^C` is SIGINT). After stopTimeout the server is killed (SIGKILL).
+//
+// Example: SIGINT
+type TemplateRunStopSignal string
+
 // TemplateSummary A template in a list.
 type TemplateSummary struct {
 	// Display Example: Minecraft Java Edition
 	Display string `json:"display"`
+
+	// EggId The egg id of an imported egg (for `eggId` in PUT /api/servers/{id}).
+	//
+	// Example: 1
+	EggId *int32 `json:"eggId,omitempty"`
 
 	// Name Example: minecraft-java
 	Name string `json:"name"`
@@ -2390,8 +2603,26 @@ type TemplateVariable struct {
 	// Description Example: Minecraft version
 	Description *string `json:"description,omitempty"`
 
+	// Hidden Tenants neither see nor set the variable (an egg's `user_viewable` false); only administrators do. A hidden variable is never user-editable.
+	Hidden *bool `json:"hidden,omitempty"`
+
+	// Max integer: the largest value; string: the longest length (bytes).
+	//
+	// Example: 100
+	Max *int64 `json:"max,omitempty"`
+
+	// Min integer: the smallest value; string: the shortest length (bytes).
+	//
+	// Example: 1
+	Min *int64 `json:"min,omitempty"`
+
 	// Options Allowed values when type is option.
 	Options *[]string `json:"options,omitempty"`
+
+	// Pattern string: an RE2 regular expression a value must match (anywhere in the value unless anchored with ^…$); an empty optional value is not checked.
+	//
+	// Example: ^[a-z0-9_]+$
+	Pattern *string `json:"pattern,omitempty"`
 
 	// Required Example: true
 	Required *bool `json:"required,omitempty"`
@@ -2931,6 +3162,26 @@ type ListTemplatesParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ImportTemplateParams defines parameters for ImportTemplate.
+type ImportTemplateParams struct {
+	// Name Template name to store it under; default derived from the source's name.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+}
+
+// GetTemplateParams defines parameters for GetTemplate.
+type GetTemplateParams struct {
+	// Format `template` (default) or `egg` (imported eggs only).
+	Format *GetTemplateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetTemplateParamsFormat defines parameters for GetTemplate.
+type GetTemplateParamsFormat string
+
+// GetTemplate200JSONResponseBody defines parameters for GetTemplate.
+type GetTemplate200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	// Username Filter by username (`*` wildcard).
@@ -3009,6 +3260,9 @@ type UpdateSettingsJSONRequestBody = SettingsUpdate
 // CreateTemplateJSONRequestBody defines body for CreateTemplate for application/json ContentType.
 type CreateTemplateJSONRequestBody = Template
 
+// ImportTemplateJSONRequestBody defines body for ImportTemplate for application/json ContentType.
+type ImportTemplateJSONRequestBody = TemplateImport
+
 // UpdateTemplateJSONRequestBody defines body for UpdateTemplate for application/json ContentType.
 type UpdateTemplateJSONRequestBody = Template
 
@@ -3026,6 +3280,209 @@ type Oauth2IntrospectFormdataRequestBody = OAuth2IntrospectRequest
 
 // Oauth2TokenFormdataRequestBody defines body for Oauth2Token for application/x-www-form-urlencoded ContentType.
 type Oauth2TokenFormdataRequestBody = OAuth2TokenRequest
+
+// Getter for additional properties for TemplateEgg. Returns the specified
+// element and whether it was found
+func (a TemplateEgg) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TemplateEgg
+func (a *TemplateEgg) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TemplateEgg to handle AdditionalProperties
+func (a *TemplateEgg) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["config"]; found {
+		err = json.Unmarshal(raw, &a.Config)
+		if err != nil {
+			return fmt.Errorf("error reading 'config': %w", err)
+		}
+		delete(object, "config")
+	}
+
+	if raw, found := object["docker_images"]; found {
+		err = json.Unmarshal(raw, &a.DockerImages)
+		if err != nil {
+			return fmt.Errorf("error reading 'docker_images': %w", err)
+		}
+		delete(object, "docker_images")
+	}
+
+	if raw, found := object["meta"]; found {
+		err = json.Unmarshal(raw, &a.Meta)
+		if err != nil {
+			return fmt.Errorf("error reading 'meta': %w", err)
+		}
+		delete(object, "meta")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if raw, found := object["startup"]; found {
+		err = json.Unmarshal(raw, &a.Startup)
+		if err != nil {
+			return fmt.Errorf("error reading 'startup': %w", err)
+		}
+		delete(object, "startup")
+	}
+
+	if raw, found := object["variables"]; found {
+		err = json.Unmarshal(raw, &a.Variables)
+		if err != nil {
+			return fmt.Errorf("error reading 'variables': %w", err)
+		}
+		delete(object, "variables")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TemplateEgg to handle AdditionalProperties
+func (a TemplateEgg) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Config != nil {
+		object["config"], err = json.Marshal(a.Config)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'config': %w", err)
+		}
+	}
+
+	if a.DockerImages != nil {
+		object["docker_images"], err = json.Marshal(a.DockerImages)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'docker_images': %w", err)
+		}
+	}
+
+	object["meta"], err = json.Marshal(a.Meta)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'meta': %w", err)
+	}
+
+	object["name"], err = json.Marshal(a.Name)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'name': %w", err)
+	}
+
+	object["startup"], err = json.Marshal(a.Startup)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'startup': %w", err)
+	}
+
+	if a.Variables != nil {
+		object["variables"], err = json.Marshal(a.Variables)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'variables': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for TemplateEgg_Meta. Returns the specified
+// element and whether it was found
+func (a TemplateEgg_Meta) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TemplateEgg_Meta
+func (a *TemplateEgg_Meta) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TemplateEgg_Meta to handle AdditionalProperties
+func (a *TemplateEgg_Meta) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["version"]; found {
+		err = json.Unmarshal(raw, &a.Version)
+		if err != nil {
+			return fmt.Errorf("error reading 'version': %w", err)
+		}
+		delete(object, "version")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TemplateEgg_Meta to handle AdditionalProperties
+func (a TemplateEgg_Meta) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["version"], err = json.Marshal(a.Version)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'version': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsVariableString returns the union data inside the VariableValue as a VariableString
 func (t VariableValue) AsVariableString() (VariableString, error) {
@@ -3255,6 +3712,68 @@ func (t *WsServerMessage_Data) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsTemplate returns the union data inside the GetTemplate200JSONResponseBody as a Template
+func (t GetTemplate200JSONResponseBody) AsTemplate() (Template, error) {
+	var body Template
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTemplate overwrites any union data inside the GetTemplate200JSONResponseBody as the provided Template
+func (t *GetTemplate200JSONResponseBody) FromTemplate(v Template) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTemplate performs a merge with any union data inside the GetTemplate200JSONResponseBody, using the provided Template
+func (t *GetTemplate200JSONResponseBody) MergeTemplate(v Template) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTemplateEgg returns the union data inside the GetTemplate200JSONResponseBody as a TemplateEgg
+func (t GetTemplate200JSONResponseBody) AsTemplateEgg() (TemplateEgg, error) {
+	var body TemplateEgg
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTemplateEgg overwrites any union data inside the GetTemplate200JSONResponseBody as the provided TemplateEgg
+func (t *GetTemplate200JSONResponseBody) FromTemplateEgg(v TemplateEgg) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTemplateEgg performs a merge with any union data inside the GetTemplate200JSONResponseBody, using the provided TemplateEgg
+func (t *GetTemplate200JSONResponseBody) MergeTemplateEgg(v TemplateEgg) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetTemplate200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetTemplate200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetJWKS The panel's public keys for node tokens
@@ -3449,12 +3968,15 @@ type ServerInterface interface {
 	// CreateTemplate Create a template
 	// (POST /api/templates)
 	CreateTemplate(c *gin.Context)
+	// ImportTemplate Import an egg or a PufferPanel template
+	// (POST /api/templates/import)
+	ImportTemplate(c *gin.Context, params ImportTemplateParams)
 	// DeleteTemplate Delete a template
 	// (DELETE /api/templates/{name})
 	DeleteTemplate(c *gin.Context, name TemplateName)
 	// GetTemplate Get a template
 	// (GET /api/templates/{name})
-	GetTemplate(c *gin.Context, name TemplateName)
+	GetTemplate(c *gin.Context, name TemplateName, params GetTemplateParams)
 	// UpdateTemplate Replace a template
 	// (PUT /api/templates/{name})
 	UpdateTemplate(c *gin.Context, name TemplateName)
@@ -5517,6 +6039,35 @@ func (siw *ServerInterfaceWrapper) CreateTemplate(c *gin.Context) {
 	siw.Handler.CreateTemplate(c)
 }
 
+// ImportTemplate operation middleware
+func (siw *ServerInterfaceWrapper) ImportTemplate(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	c.Set(string(Oauth2Scopes), []string{"admin"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportTemplateParams
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", c.Request.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter name: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ImportTemplate(c, params)
+}
+
 // DeleteTemplate operation middleware
 func (siw *ServerInterfaceWrapper) DeleteTemplate(c *gin.Context) {
 
@@ -5561,6 +6112,17 @@ func (siw *ServerInterfaceWrapper) GetTemplate(c *gin.Context) {
 
 	c.Set(string(Oauth2Scopes), []string{"templates.view"})
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTemplateParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
 	for _, middleware := range siw.HandlerMiddlewares {
 		middleware(c)
 		if c.IsAborted() {
@@ -5568,7 +6130,7 @@ func (siw *ServerInterfaceWrapper) GetTemplate(c *gin.Context) {
 		}
 	}
 
-	siw.Handler.GetTemplate(c, name)
+	siw.Handler.GetTemplate(c, name, params)
 }
 
 // UpdateTemplate operation middleware
@@ -5925,6 +6487,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.PUT(options.BaseURL+"/api/settings", wrapper.UpdateSettings)
 	router.GET(options.BaseURL+"/api/templates", wrapper.ListTemplates)
 	router.POST(options.BaseURL+"/api/templates", wrapper.CreateTemplate)
+	router.POST(options.BaseURL+"/api/templates/import", wrapper.ImportTemplate)
 	router.DELETE(options.BaseURL+"/api/templates/:name", wrapper.DeleteTemplate)
 	router.GET(options.BaseURL+"/api/templates/:name", wrapper.GetTemplate)
 	router.PUT(options.BaseURL+"/api/templates/:name", wrapper.UpdateTemplate)
@@ -18667,6 +19230,192 @@ func (response CreateTemplate500JSONResponse) VisitCreateTemplateResponse(w http
 	return err
 }
 
+type ImportTemplateRequestObject struct {
+	Params ImportTemplateParams
+	Body   *ImportTemplateJSONRequestBody
+}
+
+type ImportTemplateResponseObject interface {
+	VisitImportTemplateResponse(w http.ResponseWriter) error
+}
+
+type ImportTemplate201ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type ImportTemplate201JSONResponse struct {
+	Body    TemplateImported
+	Headers ImportTemplate201ResponseHeaders
+}
+
+func (response ImportTemplate201JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ImportTemplate400JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ImportTemplate401JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ImportTemplate403JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ImportTemplate409JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ImportTemplate413JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ImportTemplate415JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ImportTemplate429JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportTemplate500JSONResponse struct{ InternalJSONResponse }
+
+func (response ImportTemplate500JSONResponse) VisitImportTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteTemplateRequestObject struct {
 	Name TemplateName `json:"name"`
 }
@@ -18845,7 +19594,8 @@ func (response DeleteTemplate500JSONResponse) VisitDeleteTemplateResponse(w http
 }
 
 type GetTemplateRequestObject struct {
-	Name TemplateName `json:"name"`
+	Name   TemplateName `json:"name"`
+	Params GetTemplateParams
 }
 
 type GetTemplateResponseObject interface {
@@ -18857,14 +19607,14 @@ type GetTemplate200ResponseHeaders struct {
 }
 
 type GetTemplate200JSONResponse struct {
-	Body    Template
+	Body    GetTemplate200JSONResponseBody
 	Headers GetTemplate200ResponseHeaders
 }
 
 func (response GetTemplate200JSONResponse) VisitGetTemplateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body.union); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -20999,6 +21749,9 @@ type StrictServerInterface interface {
 	// CreateTemplate Create a template
 	// (POST /api/templates)
 	CreateTemplate(ctx context.Context, request CreateTemplateRequestObject) (CreateTemplateResponseObject, error)
+	// ImportTemplate Import an egg or a PufferPanel template
+	// (POST /api/templates/import)
+	ImportTemplate(ctx context.Context, request ImportTemplateRequestObject) (ImportTemplateResponseObject, error)
 	// DeleteTemplate Delete a template
 	// (DELETE /api/templates/{name})
 	DeleteTemplate(ctx context.Context, request DeleteTemplateRequestObject) (DeleteTemplateResponseObject, error)
@@ -23120,6 +23873,50 @@ func (sh *strictHandler) CreateTemplate(ctx *gin.Context) {
 	}
 }
 
+// ImportTemplate operation middleware
+func (sh *strictHandler) ImportTemplate(ctx *gin.Context, params ImportTemplateParams) {
+	var request ImportTemplateRequestObject
+
+	request.Params = params
+
+	var body ImportTemplateJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportTemplate(ctx, request.(ImportTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ImportTemplateResponseObject); ok {
+		if err := validResponse.VisitImportTemplateResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DeleteTemplate operation middleware
 func (sh *strictHandler) DeleteTemplate(ctx *gin.Context, name TemplateName) {
 	var request DeleteTemplateRequestObject
@@ -23147,10 +23944,11 @@ func (sh *strictHandler) DeleteTemplate(ctx *gin.Context, name TemplateName) {
 }
 
 // GetTemplate operation middleware
-func (sh *strictHandler) GetTemplate(ctx *gin.Context, name TemplateName) {
+func (sh *strictHandler) GetTemplate(ctx *gin.Context, name TemplateName, params GetTemplateParams) {
 	var request GetTemplateRequestObject
 
 	request.Name = name
+	request.Params = params
 
 	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetTemplate(ctx, request.(GetTemplateRequestObject))

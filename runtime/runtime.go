@@ -34,7 +34,10 @@ type Spec struct {
 	Command string            // startup command after {{VAR}} substitution; run via /bin/sh -c
 	Env     map[string]string // environment (server variables plus STARTUP, SERVER_MEMORY, ...)
 	Dir     string            // host folder with the server's data (bind-mounted at /home/container)
-	Limits  Limits
+	// Mount is where Dir is mounted in a container, also its working directory ("" =
+	// /home/container). The host runtime runs in Dir itself and refuses any other Mount.
+	Mount  string
+	Limits Limits
 	// User is the uid:gid the instance's processes run as; nil = the runtime's default.
 	User *User
 	// Network: the ports published for the instance (TCP and UDP) on IP ("" = every address of

@@ -54,13 +54,55 @@ type Template struct {
 	Run               Run                 `json:"run"`
 	Variables         map[string]Variable `json:"variables"`
 	Backup            *BackupHooks        `json:"backup,omitempty"`
+	ConfigFiles       []ConfigFile        `json:"configFiles,omitempty"` // rewritten by the node before every start
 }
+
+// Config file parsers (ConfigFile.Parser).
+const (
+	ParserProperties = "properties"
+	ParserYAML       = "yaml"
+	ParserJSON       = "json"
+	ParserINI        = "ini"
+	ParserXML        = "xml"
+	ParserFile       = "file"
+)
+
+// Parsers lists every ConfigFile.Parser.
+var Parsers = []string{ParserProperties, ParserYAML, ParserJSON, ParserINI, ParserXML, ParserFile}
+
+// ConfigFile is a configuration file the node rewrites before every start (created when
+// missing): each Set key gets its value (placeholders as in Run.Command).
+type ConfigFile struct {
+	File   string      `json:"file"`   // relative to the server folder
+	Parser string      `json:"parser"` // one of Parsers
+	Set    []ConfigSet `json:"set"`
+}
+
+// ConfigSet is one key of a ConfigFile and the value it gets.
+type ConfigSet struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Stop signals (Run.StopSignal).
+var StopSignals = []string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"}
+
+// ReadyRegexPrefix marks a Run.Ready pattern that is an RE2 regular expression.
+const ReadyRegexPrefix = "regex:"
+
+// DefaultMount is where command steps find the server folder (Step.Mount when empty).
+const DefaultMount = "/home/container"
 
 // Run is how a template's servers run.
 type Run struct {
 	Command     string `json:"command"`               // startup command, with placeholders
 	Stop        string `json:"stop,omitempty"`        // console command; empty = SIGTERM
 	StopTimeout *int   `json:"stopTimeout,omitempty"` // seconds; nil = DefaultStopTimeout
+	// StopSignal is sent when Stop is empty (one of StopSignals; empty = SIGTERM).
+	StopSignal string `json:"stopSignal,omitempty"`
+	// Ready: console patterns (substrings; ReadyRegexPrefix = RE2) that flip a starting server
+	// to running; none = running once the process has started.
+	Ready []string `json:"ready,omitempty"`
 }
 
 // StopSeconds is the stop timeout in seconds.
@@ -85,6 +127,10 @@ type Variable struct {
 	Description  string   `json:"description,omitempty"`
 	Options      []string `json:"options,omitempty"`
 	UserEditable *bool    `json:"userEditable,omitempty"` // nil: see Template.UserEditable
+	Min          *int64   `json:"min,omitempty"`          // integer: smallest value; string: shortest length
+	Max          *int64   `json:"max,omitempty"`          // integer: largest value; string: longest length
+	Pattern      string   `json:"pattern,omitempty"`      // string: RE2 a non-empty value must match
+	Hidden       bool     `json:"hidden,omitempty"`       // tenants neither see nor set it
 }
 
 // Step is one install step; which fields apply depends on Type (see the API's InstallStep).
@@ -105,6 +151,7 @@ type Step struct {
 	API      string   `json:"api,omitempty"`      // download: resolve the file through this API (APIPaper)
 	Project  string   `json:"project,omitempty"`  // download with api: project (paper, velocity, ...)
 	Build    string   `json:"build,omitempty"`    // download with api: build number or "latest"
+	Mount    string   `json:"mount,omitempty"`    // command (docker): server folder mount point and cwd; "" = DefaultMount
 }
 
 // strings returns the step's text fields by field name (for placeholder checks).

@@ -41,6 +41,36 @@ func (e BackupState) Valid() bool {
 	}
 }
 
+// Defines values for ConfigFileParser.
+const (
+	ConfigFileParserFile       ConfigFileParser = "file"
+	ConfigFileParserIni        ConfigFileParser = "ini"
+	ConfigFileParserJson       ConfigFileParser = "json"
+	ConfigFileParserProperties ConfigFileParser = "properties"
+	ConfigFileParserXml        ConfigFileParser = "xml"
+	ConfigFileParserYaml       ConfigFileParser = "yaml"
+)
+
+// Valid indicates whether the value is a known member of the ConfigFileParser enum.
+func (e ConfigFileParser) Valid() bool {
+	switch e {
+	case ConfigFileParserFile:
+		return true
+	case ConfigFileParserIni:
+		return true
+	case ConfigFileParserJson:
+		return true
+	case ConfigFileParserProperties:
+		return true
+	case ConfigFileParserXml:
+		return true
+	case ConfigFileParserYaml:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DaemonErrorCode.
 const (
 	DaemonErrorCodeErrArchiveInvalid       DaemonErrorCode = "ErrArchiveInvalid"
@@ -137,6 +167,30 @@ func (e DaemonErrorCode) Valid() bool {
 	case DaemonErrorCodeErrUnsupportedMediaType:
 		return true
 	case DaemonErrorCodeErrUploadIncomplete:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DefinitionStopSignal.
+const (
+	DefinitionStopSignalSIGHUP  DefinitionStopSignal = "SIGHUP"
+	DefinitionStopSignalSIGINT  DefinitionStopSignal = "SIGINT"
+	DefinitionStopSignalSIGQUIT DefinitionStopSignal = "SIGQUIT"
+	DefinitionStopSignalSIGTERM DefinitionStopSignal = "SIGTERM"
+)
+
+// Valid indicates whether the value is a known member of the DefinitionStopSignal enum.
+func (e DefinitionStopSignal) Valid() bool {
+	switch e {
+	case DefinitionStopSignalSIGHUP:
+		return true
+	case DefinitionStopSignalSIGINT:
+		return true
+	case DefinitionStopSignalSIGQUIT:
+		return true
+	case DefinitionStopSignalSIGTERM:
 		return true
 	default:
 		return false
@@ -303,6 +357,19 @@ type CommandRequest struct {
 	Command string `json:"command"`
 }
 
+// ConfigFile defines model for ConfigFile.
+type ConfigFile struct {
+	File   string           `json:"file"`
+	Parser ConfigFileParser `json:"parser"`
+	Set    []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"set"`
+}
+
+// ConfigFileParser defines model for ConfigFile.Parser.
+type ConfigFileParser string
+
 // ConsoleLine defines model for ConsoleLine.
 type ConsoleLine struct {
 	// Cursor Strictly increasing per server.
@@ -328,6 +395,9 @@ type Definition struct {
 	AutoRestart    *bool           `json:"autoRestart,omitempty"`
 	BackupCommands *BackupCommands `json:"backupCommands,omitempty"`
 
+	// ConfigFiles Files rewritten before every start (placeholders as in startup).
+	ConfigFiles *[]ConfigFile `json:"configFiles,omitempty"`
+
 	// Env Extra environment, not placeholders.
 	Env         *map[string]string `json:"env,omitempty"`
 	Environment Environment        `json:"environment"`
@@ -343,10 +413,17 @@ type Definition struct {
 	Name    string                  `json:"name"`
 	Port    *int                    `json:"port,omitempty"`
 
+	// Ready After a start the server is `starting` until a console line contains one of these patterns (`regex:`
+	// prefix: an RE2 regular expression), then `running`. None: `running` once the process has started.
+	Ready *[]string `json:"ready,omitempty"`
+
 	// Startup Command with {{VAR}} placeholders.
-	Startup       string  `json:"startup"`
-	StopCommand   *string `json:"stopCommand,omitempty"`
-	StopTimeoutMs *int64  `json:"stopTimeoutMs,omitempty"`
+	Startup     string  `json:"startup"`
+	StopCommand *string `json:"stopCommand,omitempty"`
+
+	// StopSignal Sent to stop the server when stopCommand is empty (default SIGTERM).
+	StopSignal    *DefinitionStopSignal `json:"stopSignal,omitempty"`
+	StopTimeoutMs *int64                `json:"stopTimeoutMs,omitempty"`
 
 	// Suspended A suspended server is stopped and stays stopped: start, restart and install are refused
 	// (409 `ErrServerSuspended`), it is never restarted after a crash or a daemon restart, and a
@@ -354,6 +431,9 @@ type Definition struct {
 	Suspended *bool              `json:"suspended,omitempty"`
 	Variables *map[string]string `json:"variables,omitempty"`
 }
+
+// DefinitionStopSignal Sent to stop the server when stopCommand is empty (default SIGTERM).
+type DefinitionStopSignal string
 
 // Entry defines model for Entry.
 type Entry struct {
