@@ -3,10 +3,12 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/skypanel/skypanel/server"
@@ -145,7 +147,7 @@ func TestImportTemplateRefused(t *testing.T) {
 		name, field, msg string
 		raw              []byte
 	}{
-		{"junk", "$", "neither an egg", []byte(`{"hello": "world"}`)},
+		{"junk", "$", "PufferPanel", []byte(`{"hello": "world"}`)},
 		{"unknown egg version", "meta.version", "not supported", egg(func(m map[string]any) {
 			m["meta"] = map[string]any{"version": "PTDL_v9"}
 		})},
@@ -189,5 +191,34 @@ func TestExportEggRefused(t *testing.T) {
 	env.Do(t, http.MethodGet, "/api/templates/nope?format=egg", admin, nil, nil).ExpectError(t, http.StatusNotFound, server.CodeTemplateNotFound)
 	if r := env.Do(t, http.MethodGet, "/api/templates/echo-bot?format=template", admin, nil, nil); r.Status != http.StatusOK {
 		t.Errorf("format=template: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestImportConcurrent: imports racing for the next egg id all succeed with distinct ids (the
+// choice and the insert share a transaction; the unique index refuses a duplicate).
+func TestImportConcurrent(t *testing.T) {
+	env := apitest.Start(t)
+	admin := env.AdminToken(t)
+	raw := importFixture(t, "java-app.egg.json", nil)
+	const n = 8
+	answers := make([]*apitest.Response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i] = postImport(t, env, admin, fmt.Sprintf("?name=racer-%d", i), raw) })
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for i, r := range answers {
+		var got imported
+		if r == nil || r.Status != http.StatusCreated {
+			t.Fatalf("import %d: %+v", i, r)
+		}
+		r.JSON(t, &got)
+		seen[got.EggID] = true
+	}
+	for id := 1; id <= n; id++ {
+		if !seen[id] {
+			t.Errorf("egg ids = %v, want 1..%d", seen, n)
+		}
 	}
 }
