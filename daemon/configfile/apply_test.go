@@ -150,6 +150,7 @@ func TestApplyMalformedUntouched(t *testing.T) {
 	for _, c := range []struct{ name, parser, content string }{
 		{"bad.json", JSON, `{"a":`},
 		{"bad.yml", YAML, "a: [\n"},
+		{"bad.xml", XML, "<a><b></a>"},
 	} {
 		t.Run(c.parser, func(t *testing.T) {
 			dir, r := folder(t, map[string]string{c.name: c.content})

@@ -16,10 +16,12 @@
 //   - json: a dotted path as for yaml; key order kept, indentation detected (two spaces when
 //     none, compact when the file was on one line). A value that is a JSON number, true, false
 //     or null is written as one, anything else as a string.
-//   - xml: a dotted element path from the root element ("config.server.port"); a last part
-//     "@name" is an attribute of the element before it. Every matching element is set; missing
-//     elements are created under the deepest existing one. Everything else in the file is kept
-//     byte for byte.
+//   - xml: a dotted element path from the root element ("config.server.port", names with
+//     their prefix as written); a last part "@name" is an attribute of the element before it.
+//     Every matching element is set (a text replaces the element's content, children too);
+//     when none matches, the missing elements are created under the first of the deepest
+//     existing ones, indented like the file. Everything else is kept byte for byte. A new file
+//     starts with an XML declaration; only UTF-8 files are read.
 //   - file: every line starting with the key is replaced by the value; no such line → the value
 //     is appended as a line.
 //
