@@ -285,10 +285,14 @@ func (s *server) say(format string, args ...any) {
 	s.ring.add(DaemonPrefix + fmt.Sprintf(format, args...))
 }
 
-// setState changes the state (s.mu held), publishes it and saves it.
+// setState changes the state (s.mu held), publishes it when the status changed (a start with
+// ready patterns goes from starting to running-reported-as-starting) and saves it.
 func (m *Manager) setState(s *server, st State, msg string) {
+	before := s.statusLocked()
 	s.rec.State, s.rec.Message = st, msg
-	s.hub.publish(Event{Kind: EventStatus, Status: s.statusLocked()})
+	if now := s.statusLocked(); now != before {
+		s.hub.publish(Event{Kind: EventStatus, Status: now})
+	}
 	m.saveRecord(s)
 }
 
@@ -302,6 +306,13 @@ func (m *Manager) saveRecord(s *server) {
 	}
 }
 
+// statusLocked is s's status (s.mu held): a running server whose console has not shown one of
+// its ready patterns yet reports StateStarting (internally it is running: stop, kill, restart
+// and commands treat it so).
 func (s *server) statusLocked() StatusInfo {
-	return StatusInfo{State: s.rec.State, Running: s.proc != nil, Message: s.rec.Message}
+	st := s.rec.State
+	if st == StateRunning && s.proc != nil && s.proc.starting {
+		st = StateStarting
+	}
+	return StatusInfo{State: st, Running: s.proc != nil, Message: s.rec.Message}
 }
