@@ -285,14 +285,10 @@ func (s *server) say(format string, args ...any) {
 	s.ring.add(DaemonPrefix + fmt.Sprintf(format, args...))
 }
 
-// setState changes the state (s.mu held), publishes it when the status changed (a start with
-// ready patterns goes from starting to running-reported-as-starting) and saves it.
+// setState changes the state (s.mu held), publishes it and saves it.
 func (m *Manager) setState(s *server, st State, msg string) {
-	before := s.statusLocked()
 	s.rec.State, s.rec.Message = st, msg
-	if now := s.statusLocked(); now != before {
-		s.hub.publish(Event{Kind: EventStatus, Status: now})
-	}
+	s.hub.publish(Event{Kind: EventStatus, Status: s.statusLocked()})
 	m.saveRecord(s)
 }
 
