@@ -320,3 +320,15 @@ func TestCreateUpdateRefuseBadRun(t *testing.T) {
 		t.Fatalf("stored %+v", got)
 	}
 }
+
+// TestCloneCopiesRunFields: a clone shares no slice with the original (Get hands out clones).
+func TestCloneCopiesRunFields(t *testing.T) {
+	d := testDef("s1", "echo")
+	d.Ready = []string{"a"}
+	d.ConfigFiles = []ConfigFile{{File: "f", Parser: "file", Set: []ConfigSet{{Key: "k", Value: "v"}}}}
+	c := d.Clone()
+	c.Ready[0], c.ConfigFiles[0].File, c.ConfigFiles[0].Set[0].Value = "x", "g", "w"
+	if d.Ready[0] != "a" || d.ConfigFiles[0].File != "f" || d.ConfigFiles[0].Set[0].Value != "v" {
+		t.Fatalf("the original changed: %+v", d)
+	}
+}
