@@ -3,7 +3,6 @@ package egg
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"regexp"
@@ -54,8 +53,7 @@ func Convert(raw []byte) (templates.Template, Meta, error) {
 		}
 	}
 	if err := t.Validate(); err != nil {
-		return templates.Template{}, Meta{}, unsupported("$", "the converted template is not valid: %v",
-			errors.Unwrap(err))
+		return templates.Template{}, Meta{}, unsupported("$", "the converted template is not valid: %v", err)
 	}
 	return t, m, nil
 }

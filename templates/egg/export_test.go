@@ -147,3 +147,32 @@ func TestExportImages(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkConvert and BenchmarkExport measure the largest fixture (every parser and rule).
+func BenchmarkConvert(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "file-parsers.egg.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := Convert(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkExport(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "file-parsers.egg.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tpl, m, err := Convert(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Export(tpl, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

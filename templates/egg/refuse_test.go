@@ -89,6 +89,7 @@ func TestConvertRefusals(t *testing.T) {
 		{"ini section without key", "config.files.a.ini.find.a.", ErrUnsupported, func(e egg) { files(e, "a.ini", "ini", egg{"a.": "1"}) }},
 		{"yaml bad index", "config.files.a.yml.find.a[x].b", ErrUnsupported, func(e egg) { files(e, "a.yml", "yaml", egg{"a[x].b": "1"}) }},
 		{"no env_variable", "variables[0].env_variable", ErrInvalid, func(e egg) { variable(e, 0)["env_variable"] = "" }},
+		{"env_variable not a name", "variables[0].env_variable", ErrUnsupported, func(e egg) { variable(e, 0)["env_variable"] = "MC-VERSION" }},
 		{"built-in env_variable", "variables[0].env_variable", ErrUnsupported, func(e egg) { variable(e, 0)["env_variable"] = "SERVER_PORT" }},
 		{"duplicate env_variable", "variables[2].env_variable", ErrInvalid, func(e egg) { variable(e, 2)["env_variable"] = "SERVER_JARFILE" }},
 		{"unknown rule", "variables[0].rules", ErrUnsupported, rule("required|url")},

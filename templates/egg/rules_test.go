@@ -76,8 +76,8 @@ func TestRulesAllows(t *testing.T) {
 			t.Errorf("integer 1..10 allows(%q) = %v", v, got)
 		}
 	}
-	s := Rules{Kind: "string", Max: ptr(3), Regex: "/^[a-z]+$/"}
-	for v, want := range map[string]bool{"abc": true, "abcd": false, "AB": false} {
+	s := Rules{Kind: "string", Max: ptr(3), Regex: "/^[a-zäöü]+$/"}
+	for v, want := range map[string]bool{"abc": true, "abcd": false, "AB": false, "äöü": true} { // characters, as Laravel's mb_strlen
 		if got := s.allows(v); got != want {
 			t.Errorf("string max:3 regex allows(%q) = %v", v, got)
 		}

@@ -3,6 +3,7 @@ package egg
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 
@@ -12,6 +13,9 @@ import (
 // booleanOptions are the strings Laravel's boolean rule accepts: a boolean egg variable
 // becomes an option variable so the value the game sees is unchanged.
 var booleanOptions = []string{"0", "1", "false", "true"}
+
+// envNamePattern is what templates accept as a variable name.
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func convertVariables(t *templates.Template, m *Meta, e *rawEgg) error {
 	m.Variables = []Variable{}
@@ -36,6 +40,9 @@ func convertVariable(field string, rv rawVariable, m *Meta) (templates.Variable,
 	switch {
 	case rv.EnvVariable == "":
 		return templates.Variable{}, invalid(field+".env_variable", "required")
+	case !envNamePattern.MatchString(rv.EnvVariable):
+		return templates.Variable{}, unsupported(field+".env_variable",
+			"%q: template variables are letters, digits and '_', not starting with a digit", rv.EnvVariable)
 	case slices.Contains(templates.Builtins, rv.EnvVariable):
 		return templates.Variable{}, unsupported(field+".env_variable",
 			"%q is a built-in placeholder of templates", rv.EnvVariable)

@@ -16,8 +16,10 @@ func TestVariableMapping(t *testing.T) {
 		check             func(v templates.Variable) bool
 		note              string
 	}{
-		{"string length counts characters", "string|max:3", "äöü", true, true,
-			func(v templates.Variable) bool { return v.Type == "string" && *v.Max == 3 && v.Default == "äöü" }, ""},
+		{"string length", "string|min:2|max:3", "abc", true, true,
+			func(v templates.Variable) bool {
+				return v.Type == "string" && *v.Min == 2 && *v.Max == 3 && v.Default == "abc"
+			}, ""},
 		{"integer bounds", "integer|between:-5,5", "0", true, true,
 			func(v templates.Variable) bool { return v.Type == "integer" && *v.Min == -5 && *v.Max == 5 }, ""},
 		{"numeric is an integer", "numeric|min:1", "3", true, true,
