@@ -22,6 +22,15 @@ type Rules struct {
 	Charset  string   `json:"charset,omitempty"` // alpha, alpha_num or alpha_dash
 }
 
+// charsetREs are charsets compiled once (Unicode classes are slow to compile).
+var charsetREs = func() map[string]*regexp.Regexp {
+	m := map[string]*regexp.Regexp{}
+	for name, p := range charsets {
+		m[name] = regexp.MustCompile(p)
+	}
+	return m
+}()
+
 var kinds = map[string]bool{"string": true, "integer": true, "numeric": true, "boolean": true}
 
 // charsets are Laravel's character-class rules and the RE2 pattern each means (Laravel's own
@@ -229,9 +238,14 @@ func (r Rules) allows(v string) bool {
 	if (r.Min != nil && size < *r.Min) || (r.Max != nil && size > *r.Max) {
 		return false
 	}
-	p, err := r.Pattern()
-	if err != nil {
+	switch {
+	case r.Regex != "" && r.Charset != "":
 		return false
+	case r.Charset != "":
+		return charsetREs[r.Charset].MatchString(v)
+	case r.Regex != "":
+		p, err := translateRegex(r.Regex)
+		return err == nil && regexp.MustCompile(p).MatchString(v)
 	}
-	return p == "" || regexp.MustCompile(p).MatchString(v)
+	return true
 }
