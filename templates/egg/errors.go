@@ -23,7 +23,7 @@ var (
 	invalid     = templates.SourceInvalid
 )
 
-// ErrNotExportable: the template holds something an egg cannot (Export's *FieldError then
+// ErrNotExportable means the template holds something an egg cannot (Export's *FieldError then
 // names the template's field, e.g. "run.stopSignal").
 var ErrNotExportable = errors.New("the template cannot be written as an egg")
 
