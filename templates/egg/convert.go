@@ -129,15 +129,18 @@ func convertConfig(t *templates.Template, m *Meta, e *rawEgg) error {
 	return convertFiles(t, m, e)
 }
 
-// checkEditable names the egg variable templates would refuse: a free-form string a tenant
-// may edit that reaches a command line.
+// checkEditable makes admin-only, with a note, what templates let only administrators set: a
+// free-form string the egg lets users edit that reaches a command line (Pterodactyl's own
+// Paper and Forge eggs have one, SERVER_JARFILE). The value stays settable by administrators;
+// nothing is dropped.
 func checkEditable(t *templates.Template, m *Meta, _ *rawEgg) error {
 	for i, mv := range m.Variables {
 		v := t.Variables[mv.EnvVariable]
 		if v.Type == templates.TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(mv.EnvVariable) {
-			return unsupported(fmt.Sprintf("variables[%d].user_editable", i),
-				"%s is a free-form string used in the startup command; templates let only administrators set those",
-				mv.EnvVariable)
+			v.UserEditable = new(bool)
+			t.Variables[mv.EnvVariable] = v
+			m.Notes = append(m.Notes, fmt.Sprintf("variables[%d].user_editable: %s is a free-form string used in "+
+				"the startup command; only administrators may set it", i, mv.EnvVariable))
 		}
 	}
 	return nil

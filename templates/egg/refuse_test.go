@@ -2,6 +2,7 @@ package egg
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -115,7 +116,6 @@ func TestConvertRefusals(t *testing.T) {
 		{"integer default out of range", "variables[0].default_value", ErrInvalid, func(e egg) {
 			variable(e, 0)["rules"], variable(e, 0)["default_value"] = "integer|between:1,9", "10"
 		}},
-		{"editable string in startup", "variables[1].user_editable", ErrUnsupported, func(e egg) { variable(e, 1)["user_editable"] = true }},
 		{"no install container", "scripts.installation.container", ErrInvalid, func(e egg) { install(e)["container"] = "" }},
 		{"entrypoint with arguments", "scripts.installation.entrypoint", ErrUnsupported, func(e egg) { install(e)["entrypoint"] = "bash -c" }},
 		{"placeholder in script", "scripts.installation.script", ErrUnsupported, func(e egg) { install(e)["script"] = "echo {{SERVER_JARFILE}}" }},
@@ -135,4 +135,30 @@ func TestConvertRefusals(t *testing.T) {
 func TestConvertNotJSON(t *testing.T) {
 	_, _, err := Convert([]byte("name: paper"))
 	assertField(t, err, "$", ErrInvalid)
+}
+
+// TestEditableCommandStringAdminOnly: a free-form string the egg lets users edit that reaches
+// the startup command converts admin-only, with a note naming it (not refused, not dropped).
+func TestEditableCommandStringAdminOnly(t *testing.T) {
+	raw := mutate(t, "paper", func(e egg) { variable(e, 1)["user_editable"] = true })
+	tpl, m, err := Convert(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := m.Variables[1].EnvVariable
+	if v := tpl.Variables[name]; v.UserEditable == nil || *v.UserEditable || tpl.UserEditable(name) {
+		t.Errorf("%s: userEditable %v, want false", name, v.UserEditable)
+	}
+	if !noted(m.Notes, "variables[1].user_editable") {
+		t.Errorf("no note names variables[1].user_editable: %q", m.Notes)
+	}
+}
+
+func noted(notes []string, field string) bool {
+	for _, n := range notes {
+		if strings.HasPrefix(n, field+":") {
+			return true
+		}
+	}
+	return false
 }
