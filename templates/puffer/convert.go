@@ -23,10 +23,11 @@ func (c *conv) note(env, format string, args ...any) {
 	c.notes[env] = append(c.notes[env], fmt.Sprintf(format, args...))
 }
 
-// perEnv is what differs between environments: install steps and the run command.
+// perEnv is what may differ between environments: install steps, run command, config files.
 type perEnv struct {
-	install []templates.Step
-	command string
+	install     []templates.Step
+	command     string
+	configFiles []templates.ConfigFile
 }
 
 // Convert turns a PufferPanel template (JSON) into a template that passes templates'
@@ -63,9 +64,12 @@ func convert(src *rawTemplate) (templates.Template, Meta, error) {
 	if err := c.chooseEnvironments(&t, src, envs); err != nil {
 		return t, m, err
 	}
-	m.Notes = append(m.Notes, c.notes[""]...)
-	for _, env := range t.Environments {
-		m.Notes = append(m.Notes, c.notes[env]...)
+	for _, env := range append([]string{""}, t.Environments...) {
+		for _, n := range c.notes[env] {
+			if !contains(m.Notes, n) {
+				m.Notes = append(m.Notes, n)
+			}
+		}
 	}
 	if err := checkEditable(&t, &m); err != nil {
 		return t, m, err
@@ -133,7 +137,7 @@ func (c *conv) chooseEnvironments(t *templates.Template, src *rawTemplate, envs 
 				env, envs[keep])
 		}
 	}
-	t.Install, t.Run.Command = results[keep].install, results[keep].command
+	t.Install, t.Run.Command, t.ConfigFiles = results[keep].install, results[keep].command, results[keep].configFiles
 	if !contains(t.Environments, templates.EnvDocker) {
 		t.Image = ""
 	}
@@ -150,7 +154,8 @@ func (c *conv) forEnvironment(src *rawTemplate, env string) (perEnv, error) {
 	if r.command, err = c.command(src.Run.Command, env); err != nil {
 		return r, err
 	}
-	return r, c.hooks(src.Run, env)
+	r.configFiles, err = c.hooks(src.Run, env)
+	return r, err
 }
 
 // checkRequirements refuses a template for operating systems other than Linux and notes

@@ -21,7 +21,7 @@ type golden struct {
 }
 
 // fixtures are the testdata templates that convert.
-var fixtures = []string{"paper", "vanilla", "generic"}
+var fixtures = []string{"paper", "vanilla", "generic", "terraria"}
 
 // TestConvertFixtures converts every fixture and compares with its golden file; the template
 // must also load through templates.Parse (the format's own loader).

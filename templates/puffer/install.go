@@ -19,8 +19,11 @@ func (c *conv) operations(field string, ops []rawOp, env string) ([]templates.St
 	for i, op := range ops {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		run, err := c.applies(f, op, env)
-		if err != nil || !run {
+		if err != nil {
 			return nil, err
+		}
+		if !run {
+			continue
 		}
 		switch typ := op.typ(); typ {
 		case "console", "sleep":

@@ -52,7 +52,27 @@ func TestConvertRefusals(t *testing.T) {
 		{"rcon console", "run.stdin.type", ErrUnsupported, func(d doc) { run(d)["stdin"] = doc{"type": "rcon"} }},
 		{"working directory", "run.workingDirectory", ErrUnsupported, func(d doc) { run(d)["workingDirectory"] = "game" }},
 		{"pre operation", "run.pre[0]", ErrUnsupported, func(d doc) {
-			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "b"}}
+			run(d)["pre"] = []any{doc{"type": "command", "commands": []any{"rm -f cache"}}}
+		}},
+		{"pre writefile ambiguous", "run.pre[1].text", ErrUnsupported, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "x=1"},
+				doc{"type": "writefile", "target": "b", "text": "port=1\nport=2"}}
+		}},
+		{"pre writefile key prefix", "run.pre[0].text", ErrUnsupported, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "[game]\n[game]x=1"}}
+		}},
+		{"pre writefile placeholder key", "run.pre[0].text", ErrUnsupported, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "${ip}=1"}}
+		}},
+		{"pre writefile outside", "run.pre[0].target", ErrInvalid, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": "../a", "text": "a=1"}}
+		}},
+		{"pre writefile empty", "run.pre[0].text", ErrUnsupported, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "\n \n"}}
+		}},
+		{"pre writefile twice", "run.pre[1].target", ErrUnsupported, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "a=1"},
+				doc{"type": "writefile", "target": "./a", "text": "b=1"}}
 		}},
 		{"post operation", "run.post[0]", ErrUnsupported, func(d doc) { run(d)["post"] = []any{doc{"type": "command", "commands": []any{"x"}}} }},
 		{"no command", "run.command", ErrInvalid, func(d doc) { delete(run(d), "command") }},

@@ -109,25 +109,3 @@ func pick(list []rawCommand, env string) (int, error) {
 	}
 	return def, nil
 }
-
-// hooks refuses run.pre and run.post operations that apply in env: they run around every
-// start, and templates have only install steps (run once).
-func (c *conv) hooks(r rawRun, env string) error {
-	hooks := []struct {
-		name string
-		ops  []rawOp
-	}{{"run.pre", r.Pre}, {"run.post", r.Post}}
-	for _, h := range hooks {
-		for i, op := range h.ops {
-			f := fmt.Sprintf("%s[%d]", h.name, i)
-			run, err := c.applies(f, op, env)
-			if err != nil {
-				return err
-			}
-			if run {
-				return unsupported(f, "operations around every start (%s) have no equivalent in templates", op.typ())
-			}
-		}
-	}
-	return nil
-}
