@@ -86,7 +86,7 @@ func (c *conv) common(t *templates.Template, m *Meta, src *rawTemplate) ([]strin
 	if err := checkRequirements(c, src.Requirements); err != nil {
 		return nil, err
 	}
-	envs, err := convertEnvironments(t, m, src)
+	envs, err := convertEnvironments(c, t, m, src)
 	if err != nil {
 		return nil, err
 	}

@@ -35,9 +35,10 @@ func envEntries(src *rawTemplate) []envEntry {
 }
 
 // convertEnvironments returns templates' environments in the source's order (default
-// first) and sets the docker image. host (PufferPanel 2: standard) → standard, docker with
-// an image → docker; any other type, or docker settings templates cannot express, is refused.
-func convertEnvironments(t *templates.Template, m *Meta, src *rawTemplate) ([]string, error) {
+// first) and sets the docker image. host (PufferPanel 2: standard, or tty: on a terminal,
+// noted) → standard, docker with an image → docker; any other type, or docker settings
+// templates cannot express, is refused.
+func convertEnvironments(c *conv, t *templates.Template, m *Meta, src *rawTemplate) ([]string, error) {
 	entries := envEntries(src)
 	if len(entries) == 0 {
 		return nil, invalid("environment", "required (host or docker)")
@@ -48,6 +49,9 @@ func convertEnvironments(t *templates.Template, m *Meta, src *rawTemplate) ([]st
 		env, err := convertEnvironment(e)
 		if err != nil {
 			return nil, err
+		}
+		if e.raw.Type == "tty" {
+			c.note(env, "%s: tty runs the server as a standard environment's host process, without a terminal", e.field)
 		}
 		if e.field == "environment" {
 			m.Environment = e.raw.Type
@@ -75,6 +79,8 @@ func convertEnvironment(e envEntry) (string, error) {
 	r := e.raw
 	switch r.Type {
 	case "host", "standard":
+		return templates.EnvStandard, nil
+	case "tty": // PufferPanel 2: a host process on a pseudo-terminal
 		return templates.EnvStandard, nil
 	case "docker":
 	default:

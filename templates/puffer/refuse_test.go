@@ -83,7 +83,7 @@ func TestConvertRefusals(t *testing.T) {
 		}},
 		{"bad env var", "run.environmentVars.A-B", ErrInvalid, func(d doc) { run(d)["environmentVars"] = doc{"A-B": "1"} }},
 		{"unknown environment", "supportedEnvironments[0].type", ErrUnsupported, func(d doc) {
-			d["supportedEnvironments"].([]any)[0].(doc)["type"] = "tty"
+			d["supportedEnvironments"].([]any)[0].(doc)["type"] = "lxc"
 		}},
 		{"default environment unknown", "environment.type", ErrUnsupported, func(d doc) { d["environment"] = doc{"type": "podman"} }},
 		{"no environment", "environment", ErrInvalid, func(d doc) { delete(d, "environment"); delete(d, "supportedEnvironments") }},
@@ -99,7 +99,11 @@ func TestConvertRefusals(t *testing.T) {
 			data(d, "motd")["options"] = []any{doc{"value": "a"}, doc{"value": "b"}}
 		}},
 		{"option without options", "data.motd.options", ErrInvalid, func(d doc) { data(d, "motd")["type"] = "option" }},
-		{"options on a string", "data.motd.options", ErrUnsupported, func(d doc) { data(d, "motd")["options"] = []any{doc{"value": "a"}} }},
+		{"string with options, value not one", "data.motd.value", ErrInvalid, func(d doc) { data(d, "motd")["options"] = []any{doc{"value": "a"}} }},
+		{"option twice", "data.motd.options[1].value", ErrInvalid, func(d doc) {
+			data(d, "motd")["options"] = []any{doc{"value": 1}, doc{"value": "1"}}
+		}},
+		{"option an object", "data.motd.options[0].value", ErrInvalid, func(d doc) { data(d, "motd")["options"] = []any{doc{"value": doc{}}} }},
 		{"variable not an object", "data.motd", ErrInvalid, func(d doc) { d["data"].(doc)["motd"] = "x" }},
 		{"required not a boolean", "data.motd.required", ErrInvalid, func(d doc) { data(d, "motd")["required"] = "yes" }},
 		{"renamed twice", "data.a_b", ErrInvalid, func(d doc) {

@@ -27,9 +27,12 @@ func convertVariables(t *templates.Template, m *Meta, src *rawTemplate) (placeho
 	for _, name := range sortedKeys(src.Data) {
 		rv := src.Data[name]
 		field := "data." + name
-		mv, v, err := convertVariable(field, name, rv)
+		mv, v, note, err := convertVariable(field, name, rv)
 		if err != nil {
 			return p, err
+		}
+		if note != "" {
+			m.Notes = append(m.Notes, note)
 		}
 		if name == port {
 			mv.Template = portVariable
@@ -84,8 +87,10 @@ func templateName(name string) string {
 }
 
 // convertVariable converts one data entry: type, value (the default), options, required,
-// desc; internal makes it hidden, userEdit user-editable.
-func convertVariable(field, name string, rv rawVar) (Variable, templates.Variable, error) {
+// desc; internal makes it hidden, userEdit user-editable. A string, integer or boolean with
+// options becomes an option variable (PufferPanel offers the list whatever the type); the
+// returned note says so.
+func convertVariable(field, name string, rv rawVar) (Variable, templates.Variable, string, error) {
 	typ := rv.Type
 	if typ == "" {
 		typ = templates.TypeString
@@ -94,39 +99,51 @@ func convertVariable(field, name string, rv rawVar) (Variable, templates.Variabl
 	editable := rv.UserEdit && !rv.Internal
 	v := templates.Variable{Type: typ, Required: rv.Required, Description: strings.TrimSpace(rv.Desc),
 		Hidden: rv.Internal, UserEditable: &editable}
+	var note string
 	switch typ {
 	case templates.TypeString, templates.TypeInteger, templates.TypeBoolean:
 		if len(rv.Options) > 0 {
-			return mv, v, unsupported(field+".options", "options are only for type %q", templates.TypeOption)
+			v.Type = templates.TypeOption
+			note = fmt.Sprintf("%s: type %s with options becomes an option variable (the value is one of the options)", field, typ)
 		}
 	case templates.TypeOption:
 		if len(rv.Options) == 0 {
-			return mv, v, invalid(field+".options", "an option variable needs options")
-		}
-		for i, o := range rv.Options {
-			s, err := scalar(o.Value)
-			if err != nil || s == "" {
-				return mv, v, invalid(fmt.Sprintf("%s.options[%d].value", field, i), "must be a non-empty string, number or boolean")
-			}
-			if slices.Contains(v.Options, s) {
-				return mv, v, invalid(fmt.Sprintf("%s.options[%d].value", field, i), "%q appears twice", s)
-			}
-			v.Options = append(v.Options, s)
-			mv.Options = append(mv.Options, Option{Value: s, Display: o.Display})
+			return mv, v, "", invalid(field+".options", "an option variable needs options")
 		}
 	default:
-		return mv, v, unsupported(field+".type", "%q is not a variable type templates know (%s)", typ,
+		return mv, v, "", unsupported(field+".type", "%q is not a variable type templates know (%s)", typ,
 			strings.Join([]string{templates.TypeString, templates.TypeInteger, templates.TypeBoolean, templates.TypeOption}, ", "))
 	}
-	def, err := defaultValue(typ, rv.Value)
+	if err := convertOptions(field, rv.Options, &mv, &v); err != nil {
+		return mv, v, "", err
+	}
+	def, err := defaultValue(v.Type, rv.Value)
 	if err != nil {
-		return mv, v, invalid(field+".value", "%v", err)
+		return mv, v, "", invalid(field+".value", "%v", err)
 	}
 	mv.Value, v.Default = def, def
-	if typ == templates.TypeOption && def != nil && !slices.Contains(v.Options, def.(string)) {
-		return mv, v, invalid(field+".value", "%q is not one of the options", def)
+	if v.Type == templates.TypeOption && def != nil && !slices.Contains(v.Options, def.(string)) {
+		return mv, v, "", invalid(field+".value", "%q is not one of the options", def)
 	}
-	return mv, v, nil
+	return mv, v, note, nil
+}
+
+// convertOptions reads the options' values as text (an empty value is allowed: an optional
+// variable may be left empty) and keeps their display names in the meta.
+func convertOptions(field string, opts []rawOption, mv *Variable, v *templates.Variable) error {
+	for i, o := range opts {
+		f := fmt.Sprintf("%s.options[%d].value", field, i)
+		s, err := scalar(o.Value)
+		if err != nil {
+			return invalid(f, "must be a string, number or boolean")
+		}
+		if slices.Contains(v.Options, s) {
+			return invalid(f, "%q appears twice", s)
+		}
+		v.Options = append(v.Options, s)
+		mv.Options = append(mv.Options, Option{Value: s, Display: o.Display})
+	}
+	return nil
 }
 
 // defaultValue reads value as PufferPanel does for the type (numbers and booleans may be
