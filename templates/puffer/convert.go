@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/skypanel/skypanel/templates"
@@ -66,7 +67,7 @@ func convert(src *rawTemplate) (templates.Template, Meta, error) {
 	}
 	for _, env := range append([]string{""}, t.Environments...) {
 		for _, n := range c.notes[env] {
-			if !contains(m.Notes, n) {
+			if !slices.Contains(m.Notes, n) {
 				m.Notes = append(m.Notes, n)
 			}
 		}
@@ -105,6 +106,10 @@ func (c *conv) common(t *templates.Template, m *Meta, src *rawTemplate) ([]strin
 	if src.Run.WorkingDirectory != "" {
 		return nil, unsupported("run.workingDirectory", "servers run in their folder")
 	}
+	if len(src.Uninstall) > 0 {
+		c.note("", "uninstall: %d operations run when PufferPanel deletes a server are left out (the server folder is deleted)",
+			len(src.Uninstall))
+	}
 	if isEmpty(src.Run.Command) {
 		return nil, invalid("run.command", "required")
 	}
@@ -138,7 +143,7 @@ func (c *conv) chooseEnvironments(t *templates.Template, src *rawTemplate, envs 
 		}
 	}
 	t.Install, t.Run.Command, t.ConfigFiles = results[keep].install, results[keep].command, results[keep].configFiles
-	if !contains(t.Environments, templates.EnvDocker) {
+	if !slices.Contains(t.Environments, templates.EnvDocker) {
 		t.Image = ""
 	}
 	return nil
@@ -164,7 +169,7 @@ func checkRequirements(c *conv, r *Requirements) error {
 	if r == nil {
 		return nil
 	}
-	if r.OS != "" && !contains(splitAlternatives(r.OS), "linux") {
+	if r.OS != "" && !slices.Contains(splitAlternatives(r.OS), "linux") {
 		return unsupported("requirements.os", "%q: nodes run Linux", r.OS)
 	}
 	if r.Arch != "" {

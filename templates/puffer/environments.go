@@ -2,6 +2,7 @@ package puffer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/skypanel/skypanel/templates"
@@ -64,7 +65,7 @@ func convertEnvironments(c *conv, t *templates.Template, m *Meta, src *rawTempla
 			}
 			t.Image = e.raw.Image
 		}
-		if !contains(envs, env) {
+		if !slices.Contains(envs, env) {
 			envs = append(envs, env)
 		}
 	}
@@ -110,13 +111,4 @@ func convertEnvironment(e envEntry) (string, error) {
 func isEmpty(raw []byte) bool {
 	s := strings.TrimSpace(string(raw))
 	return s == "" || s == "null" || s == "{}" || s == "[]"
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -111,3 +111,40 @@ func TestStopCode(t *testing.T) {
 		}
 	}
 }
+
+// TestTTYAndUninstall: PufferPanel 2's tty environment runs as standard, and uninstall
+// operations are left out; both are noted.
+func TestTTYAndUninstall(t *testing.T) {
+	tpl, meta, err := Convert(mutate(t, "vanilla", func(d doc) {
+		d["environment"] = doc{"type": "tty"}
+		d["uninstall"] = []any{doc{"type": "command", "commands": []any{"rm -rf world"}}}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tpl.Environments, []string{templates.EnvStandard}) || tpl.Image != "" {
+		t.Errorf("environments %q image %q", tpl.Environments, tpl.Image)
+	}
+	if !hasNote(meta, "environment: tty", "without a terminal") || !hasNote(meta, "uninstall: 1 operations") {
+		t.Errorf("notes %q", meta.Notes)
+	}
+}
+
+// TestPortFromBindings: the variable the docker environment publishes becomes {{SERVER_PORT}}
+// whatever its name, and a variable called port then stays a variable.
+func TestPortFromBindings(t *testing.T) {
+	tpl, meta := convertChanged(t, func(d doc) {
+		d["data"].(doc)["gameport"] = doc{"type": "integer", "value": 25570}
+		docker(d)["portBindings"] = []any{"0.0.0.0:${gameport}:${gameport}/udp", "0.0.0.0:${port}:${port}/tcp"}
+		run(d)["command"] = "java -jar paper.jar --port ${gameport} --query ${port}"
+	})
+	if tpl.Run.Command != "java -jar paper.jar --port {{SERVER_PORT}} --query {{port}}" {
+		t.Errorf("run.command = %q", tpl.Run.Command)
+	}
+	if _, ok := tpl.Variables["port"]; !ok {
+		t.Error("the variable port is gone")
+	}
+	if !hasNote(meta, "data.gameport", "SERVER_PORT") || !hasNote(meta, "data.port", "publishes it too") {
+		t.Errorf("notes %q", meta.Notes)
+	}
+}

@@ -21,7 +21,7 @@ var unsafeVarChar = regexp.MustCompile(`[^A-Za-z0-9_]`)
 // {{SERVER_PORT}}, the server's allocated port; names templates cannot hold are renamed.
 func convertVariables(t *templates.Template, m *Meta, src *rawTemplate) (placeholders, error) {
 	p := placeholders{names: map[string]string{}}
-	port := portVar(src)
+	ports := portVars(src)
 	taken := map[string]string{} // template name → data key
 	m.Variables = []Variable{}
 	for _, name := range sortedKeys(src.Data) {
@@ -34,7 +34,11 @@ func convertVariables(t *templates.Template, m *Meta, src *rawTemplate) (placeho
 		if note != "" {
 			m.Notes = append(m.Notes, note)
 		}
-		if name == port {
+		if len(ports) > 1 && slices.Contains(ports[1:], name) {
+			m.Notes = append(m.Notes, fmt.Sprintf("%s: PufferPanel's docker environment publishes it too; "+
+				"SkyPanel publishes the ports the panel allocates to the server", field))
+		}
+		if len(ports) > 0 && name == ports[0] {
 			mv.Template = portVariable
 			m.Notes = append(m.Notes, fmt.Sprintf("%s: the server's port; the template uses {{%s}} "+
 				"(the port the panel allocates) instead of the variable", field, portVariable))
@@ -59,22 +63,23 @@ func convertVariables(t *templates.Template, m *Meta, src *rawTemplate) (placeho
 	return p, nil
 }
 
-// portVar returns the data key published as the game port: the first ${var} of a docker
-// environment's portBindings, else a variable called "port" ("" when none).
-func portVar(src *rawTemplate) string {
+// portVars returns the data keys a docker environment's portBindings publish, in order,
+// else a variable called "port". The first becomes the server's port.
+func portVars(src *rawTemplate) []string {
+	var out []string
 	for _, e := range environments(src) {
 		for _, b := range e.PortBindings {
 			for _, m := range token.FindAllStringSubmatch(b, -1) {
-				if _, ok := src.Data[m[1]]; ok {
-					return m[1]
+				if _, ok := src.Data[m[1]]; ok && !slices.Contains(out, m[1]) {
+					out = append(out, m[1])
 				}
 			}
 		}
 	}
-	if _, ok := src.Data["port"]; ok {
-		return "port"
+	if _, ok := src.Data["port"]; ok && len(out) == 0 {
+		out = append(out, "port")
 	}
-	return ""
+	return out
 }
 
 // templateName is the variable name templates use for the data key name.
