@@ -65,6 +65,10 @@ func convert(src *rawTemplate) (templates.Template, Meta, error) {
 	if err := c.chooseEnvironments(&t, src, envs); err != nil {
 		return t, m, err
 	}
+	if len(*c.p.rootDir) > 0 {
+		c.note("", "%s: ${rootDir} became \".\", the server folder, where commands run and paths start",
+			strings.Join(*c.p.rootDir, ", "))
+	}
 	for _, env := range append([]string{""}, t.Environments...) {
 		for _, n := range c.notes[env] {
 			if !slices.Contains(m.Notes, n) {

@@ -3,6 +3,7 @@ package puffer
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +27,8 @@ const (
 
 // placeholders converts ${name} into {{name}} for the template's variables.
 type placeholders struct {
-	names map[string]string // data key → template placeholder (a variable or a built-in)
+	names   map[string]string // data key → template placeholder (a variable or a built-in)
+	rootDir *[]string         // fields where ${rootDir} became "." (for a note)
 }
 
 // convert returns s with PufferPanel's placeholders replaced by ours. '{{' in the source is
@@ -45,6 +47,9 @@ func (p placeholders) convert(field, s string, w where) (string, error) {
 		case name == builtinOS:
 			return "linux"
 		case name == builtinRootDir && w == inPath:
+			if p.rootDir != nil && !slices.Contains(*p.rootDir, field) {
+				*p.rootDir = append(*p.rootDir, field)
+			}
 			return "."
 		case name == builtinRootDir:
 			if err == nil {

@@ -20,7 +20,7 @@ var unsafeVarChar = regexp.MustCompile(`[^A-Za-z0-9_]`)
 // names: the variable the docker environment publishes (else one called "port") becomes
 // {{SERVER_PORT}}, the server's allocated port; names templates cannot hold are renamed.
 func convertVariables(t *templates.Template, m *Meta, src *rawTemplate) (placeholders, error) {
-	p := placeholders{names: map[string]string{}}
+	p := placeholders{names: map[string]string{}, rootDir: &[]string{}}
 	ports := portVars(src)
 	taken := map[string]string{} // template name → data key
 	m.Variables = []Variable{}
