@@ -2,6 +2,7 @@ package puffer
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/skypanel/skypanel/templates"
@@ -16,6 +17,8 @@ const containerRoot = "/pufferpanel"
 // step of the same name; an operation templates have no step for is refused.
 func (c *conv) operations(field string, ops []rawOp, env string) ([]templates.Step, error) {
 	steps := []templates.Step{}
+	var fields []string       // the source field of each step
+	dirs := map[string]bool{} // folders made by mkdir steps
 	for i, op := range ops {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		run, err := c.applies(f, op, env)
@@ -36,9 +39,37 @@ func (c *conv) operations(field string, ops []rawOp, env string) ([]templates.St
 		if err != nil {
 			return nil, err
 		}
+		if s.Type == templates.StepMkdir {
+			dirs[path.Clean(s.Files[0])] = true
+		}
+		if s.Type == templates.StepMove && strings.ContainsAny(s.Source, "*?[") &&
+			!strings.HasSuffix(s.Target, "/") && !dirs[path.Clean(s.Target)] {
+			n := len(steps)
+			if n == 0 || !foldable(steps[n-1], s.Source) {
+				return nil, unsupported(f+".source", "%q is a pattern and %q is not a folder the template makes: "+
+					"PufferPanel renames the one matching file, templates move pattern matches into a folder", s.Source, s.Target)
+			}
+			steps[n-1].Target = s.Target
+			c.note(env, "%s: %s saves the file as %s, which the move of %s did", f, fields[n-1], s.Target, s.Source)
+			continue
+		}
 		steps = append(steps, s)
+		fields = append(fields, f)
 	}
 	return steps, nil
+}
+
+// foldable reports whether prev downloads exactly one file, under its URL's name, that the
+// move pattern matches: then the download can save it under the move's target instead.
+func foldable(prev templates.Step, pattern string) bool {
+	if prev.Type != templates.StepDownload || len(prev.Files) != 1 || prev.Target != "" || prev.API != "" ||
+		strings.Contains(pattern, "/") {
+		return false
+	}
+	u, _, _ := strings.Cut(prev.Files[0], "?")
+	u, _, _ = strings.Cut(u, "#")
+	ok, err := path.Match(pattern, path.Base(u))
+	return err == nil && ok
 }
 
 // applies decides the operation's "if" for env.

@@ -43,6 +43,13 @@ func TestConvertRefusals(t *testing.T) {
 		{"variable if", "install[0].if", ErrUnsupported, func(d doc) { install(d, 0)["if"] = "version == '1.21.4'" }},
 		{"files with spaces", "install[0].files", ErrInvalid, func(d doc) { install(d, 0)["files"] = "a b" }},
 		{"files not text", "install[0].files", ErrInvalid, func(d doc) { install(d, 0)["files"] = 5 }},
+		{"pattern moved onto a file", "install[2].source", ErrUnsupported, func(d doc) {
+			d["install"] = []any{install(d, 0), install(d, 2), install(d, 1)}
+		}},
+		{"pattern moved onto a file, no download", "install[0].source", ErrUnsupported, func(d doc) {
+			d["install"] = []any{install(d, 1)}
+		}},
+		{"pattern not matching the download", "install[1].source", ErrUnsupported, func(d doc) { install(d, 1)["source"] = "spigot-*.jar" }},
 		{"move without target", "install[1]", ErrInvalid, func(d doc) { delete(install(d, 1), "target") }},
 		{"our placeholder in text", "install[3].text", ErrUnsupported, func(d doc) { install(d, 3)["text"] = "eula={{eula}}" }},
 		{"rootDir in text", "install[2].text", ErrUnsupported, func(d doc) { install(d, 2)["text"] = "dir=${rootDir}" }},
