@@ -69,7 +69,7 @@ func encode(t *testing.T, v any) []byte {
 	return buf.Bytes()
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name+".puffer.json"))
 	if err != nil {
