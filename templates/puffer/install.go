@@ -50,7 +50,11 @@ func (c *conv) operations(field string, ops []rawOp, env string) ([]templates.St
 					"PufferPanel renames the one matching file, templates move pattern matches into a folder", s.Source, s.Target)
 			}
 			steps[n-1].Target = s.Target
-			c.note(env, "%s: %s saves the file as %s, which the move of %s did", f, fields[n-1], s.Target, s.Source)
+			how := "its URL's name matches"
+			if !urlMatches(steps[n-1].Files[0], s.Source) {
+				how = "the download site names the file (the URL's name does not match); the file downloaded is taken to be the one"
+			}
+			c.note(env, "%s: %s saves the file as %s, which the move of %s did (%s)", f, fields[n-1], s.Target, s.Source, how)
 			continue
 		}
 		steps = append(steps, s)
@@ -59,14 +63,18 @@ func (c *conv) operations(field string, ops []rawOp, env string) ([]templates.St
 	return steps, nil
 }
 
-// foldable reports whether prev downloads exactly one file, under its URL's name, that the
-// move pattern matches: then the download can save it under the move's target instead.
+// foldable reports whether prev downloads exactly one file into the server folder under the
+// name the server gives it: the move of a pattern onto a file name right after it renames
+// that file (PufferPanel names a download by the answer's Content-Disposition, else the
+// URL), so the download can save it under the move's target instead.
 func foldable(prev templates.Step, pattern string) bool {
-	if prev.Type != templates.StepDownload || len(prev.Files) != 1 || prev.Target != "" || prev.API != "" ||
-		strings.Contains(pattern, "/") {
-		return false
-	}
-	u, _, _ := strings.Cut(prev.Files[0], "?")
+	return prev.Type == templates.StepDownload && len(prev.Files) == 1 && prev.Target == "" && prev.API == "" &&
+		!strings.Contains(pattern, "/")
+}
+
+// urlMatches reports whether the URL's file name matches the move pattern.
+func urlMatches(rawURL, pattern string) bool {
+	u, _, _ := strings.Cut(rawURL, "?")
 	u, _, _ = strings.Cut(u, "#")
 	ok, err := path.Match(pattern, path.Base(u))
 	return err == nil && ok

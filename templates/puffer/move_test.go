@@ -25,6 +25,9 @@ func TestMovePatterns(t *testing.T) {
 		{"download renamed", []any{doc{"type": "download", "files": "https://x.invalid/dl/tool-${version}.jar?x=1"},
 			doc{"type": "move", "source": "tool-*.jar", "target": "tool.jar"}},
 			[]templates.Step{{Type: templates.StepDownload, Files: []string{"https://x.invalid/dl/tool-{{version}}.jar?x=1"}, Target: "tool.jar"}}},
+		{"download named by the site", []any{doc{"type": "download", "files": "https://x.invalid/v2/tool/${version}/download"},
+			doc{"type": "move", "source": "tool-*.jar", "target": "tool.jar"}},
+			[]templates.Step{{Type: templates.StepDownload, Files: []string{"https://x.invalid/v2/tool/{{version}}/download"}, Target: "tool.jar"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,7 +49,7 @@ func TestConvertRefusals(t *testing.T) {
 		{"pattern moved onto a file, no download", "install[0].source", ErrUnsupported, func(d doc) {
 			d["install"] = []any{install(d, 1)}
 		}},
-		{"pattern not matching the download", "install[1].source", ErrUnsupported, func(d doc) { install(d, 1)["source"] = "spigot-*.jar" }},
+		{"pattern into a subfolder", "install[1].source", ErrUnsupported, func(d doc) { install(d, 1)["source"] = "libs/*.jar" }},
 		{"move without target", "install[1]", ErrInvalid, func(d doc) { delete(install(d, 1), "target") }},
 		{"our placeholder in text", "install[3].text", ErrUnsupported, func(d doc) { install(d, 3)["text"] = "eula={{eula}}" }},
 		{"rootDir in text", "install[2].text", ErrUnsupported, func(d doc) { install(d, 2)["text"] = "dir=${rootDir}" }},
