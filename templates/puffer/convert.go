@@ -80,7 +80,11 @@ func convert(src *rawTemplate) (templates.Template, Meta, error) {
 		return t, m, err
 	}
 	if err := t.Validate(); err != nil {
-		return t, m, unsupported("$", "the converted template is not valid: %v", errors.Unwrap(err))
+		var fe *templates.FieldError
+		if errors.As(err, &fe) {
+			err = fmt.Errorf("%s: %s", fe.Field, fe.Reason)
+		}
+		return t, m, unsupported("$", "the converted template is not valid: %v", err)
 	}
 	return t, m, nil
 }
