@@ -44,23 +44,34 @@ func (c *conv) operations(field string, ops []rawOp, env string) ([]templates.St
 		}
 		if s.Type == templates.StepMove && strings.ContainsAny(s.Source, "*?[") &&
 			!strings.HasSuffix(s.Target, "/") && !dirs[path.Clean(s.Target)] {
-			n := len(steps)
-			if n == 0 || !foldable(steps[n-1], s.Source) {
-				return nil, unsupported(f+".source", "%q is a pattern and %q is not a folder the template makes: "+
-					"PufferPanel renames the one matching file, templates move pattern matches into a folder", s.Source, s.Target)
+			if err := c.foldMove(f, env, steps, fields, s); err != nil {
+				return nil, err
 			}
-			steps[n-1].Target = s.Target
-			how := "its URL's name matches"
-			if !urlMatches(steps[n-1].Files[0], s.Source) {
-				how = "the download site names the file (the URL's name does not match); the file downloaded is taken to be the one"
-			}
-			c.note(env, "%s: %s saves the file as %s, which the move of %s did (%s)", f, fields[n-1], s.Target, s.Source, how)
 			continue
 		}
 		steps = append(steps, s)
 		fields = append(fields, f)
 	}
 	return steps, nil
+}
+
+// foldMove handles a move of a pattern onto a file name, which PufferPanel does by renaming
+// the one matching file and templates cannot (their move puts pattern matches into a folder):
+// right after a one-file download, the download saves the file under that name instead;
+// anywhere else it is refused.
+func (c *conv) foldMove(f, env string, steps []templates.Step, fields []string, mv templates.Step) error {
+	n := len(steps)
+	if n == 0 || !foldable(steps[n-1], mv.Source) {
+		return unsupported(f+".source", "%q is a pattern and %q is not a folder the template makes: "+
+			"PufferPanel renames the one matching file, templates move pattern matches into a folder", mv.Source, mv.Target)
+	}
+	steps[n-1].Target = mv.Target
+	how := "its URL's name matches"
+	if !urlMatches(steps[n-1].Files[0], mv.Source) {
+		how = "the download site names the file (the URL's name does not match); the file downloaded is taken to be the one"
+	}
+	c.note(env, "%s: %s saves the file as %s, which the move of %s did (%s)", f, fields[n-1], mv.Target, mv.Source, how)
+	return nil
 }
 
 // foldable reports whether prev downloads exactly one file into the server folder under the
