@@ -10,7 +10,7 @@ import (
 func TestConvertInvalidResult(t *testing.T) {
 	_, _, err := Convert(mutate(t, "paper", func(d doc) { data(d, "motd")["value"] = strings.Repeat("x", 5000) }))
 	assertField(t, err, "$", ErrUnsupported)
-	if err == nil || !strings.Contains(err.Error(), "variables.motd: ") || !strings.Contains(err.Error(), "4096") {
+	if err == nil || !strings.Contains(err.Error(), "variables.motd") || !strings.Contains(err.Error(), "4096") {
 		t.Errorf("error %v does not name variables.motd and the bound", err)
 	}
 }
