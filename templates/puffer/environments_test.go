@@ -62,7 +62,7 @@ func TestEnvironmentCommandsDiffer(t *testing.T) {
 	if !reflect.DeepEqual(tpl.Environments, []string{templates.EnvStandard}) || tpl.Image != "" {
 		t.Errorf("environments %q image %q, want standard only, no image", tpl.Environments, tpl.Image)
 	}
-	if tpl.Run.Command != "java21 -jar paper.jar" {
+	if tpl.Run.Command != "exec java21 -jar paper.jar" {
 		t.Errorf("run.command = %q", tpl.Run.Command)
 	}
 	if !hasNote(meta, "docker environment is left out", "differ") {
@@ -138,7 +138,7 @@ func TestPortFromBindings(t *testing.T) {
 		docker(d)["portBindings"] = []any{"0.0.0.0:${gameport}:${gameport}/udp", "0.0.0.0:${port}:${port}/tcp"}
 		run(d)["command"] = "java -jar paper.jar --port ${gameport} --query ${port}"
 	})
-	if tpl.Run.Command != "java -jar paper.jar --port {{SERVER_PORT}} --query {{port}}" {
+	if tpl.Run.Command != "exec java -jar paper.jar --port {{SERVER_PORT}} --query {{port}}" {
 		t.Errorf("run.command = %q", tpl.Run.Command)
 	}
 	if _, ok := tpl.Variables["port"]; !ok {

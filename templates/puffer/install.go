@@ -151,7 +151,7 @@ func (c *conv) commands(r *fieldReader, env string) []string {
 	}
 	out := make([]string, 0, len(cmds))
 	for i, cmd := range cmds {
-		line, err := shellLine(cmd, c.env)
+		line, err := shellLine(cmd, c.env, false)
 		if err != nil {
 			r.err = invalid(fmt.Sprintf("%s.commands[%d]", r.f, i), "%v", err)
 			return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/skypanel/skypanel/daemon/install/installtest"
 	"github.com/skypanel/skypanel/runtime"
 	"github.com/skypanel/skypanel/runtime/host"
+	"github.com/skypanel/skypanel/templates"
 	"github.com/skypanel/skypanel/templates/puffer"
 )
 
@@ -22,20 +23,8 @@ import (
 // standard environment (host processes for command steps), from the offline fixture server
 // standing in for the download sites, and checks the files the PufferPanel template meant.
 func TestInstallConverted(t *testing.T) {
-	fx := installtest.Start(t, installtest.Options{})
-	fx.Put("gameserver-2.4.1.tar.gz", installtest.TarGz(
-		installtest.File{Name: "bin/server", Body: "#!/bin/sh\necho game $*\n", Mode: 0o644},
-		installtest.File{Name: "config/default.cfg", Body: "name=x\nmax_players=4\ndata_dir=/opt/game\n"},
-	))
-	fx.Put("terraria-server-1449.zip", fx.TerrariaZip)
-	cfg := install.Config{MojangManifestURL: fx.MojangManifestURL, PaperAPIURL: fx.PaperAPIURL,
-		Mirrors: []install.Mirror{
-			{From: "https://api.papermc.io/", To: fx.PaperAPIURL + "/"},
-			{From: "https://downloads.example.com/", To: fx.URL + "/files/"},
-			{From: "https://terraria.example.com/", To: fx.URL + "/files/"},
-		}, Timeout: time.Minute}
-	rt := hostRuntime(t)
-	in := install.New(cfg, map[string]runtime.Runtime{runtime.EnvStandard: rt}, nil)
+	env := newInstallEnv(t)
+	fx := env.fx
 	cases := []struct {
 		fixture string
 		vars    map[string]any
@@ -57,29 +46,7 @@ func TestInstallConverted(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.fixture, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", c.fixture+".puffer.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tpl, _, err := puffer.Convert(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			vars, err := tpl.Resolve(c.vars, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := install.Plan{Steps: tpl.Install}.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			def := daemon.Definition{ID: "puf1", Name: c.fixture, Environment: runtime.EnvStandard, Startup: tpl.Run.Command,
-				Variables: vars, Port: 25565, Limits: daemon.Limits{MemoryMiB: 512}, Install: plan}
-			dir := volume(t, rt)
-			var out strings.Builder
-			if err := in.Run(context.Background(), def, dir, &out); err != nil {
-				t.Fatalf("install: %v\n%s", err, out.String())
-			}
+			_, _, dir := env.install(t, c.fixture, c.vars)
 			for name, want := range c.want {
 				b, err := os.ReadFile(filepath.Join(dir, name))
 				if want == "" {
@@ -104,6 +71,71 @@ func TestInstallConverted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gameServer is the stand-in for the generic fixture's server: it prints its environment and
+// arguments, then waits for SIGINT (its stop signal) and exits 0.
+const gameServer = `#!/bin/sh
+trap 'exit 0' INT
+echo "game home=$GAME_HOME lib=$LD_LIBRARY_PATH args=$*"
+while :; do sleep 1; done
+`
+
+// installEnv is the offline fixture server, the standard environment's runtime and the
+// node's installer using both.
+type installEnv struct {
+	fx *installtest.Server
+	rt runtime.Runtime
+	in *install.Installer
+}
+
+func newInstallEnv(t *testing.T) *installEnv {
+	t.Helper()
+	fx := installtest.Start(t, installtest.Options{})
+	fx.Put("gameserver-2.4.1.tar.gz", installtest.TarGz(
+		installtest.File{Name: "bin/server", Body: gameServer, Mode: 0o644},
+		installtest.File{Name: "config/default.cfg", Body: "name=x\nmax_players=4\ndata_dir=/opt/game\n"},
+	))
+	fx.Put("terraria-server-1449.zip", fx.TerrariaZip)
+	cfg := install.Config{MojangManifestURL: fx.MojangManifestURL, PaperAPIURL: fx.PaperAPIURL,
+		Mirrors: []install.Mirror{
+			{From: "https://api.papermc.io/", To: fx.PaperAPIURL + "/"},
+			{From: "https://downloads.example.com/", To: fx.URL + "/files/"},
+			{From: "https://terraria.example.com/", To: fx.URL + "/files/"},
+		}, Timeout: time.Minute}
+	rt := hostRuntime(t)
+	return &installEnv{fx: fx, rt: rt, in: install.New(cfg, map[string]runtime.Runtime{runtime.EnvStandard: rt}, nil)}
+}
+
+// install converts the fixture, resolves vars and installs it into a new server folder in
+// the standard environment, as the node does; it returns the template, the definition and
+// the folder.
+func (e *installEnv) install(t *testing.T, fixture string, vars map[string]any) (templates.Template, daemon.Definition, string) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", fixture+".puffer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, _, err := puffer.Convert(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := tpl.Resolve(vars, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := install.Plan{Steps: tpl.Install}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := daemon.Definition{ID: "puf1", Name: fixture, Environment: runtime.EnvStandard, Startup: tpl.Run.Command,
+		Variables: values, Port: 25565, Limits: daemon.Limits{MemoryMiB: 512}, Install: plan}
+	dir := volume(t, e.rt)
+	var out strings.Builder
+	if err := e.in.Run(context.Background(), def, dir, &out); err != nil {
+		t.Fatalf("install: %v\n%s", err, out.String())
+	}
+	return tpl, def, dir
 }
 
 // volume returns a server folder the runtime's user can reach and owns, as the daemon makes it.

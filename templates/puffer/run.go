@@ -79,7 +79,7 @@ func (c *conv) command(raw json.RawMessage, env string) (string, error) {
 		return "", unsupported(field, "names %s, PufferPanel's container folder; servers run in %s",
 			containerRoot, templates.DefaultMount)
 	}
-	line, err := shellLine(s, c.env)
+	line, err := shellLine(s, c.env, true)
 	if err != nil {
 		return "", invalid(field, "%v", err)
 	}

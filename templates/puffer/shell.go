@@ -65,8 +65,9 @@ func shellWord(arg string, first bool) string {
 
 // shellLine turns a PufferPanel command (placeholders already ours) into a shell line that
 // runs the same program with the same arguments, with env as VAR=value assignments in front.
-// An empty command is an error.
-func shellLine(command string, env map[string]string) (string, error) {
+// With replace, the program replaces the shell (exec), as PufferPanel runs it without one: it
+// is then the server's process and gets its signals. An empty command is an error.
+func shellLine(command string, env map[string]string, replace bool) (string, error) {
 	args := splitArgs(command)
 	if len(args) == 0 {
 		return "", fmt.Errorf("the command is empty")
@@ -74,6 +75,9 @@ func shellLine(command string, env map[string]string) (string, error) {
 	words := make([]string, 0, len(env)+len(args))
 	for _, k := range sortedKeys(env) {
 		words = append(words, k+"="+shellWord(env[k], false))
+	}
+	if replace {
+		words = append(words, "exec")
 	}
 	for i, a := range args {
 		words = append(words, shellWord(a, i == 0))

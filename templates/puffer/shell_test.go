@@ -44,18 +44,20 @@ func TestShellLineRunsSameArguments(t *testing.T) {
 		`--motd "it's \"quoted\"" back\\slash`,
 	}
 	for _, l := range lines {
-		cmd := prog + " " + l
-		line, err := shellLine(cmd, map[string]string{"GAME": "./g; echo $HOME"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("/bin/sh", "-c", line).Output()
-		if err != nil {
-			t.Fatalf("sh -c %q: %v", line, err)
-		}
-		want := "GAME=./g; echo $HOME\n" + strings.Join(splitArgs(cmd)[1:], "\n") + "\n"
-		if !bytes.Equal(out, []byte(want)) {
-			t.Errorf("line %q\ngot:\n%s\nwant:\n%s", line, out, want)
+		for _, replace := range []bool{false, true} {
+			cmd := prog + " " + l
+			line, err := shellLine(cmd, map[string]string{"GAME": "./g; echo $HOME"}, replace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command("/bin/sh", "-c", line).Output()
+			if err != nil {
+				t.Fatalf("sh -c %q: %v", line, err)
+			}
+			want := "GAME=./g; echo $HOME\n" + strings.Join(splitArgs(cmd)[1:], "\n") + "\n"
+			if !bytes.Equal(out, []byte(want)) {
+				t.Errorf("line %q\ngot:\n%s\nwant:\n%s", line, out, want)
+			}
 		}
 	}
 }
