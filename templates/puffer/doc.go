@@ -18,8 +18,10 @@
 // escapes the next character, double quotes group and are kept) after substituting ${var}.
 // Templates run commands through /bin/sh, so every argument is written as one shell word,
 // quoted when it holds a character the shell would interpret, and run.environmentVars become
-// VAR=value assignments in front of the run command and of every install command.
-// run.command as a list picks the entry PufferPanel would pick in the environment.
+// VAR=value assignments in front of the run command and of every install command. The run
+// command execs the program, so it replaces the shell as in PufferPanel: it receives the
+// stop signal and its exit code is the server's. run.command as a list picks the entry
+// PufferPanel would pick in the environment (conditions are alternatives, not a sequence).
 //
 // Placeholders. ${var} becomes {{var}}; a name templates cannot hold is renamed (a-b → a_b);
 // the variable a docker environment publishes in portBindings (else one called "port")
