@@ -14,39 +14,12 @@ import (
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/templates"
 	"github.com/skypanel/skypanel/templates/egg"
+	"github.com/skypanel/skypanel/templates/importer"
 )
-
-// importResult is a converted source: the template, the detected format, what the converter
-// kept of the source (JSON, stored for the export) and the notes on what differs.
-type importResult struct {
-	Template templates.Template
-	Format   string
-	Meta     json.RawMessage
-	Notes    []string
-}
-
-// convertImport detects the source's format and converts it.
-func convertImport(raw []byte) (importResult, error) {
-	var probe struct {
-		Meta *struct{} `json:"meta"`
-	}
-	if json.Unmarshal(raw, &probe) != nil || probe.Meta == nil {
-		return importResult{}, templates.SourceInvalid("$", "neither an egg (meta.version PTDL_v2 or PLCN_v1) nor a PufferPanel template")
-	}
-	t, m, err := egg.Convert(raw)
-	if err != nil {
-		return importResult{}, err
-	}
-	meta, err := json.Marshal(m)
-	if err != nil {
-		return importResult{}, fmt.Errorf("encode egg meta: %w", err)
-	}
-	return importResult{Template: t, Format: m.Format, Meta: meta, Notes: m.Notes}, nil
-}
 
 // sourceOf is the ent Template.source of an imported format.
 func sourceOf(format string) string {
-	if format == "pufferpanel" {
+	if format == string(importer.PufferPanel) {
 		return sourcePufferPanel
 	}
 	return sourceEgg
@@ -59,7 +32,7 @@ func (h *Handlers) ImportTemplate(ctx context.Context, req gen.ImportTemplateReq
 	if err != nil {
 		return nil, err
 	}
-	res, err := convertImport(raw)
+	res, err := importer.Convert(raw) // detects the format; errors name the source's field
 	if err != nil {
 		return nil, sourceError(err)
 	}
@@ -162,6 +135,11 @@ func (h *Handlers) exportEgg(ctx context.Context, name string) (gen.GetTemplateR
 		}
 		return nil, errFieldInvalid("format", fmt.Sprintf("the template %s %s: only imported eggs export as eggs", name, why))
 	}
+	if !PrincipalFrom(ctx).Admin && hasHiddenVariable(st.Template) {
+		return nil, newAPIError(http.StatusForbidden, CodePermissionDenied,
+			"the egg has variables only administrators see: only administrators export it",
+			map[string]any{"scopes": []string{"admin"}, "field": "format"})
+	}
 	raw, err := exportEggJSON(st)
 	if err != nil {
 		return nil, err
@@ -169,13 +147,32 @@ func (h *Handlers) exportEgg(ctx context.Context, name string) (gen.GetTemplateR
 	return eggResponse(raw), nil
 }
 
-// exportEggJSON writes the stored egg back as egg JSON.
+// exportEggJSON writes the stored egg back as egg JSON (templates/egg.Export). A template the
+// egg format cannot hold is a 400 naming `format` and the template's field.
 func exportEggJSON(st *storedTemplate) ([]byte, error) {
 	var m egg.Meta
 	if err := json.Unmarshal(st.Meta, &m); err != nil {
 		return nil, fmt.Errorf("stored egg meta of %s: %w", st.Template.Name, err)
 	}
-	return nil, errNotImplemented("egg export")
+	raw, err := egg.Export(*st.Template, m)
+	var fe *egg.FieldError
+	if errors.Is(err, egg.ErrNotExportable) && errors.As(err, &fe) {
+		return nil, errFieldInvalid("format", fmt.Sprintf("the template cannot be written as an egg: %s: %s", fe.Field, fe.Msg))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export %s as an egg: %w", st.Template.Name, err)
+	}
+	return raw, nil
+}
+
+// hasHiddenVariable reports whether t has a variable tenants do not see.
+func hasHiddenVariable(t *templates.Template) bool {
+	for _, v := range t.Variables {
+		if v.Hidden {
+			return true
+		}
+	}
+	return false
 }
 
 // eggResponse is an exported egg (the TemplateEgg schema).
