@@ -40,6 +40,9 @@ func TestEggExportRefused(t *testing.T) {
 	env := apitest.Start(t)
 	admin := env.AdminToken(t)
 	puffer := mustImport(t, env, admin, "", importFixture(t, "shell-game.puffer.json", nil))
+	if puffer.Format != "pufferpanel" || puffer.EggID != 0 {
+		t.Errorf("PufferPanel import: format %q, eggId %d", puffer.Format, puffer.EggID)
+	}
 	if msg := refusedField(t, env.Do(t, http.MethodGet, "/api/templates/"+puffer.Template.Name+"?format=egg", admin, nil, nil), "format"); !strings.Contains(msg, "not imported from an egg") {
 		t.Errorf("msg = %q", msg)
 	}

@@ -155,6 +155,9 @@ func TestImportTemplateRefused(t *testing.T) {
 			m["variables"].([]any)[1].(map[string]any)["rules"] = "required|email"
 		})},
 		{"no startup", "startup", "invalid source", egg(func(m map[string]any) { m["startup"] = "" })},
+		{"pufferpanel install operation", "install[0].type", "not supported", importFixture(t, "shell-game.puffer.json", func(m map[string]any) {
+			m["install"] = []any{map[string]any{"type": "steamgamedl", "appId": "740"}}
+		})},
 		{"unknown placeholder", "startup", "invalid source", egg(func(m map[string]any) { m["startup"] = "run {{NOPE}}" })},
 	}
 	for _, c := range cases {
