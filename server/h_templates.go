@@ -49,7 +49,7 @@ func (h *Handlers) GetTemplate(ctx context.Context, req gen.GetTemplateRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return templateResponse{t, http.StatusOK}, nil
+	return templateResponse{visibleTemplate(ctx, t), http.StatusOK}, nil // tenants: no hidden variables
 }
 
 // CreateTemplate stores a new template (admin).
@@ -164,7 +164,7 @@ func applyTemplate(ctx context.Context, tpls templateStore, admin bool, b *gen.S
 			values[name] = variableValue(v)
 		}
 	}
-	vars, err := tpl.Resolve(values, false)
+	vars, err := resolveFor(admin, tpl, values, false) // template_hidden.go
 	if err != nil {
 		return nil, nil, err
 	}
