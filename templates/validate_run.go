@@ -153,18 +153,35 @@ func (t *Template) validateMount(s *Step) error {
 	return nil
 }
 
+// MountRoots are the folders a Step.Mount may be or be inside of; they mirror the container
+// runtime's allow-list (runtime.MountRoots; a test checks they agree), so a template is refused
+// when it is stored rather than when it installs: the server folder never covers the image's
+// system folders (/, /bin, /etc, /usr, ...), the kernel's or the runtime's own mounts.
+var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp"}
+
+// maxMountLen bounds Step.Mount (runtime.MaxMountLen).
+const maxMountLen = 256
+
 // validateMount checks the step's own mount (no template context): command steps only, an
-// absolute clean path other than "/".
+// absolute clean path of at most maxMountLen bytes without NUL, ',' or ':', one of
+// MountRoots or inside one.
 func (s *Step) validateMount() error {
 	switch m := s.Mount; {
 	case m == "":
 		return nil
 	case s.Type != StepCommand:
 		return fmt.Errorf("only %s steps have a mount", StepCommand)
-	case !path.IsAbs(m) || path.Clean(m) != m || strings.ContainsRune(m, 0):
+	case len(m) > maxMountLen:
+		return fmt.Errorf("mount is longer than %d bytes", maxMountLen)
+	case !path.IsAbs(m) || path.Clean(m) != m:
 		return fmt.Errorf("mount %q must be an absolute clean path", m)
-	case m == "/":
-		return fmt.Errorf("mount cannot be /")
+	case strings.ContainsAny(m, "\x00,:"):
+		return fmt.Errorf("mount %q has a NUL, ',' or ':'", m)
 	}
-	return nil
+	for _, r := range MountRoots {
+		if s.Mount == r || strings.HasPrefix(s.Mount, r+"/") {
+			return nil
+		}
+	}
+	return fmt.Errorf("mount %q is not one of %s or inside one (never /, /etc, /usr, ...)", s.Mount, strings.Join(MountRoots, ", "))
 }

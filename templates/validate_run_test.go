@@ -66,6 +66,9 @@ func TestValidateNewRules(t *testing.T) {
 		{"relative mount", `"mount":"/mnt/server"`, `"mount":"mnt/server"`, "install[0].mount"},
 		{"unclean mount", `"mount":"/mnt/server"`, `"mount":"/mnt/../server"`, "install[0].mount"},
 		{"root mount", `"mount":"/mnt/server"`, `"mount":"/"`, "install[0].mount"},
+		{"system mount", `"mount":"/mnt/server"`, `"mount":"/etc"`, "install[0].mount"},
+		{"mount beside a root", `"mount":"/mnt/server"`, `"mount":"/mntx/server"`, "install[0].mount"},
+		{"mount with a colon", `"mount":"/mnt/server"`, `"mount":"/mnt/a:b"`, "install[0].mount"},
 		{"mount with standard", `"environments":["docker"]`, `"environments":["docker","standard"]`, "install[0].mount"},
 		{"mount standard only", `"environments":["docker"]`, `"environments":["standard"]`, "install[0].mount"},
 	}
@@ -123,6 +126,10 @@ func TestStepValidateMount(t *testing.T) {
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/mnt/server"}, true},
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/"}, false},
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/mnt/server/"}, false},
+		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/home/container"}, true},
+		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/tmp"}, true},
+		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/usr/local"}, false},
+		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/mnt/" + strings.Repeat("a", 252)}, false},
 		{Step{Type: StepWriteFile, Target: "a", Mount: "/mnt/server"}, false},
 	}
 	for _, c := range cases {
