@@ -154,10 +154,11 @@ func (t *Template) validateMount(s *Step) error {
 }
 
 // MountRoots are the folders a Step.Mount may be or be inside of; they mirror the container
-// runtime's allow-list (runtime.MountRoots; a test checks they agree), so a template is refused
-// when it is stored rather than when it installs: the server folder never covers the image's
-// system folders (/, /bin, /etc, /usr, ...), the kernel's or the runtime's own mounts.
-var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp"}
+// runtime's allow-list (runtime.MountRoots), so a template is refused when it is stored rather
+// than when it installs: the server folder never covers the image's system folders (/, /bin,
+// /etc, /usr, ...), the kernel's or the runtime's own mounts. Eggs use /mnt/server, yolks
+// /home/container, imported PufferPanel templates /pufferpanel.
+var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp", "/pufferpanel"}
 
 // maxMountLen bounds Step.Mount (runtime.MaxMountLen).
 const maxMountLen = 256

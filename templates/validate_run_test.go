@@ -128,6 +128,7 @@ func TestStepValidateMount(t *testing.T) {
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/mnt/server/"}, false},
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/home/container"}, true},
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/tmp"}, true},
+		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/pufferpanel"}, true},
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/usr/local"}, false},
 		{Step{Type: StepCommand, Commands: []string{"x"}, Mount: "/mnt/" + strings.Repeat("a", 252)}, false},
 		{Step{Type: StepWriteFile, Target: "a", Mount: "/mnt/server"}, false},
