@@ -24,7 +24,8 @@ const (
 
 // command runs a command step in the server's environment: a temporary instance of the
 // server's runtime ("<id>.install", the plan's image or the server's, the server's folder,
-// variables and limits) running the non-empty lines under `set -e`. Output goes to the
+// variables and limits; the folder mounted at the step's Mount, its working directory,
+// docker only) running the non-empty lines under `set -e`. Output goes to the
 // console; a non-zero exit is ErrCommandFailed; cancellation kills it. The instance is always
 // deleted (and a leftover of an interrupted installation replaced).
 func (r *run) command(ctx context.Context, s Step) error {
@@ -46,7 +47,7 @@ func (r *run) command(ctx context.Context, s Step) error {
 	if !runtime.ValidID(id) {
 		return fmt.Errorf("%w: server id %q is too long for an install instance", ErrInvalidPlan, r.def.ID)
 	}
-	spec := runtime.Spec{ID: id, Image: orDefault(r.plan.Image, r.def.Image), Dir: r.dir,
+	spec := runtime.Spec{ID: id, Image: orDefault(r.plan.Image, r.def.Image), Dir: r.dir, Mount: s.Mount,
 		Command: "set -e\n" + strings.Join(lines, "\n"), Env: r.env(), Limits: r.def.Limits.Runtime(),
 		User: r.def.RuntimeUser()}
 	bg := context.WithoutCancel(ctx)

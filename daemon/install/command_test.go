@@ -127,3 +127,38 @@ func TestCommandWithoutRuntime(t *testing.T) {
 	_, _, err := install(t, New(Config{}, nil, logger(t)), Step{Type: "command", Commands: []string{"true"}})
 	expectErr(t, err, ErrNoRuntime, "standard")
 }
+
+// TestCommandMount: an egg's install script finds the server folder at /mnt/server (its
+// working directory) in the docker environment; the standard environment refuses the mount.
+func TestCommandMount(t *testing.T) {
+	rts := environments(t)
+	for env, rt := range rts {
+		t.Run(env, func(t *testing.T) {
+			in := New(Config{}, rts, logger(t))
+			dir := volume(t, rt)
+			var out console
+			def := definition(t, env, nil, Step{Type: "command", Mount: "/mnt/server",
+				Commands: []string{`echo "pwd:$(pwd)"`, "cd /mnt/server && echo eula=true > eula.txt"}})
+			err := in.Run(context.Background(), def, dir, &out)
+			if env == runtime.EnvStandard {
+				expectErr(t, err, host.ErrMount, "/mnt/server")
+				if _, err := os.Stat(filepath.Join(dir, "eula.txt")); err == nil {
+					t.Error("eula.txt written though the step was refused")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "pwd:/mnt/server") {
+				t.Errorf("output %q lacks pwd:/mnt/server", out.String())
+			}
+			if got := read(t, dir, "eula.txt"); got != "eula=true\n" {
+				t.Errorf("eula.txt = %q", got)
+			}
+			if st, _ := rt.State(context.Background(), def.ID+InstanceSuffix); st != runtime.StateAbsent {
+				t.Errorf("install instance left: %s", st)
+			}
+		})
+	}
+}

@@ -1,8 +1,8 @@
 // Package containerd is the "docker" environment: one containerd container per server (in
 // namespace "skypanel" by default), from an OCI image pulled when missing.
 //
-// The container runs `/bin/sh -c <Command>` in /home/container, where the server's folder is
-// bind-mounted, in its own network namespace on the node's SkyPanel bridge (CNI; only
+// The container runs `/bin/sh -c <Command>` in /home/container (or Spec.Mount), where the
+// server's folder is bind-mounted, in its own network namespace on the node's SkyPanel bridge (CNI; only
 // Spec.Ports are published, the node and other servers are unreachable: see
 // runtime/internal/network), with Spec.Env added to the image's environment and the limits as
 // cgroup resources (memory, memory+swap, CFS quota, blkio/io weight when the kernel's IO

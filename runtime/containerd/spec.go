@@ -17,7 +17,9 @@ import (
 
 // Paths inside the container.
 const (
-	WorkDir       = "/home/container"
+	// WorkDir is where the server folder is mounted and the command starts unless the spec
+	// sets another runtime.Spec.Mount.
+	WorkDir       = runtime.DefaultMount
 	containerFIFO = "/run/skypanel/stdin"
 )
 
@@ -29,19 +31,22 @@ const wrapper = `exec 0<>` + containerFIFO + ` 2>&1; trap : TERM INT HUP QUIT US
 
 // specOpts builds the OCI spec of a server's container: containerd's default spec (Docker's
 // capabilities, masked and read-only /proc and /sys paths, its own PID, IPC, UTS and mount
-// namespaces) joined to the server's network namespace, hardened (see harden).
+// namespaces) joined to the server's network namespace, hardened (see harden). The server
+// folder is bind-mounted at spec.MountPoint(), the working directory (runc creates the mount
+// point when the image lacks it).
 func (r *Runtime) specOpts(img oci.Image, spec runtime.Spec, stdinPath string) []oci.SpecOpts {
 	dir := r.stateDir(spec.ID)
 	ro := []string{"rbind", "ro"}
+	mount := spec.MountPoint()
 	opts := []oci.SpecOpts{
 		oci.WithImageConfig(img),
 		oci.WithProcessArgs("/bin/sh", "-c", wrapper, "sh", spec.Command),
-		oci.WithProcessCwd(WorkDir),
+		oci.WithProcessCwd(mount),
 		oci.WithEnv(envList(spec.Env)),
 		oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: network.NetnsPath(dir)}),
 		oci.WithHostname(spec.ID),
 		oci.WithMounts([]specs.Mount{
-			{Destination: WorkDir, Type: "bind", Source: spec.Dir, Options: []string{"rbind", "rw"}},
+			{Destination: mount, Type: "bind", Source: spec.Dir, Options: []string{"rbind", "rw"}},
 			{Destination: containerFIFO, Type: "bind", Source: stdinPath, Options: []string{"bind", "rw"}},
 			{Destination: "/etc/resolv.conf", Type: "bind", Source: filepath.Join(dir, resolvName), Options: ro},
 			{Destination: "/etc/hosts", Type: "bind", Source: filepath.Join(dir, hostsName), Options: ro},

@@ -12,4 +12,8 @@ var (
 	ErrNotIsolated = errors.New("standard servers need root to run isolated (own uid and cgroup);" +
 		" serve runs as a normal user: pass --standard-servers=unisolated to run them as that user (unsafe:" +
 		" they can read the panel's data)")
+	// ErrMount: the spec asks for the server folder at a mount point; host processes have no
+	// mount namespace and run in the folder itself, so only "" and runtime.DefaultMount fit.
+	ErrMount = errors.New("the standard environment runs in the server folder itself and cannot mount it elsewhere;" +
+		" use the docker environment for a mount point other than /home/container")
 )

@@ -32,6 +32,9 @@ func (r *Runtime) Create(_ context.Context, spec runtime.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	if spec.MountPoint() != runtime.DefaultMount {
+		return fmt.Errorf("create %s: %w: %w (mount %q)", spec.ID, runtime.ErrInvalidSpec, ErrMount, spec.Mount)
+	}
 	if _, _, err := r.userOf(spec); err != nil {
 		return err
 	}

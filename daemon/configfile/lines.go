@@ -1,0 +1,73 @@
+package configfile
+
+import (
+	"bytes"
+	"strings"
+)
+
+// text is a file as lines, remembering its line ending and whether it ended with one.
+type text struct {
+	lines []string
+	eol   string // "\n" or "\r\n" (when the file used CRLF)
+	final bool   // the last line ended with eol
+}
+
+func splitText(b []byte) *text {
+	t := &text{eol: "\n", final: true}
+	if len(b) == 0 {
+		return t
+	}
+	if bytes.Contains(b, []byte("\r\n")) {
+		t.eol = "\r\n"
+	}
+	s := string(b)
+	t.final = strings.HasSuffix(s, "\n")
+	s = strings.TrimSuffix(s, "\n")
+	for _, l := range strings.Split(s, "\n") {
+		t.lines = append(t.lines, strings.TrimSuffix(l, "\r"))
+	}
+	return t
+}
+
+// add appends a line; the file then ends with a line ending.
+func (t *text) add(l string) {
+	t.lines = append(t.lines, l)
+	t.final = true
+}
+
+// insert puts l before line i.
+func (t *text) insert(i int, l string) {
+	t.lines = append(t.lines, "")
+	copy(t.lines[i+1:], t.lines[i:])
+	t.lines[i] = l
+}
+
+func (t *text) bytes() []byte {
+	if len(t.lines) == 0 {
+		return []byte{}
+	}
+	s := strings.Join(t.lines, t.eol)
+	if t.final {
+		s += t.eol
+	}
+	return []byte(s)
+}
+
+// editLines is the "file" parser: for each set in order, every line starting with its key
+// becomes its value; when none does, the value is appended as a line.
+func editLines(old []byte, sets []Set) ([]byte, error) {
+	t := splitText(old)
+	for _, s := range sets {
+		found := false
+		for i, l := range t.lines {
+			if strings.HasPrefix(l, s.Key) {
+				t.lines[i] = s.Value
+				found = true
+			}
+		}
+		if !found {
+			t.add(s.Value)
+		}
+	}
+	return t.bytes(), nil
+}
