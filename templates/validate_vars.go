@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"unicode/utf8"
 )
 
 // maxPatternLen bounds a variable's pattern (the API's TemplateVariable.pattern maxLength).
@@ -93,11 +94,12 @@ func (v Variable) constrain(name string, val any) error {
 		if v.Type != TypeString || x == "" {
 			return nil
 		}
-		if v.Min != nil && int64(len(x)) < *v.Min {
-			return invalid(name, "must be at least %d bytes long (min), not %d", *v.Min, len(x))
+		n := int64(utf8.RuneCountInString(x)) // characters, as Laravel's min/max count them in eggs
+		if v.Min != nil && n < *v.Min {
+			return invalid(name, "must be at least %d characters long (min), not %d", *v.Min, n)
 		}
-		if v.Max != nil && int64(len(x)) > *v.Max {
-			return invalid(name, "must be at most %d bytes long (max), not %d", *v.Max, len(x))
+		if v.Max != nil && n > *v.Max {
+			return invalid(name, "must be at most %d characters long (max), not %d", *v.Max, n)
 		}
 		if v.Pattern == "" {
 			return nil

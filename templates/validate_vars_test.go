@@ -68,6 +68,8 @@ func TestResolveBounds(t *testing.T) {
 		{name: "stored above max", stored: true, values: base("players", "101"), err: ErrVariableInvalid, field: "players", bound: "maximum 100"},
 		{name: "string too short", values: base("motd", "hi"), err: ErrVariableInvalid, field: "motd", bound: "at least 3"},
 		{name: "string too long", values: base("motd", "hello world"), err: ErrVariableInvalid, field: "motd", bound: "at most 10"},
+		{name: "lengths are characters", values: base("motd", "grüße äöüé")}, // 10 characters, 14 bytes
+		{name: "too many characters", values: base("motd", "grüße äöüéx"), err: ErrVariableInvalid, field: "motd", bound: "at most 10 characters"},
 		{name: "string not matching", values: base("motd", "HELLO"), err: ErrVariableInvalid, field: "motd", bound: "[a-z]"},
 		{name: "pattern finds anywhere unless anchored", values: base("motd", "HELLo")},
 		{name: "empty optional skips min and pattern", values: base("motd", "")},
