@@ -10,12 +10,17 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 )
 
 // MaxSize is the largest existing file Apply reads.
 const MaxSize = 4 << 20
+
+// utf8BOM starts some files written on Windows; parsers get the content without it and the
+// rewritten file keeps it.
+var utf8BOM = []byte("\ufeff")
 
 // maxLinks bounds the symbolic links followed while resolving a path (like the kernel's 40).
 const maxLinks = 40
@@ -38,9 +43,13 @@ func Apply(root *os.Root, f File, owner Owner) error {
 	if err != nil {
 		return err
 	}
-	out, err := parsers[f.Parser].edit(old, f.Set)
+	body, bom := bytes.CutPrefix(old, utf8BOM)
+	out, err := parsers[f.Parser].edit(body, f.Set)
 	if err != nil {
 		return fmt.Errorf("file %q: %w", f.Path, err)
+	}
+	if bom {
+		out = append(slices.Clip(utf8BOM), out...)
 	}
 	if info != nil && bytes.Equal(out, old) {
 		return nil

@@ -8,7 +8,7 @@ import (
 // text is a file as lines, remembering its line ending and whether it ended with one.
 type text struct {
 	lines []string
-	eol   string // "\n" or "\r\n" (when the file used CRLF)
+	eol   string // "\n" or "\r\n" (when every line ended with CRLF)
 	final bool   // the last line ended with eol
 }
 
@@ -17,15 +17,18 @@ func splitText(b []byte) *text {
 	if len(b) == 0 {
 		return t
 	}
-	if bytes.Contains(b, []byte("\r\n")) {
+	n := bytes.Count(b, []byte("\n"))
+	crlf := n > 0 && bytes.Count(b, []byte("\r\n")) == n // only then is "\r" part of the line ending
+	if crlf {
 		t.eol = "\r\n"
 	}
 	s := string(b)
 	t.final = strings.HasSuffix(s, "\n")
-	s = strings.TrimSuffix(s, "\n")
-	for _, l := range strings.Split(s, "\n") {
-		t.lines = append(t.lines, strings.TrimSuffix(l, "\r"))
+	s = strings.TrimSuffix(s, t.eol)
+	if crlf {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
 	}
+	t.lines = strings.Split(s, "\n")
 	return t
 }
 

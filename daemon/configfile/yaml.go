@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,8 +28,12 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 		}
 		docs = append(docs, d)
 	}
+	var keep []byte // a file of comments only: kept above the new document
 	if len(docs) == 0 {
 		docs = append(docs, &yaml.Node{Kind: yaml.DocumentNode})
+		if onlyComments(old) {
+			keep = append(slices.Clip(bytes.TrimRight(old, " \t\r\n")), '\n')
+		}
 	}
 	if len(docs[0].Content) == 0 {
 		docs[0].Content = []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}
@@ -38,8 +43,8 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
+	b := bytes.NewBuffer(keep)
+	enc := yaml.NewEncoder(b)
 	enc.SetIndent(2)
 	for _, d := range docs {
 		if err := enc.Encode(d); err != nil {
@@ -50,6 +55,20 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return b.Bytes(), nil
+}
+
+// onlyComments reports whether b has comment lines and nothing else but blanks.
+func onlyComments(b []byte) bool {
+	found := false
+	for _, l := range strings.Split(string(b), "\n") {
+		switch l = strings.TrimSpace(l); {
+		case strings.HasPrefix(l, "#"):
+			found = true
+		case l != "":
+			return false
+		}
+	}
+	return found
 }
 
 // yamlSet puts value at the path parts below n (key is the whole path, for errors).
