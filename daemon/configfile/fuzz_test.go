@@ -68,7 +68,9 @@ func FuzzYAML(f *testing.F) {
 }
 
 func FuzzXML(f *testing.F) {
-	fuzzEdit(f, XML, []Set{s("config.server.port", "25565"), s("config.server.@ip", "0.0.0.0")},
+	fuzzEdit(f, XML, []Set{s("config.server.port", "25565"), s("config.server.@ip", "0.0.0.0"),
+		s("config.property[@name='a.b'].@value", "1")},
 		"<?xml version=\"1.0\"?>\n<config>\n  <server ip='1' port=\"2\"/>\n</config>\n",
-		"<config><server><port>1</port></server><!-- c --></config>", "<a/>", "<config a = \"1\"\n/>")
+		"<config><server><port>1</port></server><!-- c --></config>", "<a/>", "<config a = \"1\"\n/>",
+		"<config><property name='a.b' value=''/></config>")
 }
