@@ -91,3 +91,27 @@ func BenchmarkConsoleConverted(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkReadyMatch measures the console path while a server waits for its ready patterns
+// (three substrings and two regexps that never match: the worst case, every line scanned),
+// against BenchmarkConsole/subscribers=0 without patterns.
+func BenchmarkReadyMatch(b *testing.B) {
+	match, err := compileReady([]string{"Done (", "Listening on", "Server started",
+		`regex:^\[\d+:\d+:\d+ INFO\]: Timings Reset$`, `regex:(?i)ready for connections`})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := newRing(1000, time.Now, newHub(time.Now))
+	emit := func(lines []string) {
+		r.addBatch(lines)
+		if match.anyLine(lines) {
+			b.Fatal("matched")
+		}
+	}
+	b.SetBytes(int64(len(consolePayload)))
+	b.ResetTimer()
+	for range b.N {
+		_ = scanLines(bytes.NewReader(consolePayload), 8<<10, emit)
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "lines/s")
+}

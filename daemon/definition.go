@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/skypanel/skypanel/runtime"
@@ -24,7 +25,7 @@ type Definition struct {
 	Limits      Limits            `json:"limits"`
 	IP          string            `json:"ip,omitempty"`
 	Port        int               `json:"port,omitempty"`
-	// StopCommand is written to stdin (plus "\n") to stop the server; empty means SIGTERM directly.
+	// StopCommand is written to stdin (plus "\n") to stop the server; empty means StopSignal directly.
 	StopCommand string `json:"stopCommand,omitempty"`
 	// StopTimeout is how long a stop waits for the process to exit before escalating;
 	// zero means Options.StopTimeout.
@@ -126,6 +127,15 @@ var (
 func (d Definition) Clone() Definition {
 	d.Variables = maps.Clone(d.Variables)
 	d.Env = maps.Clone(d.Env)
+	d.Ready = slices.Clone(d.Ready)
+	if d.ConfigFiles != nil {
+		files := make([]ConfigFile, len(d.ConfigFiles))
+		for i, f := range d.ConfigFiles {
+			f.Set = slices.Clone(f.Set)
+			files[i] = f
+		}
+		d.ConfigFiles = files
+	}
 	if d.Install != nil {
 		d.Install = append(json.RawMessage(nil), d.Install...)
 	}
@@ -133,7 +143,8 @@ func (d Definition) Clone() Definition {
 }
 
 // Validate checks d on its own (not whether its environment is available on this node) and
-// that every placeholder in Startup is known. Errors wrap ErrInvalidDefinition and name the field.
+// that every placeholder in Startup and ConfigFiles is known; StopSignal, Ready and
+// ConfigFiles too (see validateRun). Errors wrap ErrInvalidDefinition and name the field.
 func (d Definition) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrInvalidDefinition, field, fmt.Sprintf(format, args...))
@@ -166,7 +177,7 @@ func (d Definition) Validate() error {
 	if _, err := d.Command(); err != nil {
 		return err
 	}
-	return nil
+	return d.validateRun()
 }
 
 func (l Limits) validate() error {

@@ -43,6 +43,20 @@
 // Kill is the one exception that does not queue behind a running Stop: it escalates that stop to
 // SIGKILL at once. The table of transitions is in state.go.
 //
+// # Ready patterns, stop signal, config files
+//
+// A definition with Ready patterns reports StateStarting after a start until a line of the
+// process's console contains one (a "regex:" prefix: an RE2 expression; only the first 4 KiB of
+// a line are matched, and matching ends with the first match), then StateRunning, published as
+// a status event after that line. Internally the server is running all along: stop, kill,
+// restart and console commands work while it is starting, and a crash before it is ready is a
+// crash. A process re-attached by Load is ready (it was started before). Without a stop command
+// a stop sends StopSignal (SIGTERM by default) and SIGKILL after the stop timeout. ConfigFiles
+// are rewritten before every start (start, restart, automatic restart; not installs) through
+// daemon/configfile, their values' placeholders substituted like the startup command's; a file
+// that cannot be written fails the start (ErrInvalidState naming the file; the server stays
+// stopped).
+//
 // # Suspension
 //
 // A server whose Definition has Suspended (a billing system's suspension, through the panel) is

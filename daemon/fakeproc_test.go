@@ -110,7 +110,7 @@ func (p *fakeProc) run() {
 				return
 			}
 			if mode != "ignore-term" {
-				p.exit(143, false)
+				p.exit(128+int(sig), false)
 				return
 			}
 		case code := <-p.crash:

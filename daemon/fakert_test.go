@@ -17,6 +17,7 @@ import (
 // exist yet when these were written). The instance's Command selects what the fake process does:
 //
 //	echo         echoes stdin lines; "stop" makes it print "bye" and exit 0; SIGTERM → 143
+//	             (any other signal but SIGKILL: 128+signal)
 //	ignore-stop  like echo but ignores "stop"
 //	ignore-term  like ignore-stop and also ignores SIGTERM (only SIGKILL ends it)
 //	crash:N      prints "boom" and exits with code N
@@ -40,6 +41,8 @@ type fakeRT struct {
 	startDelay time.Duration
 	// afterCreate runs after a successful Create (to break what the daemon does next).
 	afterCreate func(runtime.Spec)
+	// beforeStart runs at the beginning of every Start (to look at the server's files).
+	beforeStart func(runtime.Spec)
 }
 
 type fakeInst struct {
@@ -131,8 +134,11 @@ func (f *fakeRT) Start(ctx context.Context, id string) (runtime.Console, error) 
 		return nil, err
 	}
 	f.mu.Lock()
-	startErr, delay := f.startErr, f.startDelay
+	startErr, delay, before := f.startErr, f.startDelay, f.beforeStart
 	f.mu.Unlock()
+	if before != nil {
+		before(in.spec)
+	}
 	if delay > 0 {
 		time.Sleep(delay)
 	}
@@ -215,6 +221,12 @@ func sigName(sig syscall.Signal) string {
 		return "TERM"
 	case syscall.SIGKILL:
 		return "KILL"
+	case syscall.SIGINT:
+		return "INT"
+	case syscall.SIGQUIT:
+		return "QUIT"
+	case syscall.SIGHUP:
+		return "HUP"
 	}
 	return strconv.Itoa(int(sig))
 }

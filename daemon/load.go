@@ -171,7 +171,7 @@ func (m *Manager) reattach(ctx context.Context, s *server) error {
 		return fmt.Errorf("wait: %w", err)
 	}
 	s.say("daemon restarted: console re-attached")
-	m.adopt(s, con, exitCh, "")
+	m.adopt(s, con, exitCh, nil, "") // started before: ready, whatever its console says next
 	return nil
 }
 

@@ -302,6 +302,13 @@ func (m *Manager) saveRecord(s *server) {
 	}
 }
 
+// statusLocked is s's status (s.mu held): a running server whose console has not shown one of
+// its ready patterns yet reports StateStarting (internally it is running: stop, kill, restart
+// and commands treat it so).
 func (s *server) statusLocked() StatusInfo {
-	return StatusInfo{State: s.rec.State, Running: s.proc != nil, Message: s.rec.Message}
+	st := s.rec.State
+	if st == StateRunning && s.proc != nil && s.proc.starting {
+		st = StateStarting
+	}
+	return StatusInfo{State: st, Running: s.proc != nil, Message: s.rec.Message}
 }

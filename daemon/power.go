@@ -24,8 +24,9 @@ func (m *Manager) Start(ctx context.Context, id string) error {
 	return m.startLocked(ctx, s)
 }
 
-// Stop stops a running server: its stop command on stdin (when it has one), then SIGTERM after
-// the stop timeout, then SIGKILL. It returns once the process has exited. ctx bounds only the
+// Stop stops a running (or starting) server: its stop command on stdin (when it has one), then
+// SIGTERM after the stop timeout; without a stop command its stop signal (Definition.StopSignal,
+// SIGTERM by default); then SIGKILL. It returns once the process has exited. ctx bounds only the
 // wait for a previous power action: once begun, a stop runs to its end. Stopping a stopped
 // server does nothing; stopping a crashed one clears the crash (→ stopped).
 func (m *Manager) Stop(ctx context.Context, id string) error {
@@ -185,7 +186,14 @@ func (m *Manager) launch(ctx context.Context, s *server, def Definition) error {
 	if err != nil {
 		return err
 	}
+	ready, err := compileReady(def.Ready)
+	if err != nil {
+		return err
+	}
 	if err := m.syncInstance(ctx, s, spec); err != nil {
+		return err
+	}
+	if err := applyConfigFiles(def, vdir); err != nil {
 		return err
 	}
 	// The process outlives the request that started it.
@@ -199,13 +207,15 @@ func (m *Manager) launch(ctx context.Context, s *server, def Definition) error {
 		_ = s.rt.Signal(context.WithoutCancel(ctx), s.id, syscall.SIGKILL)
 		return fmt.Errorf("wait: %w", err)
 	}
-	m.adopt(s, con, exitCh, "")
+	m.adopt(s, con, exitCh, ready, "")
 	return nil
 }
 
-// adopt records a running process and watches it.
-func (m *Manager) adopt(s *server, con runtime.Console, exitCh <-chan runtime.ExitStatus, msg string) {
+// adopt records a running process and watches it. With a ready matcher the server reports
+// starting until a console line matches (nil: running at once).
+func (m *Manager) adopt(s *server, con runtime.Console, exitCh <-chan runtime.ExitStatus, ready *readyMatcher, msg string) {
 	p := newProc(con, m.opts.CommandQueue)
+	p.ready, p.starting = ready, ready != nil
 	s.mu.Lock()
 	s.proc = p
 	m.setState(s, StateRunning, msg)
@@ -254,16 +264,24 @@ func (m *Manager) beginStop(s *server) (func() error, error) {
 	p := s.proc
 	p.stopRequested = true
 	cmd := s.def.StopCommand
+	sig, sigName := s.def.stopSignal()
 	timeout := time.Duration(s.def.StopTimeout)
 	if timeout <= 0 {
 		timeout = m.opts.StopTimeout
 	}
 	m.setState(s, StateStopping, "")
-	return func() error { return m.escalate(s, p, cmd, timeout) }, nil
+	return func() error { return m.escalate(s, p, cmd, stopSig{sig, sigName}, timeout) }, nil
 }
 
-// escalate: stop command, SIGTERM, SIGKILL, each after its timeout.
-func (m *Manager) escalate(s *server, p *proc, cmd string, timeout time.Duration) error {
+// stopSig is the signal that stops a server without a stop command, and its name.
+type stopSig struct {
+	sig  syscall.Signal
+	name string
+}
+
+// escalate: the stop command (then SIGTERM) or else the stop signal, then SIGKILL, each after
+// its timeout.
+func (m *Manager) escalate(s *server, p *proc, cmd string, stop stopSig, timeout time.Duration) error {
 	termWait := timeout
 	if cmd != "" {
 		s.say("stopping server: sending %q", cmd)
@@ -278,13 +296,14 @@ func (m *Manager) escalate(s *server, p *proc, cmd string, timeout time.Duration
 		}
 		s.say("server did not stop within %s, sending SIGTERM", timeout)
 		termWait = m.opts.TermTimeout
+		stop = stopSig{syscall.SIGTERM, "SIGTERM"}
 	} else {
-		s.say("stopping server: sending SIGTERM")
+		s.say("stopping server: sending %s", stop.name)
 	}
-	if done, err := m.signalWait(s, p, syscall.SIGTERM, termWait); done || err != nil {
+	if done, err := m.signalWait(s, p, stop.sig, termWait); done || err != nil {
 		return err
 	}
-	s.say("server did not stop within %s of SIGTERM, sending SIGKILL", termWait)
+	s.say("server did not stop within %s of %s, sending SIGKILL", termWait, stop.name)
 	if done, err := m.signalWait(s, p, syscall.SIGKILL, m.opts.KillTimeout); done || err != nil {
 		return err
 	}

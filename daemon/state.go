@@ -31,6 +31,9 @@ const (
 // refuses Start and Restart with ErrSuspended in every state (checked before the table), and
 // Install where the table allows it.
 //
+// A running server whose definition has ready patterns reports starting (Status, status
+// events) until its console shows one; the row "running" applies to it meanwhile.
+//
 // Process exits the daemon did not ask for move running → crashed (and maybe → starting again,
 // see the crash policy in watch.go); a failed start returns to stopped with the reason as the
 // status message; installs end in stopped or install_failed.

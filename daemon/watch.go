@@ -18,6 +18,12 @@ type proc struct {
 	// stopRequested (guarded by server.mu): the daemon or the user asked for this exit, so it
 	// is a stop and not a crash.
 	stopRequested bool
+	// starting (guarded by server.mu): no console line has matched the ready patterns yet; the
+	// server reports StateStarting (see statusLocked).
+	starting bool
+	// ready matches the console against the definition's ready patterns (nil: none, or a
+	// re-attached process); read by the output pump only.
+	ready *readyMatcher
 }
 
 type stdinReq struct {
@@ -80,7 +86,7 @@ func (m *Manager) watch(s *server, p *proc, exitCh <-chan runtime.ExitStatus) {
 	go func() {
 		defer wg.Done()
 		defer close(pumpDone)
-		if err := scanLines(p.con.Output(), m.opts.MaxLineBytes, s.ring.addBatch); err != nil {
+		if err := scanLines(p.con.Output(), m.opts.MaxLineBytes, m.consoleSink(s, p)); err != nil {
 			m.log.Debug("console output ended", "server", s.id, "err", err)
 		}
 	}()

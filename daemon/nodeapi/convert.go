@@ -23,6 +23,10 @@ func DefinitionFromAPI(d daemonapi.Definition) (daemon.Definition, error) {
 		Image: deref(d.Image), IP: deref(d.Ip), Port: deref(d.Port), StopCommand: deref(d.StopCommand),
 		StopTimeout: daemon.Duration(time.Duration(deref(d.StopTimeoutMs)) * time.Millisecond),
 		AutoRestart: deref(d.AutoRestart), Suspended: deref(d.Suspended),
+		StopSignal: string(deref(d.StopSignal)), ConfigFiles: configFilesFromAPI(d.ConfigFiles),
+	}
+	if d.Ready != nil {
+		out.Ready = *d.Ready
 	}
 	if d.Variables != nil {
 		out.Variables = *d.Variables
@@ -53,6 +57,10 @@ func DefinitionToAPI(d daemon.Definition, cmds *backup.Commands) (daemonapi.Defi
 		Image: ptrIf(d.Image), Ip: ptrIf(d.IP), Port: ptrIf(d.Port), StopCommand: ptrIf(d.StopCommand),
 		StopTimeoutMs: ptrIf(time.Duration(d.StopTimeout).Milliseconds()), AutoRestart: ptrIf(d.AutoRestart),
 		Suspended: ptrIf(d.Suspended), Limits: limitsToAPI(d.Limits),
+		StopSignal: ptrIf(daemonapi.DefinitionStopSignal(d.StopSignal)), ConfigFiles: configFilesToAPI(d.ConfigFiles),
+	}
+	if len(d.Ready) > 0 {
+		out.Ready = &d.Ready
 	}
 	if len(d.Variables) > 0 {
 		out.Variables = &d.Variables
@@ -72,6 +80,42 @@ func DefinitionToAPI(d daemon.Definition, cmds *backup.Commands) (daemonapi.Defi
 		out.BackupCommands = &c
 	}
 	return out, nil
+}
+
+// apiConfigSet is the element type of daemonapi.ConfigFile.Set (an inline schema).
+type apiConfigSet = struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func configFilesFromAPI(fs *[]daemonapi.ConfigFile) []daemon.ConfigFile {
+	if fs == nil {
+		return nil
+	}
+	out := make([]daemon.ConfigFile, len(*fs))
+	for i, f := range *fs {
+		set := make([]daemon.ConfigSet, len(f.Set))
+		for j, s := range f.Set {
+			set[j] = daemon.ConfigSet(s)
+		}
+		out[i] = daemon.ConfigFile{File: f.File, Parser: string(f.Parser), Set: set}
+	}
+	return out
+}
+
+func configFilesToAPI(fs []daemon.ConfigFile) *[]daemonapi.ConfigFile {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]daemonapi.ConfigFile, len(fs))
+	for i, f := range fs {
+		set := make([]apiConfigSet, len(f.Set))
+		for j, s := range f.Set {
+			set[j] = apiConfigSet(s)
+		}
+		out[i] = daemonapi.ConfigFile{File: f.File, Parser: daemonapi.ConfigFileParser(f.Parser), Set: set}
+	}
+	return &out
 }
 
 func limitsFromAPI(l daemonapi.Limits) (daemon.Limits, error) {

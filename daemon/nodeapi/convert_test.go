@@ -20,7 +20,13 @@ func TestDefinitionRoundTrip(t *testing.T) {
 		Startup: "java -Xmx{{MEM}}M -jar server.jar", Variables: &map[string]string{"MEM": "1024"},
 		Env: &map[string]string{"TZ": "UTC"}, Ip: ptr("127.0.0.1"), Port: ptr(25565),
 		StopCommand: ptr("stop"), StopTimeoutMs: ptr(int64(45500)), AutoRestart: ptr(true),
-		Suspended: ptr(true),
+		Suspended: ptr(true), StopSignal: ptr(daemonapi.DefinitionStopSignalSIGINT),
+		Ready: &[]string{"Done (", `regex:^\[.*\]: Timings Reset$`},
+		ConfigFiles: &[]daemonapi.ConfigFile{
+			{File: "server.properties", Parser: daemonapi.ConfigFileParserProperties, Set: []apiConfigSet{
+				{Key: "server-port", Value: "{{SERVER_PORT}}"}, {Key: "motd", Value: "{{MOTD}}"}}},
+			{File: "config/paper.yml", Parser: daemonapi.ConfigFileParserYaml, Set: []apiConfigSet{{Key: "a.*.b", Value: ""}}},
+		},
 		Limits: daemonapi.Limits{MemoryMiB: ptr(int64(1024)), SwapMiB: ptr(int64(-1)), CpuPercent: ptr(int64(150)),
 			IoWeight: ptr(500), Pids: ptr(int64(256)), DiskMiB: ptr(int64(2048))},
 		Install:        &map[string]any{"steps": []any{map[string]any{"kind": "download", "url": "https://example.invalid/a"}}},
@@ -29,6 +35,14 @@ func TestDefinitionRoundTrip(t *testing.T) {
 	d, err := DefinitionFromAPI(in)
 	if err != nil {
 		t.Fatal(err)
+	}
+	wantFiles := []daemon.ConfigFile{
+		{File: "server.properties", Parser: "properties", Set: []daemon.ConfigSet{
+			{Key: "server-port", Value: "{{SERVER_PORT}}"}, {Key: "motd", Value: "{{MOTD}}"}}},
+		{File: "config/paper.yml", Parser: "yaml", Set: []daemon.ConfigSet{{Key: "a.*.b", Value: ""}}},
+	}
+	if d.StopSignal != "SIGINT" || !reflect.DeepEqual(d.Ready, *in.Ready) || !reflect.DeepEqual(d.ConfigFiles, wantFiles) {
+		t.Errorf("stop signal, ready, config files = %q %q %+v", d.StopSignal, d.Ready, d.ConfigFiles)
 	}
 	if time.Duration(d.StopTimeout) != 45500*time.Millisecond || d.Limits.IOWeight != 500 || d.Limits.SwapMiB != -1 || d.Image != "eclipse-temurin:21" || !d.Suspended {
 		t.Errorf("daemon definition = %+v", d)

@@ -3,7 +3,6 @@ package egg
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"regexp"
@@ -30,8 +29,12 @@ func Convert(raw []byte) (templates.Template, Meta, error) {
 		return templates.Template{}, Meta{}, unsupported("meta.version",
 			"%q is not a known egg format (known: %s)", e.Meta.Version, strings.Join(Formats, ", "))
 	}
-	m := Meta{Format: e.Meta.Version, Name: e.Name, Author: e.Author, UUID: e.UUID,
-		Features: e.Features, FileDenylist: e.FileDenylist, Startup: e.Startup, Stop: e.Config.Stop}
+	m := Meta{Format: e.Meta.Version, ExportedAt: e.ExportedAt, UUID: e.UUID, Author: e.Author,
+		Tags: nilIfEmpty(e.Tags), Features: nilIfEmpty(e.Features), FileDenylist: nilIfEmpty(e.FileDenylist),
+		Notes: []string{}}
+	if e.Meta.UpdateURL != nil {
+		m.UpdateURL = *e.Meta.UpdateURL
+	}
 	if e.Description != nil {
 		m.Description = *e.Description
 	}
@@ -50,10 +53,17 @@ func Convert(raw []byte) (templates.Template, Meta, error) {
 		}
 	}
 	if err := t.Validate(); err != nil {
-		return templates.Template{}, Meta{}, unsupported("$", "the converted template is not valid: %v",
-			errors.Unwrap(err))
+		return templates.Template{}, Meta{}, unsupported("$", "the converted template is not valid: %v", err)
 	}
 	return t, m, nil
+}
+
+// nilIfEmpty makes an empty list nil, as Meta's JSON (omitempty) reads it back.
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // slug makes a template name from the egg's name.
@@ -104,76 +114,33 @@ func convertStartup(t *templates.Template, _ *Meta, e *rawEgg) error {
 	return nil
 }
 
-// convertConfig reads config.stop, config.startup (the ready pattern) and refuses file parsers.
+// convertConfig reads config.stop, config.startup (the ready patterns) and config.files.
 func convertConfig(t *templates.Template, m *Meta, e *rawEgg) error {
-	switch stop := strings.TrimSpace(e.Config.Stop); stop {
-	case "^C":
-		m.StopSignal = "SIGINT"
-		m.Notes = append(m.Notes, "config.stop: ^C means SIGINT, which templates cannot send yet; "+
-			"the template stops with SIGTERM (run.stop empty)")
-	default:
-		t.Run.Stop = stop
-	}
-	files, err := inner(e.Config.Files)
-	if err != nil {
-		return invalid("config.files", "%v", err)
-	}
-	if !isEmpty(files) {
-		return unsupported("config.files", "configuration file parsers are not supported by templates yet")
+	if err := convertStop(t, m, e); err != nil {
+		return err
 	}
 	startup, err := inner(e.Config.Startup)
 	if err != nil {
 		return invalid("config.startup", "%v", err)
 	}
-	if m.Done, err = donePatterns(startup); err != nil {
+	if err := convertReady(t, m, startup); err != nil {
 		return err
 	}
-	if len(m.Done) > 0 {
-		m.Notes = append(m.Notes, "config.startup.done: templates have no ready pattern yet; "+
-			"the patterns are kept in meta only")
-	}
-	return nil
+	return convertFiles(t, m, e)
 }
 
-// donePatterns reads {"done": "…"} or {"done": ["…", …]}.
-func donePatterns(startup json.RawMessage) ([]string, error) {
-	if startup == nil {
-		return nil, nil
-	}
-	var s struct {
-		Done json.RawMessage `json:"done"`
-	}
-	if err := json.Unmarshal(startup, &s); err != nil {
-		return nil, invalid("config.startup", "must be an object: %v", err)
-	}
-	if isEmpty(s.Done) {
-		return nil, nil
-	}
-	var many []string
-	var one string
-	if json.Unmarshal(s.Done, &one) == nil {
-		many = []string{one}
-	} else if err := json.Unmarshal(s.Done, &many); err != nil {
-		return nil, invalid("config.startup.done", "must be a string or a list of strings")
-	}
-	var out []string
-	for _, p := range many {
-		if p != "" { // an empty pattern would match every line
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-// checkEditable names the egg variable templates would refuse: a free-form string a tenant
-// may edit that reaches a command line.
+// checkEditable makes admin-only, with a note, what templates let only administrators set: a
+// free-form string the egg lets users edit that reaches a command line (Pterodactyl's own
+// Paper and Forge eggs have one, SERVER_JARFILE). The value stays settable by administrators;
+// nothing is dropped.
 func checkEditable(t *templates.Template, m *Meta, _ *rawEgg) error {
 	for i, mv := range m.Variables {
 		v := t.Variables[mv.EnvVariable]
-		if v.Type == templates.TypeString && mv.UserEditable && t.FeedsCommand(mv.EnvVariable) {
-			return unsupported(fmt.Sprintf("variables[%d].user_editable", i),
-				"%s is a free-form string used in the startup command; templates let only administrators set those",
-				mv.EnvVariable)
+		if v.Type == templates.TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(mv.EnvVariable) {
+			v.UserEditable = new(bool)
+			t.Variables[mv.EnvVariable] = v
+			m.Notes = append(m.Notes, fmt.Sprintf("variables[%d].user_editable: %s is a free-form string used in "+
+				"the startup command; only administrators may set it", i, mv.EnvVariable))
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ type golden struct {
 // TestConvertFixtures converts every fixture that converts and compares with its golden file;
 // the template must also load through templates.Parse (the format's own loader).
 func TestConvertFixtures(t *testing.T) {
-	for _, name := range []string{"paper", "steamcmd", "nodejs-bot", "rules"} {
+	for _, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			tpl, meta, err := Convert(readFixture(t, name))
 			if err != nil {
@@ -68,12 +68,6 @@ func readFixture(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// TestConvertFileParsers: config.files with parsers is refused, naming the field.
-func TestConvertFileParsers(t *testing.T) {
-	_, _, err := Convert(readFixture(t, "file-parsers"))
-	assertField(t, err, "config.files", ErrUnsupported)
 }
 
 func assertField(t *testing.T, err error, field string, sentinel error) {

@@ -1,6 +1,11 @@
 package egg
 
-import "github.com/skypanel/skypanel/templates"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/skypanel/skypanel/templates"
+)
 
 // The conversion errors are the templates package's source errors.
 var (
@@ -17,3 +22,11 @@ var (
 	unsupported = templates.SourceUnsupported
 	invalid     = templates.SourceInvalid
 )
+
+// ErrNotExportable means the template holds something an egg cannot (Export's *FieldError then
+// names the template's field, e.g. "run.stopSignal").
+var ErrNotExportable = errors.New("the template cannot be written as an egg")
+
+func notExportable(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Err: ErrNotExportable}
+}

@@ -10,12 +10,15 @@ import (
 // rawEgg is the JSON of a PTDL_v2 or PLCN_v1 egg (fields Convert does not read are ignored).
 type rawEgg struct {
 	Meta struct {
-		Version string `json:"version"`
+		Version   string  `json:"version"`
+		UpdateURL *string `json:"update_url"`
 	} `json:"meta"`
+	ExportedAt   string          `json:"exported_at"`
 	UUID         string          `json:"uuid"`
 	Name         string          `json:"name"`
 	Author       string          `json:"author"`
 	Description  *string         `json:"description"`
+	Tags         []string        `json:"tags"`
 	Features     []string        `json:"features"`
 	DockerImages json.RawMessage `json:"docker_images"`
 	FileDenylist []string        `json:"file_denylist"`
@@ -27,9 +30,16 @@ type rawEgg struct {
 		Stop    string          `json:"stop"`
 	} `json:"config"`
 	Scripts struct {
-		Installation *Install `json:"installation"`
+		Installation *rawInstall `json:"installation"`
 	} `json:"scripts"`
 	Variables []rawVariable `json:"variables"`
+}
+
+// rawInstall is scripts.installation.
+type rawInstall struct {
+	Script     string `json:"script"`
+	Container  string `json:"container"`
+	Entrypoint string `json:"entrypoint"`
 }
 
 type rawVariable struct {
@@ -97,23 +107,47 @@ func isEmpty(raw json.RawMessage) bool {
 	return false
 }
 
-// orderedImages decodes docker_images (an object label → image) keeping the egg's order.
-func orderedImages(raw json.RawMessage) ([]Image, error) {
+// member is one key of a JSON object and its value, in the document's order.
+type member struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// members decodes a JSON object keeping its keys' order (PHP keeps it, and eggs rely on it:
+// the first image is the default, config files are rewritten in order).
+func members(raw json.RawMessage) ([]member, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("must be an object of label → image")
+		return nil, fmt.Errorf("must be an object")
 	}
-	var out []Image
+	var out []member
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, err
 		}
-		var img string
-		if err := dec.Decode(&img); err != nil {
-			return nil, fmt.Errorf("%v: the image must be a string", tok)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
 		}
-		out = append(out, Image{Label: tok.(string), Image: img})
+		out = append(out, member{Key: tok.(string), Value: v})
+	}
+	return out, nil
+}
+
+// orderedImages decodes docker_images (an object label → image) keeping the egg's order.
+func orderedImages(raw json.RawMessage) ([]Image, error) {
+	ms, err := members(raw)
+	if err != nil {
+		return nil, fmt.Errorf("must be an object of label → image")
+	}
+	out := make([]Image, 0, len(ms))
+	for _, m := range ms {
+		var img string
+		if err := json.Unmarshal(m.Value, &img); err != nil {
+			return nil, fmt.Errorf("%s: the image must be a string", m.Key)
+		}
+		out = append(out, Image{Label: m.Key, Image: img})
 	}
 	return out, nil
 }

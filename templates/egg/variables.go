@@ -3,6 +3,7 @@ package egg
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 
@@ -13,61 +14,84 @@ import (
 // becomes an option variable so the value the game sees is unchanged.
 var booleanOptions = []string{"0", "1", "false", "true"}
 
+// envNamePattern is what templates accept as a variable name.
+var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 func convertVariables(t *templates.Template, m *Meta, e *rawEgg) error {
 	m.Variables = []Variable{}
 	for i, rv := range e.Variables {
 		field := fmt.Sprintf("variables[%d]", i)
-		mv, v, err := convertVariable(field, rv)
+		v, err := convertVariable(field, rv, m)
 		if err != nil {
 			return err
 		}
-		if _, dup := t.Variables[mv.EnvVariable]; dup {
-			return invalid(field+".env_variable", "%q appears twice", mv.EnvVariable)
+		if _, dup := t.Variables[rv.EnvVariable]; dup {
+			return invalid(field+".env_variable", "%q appears twice", rv.EnvVariable)
 		}
-		t.Variables[mv.EnvVariable] = v
-		m.Variables = append(m.Variables, mv)
+		t.Variables[rv.EnvVariable] = v
+		m.Variables = append(m.Variables, Variable{EnvVariable: rv.EnvVariable, Name: rv.Name})
 	}
 	return nil
 }
 
 // convertVariable converts one egg variable: its env_variable names the template variable,
-// its rules give the type and constraints.
-func convertVariable(field string, rv rawVariable) (Variable, templates.Variable, error) {
-	mv := Variable{Name: rv.Name, Description: rv.Description, EnvVariable: rv.EnvVariable,
-		UserViewable: bool(rv.UserViewable), UserEditable: bool(rv.UserEditable)}
-	if rv.DefaultValue != nil {
-		mv.DefaultValue = *rv.DefaultValue
-	}
+// its rules give the type and constraints, user_viewable false makes it hidden.
+func convertVariable(field string, rv rawVariable, m *Meta) (templates.Variable, error) {
 	switch {
 	case rv.EnvVariable == "":
-		return mv, templates.Variable{}, invalid(field+".env_variable", "required")
+		return templates.Variable{}, invalid(field+".env_variable", "required")
+	case !envNamePattern.MatchString(rv.EnvVariable):
+		return templates.Variable{}, unsupported(field+".env_variable",
+			"%q: template variables are letters, digits and '_', not starting with a digit", rv.EnvVariable)
 	case slices.Contains(templates.Builtins, rv.EnvVariable):
-		return mv, templates.Variable{}, unsupported(field+".env_variable",
+		return templates.Variable{}, unsupported(field+".env_variable",
 			"%q is a built-in placeholder of templates", rv.EnvVariable)
-	case !mv.UserViewable:
-		return mv, templates.Variable{}, unsupported(field+".user_viewable",
-			"hidden variables are not supported by templates yet (%s)", rv.EnvVariable)
 	}
 	rules, err := readRules(rv.Rules)
 	if err != nil {
-		return mv, templates.Variable{}, unsupported(field+".rules", "%v", err)
+		return templates.Variable{}, unsupported(field+".rules", "%v", err)
 	}
-	mv.Rules = rules
-	v, err := express(rules)
+	def := ""
+	if rv.DefaultValue != nil {
+		def = *rv.DefaultValue
+	}
+	v, err := express(rules, def)
 	if err != nil {
-		return mv, templates.Variable{}, unsupported(field+".rules", "%v", err)
+		return templates.Variable{}, unsupported(field+".rules", "%v", err)
 	}
-	editable := mv.UserEditable
-	v.UserEditable, v.Description = &editable, rv.Description
-	if rv.Name != "" && rv.Description != "" {
-		v.Description = rv.Name + ": " + rv.Description
-	} else if rv.Name != "" {
-		v.Description = rv.Name
+	if rules.Kind == "numeric" {
+		m.Notes = append(m.Notes, field+".rules: numeric is an integer in the template (decimals are refused)")
 	}
-	if v.Default, err = defaultValue(v, mv.DefaultValue); err != nil {
-		return mv, templates.Variable{}, invalid(field+".default_value", "%v", err)
+	editable := bool(rv.UserEditable)
+	if !rv.UserViewable {
+		v.Hidden = true
+		if editable {
+			m.Notes = append(m.Notes, field+".user_editable: "+rv.EnvVariable+
+				" is not user_viewable, so users cannot edit it either")
+		}
+		editable = false
 	}
-	return mv, v, nil
+	v.UserEditable = &editable
+	v.Description = describe(rv.Name, rv.Description)
+	if v.Default, err = defaultValue(v, def); err != nil {
+		return templates.Variable{}, invalid(field+".default_value", "%v", err)
+	}
+	if def != "" && v.Type != templates.TypeOption && !rules.allows(def) {
+		return templates.Variable{}, invalid(field+".default_value", "%q breaks the variable's own rules", def)
+	}
+	return v, nil
+}
+
+// describe is the template variable's description: "Name: description" (Export splits it
+// again with the name kept in Meta).
+func describe(name, description string) string {
+	switch {
+	case name != "" && description != "":
+		return name + ": " + description
+	case name != "":
+		return name
+	}
+	return description
 }
 
 // readRules reads rules as one "a|b" string (PTDL_v2) or a list of rules (PLCN_v1).
@@ -86,15 +110,23 @@ func readRules(raw json.RawMessage) (Rules, error) {
 	return parseRuleList(list)
 }
 
-// express maps parsed rules onto a template variable: the type, required, in: as options.
-// min, max, between and regex are refused unless an in: list already implies them.
-func express(r Rules) (templates.Variable, error) {
+// express maps parsed rules onto a template variable: the type, required, in: as options
+// (which then imply the bounds and pattern, checked), min/max as bounds (a value for
+// integers, a length for strings), regex and character classes as the pattern.
+func express(r Rules, def string) (templates.Variable, error) {
 	v := templates.Variable{Type: templates.TypeString, Required: r.Required && !r.Nullable}
+	pattern, err := r.Pattern()
+	if err != nil {
+		return v, err
+	}
 	switch r.Kind {
 	case "integer":
 		v.Type = templates.TypeInteger
 	case "numeric":
-		return v, fmt.Errorf("rule \"numeric\": templates have no decimal numbers yet")
+		if _, err := strconv.ParseInt(def, 10, 64); def != "" && err != nil {
+			return v, fmt.Errorf("rule \"numeric\": the default %q is not an integer, and templates have no decimal numbers", def)
+		}
+		v.Type = templates.TypeInteger
 	case "boolean":
 		v.Type, v.Options = templates.TypeOption, booleanOptions
 	}
@@ -107,15 +139,33 @@ func express(r Rules) (templates.Variable, error) {
 		v.Type, v.Options = templates.TypeOption, r.In
 		return v, nil
 	}
-	switch {
-	case r.Min != nil:
-		return v, fmt.Errorf("rule \"min:%d\" (or between): templates have no bounds yet", *r.Min)
-	case r.Max != nil:
-		return v, fmt.Errorf("rule \"max:%d\": templates have no bounds yet", *r.Max)
-	case r.Regex != "":
-		return v, fmt.Errorf("rule \"regex:%s\": templates have no patterns yet", r.Regex)
+	if v.Type == templates.TypeOption { // boolean
+		switch {
+		case r.Min != nil || r.Max != nil:
+			return v, fmt.Errorf("rule \"boolean\": min, max and between do not apply to a boolean")
+		case pattern != "":
+			return v, fmt.Errorf("rule \"boolean\": a pattern does not apply to a boolean")
+		}
+		return v, nil
 	}
+	if pattern != "" && v.Type != templates.TypeString {
+		return v, fmt.Errorf("rule \"%s\": templates check patterns on strings only", patternRule(r))
+	}
+	if v.Type == templates.TypeString && ((r.Min != nil && *r.Min < 0) || (r.Max != nil && *r.Max < 0)) {
+		return v, fmt.Errorf("rules \"min\"/\"max\": a string length cannot be negative")
+	}
+	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
+		return v, fmt.Errorf("rules \"min:%d\" and \"max:%d\" contradict each other", *r.Min, *r.Max)
+	}
+	v.Min, v.Max, v.Pattern = r.Min, r.Max, pattern
 	return v, nil
+}
+
+func patternRule(r Rules) string {
+	if r.Charset != "" {
+		return r.Charset
+	}
+	return "regex:" + r.Regex
 }
 
 // defaultValue converts the egg's default (a string) to the variable's type; "" is no default.
