@@ -17,8 +17,8 @@
 //     none, compact when the file was on one line). A value that is a JSON number, true, false
 //     or null is written as one, anything else as a string.
 //   - xml: a dotted element path from the root element ("config.server.port", names with
-//     their prefix as written); a step may carry one predicate [@attr='value'] (the element
-//     must have it; a created element gets it: 7 Days to Die's
+//     their prefix as written; "*" matches any element); a step may carry one predicate
+//     [@attr='value'] (the element must have it; a created element gets it: 7 Days to Die's
 //     "ServerSettings.property[@name='ServerPort'].@value"); a last part "@name" is an
 //     attribute of the element before it.
 //     Every matching element is set (a text replaces the element's content, children too);

@@ -8,8 +8,8 @@ import (
 	"unicode"
 )
 
-// xstep is one element of an XML key: a name, optionally with the predicate [@attr='val']
-// (the element must have that attribute value; a created element gets it).
+// xstep is one element of an XML key: a name ("*": any), optionally with the predicate
+// [@attr='val'] (the element must have that attribute value; a created element gets it).
 type xstep struct {
 	name, attr, val string
 }
@@ -63,7 +63,7 @@ func parseXMLKey(k string) (steps []xstep, attr, reason string) {
 // parseXStep parses "name" or "name[@attr='val']" (or "val" in double quotes).
 func parseXStep(p string) (xstep, bool) {
 	name, pred, found := strings.Cut(p, "[")
-	if !xmlName(name) {
+	if !xmlName(name) && name != "*" {
 		return xstep{}, false
 	}
 	if !found {
@@ -131,6 +131,9 @@ func xmlSet(doc []byte, els []*xel, steps []xstep, attr, value, key string) ([]b
 		if e.matches(steps) {
 			edits = append(edits, e.set(doc, attr, value))
 		}
+	}
+	if len(edits) == 0 && slices.ContainsFunc(steps, func(s xstep) bool { return s.name == "*" }) {
+		return doc, nil // a wildcard creates nothing
 	}
 	if len(edits) == 0 {
 		e, err := xmlCreate(doc, els, steps, attr, value, key)

@@ -2,6 +2,7 @@ package configfile
 
 import (
 	"encoding/xml"
+	"strings"
 	"testing"
 )
 
@@ -80,6 +81,11 @@ func TestXML(t *testing.T) {
 			want: "<a><p n=\"x&lt;&amp;&#34;y\" v=\"1\"/></a>"},
 		{name: "CRLF offsets", old: "<a>\r\n  <b\r\n x='1'>1</b>\r\n</a>\r\n", sets: []Set{s("a.b", "2"), s("a.b.@x", "3"), s("a.c", "4")},
 			want: "<a>\r\n  <b\r\n x='3'>2</b>\r\n  <c>4</c>\r\n</a>\r\n"},
+		{name: "wildcard", old: "<a><x><p>1</p></x><y><p>2</p></y><z/></a>", sets: []Set{s("a.*.p", "3"), s("*.y.@on", "1")},
+			want: "<a><x><p>3</p></x><y on=\"1\"><p>3</p></y><z/></a>"},
+		{name: "wildcard with a predicate", old: sdtd, sets: []Set{s("ServerSettings.*[@name='ServerName'].@value", "n")},
+			want: strings.Replace(sdtd, `value="x"`, `value="n"`, 1)},
+		{name: "wildcard creates nothing", old: "<a><x/></a>", sets: []Set{s("a.*.q", "1"), s("a.*.q.@r", "1")}, want: "<a><x/></a>"},
 		{name: "other root", old: "<a/>", sets: []Set{s("b.c", "1")}, err: ErrKey},
 		{name: "malformed: mismatched", old: "<a><b></a></b>", sets: []Set{s("a.b", "1")}, err: ErrMalformed},
 		{name: "malformed: unclosed", old: "<a><b>", sets: []Set{s("a.b", "1")}, err: ErrMalformed},
@@ -113,12 +119,12 @@ func TestXMLReadBack(t *testing.T) {
 
 func TestXMLKeys(t *testing.T) {
 	for _, k := range []string{"@a", "a.@b.c", "a.b c", "a.1b", "a.<b>", "a.@", "a.b[@n='x'", "a.b[n='x']",
-		"a.b[@n=x]", "a.b[@n='x\"]", "a.b[@n='x'']", "a.b[2]", "a.b[@n='x'][@m='y']", "a.b[@n='x']c", "a.@b[@n='x']"} {
+		"a.b[@n=x]", "a.b[@n='x\"]", "a.b[@n='x'']", "a.b[2]", "a.b[@n='x'][@m='y']", "a.b[@n='x']c", "a.@b[@n='x']", "a.@*", "a.b*"} {
 		if xmlKey(k) == "" {
 			t.Errorf("key %q accepted", k)
 		}
 	}
-	for _, k := range []string{"a", "a.b", "a.@b", "ns:a.b-c_d", "配置.端口", "a.b[@n='x.y'].@v", `a.b[@n="it's"]`} {
+	for _, k := range []string{"a", "a.b", "a.@b", "ns:a.b-c_d", "配置.端口", "a.b[@n='x.y'].@v", `a.b[@n="it's"]`, "*.b", "a.*[@n='x'].@v"} {
 		if r := xmlKey(k); r != "" {
 			t.Errorf("key %q refused: %s", k, r)
 		}

@@ -28,7 +28,7 @@ func (e *xel) matches(steps []xstep) bool {
 	}
 	for i := len(steps) - 1; i >= 0; i, e = i-1, e.parent {
 		s := steps[i]
-		if e.name != s.name || s.attr != "" && !e.has(s.attr, s.val) {
+		if s.name != "*" && e.name != s.name || s.attr != "" && !e.has(s.attr, s.val) {
 			return false
 		}
 	}
