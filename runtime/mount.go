@@ -10,7 +10,7 @@ import (
 const DefaultMount = "/home/container"
 
 // MaxMountLen bounds Spec.Mount.
-const MaxMountLen = 256
+const MaxMountLen = 255 // as the API's InstallStep.mount
 
 // MountRoots are the folders a Spec.Mount may be, or be inside of. The rule is an allow-list
 // on purpose: the data folder never covers the image's system folders (/, /bin, /etc, /usr,
@@ -27,10 +27,10 @@ func (s Spec) MountPoint() string {
 	return s.Mount
 }
 
-// validateMount checks Spec.Mount: "" or an absolute, clean path of at most MaxMountLen
+// ValidateMount checks a Spec.Mount (templates may check install steps with it): "" or an absolute, clean path of at most MaxMountLen
 // bytes, without NUL, ',' or ':', that is one of MountRoots or inside one. Errors wrap
 // ErrInvalidSpec.
-func validateMount(m string) error {
+func ValidateMount(m string) error {
 	switch {
 	case m == "":
 		return nil
