@@ -27,9 +27,9 @@ func (s Spec) MountPoint() string {
 	return s.Mount
 }
 
-// ValidateMount checks a Spec.Mount (templates may check install steps with it): "" or an absolute, clean path of at most MaxMountLen
-// bytes, without NUL, ',' or ':', that is one of MountRoots or inside one. Errors wrap
-// ErrInvalidSpec.
+// ValidateMount checks a Spec.Mount (template validation may check install steps with it):
+// "" or an absolute, clean path of at most MaxMountLen bytes, without NUL, ',' or ':', that
+// is one of MountRoots or inside one. Errors wrap ErrInvalidSpec.
 func ValidateMount(m string) error {
 	switch {
 	case m == "":
