@@ -28,6 +28,8 @@
 //   - file: every line starting with the key is replaced by the value; no such line → the value
 //     is appended as a line.
 //
+// Every parser keeps CRLF line endings when the file used them throughout.
+//
 // Missing paths are created (objects/maps/elements, never lists); a path through a scalar,
 // or a list index out of range, is an error (ErrKey). A wildcard never creates anything.
 //

@@ -17,8 +17,7 @@ func splitText(b []byte) *text {
 	if len(b) == 0 {
 		return t
 	}
-	n := bytes.Count(b, []byte("\n"))
-	crlf := n > 0 && bytes.Count(b, []byte("\r\n")) == n // only then is "\r" part of the line ending
+	crlf := isCRLF(b) // only then is "\r" part of the line ending
 	if crlf {
 		t.eol = "\r\n"
 	}
@@ -30,6 +29,21 @@ func splitText(b []byte) *text {
 	}
 	t.lines = strings.Split(s, "\n")
 	return t
+}
+
+// isCRLF reports whether b has line breaks and all of them are CRLF.
+func isCRLF(b []byte) bool {
+	n := bytes.Count(b, []byte("\n"))
+	return n > 0 && bytes.Count(b, []byte("\r\n")) == n
+}
+
+// withEOL gives out old's line endings: CRLF when every line of old ended with one (out
+// written with LF only).
+func withEOL(old, out []byte) []byte {
+	if !isCRLF(old) {
+		return out
+	}
+	return bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 }
 
 // add appends a line; the file then ends with a line ending.

@@ -15,8 +15,12 @@ import (
 // editYAML sets dotted paths in a YAML file's first document (an empty or missing file is an
 // empty map). Comments and key order survive through the yaml.v3 node tree.
 func editYAML(old []byte, sets []Set) ([]byte, error) {
+	in := old
+	if isCRLF(old) { // yaml.v3 keeps a "\r" in comments: decode LF, write CRLF back
+		in = bytes.ReplaceAll(old, []byte("\r\n"), []byte("\n"))
+	}
 	var docs []*yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(old))
+	dec := yaml.NewDecoder(bytes.NewReader(in))
 	for {
 		d := new(yaml.Node)
 		err := dec.Decode(d)
@@ -31,8 +35,8 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 	var keep []byte // a file of comments only: kept above the new document
 	if len(docs) == 0 {
 		docs = append(docs, &yaml.Node{Kind: yaml.DocumentNode})
-		if onlyComments(old) {
-			keep = append(slices.Clip(bytes.TrimRight(old, " \t\r\n")), '\n')
+		if onlyComments(in) {
+			keep = append(slices.Clip(bytes.TrimRight(in, " \t\r\n")), '\n')
 		}
 	}
 	if len(docs[0].Content) == 0 {
@@ -54,7 +58,7 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return b.Bytes(), nil
+	return withEOL(old, b.Bytes()), nil
 }
 
 // onlyComments reports whether b has comment lines and nothing else but blanks.
