@@ -35,11 +35,11 @@ func Apply(root *os.Root, f File, owner Owner) error {
 	if err := Validate(f); err != nil {
 		return err
 	}
-	real, err := resolve(root, f.Path)
+	target, err := resolve(root, f.Path)
 	if err != nil {
 		return err
 	}
-	old, info, err := read(root, f.Path, real)
+	old, info, err := read(root, f.Path, target)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func Apply(root *os.Root, f File, owner Owner) error {
 	if info != nil && bytes.Equal(out, old) {
 		return nil
 	}
-	if err := write(root, real, out, info, owner); err != nil {
+	if err := write(root, target, out, info, owner); err != nil {
 		return fmt.Errorf("write %q: %w", f.Path, err)
 	}
 	return nil
@@ -112,9 +112,9 @@ func resolve(root *os.Root, p string) (string, error) {
 	return strings.Join(done, "/"), nil
 }
 
-// read returns the content and info of the regular file at real (nil, nil when missing).
-func read(root *os.Root, p, real string) ([]byte, fs.FileInfo, error) {
-	fi, err := root.Lstat(real)
+// read returns the content and info of the regular file at target (nil, nil when missing).
+func read(root *os.Root, p, target string) ([]byte, fs.FileInfo, error) {
+	fi, err := root.Lstat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, nil
@@ -127,7 +127,7 @@ func read(root *os.Root, p, real string) ([]byte, fs.FileInfo, error) {
 	case fi.Size() > MaxSize:
 		return nil, nil, fmt.Errorf("%w: %q has %d bytes, more than %d", ErrTooLarge, p, fi.Size(), MaxSize)
 	}
-	f, err := root.OpenFile(real, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := root.OpenFile(target, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%q: %w", p, err)
 	}
@@ -149,10 +149,10 @@ func kind(m fs.FileMode) string {
 	return "special file"
 }
 
-// write replaces real with data atomically: a temporary file next to it, then a rename. A
+// write replaces target with data atomically: a temporary file next to it, then a rename. A
 // new file gets 0644 and owner, an existing one keeps its mode and owner.
-func write(root *os.Root, real string, data []byte, old fs.FileInfo, owner Owner) (err error) {
-	dir := path.Dir(real)
+func write(root *os.Root, target string, data []byte, old fs.FileInfo, owner Owner) (err error) {
+	dir := path.Dir(target)
 	perm := fs.FileMode(0o644)
 	uid, gid := owner.UID, owner.GID
 	if old == nil {
@@ -192,7 +192,7 @@ func write(root *os.Root, real string, data []byte, old fs.FileInfo, owner Owner
 	if err := beforeRename(tmp); err != nil {
 		return err
 	}
-	return root.Rename(tmp, real)
+	return root.Rename(tmp, target)
 }
 
 // fileOwner is the uid and gid of an existing file (-1 when unknown).
