@@ -84,7 +84,7 @@ type ConfigSet struct {
 	Value string `json:"value"`
 }
 
-// Stop signals (Run.StopSignal).
+// StopSignals are the signals Run.StopSignal may name.
 var StopSignals = []string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"}
 
 // ReadyRegexPrefix marks a Run.Ready pattern that is an RE2 regular expression.
