@@ -10,13 +10,14 @@ import (
 const DefaultMount = "/home/container"
 
 // MaxMountLen bounds Spec.Mount.
-const MaxMountLen = 255 // as the API's InstallStep.mount
+const MaxMountLen = 256
 
 // MountRoots are the folders a Spec.Mount may be, or be inside of. The rule is an allow-list
 // on purpose: the data folder never covers the image's system folders (/, /bin, /etc, /usr,
 // /lib, ...), the kernel's (/proc, /sys, /dev) or the runtime's own mounts (/run/skypanel,
-// /etc/resolv.conf, /etc/hosts), and eggs' /mnt/server and yolks' /home/container fit.
-var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp"}
+// /etc/resolv.conf, /etc/hosts), and eggs' /mnt/server, yolks' /home/container and imported
+// PufferPanel templates' /pufferpanel fit. templates.MountRoots mirrors it.
+var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp", "/pufferpanel"}
 
 // MountPoint is where the data folder is mounted and the command starts: Mount, or
 // DefaultMount when it is empty.
