@@ -2606,12 +2606,12 @@ type TemplateVariable struct {
 	// Hidden Tenants neither see nor set the variable (an egg's `user_viewable` false); only administrators do. A hidden variable is never user-editable.
 	Hidden *bool `json:"hidden,omitempty"`
 
-	// Max integer: the largest value; string: the longest length (bytes).
+	// Max integer: the largest value; string: the longest length (characters).
 	//
 	// Example: 100
 	Max *int64 `json:"max,omitempty"`
 
-	// Min integer: the smallest value; string: the shortest length (bytes).
+	// Min integer: the smallest value; string: the shortest length (characters).
 	//
 	// Example: 1
 	Min *int64 `json:"min,omitempty"`

@@ -15,8 +15,9 @@ const MaxMountLen = 256
 // MountRoots are the folders a Spec.Mount may be, or be inside of. The rule is an allow-list
 // on purpose: the data folder never covers the image's system folders (/, /bin, /etc, /usr,
 // /lib, ...), the kernel's (/proc, /sys, /dev) or the runtime's own mounts (/run/skypanel,
-// /etc/resolv.conf, /etc/hosts), and eggs' /mnt/server and yolks' /home/container fit.
-var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp"}
+// /etc/resolv.conf, /etc/hosts), and eggs' /mnt/server, yolks' /home/container and imported
+// PufferPanel templates' /pufferpanel fit. templates.MountRoots mirrors it.
+var MountRoots = []string{"/home", "/mnt", "/srv", "/opt", "/data", "/tmp", "/pufferpanel"}
 
 // MountPoint is where the data folder is mounted and the command starts: Mount, or
 // DefaultMount when it is empty.
@@ -27,10 +28,10 @@ func (s Spec) MountPoint() string {
 	return s.Mount
 }
 
-// validateMount checks Spec.Mount: "" or an absolute, clean path of at most MaxMountLen
-// bytes, without NUL, ',' or ':', that is one of MountRoots or inside one. Errors wrap
-// ErrInvalidSpec.
-func validateMount(m string) error {
+// ValidateMount checks a Spec.Mount (template validation may check install steps with it):
+// "" or an absolute, clean path of at most MaxMountLen bytes, without NUL, ',' or ':', that
+// is one of MountRoots or inside one. Errors wrap ErrInvalidSpec.
+func ValidateMount(m string) error {
 	switch {
 	case m == "":
 		return nil

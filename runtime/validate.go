@@ -40,7 +40,7 @@ func (l Limits) Validate() error {
 }
 
 // Validate checks what every runtime needs: a valid id, a command, an existing absolute data
-// folder, a valid mount point (see validateMount) and valid limits. Errors wrap ErrInvalidSpec. (Images are checked by the runtimes that
+// folder, a valid mount point (see ValidateMount) and valid limits. Errors wrap ErrInvalidSpec. (Images are checked by the runtimes that
 // use them.)
 func (s Spec) Validate() error {
 	if !ValidID(s.ID) {
@@ -55,7 +55,7 @@ func (s Spec) Validate() error {
 	if fi, err := os.Stat(s.Dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("%w: data folder %q is not a folder", ErrInvalidSpec, s.Dir)
 	}
-	if err := validateMount(s.Mount); err != nil {
+	if err := ValidateMount(s.Mount); err != nil {
 		return err
 	}
 	return s.Limits.Validate()

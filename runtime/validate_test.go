@@ -33,6 +33,7 @@ func TestSpecValidate(t *testing.T) {
 		{"MountDefault", func(s *Spec) { s.Mount = DefaultMount }, true},
 		{"MountRootFolder", func(s *Spec) { s.Mount = "/srv" }, true},
 		{"MountDeep", func(s *Spec) { s.Mount = "/opt/game/data" }, true},
+		{"MountPufferPanel", func(s *Spec) { s.Mount = "/pufferpanel" }, true},
 		{"MountRelative", func(s *Spec) { s.Mount = "mnt/server" }, false},
 		{"MountNotClean", func(s *Spec) { s.Mount = "/mnt/server/" }, false},
 		{"MountDotDot", func(s *Spec) { s.Mount = "/mnt/../etc" }, false},

@@ -73,8 +73,9 @@ func TestSuspendWhileNodeAway(t *testing.T) {
 func TestReinstall(t *testing.T) {
 	e := startSuspendEnv(t)
 	const id = "REINST01"
+	// the startup prints the template's ready line: the server turns running on it
 	r := e.env.DoJSON(t, http.MethodPut, "/api/servers/"+id, e.admin, map[string]any{"name": "reinstall",
-		"ownerId": e.ownerID, "template": "minecraft-java", "startup": "echo ready; read line",
+		"ownerId": e.ownerID, "template": "minecraft-java", "startup": "echo 'Done (0.1s)! For help, type help'; read line",
 		"limits": limits(256, 1024, 50)})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)

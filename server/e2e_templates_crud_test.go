@@ -133,6 +133,30 @@ func TestTemplatesCRUDValidation(t *testing.T) {
 			m["run"] = map[string]any{"command": "echo {{greeting}}"}
 		}, "variables.greeting"},
 		{"step without its field", func(m map[string]any) { m["install"] = []map[string]any{{"type": "writefile", "text": "x"}} }, "install[0]"},
+		// issue 15: spec-valid bodies the template format refuses, naming the nested field
+		{"ready regex", func(m map[string]any) {
+			m["run"] = map[string]any{"command": "echo", "ready": []string{"ok", "regex:(unclosed"}}
+		}, "run.ready[1]"},
+		{"config file outside the folder", func(m map[string]any) {
+			m["configFiles"] = []map[string]any{{"file": "../etc/x.properties", "parser": "properties",
+				"set": []map[string]any{{"key": "port", "value": "{{SERVER_PORT}}"}}}}
+		}, "configFiles[0].file"},
+		{"config value placeholder", func(m map[string]any) {
+			m["configFiles"] = []map[string]any{{"file": "a.xml", "parser": "xml",
+				"set": []map[string]any{{"key": "a.@b", "value": "{{SERVER_PORT}}"}, {"key": "c", "value": "{{nope}}"}}}}
+		}, "configFiles[0].set[1].value"},
+		{"variable pattern", func(m map[string]any) {
+			m["variables"] = map[string]any{"greeting": map[string]any{"type": "string", "default": "hi", "pattern": "([a-z]"}}
+		}, "variables.greeting.pattern"},
+		{"default outside the bounds", func(m map[string]any) {
+			m["variables"] = map[string]any{"greeting": map[string]any{"type": "string", "default": "hello", "max": 3}}
+		}, "variables.greeting.default"},
+		{"hidden and editable", func(m map[string]any) {
+			m["variables"] = map[string]any{"greeting": map[string]any{"type": "string", "hidden": true, "userEditable": true}}
+		}, "variables.greeting.hidden"},
+		{"mount in a standard template", func(m map[string]any) {
+			m["install"] = []map[string]any{{"type": "command", "commands": []string{"true"}, "mount": "/mnt/server"}}
+		}, "install[0].mount"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

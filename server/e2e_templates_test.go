@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -135,7 +136,10 @@ func TestInstallMinecraftJava(t *testing.T) {
 		t.Errorf("definition: command %q, stop %q after %s", cmd, def.StopCommand, time.Duration(def.StopTimeout))
 	}
 	r := n.env.Do(t, http.MethodGet, "/api/servers/MC1", n.admin, nil, nil)
-	var srv struct{ Template, Startup string }
+	var srv struct {
+		Template, Startup string
+		Deployment        struct{ Port int }
+	}
 	r.JSON(t, &srv)
 	if srv.Template != "minecraft-java" || srv.Startup != "java -Xms128M -Xmx{{memory}}M -jar server.jar nogui" {
 		t.Errorf("server = %s", r.Body)
@@ -147,6 +151,13 @@ func TestInstallMinecraftJava(t *testing.T) {
 	n.waitConsole(t, "MC1", `Done (0.001s)! For help, type "help"`)
 	if con := n.console(t, "MC1"); !strings.Contains(con, "Starting fixture server.jar (max heap 256 MiB, args nogui)") {
 		t.Errorf("console:\n%s", con)
+	}
+	n.waitState(t, "MC1", "running") // the template's ready pattern matched the Done line
+	props, err := os.ReadFile(filepath.Join(n.volume("MC1"), "server.properties"))
+	for _, want := range []string{fmt.Sprintf("server-port=%d\n", srv.Deployment.Port), fmt.Sprintf("query.port=%d\n", srv.Deployment.Port)} {
+		if err != nil || srv.Deployment.Port == 0 || !strings.Contains(string(props), want) {
+			t.Errorf("server.properties lacks %q: %q, %v", want, props, err)
+		}
 	}
 	n.power(t, "MC1", "install", http.StatusConflict) // running: reinstall refused
 	n.power(t, "MC1", "stop", http.StatusNoContent)

@@ -356,6 +356,6 @@ func checkDefinitionTemplate(ctx context.Context, tpls templateStore, admin bool
 	for k, v := range *b.Variables {
 		merged[k] = variableValue(v)
 	}
-	_, err = tpl.Resolve(merged, true)
+	_, err = resolveFor(admin, tpl, merged, true) // template_hidden.go
 	return err
 }

@@ -91,7 +91,7 @@ func (h *Handlers) reinstall(ctx context.Context, id string, wipe bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tpl.Resolve(s.Variables, true); err != nil {
+	if _, err := resolveFor(PrincipalFrom(ctx).Admin, tpl, s.Variables, true); err != nil {
 		return err
 	}
 	nc, err := h.serverNode(ctx, s)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func (h *Handlers) GetTemplate(ctx context.Context, req gen.GetTemplateRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return templateResponse{t, http.StatusOK}, nil
+	return templateResponse{visibleTemplate(ctx, t), http.StatusOK}, nil // tenants: no hidden variables
 }
 
 // CreateTemplate stores a new template (admin).
@@ -174,7 +175,7 @@ func applyTemplate(ctx context.Context, tpls templateStore, admin bool, b *gen.S
 			values[name] = variableValue(v)
 		}
 	}
-	vars, err := tpl.Resolve(values, false)
+	vars, err := resolveFor(admin, tpl, values, false) // template_hidden.go
 	if err != nil {
 		return nil, nil, err
 	}
@@ -254,7 +255,8 @@ func (h *Handlers) startInstall(ctx context.Context, nc node.Client, id string) 
 }
 
 // templateDefinition completes a server's node definition from its template: the stop
-// command (placeholders substituted) and timeout, and the install plan; it returns the
+// command (placeholders substituted), signal and timeout, the ready patterns, the config
+// files and the install plan; it returns the
 // template's backup commands (nil when it has none). Servers without a (known) template keep
 // what definitionOf set; a failing lookup is an error.
 func templateDefinition(ctx context.Context, tpls templateStore, d *daemon.Definition, s *ent.Server) (*backup.Commands, error) {
@@ -281,6 +283,7 @@ func templateDefinition(ctx context.Context, tpls templateStore, d *daemon.Defin
 	}
 	d.StopCommand = stop
 	d.StopTimeout = daemon.Duration(time.Duration(tpl.Run.StopSeconds()) * time.Second)
+	runDefinition(d, tpl)
 	if raw, err := (install.Plan{Image: tpl.InstallImage, Steps: tpl.Install}).Encode(); err == nil {
 		d.Install = raw
 	}
@@ -289,6 +292,23 @@ func templateDefinition(ctx context.Context, tpls templateStore, d *daemon.Defin
 	}
 	// consistent backups of a running server (save-off/save-on)
 	return &backup.Commands{Before: tpl.Backup.Before, After: tpl.Backup.After, Wait: templateBackupWait}, nil
+}
+
+// runDefinition copies the template's stop signal, ready patterns and config files into d.
+// Config-file values keep their placeholders: the node substitutes them before every start,
+// as it does the startup command. A template without stop command and signal leaves the
+// signal empty (the node's SIGTERM).
+func runDefinition(d *daemon.Definition, tpl *templates.Template) {
+	d.StopSignal = tpl.Run.StopSignal
+	d.Ready = slices.Clone(tpl.Run.Ready)
+	d.ConfigFiles = nil
+	for _, cf := range tpl.ConfigFiles {
+		f := daemon.ConfigFile{File: cf.File, Parser: cf.Parser, Set: make([]daemon.ConfigSet, 0, len(cf.Set))}
+		for _, set := range cf.Set {
+			f.Set = append(f.Set, daemon.ConfigSet{Key: set.Key, Value: set.Value})
+		}
+		d.ConfigFiles = append(d.ConfigFiles, f)
+	}
 }
 
 // templateBackupWait lets a game finish writing after the template's before-backup commands.

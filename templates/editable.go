@@ -2,13 +2,20 @@ package templates
 
 import "slices"
 
+// Visible reports whether users (not only administrators) see the variable name and its
+// value: every variable of t that is not hidden.
+func (t *Template) Visible(name string) bool {
+	v, ok := t.Variables[name]
+	return ok && !v.Hidden
+}
+
 // UserEditable reports whether users (not only administrators) may set the variable name,
 // on create and on definition edit: its userEditable when given; when absent, false for a
 // variable that feeds the command line (see FeedsCommand: it could change what runs, its
-// memory or its ports), true otherwise. Unknown names are not editable.
+// memory or its ports), true otherwise. Hidden variables and unknown names are never editable.
 func (t *Template) UserEditable(name string) bool {
 	v, ok := t.Variables[name]
-	if !ok {
+	if !ok || v.Hidden {
 		return false
 	}
 	if v.UserEditable != nil {
@@ -36,10 +43,14 @@ func (t *Template) FeedsCommand(name string) bool {
 
 // validateEditable refuses a free-form string variable that feeds the command line and is
 // marked userEditable: a tenant could inject shell syntax into what runs. Integers, booleans
-// and options (a fixed list) may be user-editable there.
+// and options (a fixed list) may be user-editable there. A hidden variable (tenants do not
+// see it) cannot be userEditable either.
 func (t *Template) validateEditable() error {
 	for _, name := range t.variableNames() {
 		v := t.Variables[name]
+		if v.Hidden && v.UserEditable != nil && *v.UserEditable {
+			return badField(t.Name, "variables."+name+".hidden", "a hidden variable cannot be userEditable")
+		}
 		if v.Type == TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(name) {
 			return badField(t.Name, "variables."+name, "a string variable used in a command cannot be userEditable")
 		}

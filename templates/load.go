@@ -91,7 +91,7 @@ func Parse(b []byte) (*Template, error) {
 		if v.Default == nil {
 			continue
 		}
-		norm, err := v.check(name, v.Default, false)
+		norm, err := v.typed(name, v.Default, false) // bounds and pattern: Validate
 		if err != nil {
 			return nil, badField(t.Name, "variables."+name+".default", "%v", err)
 		}

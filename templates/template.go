@@ -84,7 +84,7 @@ type ConfigSet struct {
 	Value string `json:"value"`
 }
 
-// Stop signals (Run.StopSignal).
+// StopSignals are the signals Run.StopSignal may name.
 var StopSignals = []string{"SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"}
 
 // ReadyRegexPrefix marks a Run.Ready pattern that is an RE2 regular expression.
@@ -127,8 +127,8 @@ type Variable struct {
 	Description  string   `json:"description,omitempty"`
 	Options      []string `json:"options,omitempty"`
 	UserEditable *bool    `json:"userEditable,omitempty"` // nil: see Template.UserEditable
-	Min          *int64   `json:"min,omitempty"`          // integer: smallest value; string: shortest length
-	Max          *int64   `json:"max,omitempty"`          // integer: largest value; string: longest length
+	Min          *int64   `json:"min,omitempty"`          // integer: smallest value; string: shortest length (characters)
+	Max          *int64   `json:"max,omitempty"`          // integer: largest value; string: longest length (characters)
 	Pattern      string   `json:"pattern,omitempty"`      // string: RE2 a non-empty value must match
 	Hidden       bool     `json:"hidden,omitempty"`       // tenants neither see nor set it
 }

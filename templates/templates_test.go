@@ -2,6 +2,7 @@ package templates
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -47,10 +48,36 @@ func TestBuiltin(t *testing.T) {
 			if _, err := tpl.Resolve(nil, false); err != nil {
 				t.Errorf("defaults do not resolve: %v", err)
 			}
+			checkMinecraftRun(t, tpl)
 		})
 	}
 	if _, err := s.Get("nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get(nope) = %v", err)
+	}
+}
+
+// checkMinecraftRun: the Minecraft built-ins turn running on the "Done (…)! For help" line
+// and get the server's port written into server.properties before every start; the others
+// keep running-at-start and no config files.
+func checkMinecraftRun(t *testing.T, tpl *Template) {
+	t.Helper()
+	if tpl.Name != "minecraft-java" && tpl.Name != "paper" {
+		if len(tpl.Run.Ready) != 0 || len(tpl.ConfigFiles) != 0 {
+			t.Errorf("%s: ready %q, config files %+v", tpl.Name, tpl.Run.Ready, tpl.ConfigFiles)
+		}
+		return
+	}
+	done := `[00:00:01 INFO]: Done (0.001s)! For help, type "help"`
+	if len(tpl.Run.Ready) != 1 || !strings.Contains(done, tpl.Run.Ready[0]) || strings.Contains("Done preparing level", tpl.Run.Ready[0]) {
+		t.Errorf("ready = %q", tpl.Run.Ready)
+	}
+	want := []ConfigFile{{File: "server.properties", Parser: ParserProperties, Set: []ConfigSet{
+		{Key: "server-port", Value: "{{SERVER_PORT}}"}, {Key: "query.port", Value: "{{SERVER_PORT}}"}}}}
+	if fmt.Sprint(tpl.ConfigFiles) != fmt.Sprint(want) {
+		t.Errorf("configFiles = %+v, want %+v", tpl.ConfigFiles, want)
+	}
+	if tpl.Run.StopSignal != "" {
+		t.Errorf("stopSignal = %q (the stop command applies)", tpl.Run.StopSignal)
 	}
 }
 

@@ -3,7 +3,6 @@ package templates
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 )
 
@@ -27,9 +26,11 @@ func Placeholders(s string) []string {
 	return out
 }
 
-// Validate checks t: names and sizes, environments, run settings, variables (types, options,
-// defaults) and install steps (known types, the fields each needs, placeholders that name a
-// variable of t or a built-in). Errors wrap ErrInvalidTemplate and name the field.
+// Validate checks t: names and sizes, environments, run settings (stop signal, ready
+// patterns), variables (types, options, bounds, patterns, defaults, hidden), install steps
+// (known types, the fields each needs, mounts) and config files, and that every placeholder
+// names a variable of t or a built-in. Errors wrap ErrInvalidTemplate and name the field
+// ("run.ready[1]", "configFiles[0].set[2].key", "variables.port.pattern").
 func (t *Template) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return badField(t.Name, field, format, args...)
@@ -48,6 +49,9 @@ func (t *Template) Validate() error {
 	case t.Run.StopTimeout != nil && (*t.Run.StopTimeout < 0 || *t.Run.StopTimeout > maxStopTimeout):
 		return bad("run.stopTimeout", "%d is out of range (0 to %d)", *t.Run.StopTimeout, maxStopTimeout)
 	}
+	if err := t.validateRun(bad); err != nil { // validate_run.go
+		return err
+	}
 	if t.SupportedVersions == nil {
 		t.SupportedVersions = []string{}
 	}
@@ -57,8 +61,8 @@ func (t *Template) Validate() error {
 		}
 	}
 	for _, name := range t.variableNames() {
-		if err := t.Variables[name].validate(name); err != nil {
-			return bad("variables."+name, "%v", err)
+		if sub, err := t.Variables[name].validate(name); err != nil { // validate_vars.go
+			return bad(joinField("variables."+name, sub), "%v", err)
 		}
 	}
 	if err := t.validateEditable(); err != nil { // editable.go
@@ -87,6 +91,9 @@ func (t *Template) validatePlaceholders(bad func(field, format string, args ...a
 	}
 	for i := range t.Install {
 		field := fmt.Sprintf("install[%d]", i)
+		if err := t.validateMount(&t.Install[i]); err != nil { // first: Validate checks the mount too
+			return bad(field+".mount", "%v", err)
+		}
 		if err := t.Install[i].Validate(); err != nil {
 			return bad(field, "%v", err)
 		}
@@ -98,7 +105,7 @@ func (t *Template) validatePlaceholders(bad func(field, format string, args ...a
 			}
 		}
 	}
-	return nil
+	return t.validateConfigFiles(bad, check) // validate_run.go
 }
 
 // known returns the placeholder names t may use.
@@ -122,35 +129,6 @@ func (t *Template) variableNames() []string {
 	return names
 }
 
-// validate checks a variable definition (its default is normalised by the loader first).
-func (v Variable) validate(name string) error {
-	if !varNamePattern.MatchString(name) {
-		return fmt.Errorf("name must be letters, digits and '_', not starting with a digit")
-	}
-	if slices.Contains(Builtins, name) {
-		return fmt.Errorf("name is a built-in placeholder")
-	}
-	switch v.Type {
-	case TypeString, TypeInteger, TypeBoolean:
-		if len(v.Options) > 0 {
-			return fmt.Errorf("options are only for type %q", TypeOption)
-		}
-	case TypeOption:
-		if len(v.Options) == 0 {
-			return fmt.Errorf("type %q needs options", TypeOption)
-		}
-	default:
-		return fmt.Errorf("unknown type %q", v.Type)
-	}
-	if v.Default == nil {
-		return nil
-	}
-	if _, err := v.check(name, v.Default, false); err != nil {
-		return fmt.Errorf("default: %w", err)
-	}
-	return nil
-}
-
 // Validate checks that the step's type is known and that it has the fields its type needs.
 // Placeholders are not substituted here: values are checked where they must be literal (hashes).
 func (s *Step) Validate() error {
@@ -165,6 +143,9 @@ func (s *Step) Validate() error {
 	}
 	if s.SHA1 != "" && !sha1Pattern.MatchString(s.SHA1) {
 		return fmt.Errorf("sha1 must be 40 lower-case hex digits")
+	}
+	if err := s.validateMount(); err != nil { // validate_run.go
+		return err
 	}
 	switch s.Type {
 	case StepDownload:

@@ -18,8 +18,9 @@ const maxValueLen = 4096
 // or json.Number) as decoded from a request; with stored, values are the strings Resolve
 // returned earlier (integers and booleans are parsed from them).
 //
-// A name t does not define, a value of the wrong type or not among the options is
-// ErrVariableInvalid; a required variable with no value (or an empty string) and no default is
+// A name t does not define, a value of the wrong type, not among the options, out of the
+// variable's min/max (integers: the value; strings: the length) or not matching its pattern
+// is ErrVariableInvalid (an empty optional string skips min and pattern); a required variable with no value (or an empty string) and no default is
 // ErrVariableRequired. Errors are *VariableError naming the variable; unknown names are
 // reported first, then t's variables in name order.
 func (t *Template) Resolve(values map[string]any, stored bool) (map[string]string, error) {
@@ -63,8 +64,21 @@ func (t *Template) Resolve(values map[string]any, stored bool) (map[string]strin
 	return out, nil
 }
 
-// check validates one value of variable name and returns it normalised (string, int64, bool).
+// check validates one value of variable name (type, options, then min, max and pattern) and
+// returns it normalised (string, int64, bool).
 func (v Variable) check(name string, raw any, stored bool) (any, error) {
+	val, err := v.typed(name, raw, stored)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.constrain(name, val); err != nil { // validate_vars.go
+		return nil, err
+	}
+	return val, nil
+}
+
+// typed checks a value's type (and an option's options) and returns it normalised.
+func (v Variable) typed(name string, raw any, stored bool) (any, error) {
 	switch v.Type {
 	case TypeString, TypeOption:
 		s, ok := raw.(string)

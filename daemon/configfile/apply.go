@@ -10,12 +10,17 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 )
 
 // MaxSize is the largest existing file Apply reads.
 const MaxSize = 4 << 20
+
+// utf8BOM starts some files written on Windows; parsers get the content without it and the
+// rewritten file keeps it.
+var utf8BOM = []byte("\ufeff")
 
 // maxLinks bounds the symbolic links followed while resolving a path (like the kernel's 40).
 const maxLinks = 40
@@ -30,22 +35,26 @@ func Apply(root *os.Root, f File, owner Owner) error {
 	if err := Validate(f); err != nil {
 		return err
 	}
-	real, err := resolve(root, f.Path)
+	target, err := resolve(root, f.Path)
 	if err != nil {
 		return err
 	}
-	old, info, err := read(root, f.Path, real)
+	old, info, err := read(root, f.Path, target)
 	if err != nil {
 		return err
 	}
-	out, err := parsers[f.Parser].edit(old, f.Set)
+	body, bom := bytes.CutPrefix(old, utf8BOM)
+	out, err := parsers[f.Parser].edit(body, f.Set)
 	if err != nil {
 		return fmt.Errorf("file %q: %w", f.Path, err)
+	}
+	if bom {
+		out = append(slices.Clip(utf8BOM), out...)
 	}
 	if info != nil && bytes.Equal(out, old) {
 		return nil
 	}
-	if err := write(root, real, out, info, owner); err != nil {
+	if err := write(root, target, out, info, owner); err != nil {
 		return fmt.Errorf("write %q: %w", f.Path, err)
 	}
 	return nil
@@ -103,9 +112,9 @@ func resolve(root *os.Root, p string) (string, error) {
 	return strings.Join(done, "/"), nil
 }
 
-// read returns the content and info of the regular file at real (nil, nil when missing).
-func read(root *os.Root, p, real string) ([]byte, fs.FileInfo, error) {
-	fi, err := root.Lstat(real)
+// read returns the content and info of the regular file at target (nil, nil when missing).
+func read(root *os.Root, p, target string) ([]byte, fs.FileInfo, error) {
+	fi, err := root.Lstat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, nil
@@ -118,7 +127,7 @@ func read(root *os.Root, p, real string) ([]byte, fs.FileInfo, error) {
 	case fi.Size() > MaxSize:
 		return nil, nil, fmt.Errorf("%w: %q has %d bytes, more than %d", ErrTooLarge, p, fi.Size(), MaxSize)
 	}
-	f, err := root.OpenFile(real, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := root.OpenFile(target, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%q: %w", p, err)
 	}
@@ -140,10 +149,10 @@ func kind(m fs.FileMode) string {
 	return "special file"
 }
 
-// write replaces real with data atomically: a temporary file next to it, then a rename. A
+// write replaces target with data atomically: a temporary file next to it, then a rename. A
 // new file gets 0644 and owner, an existing one keeps its mode and owner.
-func write(root *os.Root, real string, data []byte, old fs.FileInfo, owner Owner) (err error) {
-	dir := path.Dir(real)
+func write(root *os.Root, target string, data []byte, old fs.FileInfo, owner Owner) (err error) {
+	dir := path.Dir(target)
 	perm := fs.FileMode(0o644)
 	uid, gid := owner.UID, owner.GID
 	if old == nil {
@@ -183,7 +192,7 @@ func write(root *os.Root, real string, data []byte, old fs.FileInfo, owner Owner
 	if err := beforeRename(tmp); err != nil {
 		return err
 	}
-	return root.Rename(tmp, real)
+	return root.Rename(tmp, target)
 }
 
 // fileOwner is the uid and gid of an existing file (-1 when unknown).

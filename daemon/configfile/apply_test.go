@@ -293,3 +293,24 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyBOM: a byte order mark is not part of the first key and stays in the file.
+func TestApplyBOM(t *testing.T) {
+	for _, c := range []struct{ parser, old, key, want string }{
+		{JSON, "\ufeff{\"a\":1}\n", "a", "\ufeff{\"a\":2}\n"},
+		{Properties, "\ufeffa=1\n", "a", "\ufeffa=2\n"},
+		{INI, "\ufeffa=1\n", "a", "\ufeffa=2\n"},
+		{XML, "\ufeff<a>1</a>\n", "a", "\ufeff<a>2</a>\n"},
+		{YAML, "\ufeffa: 1\n", "a", "\ufeffa: 2\n"},
+	} {
+		t.Run(c.parser, func(t *testing.T) {
+			dir, r := folder(t, map[string]string{"f": c.old})
+			if err := Apply(r, File{Path: "f", Parser: c.parser, Set: []Set{s(c.key, "2")}}, none); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFile(t, filepath.Join(dir, "f")); got != c.want {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}

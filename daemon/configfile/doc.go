@@ -17,13 +17,18 @@
 //     none, compact when the file was on one line). A value that is a JSON number, true, false
 //     or null is written as one, anything else as a string.
 //   - xml: a dotted element path from the root element ("config.server.port", names with
-//     their prefix as written); a last part "@name" is an attribute of the element before it.
+//     their prefix as written; "*" matches any element); a step may carry one predicate
+//     [@attr='value'] (the element must have it; a created element gets it: 7 Days to Die's
+//     "ServerSettings.property[@name='ServerPort'].@value"); a last part "@name" is an
+//     attribute of the element before it.
 //     Every matching element is set (a text replaces the element's content, children too);
 //     when none matches, the missing elements are created under the first of the deepest
 //     existing ones, indented like the file. Everything else is kept byte for byte. A new file
 //     starts with an XML declaration; only UTF-8 files are read.
 //   - file: every line starting with the key is replaced by the value; no such line → the value
 //     is appended as a line.
+//
+// Every parser keeps CRLF line endings when the file used them throughout.
 //
 // Missing paths are created (objects/maps/elements, never lists); a path through a scalar,
 // or a list index out of range, is an error (ErrKey). A wildcard never creates anything.

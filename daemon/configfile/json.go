@@ -45,7 +45,7 @@ func editJSON(old []byte, sets []Set) ([]byte, error) {
 	if len(old) == 0 || bytes.HasSuffix(old, []byte("\n")) {
 		b.WriteByte('\n')
 	}
-	return b.Bytes(), nil
+	return withEOL(old, b.Bytes()), nil
 }
 
 // decodeJSON reads one value from dec's token stream.

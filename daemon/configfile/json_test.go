@@ -35,6 +35,7 @@ func TestJSON(t *testing.T) {
 		{name: "numbers and strings kept as written", old: `{"big":12345678901234567890,"u":"é\u00e9","a":1}`,
 			sets: []Set{s("a", "2")}, want: `{"big":12345678901234567890,"u":"éé","a":2}`},
 		{name: "replace an object by a scalar", old: `{"a":{"b":1}}`, sets: []Set{s("a", "1")}, want: `{"a":1}`},
+		{name: "CRLF kept", old: "{\r\n  \"a\": 1\r\n}\r\n", sets: []Set{s("b", "2")}, want: "{\r\n  \"a\": 1,\r\n  \"b\": 2\r\n}\r\n"},
 		{name: "malformed", old: `{"a":1,}`, sets: []Set{s("a", "2")}, err: ErrMalformed},
 		{name: "trailing data", old: `{"a":1} {}`, sets: []Set{s("a", "2")}, err: ErrMalformed},
 		{name: "truncated", old: `{"a":[1`, sets: []Set{s("a", "2")}, err: ErrMalformed},

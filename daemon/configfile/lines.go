@@ -8,7 +8,7 @@ import (
 // text is a file as lines, remembering its line ending and whether it ended with one.
 type text struct {
 	lines []string
-	eol   string // "\n" or "\r\n" (when the file used CRLF)
+	eol   string // "\n" or "\r\n" (when every line ended with CRLF)
 	final bool   // the last line ended with eol
 }
 
@@ -17,16 +17,33 @@ func splitText(b []byte) *text {
 	if len(b) == 0 {
 		return t
 	}
-	if bytes.Contains(b, []byte("\r\n")) {
+	crlf := isCRLF(b) // only then is "\r" part of the line ending
+	if crlf {
 		t.eol = "\r\n"
 	}
 	s := string(b)
 	t.final = strings.HasSuffix(s, "\n")
-	s = strings.TrimSuffix(s, "\n")
-	for _, l := range strings.Split(s, "\n") {
-		t.lines = append(t.lines, strings.TrimSuffix(l, "\r"))
+	s = strings.TrimSuffix(s, t.eol)
+	if crlf {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
 	}
+	t.lines = strings.Split(s, "\n")
 	return t
+}
+
+// isCRLF reports whether b has line breaks and all of them are CRLF.
+func isCRLF(b []byte) bool {
+	n := bytes.Count(b, []byte("\n"))
+	return n > 0 && bytes.Count(b, []byte("\r\n")) == n
+}
+
+// withEOL gives out old's line endings: CRLF when every line of old ended with one (out
+// written with LF only).
+func withEOL(old, out []byte) []byte {
+	if !isCRLF(old) {
+		return out
+	}
+	return bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
 }
 
 // add appends a line; the file then ends with a line ending.

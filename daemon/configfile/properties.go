@@ -28,6 +28,7 @@ func editProperties(old []byte, sets []Set) ([]byte, error) {
 		last[s.Key] = s.Value
 	}
 	seen := map[string]bool{}
+	open := false // the file ends inside a continued key line
 	var out []string
 	for i := 0; i < len(t.lines); i++ {
 		l := t.lines[i]
@@ -37,6 +38,7 @@ func editProperties(old []byte, sets []Set) ([]byte, error) {
 			for continued(t.lines[end]) && end+1 < len(t.lines) {
 				end++
 			}
+			open = continued(t.lines[end]) && end == len(t.lines)-1
 		}
 		v, set := last[key]
 		if !ok || !set {
@@ -57,6 +59,10 @@ func editProperties(old []byte, sets []Set) ([]byte, error) {
 	t.lines = out
 	for _, k := range order {
 		if !seen[k] {
+			if open { // an empty line ends the continued line: the new key stays a key
+				t.add("")
+				open = false
+			}
 			t.add(k + "=" + escapeProperty(last[k]))
 		}
 	}

@@ -35,6 +35,7 @@ func TestProperties(t *testing.T) {
 			want: "a=1\r\nb=3\r\nc=4\r\n"},
 		{name: "no final newline", old: "a=1", sets: []Set{s("a", "2")}, want: "a=2"},
 		{name: "no final newline, appended", old: "a=1", sets: []Set{s("b", "2")}, want: "a=1\nb=2\n"},
+		{name: "a file ending in a continued line", old: "k=a\\", sets: []Set{s("n", "1")}, want: "k=a\\\n\nn=1\n"},
 		{name: "empty value", old: "level-seed=\n", sets: []Set{s("level-seed", "")}, want: "level-seed=\n"},
 	})
 }

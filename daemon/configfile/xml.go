@@ -8,22 +8,84 @@ import (
 	"unicode"
 )
 
-// xmlKey checks a dotted XML element path; only the last part may be "@attribute".
+// xstep is one element of an XML key: a name ("*": any), optionally with the predicate
+// [@attr='val'] (the element must have that attribute value; a created element gets it).
+type xstep struct {
+	name, attr, val string
+}
+
+func (s xstep) markup() string {
+	if s.attr == "" {
+		return s.name
+	}
+	return s.name + " " + s.attr + `="` + escapeXML(s.val) + `"`
+}
+
+// parseXMLKey splits "a.b[@n='x.y'].c.@attr" into element steps and the attribute ("" for
+// the text); reason says why a key is malformed.
+func parseXMLKey(k string) (steps []xstep, attr, reason string) {
+	var parts []string
+	depth, quote, start := 0, byte(0), 0
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case depth > 0 && (c == '\'' || c == '"'):
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case c == '.' && depth == 0:
+			parts, start = append(parts, k[start:i]), i+1
+		}
+	}
+	parts = append(parts, k[start:])
+	if last := parts[len(parts)-1]; len(parts) > 1 && strings.HasPrefix(last, "@") {
+		if attr = last[1:]; !xmlName(attr) {
+			return nil, "", fmt.Sprintf("%q is not an attribute name", attr)
+		}
+		parts = parts[:len(parts)-1]
+	}
+	for _, p := range parts {
+		s, ok := parseXStep(p)
+		if !ok {
+			return nil, "", fmt.Sprintf("%q is not an element name, optionally with [@attribute='value']"+
+				" (an attribute \"@name\" only as the last part, after an element)", p)
+		}
+		steps = append(steps, s)
+	}
+	return steps, attr, ""
+}
+
+// parseXStep parses "name" or "name[@attr='val']" (or "val" in double quotes).
+func parseXStep(p string) (xstep, bool) {
+	name, pred, found := strings.Cut(p, "[")
+	if !xmlName(name) && name != "*" {
+		return xstep{}, false
+	}
+	if !found {
+		return xstep{name: name}, true
+	}
+	pred, ok := strings.CutSuffix(pred, "]")
+	attr, val, eq := strings.Cut(pred, "=")
+	attr, at := strings.CutPrefix(attr, "@")
+	if !ok || !eq || !at || !xmlName(attr) || len(val) < 2 || val[0] != val[len(val)-1] ||
+		(val[0] != '\'' && val[0] != '"') || strings.IndexByte(val[1:len(val)-1], val[0]) >= 0 {
+		return xstep{}, false
+	}
+	return xstep{name: name, attr: attr, val: val[1 : len(val)-1]}, true
+}
+
+// xmlKey checks an XML key.
 func xmlKey(k string) string {
-	if r := treeKey(k); r != "" {
-		return r
+	if strings.ContainsAny(k, "\r\n") {
+		return "a line break in the key"
 	}
-	parts := strings.Split(k, ".")
-	for i, p := range parts {
-		name := p
-		if i == len(parts)-1 && i > 0 {
-			name = strings.TrimPrefix(p, "@")
-		}
-		if !xmlName(name) {
-			return fmt.Sprintf("%q is not an XML name (an attribute \"@name\" only as the last part, after an element)", p)
-		}
-	}
-	return ""
+	_, _, reason := parseXMLKey(k)
+	return reason
 }
 
 // xmlName reports whether s is a plain XML name (letters, digits, '_', '-', ':'; not
@@ -53,12 +115,8 @@ func editXML(old []byte, sets []Set) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
-		parts := strings.Split(s.Key, ".")
-		attr := ""
-		if last := parts[len(parts)-1]; strings.HasPrefix(last, "@") {
-			attr, parts = last[1:], parts[:len(parts)-1]
-		}
-		if doc, err = xmlSet(doc, els, parts, attr, s.Value, s.Key); err != nil {
+		steps, attr, _ := parseXMLKey(s.Key)
+		if doc, err = xmlSet(doc, els, steps, attr, s.Value, s.Key); err != nil {
 			return nil, err
 		}
 	}
@@ -67,15 +125,18 @@ func editXML(old []byte, sets []Set) ([]byte, error) {
 
 // xmlSet sets one key: every element at the path gets the text or attribute; when there is
 // none, the missing elements are created under the first deepest existing one.
-func xmlSet(doc []byte, els []*xel, parts []string, attr, value, key string) ([]byte, error) {
+func xmlSet(doc []byte, els []*xel, steps []xstep, attr, value, key string) ([]byte, error) {
 	var edits []splice
 	for _, e := range els {
-		if slices.Equal(e.path, parts) {
+		if e.matches(steps) {
 			edits = append(edits, e.set(doc, attr, value))
 		}
 	}
+	if len(edits) == 0 && slices.ContainsFunc(steps, func(s xstep) bool { return s.name == "*" }) {
+		return doc, nil // a wildcard creates nothing
+	}
 	if len(edits) == 0 {
-		e, err := xmlCreate(doc, els, parts, attr, value, key)
+		e, err := xmlCreate(doc, els, steps, attr, value, key)
 		if err != nil {
 			return nil, err
 		}
@@ -87,21 +148,24 @@ func xmlSet(doc []byte, els []*xel, parts []string, attr, value, key string) ([]
 	return doc, nil
 }
 
-// xmlCreate builds the splice adding the missing part of parts (and attr) to doc.
-func xmlCreate(doc []byte, els []*xel, parts []string, attr, value, key string) (splice, error) {
+// xmlCreate builds the splice adding the missing part of steps (and attr) to doc.
+func xmlCreate(doc []byte, els []*xel, steps []xstep, attr, value, key string) (splice, error) {
 	var parent *xel
-	depth := 0
 	for _, e := range els {
-		if len(e.path) > depth && len(e.path) < len(parts) && slices.Equal(e.path, parts[:len(e.path)]) {
-			parent, depth = e, len(e.path)
+		if e.depth < len(steps) && (parent == nil || e.depth > parent.depth) && e.matches(steps[:e.depth]) {
+			parent = e
 		}
 	}
-	frag := xmlFragment(parts[depth:], attr, value)
+	depth := 0
+	if parent != nil {
+		depth = parent.depth
+	}
+	frag := xmlFragment(steps[depth:], attr, value)
 	if parent != nil {
 		return parent.insert(doc, frag), nil
 	}
 	if len(els) > 0 {
-		return splice{}, fmt.Errorf("%w: key %q: the root element is <%s>, not <%s>", ErrKey, key, els[0].name, parts[0])
+		return splice{}, fmt.Errorf("%w: key %q: the root element is <%s>, not <%s>", ErrKey, key, els[0].name, steps[0].markup())
 	}
 	at := len(doc)
 	if !bytes.HasSuffix(doc, []byte("\n")) {
@@ -110,16 +174,16 @@ func xmlCreate(doc []byte, els []*xel, parts []string, attr, value, key string) 
 	return splice{at, at, frag + "\n"}, nil
 }
 
-// xmlFragment is the markup of nested new elements names, the last with the text value or
-// the attribute attr=value.
-func xmlFragment(names []string, attr, value string) string {
-	last := names[len(names)-1]
-	inner := "<" + last + ">" + escapeXML(value) + "</" + last + ">"
+// xmlFragment is the markup of nested new elements, the last with the text value or the
+// attribute attr=value.
+func xmlFragment(steps []xstep, attr, value string) string {
+	last := steps[len(steps)-1]
+	inner := "<" + last.markup() + ">" + escapeXML(value) + "</" + last.name + ">"
 	if attr != "" {
-		inner = "<" + last + " " + attr + `="` + escapeXML(value) + `"/>`
+		inner = "<" + last.markup() + " " + attr + `="` + escapeXML(value) + `"/>`
 	}
-	for i := len(names) - 2; i >= 0; i-- {
-		inner = "<" + names[i] + ">" + inner + "</" + names[i] + ">"
+	for i := len(steps) - 2; i >= 0; i-- {
+		inner = "<" + steps[i].markup() + ">" + inner + "</" + steps[i].name + ">"
 	}
 	return inner
 }

@@ -2,8 +2,12 @@ package configfile
 
 import (
 	"encoding/xml"
+	"strings"
 	"testing"
 )
+
+// sdtd is the shape of 7 Days to Die's serverconfig.xml.
+const sdtd = "<ServerSettings>\n\t<property name=\"ServerPort\" value=\"26900\"/>\n\t<property name=\"ServerName\" value=\"x\"/>\n</ServerSettings>\n"
 
 func TestXML(t *testing.T) {
 	const doc = `<?xml version="1.0" encoding="UTF-8"?>
@@ -64,6 +68,24 @@ func TestXML(t *testing.T) {
 		{name: "attribute value with quotes", old: "<a v='1'/>", sets: []Set{s("a.@v", `say "hi"`)},
 			want: "<a v='say &#34;hi&#34;'/>"},
 		{name: "attribute of the root", old: "<a/>", sets: []Set{s("a.@v", "1")}, want: "<a v=\"1\"/>"},
+		{name: "predicate: 7 Days to Die", old: sdtd,
+			sets: []Set{s("ServerSettings.property[@name='ServerPort'].@value", "26950"),
+				s(`ServerSettings.property[@name="Region"].@value`, "Europe"),
+				s("ServerSettings.property[@name='a.b'].@value", "dots")},
+			want: "<ServerSettings>\n\t<property name=\"ServerPort\" value=\"26950\"/>\n\t<property name=\"ServerName\" value=\"x\"/>\n" +
+				"\t<property name=\"Region\" value=\"Europe\"/>\n\t<property name=\"a.b\" value=\"dots\"/>\n</ServerSettings>\n"},
+		{name: "predicate on an inner step", old: "<a><s id=\"1\"><p>1</p></s><s id=\"2\"><p>2</p></s></a>",
+			sets: []Set{s("a.s[@id='2'].p", "x"), s("a.s[@id='3'].p", "y")},
+			want: "<a><s id=\"1\"><p>1</p></s><s id=\"2\"><p>x</p></s><s id=\"3\"><p>y</p></s></a>"},
+		{name: "predicate value escaped", old: "<a/>", sets: []Set{s(`a.p[@n='x<&"y'].@v`, "1")},
+			want: "<a><p n=\"x&lt;&amp;&#34;y\" v=\"1\"/></a>"},
+		{name: "CRLF offsets", old: "<a>\r\n  <b\r\n x='1'>1</b>\r\n</a>\r\n", sets: []Set{s("a.b", "2"), s("a.b.@x", "3"), s("a.c", "4")},
+			want: "<a>\r\n  <b\r\n x='3'>2</b>\r\n  <c>4</c>\r\n</a>\r\n"},
+		{name: "wildcard", old: "<a><x><p>1</p></x><y><p>2</p></y><z/></a>", sets: []Set{s("a.*.p", "3"), s("*.y.@on", "1")},
+			want: "<a><x><p>3</p></x><y on=\"1\"><p>3</p></y><z/></a>"},
+		{name: "wildcard with a predicate", old: sdtd, sets: []Set{s("ServerSettings.*[@name='ServerName'].@value", "n")},
+			want: strings.Replace(sdtd, `value="x"`, `value="n"`, 1)},
+		{name: "wildcard creates nothing", old: "<a><x/></a>", sets: []Set{s("a.*.q", "1"), s("a.*.q.@r", "1")}, want: "<a><x/></a>"},
 		{name: "other root", old: "<a/>", sets: []Set{s("b.c", "1")}, err: ErrKey},
 		{name: "malformed: mismatched", old: "<a><b></a></b>", sets: []Set{s("a.b", "1")}, err: ErrMalformed},
 		{name: "malformed: unclosed", old: "<a><b>", sets: []Set{s("a.b", "1")}, err: ErrMalformed},
@@ -96,12 +118,13 @@ func TestXMLReadBack(t *testing.T) {
 }
 
 func TestXMLKeys(t *testing.T) {
-	for _, k := range []string{"@a", "a.@b.c", "a.b c", "a.1b", "a.<b>", "a.@"} {
+	for _, k := range []string{"@a", "a.@b.c", "a.b c", "a.1b", "a.<b>", "a.@", "a.b[@n='x'", "a.b[n='x']",
+		"a.b[@n=x]", "a.b[@n='x\"]", "a.b[@n='x'']", "a.b[2]", "a.b[@n='x'][@m='y']", "a.b[@n='x']c", "a.@b[@n='x']", "a.@*", "a.b*"} {
 		if xmlKey(k) == "" {
 			t.Errorf("key %q accepted", k)
 		}
 	}
-	for _, k := range []string{"a", "a.b", "a.@b", "ns:a.b-c_d", "配置.端口"} {
+	for _, k := range []string{"a", "a.b", "a.@b", "ns:a.b-c_d", "配置.端口", "a.b[@n='x.y'].@v", `a.b[@n="it's"]`, "*.b", "a.*[@n='x'].@v"} {
 		if r := xmlKey(k); r != "" {
 			t.Errorf("key %q refused: %s", k, r)
 		}

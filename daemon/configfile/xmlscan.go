@@ -6,16 +6,43 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // xel is one element of an XML file and where its tags are.
 type xel struct {
-	name        string   // as written, with its prefix
-	path        []string // names from the root element down to this one
-	start, body int      // the start tag is doc[start:body]
-	end, close  int      // the end tag is doc[end:close] (end == close == body when self-closing)
+	name        string     // as written, with its prefix
+	attrs       []xml.Attr // names as written, values unescaped
+	parent      *xel       // nil for the root
+	depth       int        // 1 for the root
+	start, body int        // the start tag is doc[start:body]
+	end, close  int        // the end tag is doc[end:close] (end == close == body when self-closing)
 	selfClosing bool
+}
+
+// matches reports whether e is at the path steps (from the root).
+func (e *xel) matches(steps []xstep) bool {
+	if e.depth != len(steps) {
+		return false
+	}
+	for i := len(steps) - 1; i >= 0; i, e = i-1, e.parent {
+		s := steps[i]
+		if s.name != "*" && e.name != s.name || s.attr != "" && !e.has(s.attr, s.val) {
+			return false
+		}
+	}
+	return true
+}
+
+// has reports whether e has the attribute name with value val.
+func (e *xel) has(name, val string) bool {
+	for _, a := range e.attrs {
+		if rawName(a.Name) == name && a.Value == val {
+			return true
+		}
+	}
+	return false
 }
 
 // splice replaces doc[from:to] with text.
@@ -46,14 +73,13 @@ func scanXML(doc []byte) ([]*xel, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			e := &xel{name: rawName(t.Name), start: off, body: int(d.InputOffset())}
+			e := &xel{name: rawName(t.Name), attrs: slices.Clone(t.Attr), start: off, body: int(d.InputOffset()), depth: 1}
 			e.selfClosing = bytes.HasSuffix(doc[off:e.body], []byte("/>"))
 			if len(stack) > 0 {
-				e.path = append(append([]string{}, stack[len(stack)-1].path...), e.name)
+				e.parent = stack[len(stack)-1]
+				e.depth = e.parent.depth + 1
 			} else if len(all) > 0 {
 				return nil, fmt.Errorf("a second root element <%s> at byte %d", e.name, off)
-			} else {
-				e.path = []string{e.name}
 			}
 			all, stack = append(all, e), append(stack, e)
 		case xml.EndElement:
@@ -120,7 +146,11 @@ func (e *xel) insert(doc []byte, frag string) splice {
 	if line == 0 || strings.Trim(indent, " \t") != "" {
 		return splice{e.end, e.end, frag}
 	}
-	return splice{line, line, indent + indentUnit(doc) + frag + "\n"}
+	eol := "\n"
+	if line >= 2 && doc[line-2] == '\r' {
+		eol = "\r\n"
+	}
+	return splice{line, line, indent + indentUnit(doc) + frag + eol}
 }
 
 // indentUnit guesses one level of a document's indentation: the blanks starting its first

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,8 +15,12 @@ import (
 // editYAML sets dotted paths in a YAML file's first document (an empty or missing file is an
 // empty map). Comments and key order survive through the yaml.v3 node tree.
 func editYAML(old []byte, sets []Set) ([]byte, error) {
+	in := old
+	if isCRLF(old) { // yaml.v3 keeps a "\r" in comments: decode LF, write CRLF back
+		in = bytes.ReplaceAll(old, []byte("\r\n"), []byte("\n"))
+	}
 	var docs []*yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(old))
+	dec := yaml.NewDecoder(bytes.NewReader(in))
 	for {
 		d := new(yaml.Node)
 		err := dec.Decode(d)
@@ -27,8 +32,12 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 		}
 		docs = append(docs, d)
 	}
+	var keep []byte // a file of comments only: kept above the new document
 	if len(docs) == 0 {
 		docs = append(docs, &yaml.Node{Kind: yaml.DocumentNode})
+		if onlyComments(in) {
+			keep = append(slices.Clip(bytes.TrimRight(in, " \t\r\n")), '\n')
+		}
 	}
 	if len(docs[0].Content) == 0 {
 		docs[0].Content = []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map"}}
@@ -38,8 +47,8 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 			return nil, err
 		}
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
+	b := bytes.NewBuffer(keep)
+	enc := yaml.NewEncoder(b)
 	enc.SetIndent(2)
 	for _, d := range docs {
 		if err := enc.Encode(d); err != nil {
@@ -49,7 +58,21 @@ func editYAML(old []byte, sets []Set) ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return b.Bytes(), nil
+	return withEOL(old, b.Bytes()), nil
+}
+
+// onlyComments reports whether b has comment lines and nothing else but blanks.
+func onlyComments(b []byte) bool {
+	found := false
+	for _, l := range strings.Split(string(b), "\n") {
+		switch l = strings.TrimSpace(l); {
+		case strings.HasPrefix(l, "#"):
+			found = true
+		case l != "":
+			return false
+		}
+	}
+	return found
 }
 
 // yamlSet puts value at the path parts below n (key is the whole path, for errors).

@@ -30,7 +30,10 @@ func TestYAML(t *testing.T) {
 		{name: "through a scalar", old: "a: s\n", sets: []Set{s("a.b", "1")}, err: ErrKey},
 		{name: "anchor followed", old: "base: &b\n  port: 1\nuse: *b\n", sets: []Set{s("use.port", "2")},
 			want: "base: &b\n  port: 2\nuse: *b\n"},
+		{name: "a file of comments only keeps them", old: "# generated\n# by the game\n", sets: []Set{s("a", "1")},
+			want: "# generated\n# by the game\na: 1\n"},
 		{name: "other documents kept", old: "a: 1\n---\nb: 2\n", sets: []Set{s("a", "3")}, want: "a: 3\n---\nb: 2\n"},
+		{name: "CRLF kept", old: "# c\r\na: 1\r\n", sets: []Set{s("b", "x")}, want: "# c\r\na: 1\r\nb: x\r\n"},
 		{name: "malformed", old: "a: [1\n", sets: []Set{s("a", "2")}, err: ErrMalformed},
 		{name: "malformed indentation", old: "a:\n  b: 1\n c: 2\n", sets: []Set{s("a", "2")}, err: ErrMalformed},
 	})

@@ -48,10 +48,24 @@ func semantic400(route *routers.Route, code, field string) bool {
 	if strings.HasPrefix(route.Path, "/api/templates") {
 		// a template body is checked by the template format's own rules (placeholders that
 		// name variables, install steps' required fields per type, variable defaults of their
-		// type), as the built-ins are: documented as "400 naming the field"
+		// type, bounds and pattern, ready patterns that compile, config files' relative paths
+		// and keys, a mount only in docker-only templates), as the built-ins are; an import is
+		// checked by the source format's rules: documented as "400 naming the field"
 		return true
 	}
-	return semanticFields[field]
+	// a nested field ("variables.port": a value outside the template variable's min/max or
+	// not matching its pattern, a hidden or unknown variable) is semantic when its top-level
+	// field is
+	return semanticFields[topField(field)]
+}
+
+// topField is the first part of a field path: "variables" of "variables.port" or
+// "variables[2].rules".
+func topField(field string) string {
+	if i := strings.IndexAny(field, ".["); i > 0 {
+		return field[:i]
+	}
+	return field
 }
 
 // checkGrowth fails when goroutines or the live heap grew past the bounds during the run. The
@@ -77,3 +91,29 @@ func checkGrowth(t *testing.T, goroutines0 int, heap0 uint64) {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// TestSemantic400Nested: the oracle accepts a 400 on a nested field of a semantic one (a
+// variable's bounds or pattern, issue 15) and on any template field, and still fails others.
+func TestSemantic400Nested(t *testing.T) {
+	servers := &routers.Route{Path: "/api/servers/{serverId}"}
+	tpls := &routers.Route{Path: "/api/templates/import"}
+	cases := []struct {
+		route       *routers.Route
+		code, field string
+		want        bool
+	}{
+		{servers, "ErrFieldInvalid", "variables.players", true},
+		{servers, "ErrFieldInvalid", "variables", true},
+		{servers, "ErrFieldRequired", "variables.tag", true},
+		{servers, "ErrFieldInvalid", "name", false},
+		{servers, "ErrFieldInvalid", "limits.memory", false},
+		{servers, "ErrFieldInvalid", "variablesX", false},
+		{tpls, "ErrFieldInvalid", "variables[2].rules", true},
+		{tpls, "ErrFieldInvalid", "configFiles[0].set[2].key", true},
+	}
+	for _, c := range cases {
+		if got := semantic400(c.route, c.code, c.field); got != c.want {
+			t.Errorf("semantic400(%s, %s, %s) = %v, want %v", c.route.Path, c.code, c.field, got, c.want)
+		}
+	}
+}

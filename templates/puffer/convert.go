@@ -198,14 +198,17 @@ func splitAlternatives(s string) []string {
 	return out
 }
 
-// checkEditable names the data entry templates would refuse: a free-form string a tenant
-// may edit that reaches a command line.
+// checkEditable makes admin-only, with a note, what templates let only administrators set: a
+// free-form string the template lets users edit that reaches a command line. The value stays
+// settable by administrators; nothing is dropped.
 func checkEditable(t *templates.Template, m *Meta) error {
 	for _, mv := range m.Variables {
 		v, ok := t.Variables[mv.Template]
 		if ok && v.Type == templates.TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(mv.Template) {
-			return unsupported("data."+mv.Name+".userEdit",
-				"%s is a free-form string used in a command; templates let only administrators set those", mv.Name)
+			v.UserEditable = new(bool)
+			t.Variables[mv.Template] = v
+			m.Notes = append(m.Notes, fmt.Sprintf("data.%s.userEdit: %s is a free-form string used in a command; "+
+				"only administrators may set it", mv.Name, mv.Name))
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package puffer
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -118,9 +119,6 @@ func TestConvertRefusals(t *testing.T) {
 			d["data"].(doc)["a_b"] = doc{"value": "2"}
 		}},
 		{"built-in name", "data.SERVER_IP", ErrUnsupported, func(d doc) { d["data"].(doc)["SERVER_IP"] = doc{"value": "1"} }},
-		{"editable string in command", "data.version.userEdit", ErrUnsupported, func(d doc) {
-			run(d)["command"] = "java -jar paper-${version}.jar"
-		}},
 		{"no display", "display", ErrInvalid, func(d doc) { d["display"] = " - " }},
 		{"install not a list", "install", ErrInvalid, func(d doc) { d["install"] = "download" }},
 	}
@@ -137,5 +135,24 @@ func TestConvertNotJSON(t *testing.T) {
 	for _, body := range []string{"type: generic", "[]", `"x"`} {
 		_, _, err := Convert([]byte(body))
 		assertField(t, err, "$", ErrInvalid)
+	}
+}
+
+// TestEditableCommandStringAdminOnly: a user-editable free-form string that reaches a command
+// converts admin-only, with a note naming it (not refused, not dropped).
+func TestEditableCommandStringAdminOnly(t *testing.T) {
+	tpl, m, err := Convert(mutate(t, "paper", func(d doc) { run(d)["command"] = "java -jar paper-${version}.jar" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := tpl.Variables["version"]; v.UserEditable == nil || *v.UserEditable || tpl.UserEditable("version") {
+		t.Errorf("version: userEditable %v, want false", v.UserEditable)
+	}
+	found := false
+	for _, n := range m.Notes {
+		found = found || strings.HasPrefix(n, "data.version.userEdit:")
+	}
+	if !found {
+		t.Errorf("no note names data.version.userEdit: %q", m.Notes)
 	}
 }
