@@ -80,6 +80,7 @@ func TestEggServer(t *testing.T) {
 		t.Errorf("imported run = %+v", egg.Template.Run)
 	}
 	body := map[string]any{"name": "egg game", "eggId": egg.EggID, "dockerImage": n.image, "environmentType": "docker",
+		"startup": "sh ./start.sh --players {{MAX_PLAYERS}} --memory {{SERVER_MEMORY}}",
 		"port": 27511, "environment": map[string]any{"GREETING": "bonjour", "MAX_PLAYERS": "12", "f": "v"},
 		"limits": map[string]any{"memory": 256, "swap": 0, "disk": 1024, "io": 500, "cpu": 100}}
 	n.mustCreate(t, "EGGRUN01", body)
@@ -88,6 +89,11 @@ func TestEggServer(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(n.volume("EGGRUN01"), file)); err != nil || !strings.HasPrefix(string(b), want) {
 			t.Errorf("%s = %q, %v; want %q", file, b, err, want)
 		}
+	}
+	if def, err := n.mgr.Get("EGGRUN01"); err != nil {
+		t.Fatal(err)
+	} else if cmd, err := def.Command(); err != nil || cmd != "sh ./start.sh --players 12 --memory 256" {
+		t.Errorf("command = %q, %v", cmd, err)
 	}
 	n.play(t, gameRun{id: "EGGRUN01", greeting: "bonjour", booting: "booting with server-port=27511 motd=bonjour", ready: true})
 	n.properties(t, "EGGRUN01", "server-port=27511", "motd=bonjour")
