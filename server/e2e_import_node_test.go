@@ -81,7 +81,7 @@ func TestEggServer(t *testing.T) {
 	}
 	body := map[string]any{"name": "egg game", "eggId": egg.EggID, "dockerImage": n.image, "environmentType": "docker",
 		"startup": "sh ./start.sh --players {{MAX_PLAYERS}} --memory {{SERVER_MEMORY}}",
-		"port": 27511, "environment": map[string]any{"GREETING": "bonjour", "MAX_PLAYERS": "12", "f": "v"},
+		"port":    27511, "environment": map[string]any{"GREETING": "bonjour", "MAX_PLAYERS": "12", "f": "v"},
 		"limits": map[string]any{"memory": 256, "swap": 0, "disk": 1024, "io": 500, "cpu": 100}}
 	n.mustCreate(t, "EGGRUN01", body)
 	n.waitState(t, "EGGRUN01", "stopped")
