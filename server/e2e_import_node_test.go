@@ -79,10 +79,12 @@ func TestEggServer(t *testing.T) {
 	if egg.Template.Run.StopSignal != "SIGINT" || len(egg.Template.Run.Ready) != 1 {
 		t.Errorf("imported run = %+v", egg.Template.Run)
 	}
-	body := map[string]any{"name": "egg game", "eggId": egg.EggID, "dockerImage": n.image, "environmentType": "docker",
-		"startup": "sh ./start.sh --players {{MAX_PLAYERS}} --memory {{SERVER_MEMORY}}",
-		"port":    27511, "environment": map[string]any{"GREETING": "bonjour", "MAX_PLAYERS": "12", "f": "v"},
-		"limits": map[string]any{"memory": 256, "swap": 0, "disk": 1024, "io": 500, "cpu": 100}}
+	body := map[string]any{
+		"name": "egg game", "eggId": egg.EggID, "dockerImage": n.image, "environmentType": "docker", "port": 27511,
+		"startup":     "sh ./start.sh --players {{MAX_PLAYERS}} --memory {{SERVER_MEMORY}}",
+		"environment": map[string]any{"GREETING": "bonjour", "MAX_PLAYERS": "12", "f": "v"},
+		"limits":      map[string]any{"memory": 256, "swap": 0, "disk": 1024, "io": 500, "cpu": 100},
+	}
 	n.mustCreate(t, "EGGRUN01", body)
 	n.waitState(t, "EGGRUN01", "stopped")
 	for file, want := range map[string]string{"greeting.txt": "bonjour\n", "install.log": "installed in /mnt/server as "} {
@@ -92,8 +94,9 @@ func TestEggServer(t *testing.T) {
 	}
 	if def, err := n.mgr.Get("EGGRUN01"); err != nil {
 		t.Fatal(err)
-	} else if cmd, err := def.Command(); err != nil || cmd != "sh ./start.sh --players 12 --memory 256" {
-		t.Errorf("command = %q, %v", cmd, err)
+	} else if cmd, err := def.Command(); err != nil || cmd != "sh ./start.sh --players 12 --memory 256" ||
+		def.Env["f"] != "v" || def.Variables["GREETING"] != "bonjour" {
+		t.Errorf("command = %q, %v; env %v; variables %v", cmd, err, def.Env, def.Variables)
 	}
 	n.play(t, gameRun{id: "EGGRUN01", greeting: "bonjour", booting: "booting with server-port=27511 motd=bonjour", ready: true})
 	n.properties(t, "EGGRUN01", "server-port=27511", "motd=bonjour")
