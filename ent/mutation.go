@@ -7880,6 +7880,8 @@ type TemplateMutation struct {
 	egg_id        *int
 	addegg_id     *int
 	source        *string
+	format        *string
+	meta          *[]byte
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*Template, error)
@@ -8234,6 +8236,91 @@ func (m *TemplateMutation) ResetSource() {
 	m.source = nil
 }
 
+// SetFormat sets the "format" field.
+func (m *TemplateMutation) SetFormat(s string) {
+	m.format = &s
+}
+
+// Format returns the value of the "format" field in the mutation.
+func (m *TemplateMutation) Format() (r string, exists bool) {
+	v := m.format
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormat returns the old "format" field's value of the Template entity.
+// If the Template object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TemplateMutation) OldFormat(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormat: %w", err)
+	}
+	return oldValue.Format, nil
+}
+
+// ResetFormat resets all changes to the "format" field.
+func (m *TemplateMutation) ResetFormat() {
+	m.format = nil
+}
+
+// SetMeta sets the "meta" field.
+func (m *TemplateMutation) SetMeta(b []byte) {
+	m.meta = &b
+}
+
+// Meta returns the value of the "meta" field in the mutation.
+func (m *TemplateMutation) Meta() (r []byte, exists bool) {
+	v := m.meta
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeta returns the old "meta" field's value of the Template entity.
+// If the Template object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TemplateMutation) OldMeta(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeta is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeta requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeta: %w", err)
+	}
+	return oldValue.Meta, nil
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (m *TemplateMutation) ClearMeta() {
+	m.meta = nil
+	m.clearedFields[template.FieldMeta] = struct{}{}
+}
+
+// MetaCleared returns if the "meta" field was cleared in this mutation.
+func (m *TemplateMutation) MetaCleared() bool {
+	_, ok := m.clearedFields[template.FieldMeta]
+	return ok
+}
+
+// ResetMeta resets all changes to the "meta" field.
+func (m *TemplateMutation) ResetMeta() {
+	m.meta = nil
+	delete(m.clearedFields, template.FieldMeta)
+}
+
 // Where appends a list predicates to the TemplateMutation builder.
 func (m *TemplateMutation) Where(ps ...predicate.Template) {
 	m.predicates = append(m.predicates, ps...)
@@ -8268,7 +8355,7 @@ func (m *TemplateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TemplateMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, template.FieldCreatedAt)
 	}
@@ -8286,6 +8373,12 @@ func (m *TemplateMutation) Fields() []string {
 	}
 	if m.source != nil {
 		fields = append(fields, template.FieldSource)
+	}
+	if m.format != nil {
+		fields = append(fields, template.FieldFormat)
+	}
+	if m.meta != nil {
+		fields = append(fields, template.FieldMeta)
 	}
 	return fields
 }
@@ -8307,6 +8400,10 @@ func (m *TemplateMutation) Field(name string) (ent.Value, bool) {
 		return m.EggID()
 	case template.FieldSource:
 		return m.Source()
+	case template.FieldFormat:
+		return m.Format()
+	case template.FieldMeta:
+		return m.Meta()
 	}
 	return nil, false
 }
@@ -8328,6 +8425,10 @@ func (m *TemplateMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldEggID(ctx)
 	case template.FieldSource:
 		return m.OldSource(ctx)
+	case template.FieldFormat:
+		return m.OldFormat(ctx)
+	case template.FieldMeta:
+		return m.OldMeta(ctx)
 	}
 	return nil, fmt.Errorf("unknown Template field %s", name)
 }
@@ -8379,6 +8480,20 @@ func (m *TemplateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSource(v)
 		return nil
+	case template.FieldFormat:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormat(v)
+		return nil
+	case template.FieldMeta:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeta(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Template field %s", name)
 }
@@ -8427,6 +8542,9 @@ func (m *TemplateMutation) ClearedFields() []string {
 	if m.FieldCleared(template.FieldEggID) {
 		fields = append(fields, template.FieldEggID)
 	}
+	if m.FieldCleared(template.FieldMeta) {
+		fields = append(fields, template.FieldMeta)
+	}
 	return fields
 }
 
@@ -8443,6 +8561,9 @@ func (m *TemplateMutation) ClearField(name string) error {
 	switch name {
 	case template.FieldEggID:
 		m.ClearEggID()
+		return nil
+	case template.FieldMeta:
+		m.ClearMeta()
 		return nil
 	}
 	return fmt.Errorf("unknown Template nullable field %s", name)
@@ -8469,6 +8590,12 @@ func (m *TemplateMutation) ResetField(name string) error {
 		return nil
 	case template.FieldSource:
 		m.ResetSource()
+		return nil
+	case template.FieldFormat:
+		m.ResetFormat()
+		return nil
+	case template.FieldMeta:
+		m.ResetMeta()
 		return nil
 	}
 	return fmt.Errorf("unknown Template field %s", name)

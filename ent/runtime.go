@@ -538,6 +538,16 @@ func init() {
 	template.DefaultSource = templateDescSource.Default.(string)
 	// template.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	template.SourceValidator = templateDescSource.Validators[0].(func(string) error)
+	// templateDescFormat is the schema descriptor for format field.
+	templateDescFormat := templateFields[4].Descriptor()
+	// template.DefaultFormat holds the default value on creation for the format field.
+	template.DefaultFormat = templateDescFormat.Default.(string)
+	// template.FormatValidator is a validator for the "format" field. It is called by the builders before save.
+	template.FormatValidator = templateDescFormat.Validators[0].(func(string) error)
+	// templateDescMeta is the schema descriptor for meta field.
+	templateDescMeta := templateFields[5].Descriptor()
+	// template.MetaValidator is a validator for the "meta" field. It is called by the builders before save.
+	template.MetaValidator = templateDescMeta.Validators[0].(func([]byte) error)
 	userMixin := schema.User{}.Mixin()
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0

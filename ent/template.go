@@ -28,7 +28,11 @@ type Template struct {
 	// EggID holds the value of the "egg_id" field.
 	EggID *int `json:"egg_id,omitempty"`
 	// Source holds the value of the "source" field.
-	Source       string `json:"source,omitempty"`
+	Source string `json:"source,omitempty"`
+	// Format holds the value of the "format" field.
+	Format string `json:"format,omitempty"`
+	// Meta holds the value of the "meta" field.
+	Meta         []byte `json:"meta,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -37,11 +41,11 @@ func (*Template) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case template.FieldBody:
+		case template.FieldBody, template.FieldMeta:
 			values[i] = new([]byte)
 		case template.FieldID, template.FieldEggID:
 			values[i] = new(sql.NullInt64)
-		case template.FieldName, template.FieldSource:
+		case template.FieldName, template.FieldSource, template.FieldFormat:
 			values[i] = new(sql.NullString)
 		case template.FieldCreatedAt, template.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -103,6 +107,18 @@ func (_m *Template) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Source = value.String
 			}
+		case template.FieldFormat:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field format", values[i])
+			} else if value.Valid {
+				_m.Format = value.String
+			}
+		case template.FieldMeta:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field meta", values[i])
+			} else if value != nil {
+				_m.Meta = *value
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -158,6 +174,12 @@ func (_m *Template) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source=")
 	builder.WriteString(_m.Source)
+	builder.WriteString(", ")
+	builder.WriteString("format=")
+	builder.WriteString(_m.Format)
+	builder.WriteString(", ")
+	builder.WriteString("meta=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Meta))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -90,6 +90,26 @@ func (_c *TemplateCreate) SetNillableSource(v *string) *TemplateCreate {
 	return _c
 }
 
+// SetFormat sets the "format" field.
+func (_c *TemplateCreate) SetFormat(v string) *TemplateCreate {
+	_c.mutation.SetFormat(v)
+	return _c
+}
+
+// SetNillableFormat sets the "format" field if the given value is not nil.
+func (_c *TemplateCreate) SetNillableFormat(v *string) *TemplateCreate {
+	if v != nil {
+		_c.SetFormat(*v)
+	}
+	return _c
+}
+
+// SetMeta sets the "meta" field.
+func (_c *TemplateCreate) SetMeta(v []byte) *TemplateCreate {
+	_c.mutation.SetMeta(v)
+	return _c
+}
+
 // Mutation returns the TemplateMutation object of the builder.
 func (_c *TemplateCreate) Mutation() *TemplateMutation {
 	return _c.mutation
@@ -137,6 +157,10 @@ func (_c *TemplateCreate) defaults() {
 		v := template.DefaultSource
 		_c.mutation.SetSource(v)
 	}
+	if _, ok := _c.mutation.Format(); !ok {
+		v := template.DefaultFormat
+		_c.mutation.SetFormat(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -169,6 +193,19 @@ func (_c *TemplateCreate) check() error {
 	if v, ok := _c.mutation.Source(); ok {
 		if err := template.SourceValidator(v); err != nil {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Template.source": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Format(); !ok {
+		return &ValidationError{Name: "format", err: errors.New(`ent: missing required field "Template.format"`)}
+	}
+	if v, ok := _c.mutation.Format(); ok {
+		if err := template.FormatValidator(v); err != nil {
+			return &ValidationError{Name: "format", err: fmt.Errorf(`ent: validator failed for field "Template.format": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Meta(); ok {
+		if err := template.MetaValidator(v); err != nil {
+			return &ValidationError{Name: "meta", err: fmt.Errorf(`ent: validator failed for field "Template.meta": %w`, err)}
 		}
 	}
 	return nil
@@ -221,6 +258,14 @@ func (_c *TemplateCreate) createSpec() (*Template, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Source(); ok {
 		_spec.SetField(template.FieldSource, field.TypeString, value)
 		_node.Source = value
+	}
+	if value, ok := _c.mutation.Format(); ok {
+		_spec.SetField(template.FieldFormat, field.TypeString, value)
+		_node.Format = value
+	}
+	if value, ok := _c.mutation.Meta(); ok {
+		_spec.SetField(template.FieldMeta, field.TypeBytes, value)
+		_node.Meta = value
 	}
 	return _node, _spec
 }
@@ -331,6 +376,36 @@ func (u *TemplateUpsert) SetSource(v string) *TemplateUpsert {
 // UpdateSource sets the "source" field to the value that was provided on create.
 func (u *TemplateUpsert) UpdateSource() *TemplateUpsert {
 	u.SetExcluded(template.FieldSource)
+	return u
+}
+
+// SetFormat sets the "format" field.
+func (u *TemplateUpsert) SetFormat(v string) *TemplateUpsert {
+	u.Set(template.FieldFormat, v)
+	return u
+}
+
+// UpdateFormat sets the "format" field to the value that was provided on create.
+func (u *TemplateUpsert) UpdateFormat() *TemplateUpsert {
+	u.SetExcluded(template.FieldFormat)
+	return u
+}
+
+// SetMeta sets the "meta" field.
+func (u *TemplateUpsert) SetMeta(v []byte) *TemplateUpsert {
+	u.Set(template.FieldMeta, v)
+	return u
+}
+
+// UpdateMeta sets the "meta" field to the value that was provided on create.
+func (u *TemplateUpsert) UpdateMeta() *TemplateUpsert {
+	u.SetExcluded(template.FieldMeta)
+	return u
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (u *TemplateUpsert) ClearMeta() *TemplateUpsert {
+	u.SetNull(template.FieldMeta)
 	return u
 }
 
@@ -449,6 +524,41 @@ func (u *TemplateUpsertOne) SetSource(v string) *TemplateUpsertOne {
 func (u *TemplateUpsertOne) UpdateSource() *TemplateUpsertOne {
 	return u.Update(func(s *TemplateUpsert) {
 		s.UpdateSource()
+	})
+}
+
+// SetFormat sets the "format" field.
+func (u *TemplateUpsertOne) SetFormat(v string) *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.SetFormat(v)
+	})
+}
+
+// UpdateFormat sets the "format" field to the value that was provided on create.
+func (u *TemplateUpsertOne) UpdateFormat() *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.UpdateFormat()
+	})
+}
+
+// SetMeta sets the "meta" field.
+func (u *TemplateUpsertOne) SetMeta(v []byte) *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.SetMeta(v)
+	})
+}
+
+// UpdateMeta sets the "meta" field to the value that was provided on create.
+func (u *TemplateUpsertOne) UpdateMeta() *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.UpdateMeta()
+	})
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (u *TemplateUpsertOne) ClearMeta() *TemplateUpsertOne {
+	return u.Update(func(s *TemplateUpsert) {
+		s.ClearMeta()
 	})
 }
 
@@ -733,6 +843,41 @@ func (u *TemplateUpsertBulk) SetSource(v string) *TemplateUpsertBulk {
 func (u *TemplateUpsertBulk) UpdateSource() *TemplateUpsertBulk {
 	return u.Update(func(s *TemplateUpsert) {
 		s.UpdateSource()
+	})
+}
+
+// SetFormat sets the "format" field.
+func (u *TemplateUpsertBulk) SetFormat(v string) *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.SetFormat(v)
+	})
+}
+
+// UpdateFormat sets the "format" field to the value that was provided on create.
+func (u *TemplateUpsertBulk) UpdateFormat() *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.UpdateFormat()
+	})
+}
+
+// SetMeta sets the "meta" field.
+func (u *TemplateUpsertBulk) SetMeta(v []byte) *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.SetMeta(v)
+	})
+}
+
+// UpdateMeta sets the "meta" field to the value that was provided on create.
+func (u *TemplateUpsertBulk) UpdateMeta() *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.UpdateMeta()
+	})
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (u *TemplateUpsertBulk) ClearMeta() *TemplateUpsertBulk {
+	return u.Update(func(s *TemplateUpsert) {
+		s.ClearMeta()
 	})
 }
 

@@ -81,6 +81,32 @@ func (_u *TemplateUpdate) SetNillableSource(v *string) *TemplateUpdate {
 	return _u
 }
 
+// SetFormat sets the "format" field.
+func (_u *TemplateUpdate) SetFormat(v string) *TemplateUpdate {
+	_u.mutation.SetFormat(v)
+	return _u
+}
+
+// SetNillableFormat sets the "format" field if the given value is not nil.
+func (_u *TemplateUpdate) SetNillableFormat(v *string) *TemplateUpdate {
+	if v != nil {
+		_u.SetFormat(*v)
+	}
+	return _u
+}
+
+// SetMeta sets the "meta" field.
+func (_u *TemplateUpdate) SetMeta(v []byte) *TemplateUpdate {
+	_u.mutation.SetMeta(v)
+	return _u
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (_u *TemplateUpdate) ClearMeta() *TemplateUpdate {
+	_u.mutation.ClearMeta()
+	return _u
+}
+
 // Mutation returns the TemplateMutation object of the builder.
 func (_u *TemplateUpdate) Mutation() *TemplateMutation {
 	return _u.mutation
@@ -134,6 +160,16 @@ func (_u *TemplateUpdate) check() error {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Template.source": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Format(); ok {
+		if err := template.FormatValidator(v); err != nil {
+			return &ValidationError{Name: "format", err: fmt.Errorf(`ent: validator failed for field "Template.format": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Meta(); ok {
+		if err := template.MetaValidator(v); err != nil {
+			return &ValidationError{Name: "meta", err: fmt.Errorf(`ent: validator failed for field "Template.meta": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -166,6 +202,15 @@ func (_u *TemplateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Source(); ok {
 		_spec.SetField(template.FieldSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Format(); ok {
+		_spec.SetField(template.FieldFormat, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Meta(); ok {
+		_spec.SetField(template.FieldMeta, field.TypeBytes, value)
+	}
+	if _u.mutation.MetaCleared() {
+		_spec.ClearField(template.FieldMeta, field.TypeBytes)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -240,6 +285,32 @@ func (_u *TemplateUpdateOne) SetNillableSource(v *string) *TemplateUpdateOne {
 	return _u
 }
 
+// SetFormat sets the "format" field.
+func (_u *TemplateUpdateOne) SetFormat(v string) *TemplateUpdateOne {
+	_u.mutation.SetFormat(v)
+	return _u
+}
+
+// SetNillableFormat sets the "format" field if the given value is not nil.
+func (_u *TemplateUpdateOne) SetNillableFormat(v *string) *TemplateUpdateOne {
+	if v != nil {
+		_u.SetFormat(*v)
+	}
+	return _u
+}
+
+// SetMeta sets the "meta" field.
+func (_u *TemplateUpdateOne) SetMeta(v []byte) *TemplateUpdateOne {
+	_u.mutation.SetMeta(v)
+	return _u
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (_u *TemplateUpdateOne) ClearMeta() *TemplateUpdateOne {
+	_u.mutation.ClearMeta()
+	return _u
+}
+
 // Mutation returns the TemplateMutation object of the builder.
 func (_u *TemplateUpdateOne) Mutation() *TemplateMutation {
 	return _u.mutation
@@ -306,6 +377,16 @@ func (_u *TemplateUpdateOne) check() error {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Template.source": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Format(); ok {
+		if err := template.FormatValidator(v); err != nil {
+			return &ValidationError{Name: "format", err: fmt.Errorf(`ent: validator failed for field "Template.format": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Meta(); ok {
+		if err := template.MetaValidator(v); err != nil {
+			return &ValidationError{Name: "meta", err: fmt.Errorf(`ent: validator failed for field "Template.meta": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -355,6 +436,15 @@ func (_u *TemplateUpdateOne) sqlSave(ctx context.Context) (_node *Template, err 
 	}
 	if value, ok := _u.mutation.Source(); ok {
 		_spec.SetField(template.FieldSource, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Format(); ok {
+		_spec.SetField(template.FieldFormat, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Meta(); ok {
+		_spec.SetField(template.FieldMeta, field.TypeBytes, value)
+	}
+	if _u.mutation.MetaCleared() {
+		_spec.ClearField(template.FieldMeta, field.TypeBytes)
 	}
 	_node = &Template{config: _u.config}
 	_spec.Assign = _node.assignValues

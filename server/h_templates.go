@@ -31,17 +31,28 @@ func (h *Handlers) ListTemplates(ctx context.Context, req gen.ListTemplatesReque
 	if err != nil {
 		return nil, err
 	}
+	eggIDs, err := h.tpls().EggIDs(ctx) // template_store_import.go
+	if err != nil {
+		return nil, err
+	}
 	out := gen.TemplateList{Templates: make([]gen.TemplateSummary, 0, len(list)),
 		Metadata: listMeta(page, limit, total)}
 	for _, t := range list {
-		out.Templates = append(out.Templates, gen.TemplateSummary{Name: t.Name, Display: t.Display, Type: t.Type,
-			SupportedVersions: t.SupportedVersions})
+		sum := gen.TemplateSummary{Name: t.Name, Display: t.Display, Type: t.Type, SupportedVersions: t.SupportedVersions}
+		if id, ok := eggIDs[t.Name]; ok {
+			id32 := int32(id)
+			sum.EggId = &id32
+		}
+		out.Templates = append(out.Templates, sum)
 	}
 	return gen.ListTemplates200JSONResponse{Body: out}, nil
 }
 
 // GetTemplate returns one template in full.
 func (h *Handlers) GetTemplate(ctx context.Context, req gen.GetTemplateRequestObject) (gen.GetTemplateResponseObject, error) {
+	if req.Params.Format != nil && *req.Params.Format == gen.GetTemplateParamsFormatEgg {
+		return h.exportEgg(ctx, req.Name) // h_templates_import.go
+	}
 	t, err := h.tpls().Get(ctx, req.Name)
 	if errors.Is(err, templates.ErrNotFound) {
 		return nil, errNotFound(CodeTemplateNotFound, "Template", req.Name)

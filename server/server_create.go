@@ -23,15 +23,15 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 		return out, false, newAPIError(http.StatusForbidden, CodePermissionDenied,
 			"only administrators create servers for other users", map[string]any{"scopes": []string{"admin"}, "field": "ownerId"})
 	}
-	if b.EggId != nil {
-		return out, false, errNotImplemented("eggId (Pterodactyl eggs); use template or startup")
-	}
 	hash, orig := createHash(id, b), b // orig: the body as sent (applyTemplate replaces b)
 	if out, found, err := h.retryOf(ctx, id, generated, hash, b); found || err != nil {
 		return out, false, err
 	}
 	quota, err := h.creatorQuota(ctx, p, b) // quota.go: nil for administrators
 	if err != nil {
+		return out, false, err
+	}
+	if b, err = applyEgg(ctx, h.tpls(), b); err != nil { // server_create_egg.go: eggId → its template
 		return out, false, err
 	}
 	b, tpl, err := applyTemplate(ctx, h.tpls(), p.Admin, b) // h_templates.go: variables checked, defaults from the template

@@ -98,7 +98,8 @@ func (s templateStore) Create(ctx context.Context, t *templates.Template) error 
 }
 
 // Replace replaces the stored template of t's name. ErrTemplateBuiltin for a built-in name,
-// an error wrapping templates.ErrNotFound when none is stored.
+// an error wrapping templates.ErrNotFound when none is stored. An imported template keeps its
+// egg id and source; its format and meta are cleared (it cannot be exported as the egg any more).
 func (s templateStore) Replace(ctx context.Context, t *templates.Template) error {
 	if _, err := s.builtin.Get(t.Name); err == nil {
 		return fmt.Errorf("%w: %q", ErrTemplateBuiltin, t.Name)
@@ -107,7 +108,10 @@ func (s templateStore) Replace(ctx context.Context, t *templates.Template) error
 	if err != nil {
 		return fmt.Errorf("encode template %q: %w", t.Name, err)
 	}
-	n, err := s.db.Template.Update().Where(enttemplate.Name(t.Name)).SetBody(body).Save(ctx)
+	// an imported template keeps its egg id (servers and billing systems name it) but loses
+	// format and meta: the new body is no longer the imported source, so no export pretends it is
+	n, err := s.db.Template.Update().Where(enttemplate.Name(t.Name)).SetBody(body).
+		SetFormat("").ClearMeta().Save(ctx)
 	if err != nil {
 		return fmt.Errorf("replace template %q: %w", t.Name, err)
 	}

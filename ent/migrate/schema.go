@@ -330,6 +330,8 @@ var (
 		{Name: "body", Type: field.TypeBytes, Size: 1048576},
 		{Name: "egg_id", Type: field.TypeInt, Unique: true, Nullable: true},
 		{Name: "source", Type: field.TypeString, Size: 64, Default: "api"},
+		{Name: "format", Type: field.TypeString, Size: 32, Default: ""},
+		{Name: "meta", Type: field.TypeBytes, Nullable: true, Size: 1048576},
 	}
 	// TemplatesTable holds the schema information for the "templates" table.
 	TemplatesTable = &schema.Table{

@@ -7,8 +7,14 @@ import (
 
 // Template is a server template an administrator stored in the panel (the built-ins are
 // embedded and never stored). body is the template in its own JSON format (templates.Parse
-// reads it back); name is the template's name and must not be a built-in's. egg_id and source
-// are for imported templates (a Pterodactyl/Pelican egg's id, where it came from).
+// reads it back); name is the template's name and must not be a built-in's.
+//
+// Imported templates (POST /api/templates/import) also keep where they came from: source
+// ("api" for POST /api/templates, "egg" or "pufferpanel" for imports), format (the detected
+// source format: PTDL_v2, PLCN_v1 or pufferpanel; empty for our own format), meta (what the
+// converter kept of the source beside the template, as JSON, for the export) and, for eggs,
+// egg_id (the integer id PUT /api/servers/{id} takes as eggId). Replacing the template (PUT)
+// keeps egg_id and source but clears format and meta: the body no longer is the imported egg.
 type Template struct{ ent.Schema }
 
 // Mixin of Template.
@@ -21,5 +27,7 @@ func (Template) Fields() []ent.Field {
 		field.Bytes("body").NotEmpty().MaxLen(1 << 20),
 		field.Int("egg_id").Optional().Nillable().Unique(),
 		field.String("source").Default("api").MaxLen(64),
+		field.String("format").Default("").MaxLen(32),
+		field.Bytes("meta").Optional().MaxLen(1 << 20),
 	}
 }

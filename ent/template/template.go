@@ -25,6 +25,10 @@ const (
 	FieldEggID = "egg_id"
 	// FieldSource holds the string denoting the source field in the database.
 	FieldSource = "source"
+	// FieldFormat holds the string denoting the format field in the database.
+	FieldFormat = "format"
+	// FieldMeta holds the string denoting the meta field in the database.
+	FieldMeta = "meta"
 	// Table holds the table name of the template in the database.
 	Table = "templates"
 )
@@ -38,6 +42,8 @@ var Columns = []string{
 	FieldBody,
 	FieldEggID,
 	FieldSource,
+	FieldFormat,
+	FieldMeta,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -65,6 +71,12 @@ var (
 	DefaultSource string
 	// SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	SourceValidator func(string) error
+	// DefaultFormat holds the default value on creation for the "format" field.
+	DefaultFormat string
+	// FormatValidator is a validator for the "format" field. It is called by the builders before save.
+	FormatValidator func(string) error
+	// MetaValidator is a validator for the "meta" field. It is called by the builders before save.
+	MetaValidator func([]byte) error
 )
 
 // OrderOption defines the ordering options for the Template queries.
@@ -98,4 +110,9 @@ func ByEggID(opts ...sql.OrderTermOption) OrderOption {
 // BySource orders the results by the source field.
 func BySource(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSource, opts...).ToFunc()
+}
+
+// ByFormat orders the results by the format field.
+func ByFormat(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFormat, opts...).ToFunc()
 }

@@ -84,6 +84,16 @@ func Source(v string) predicate.Template {
 	return predicate.Template(sql.FieldEQ(FieldSource, v))
 }
 
+// Format applies equality check predicate on the "format" field. It's identical to FormatEQ.
+func Format(v string) predicate.Template {
+	return predicate.Template(sql.FieldEQ(FieldFormat, v))
+}
+
+// Meta applies equality check predicate on the "meta" field. It's identical to MetaEQ.
+func Meta(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldEQ(FieldMeta, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Template {
 	return predicate.Template(sql.FieldEQ(FieldCreatedAt, v))
@@ -382,6 +392,121 @@ func SourceEqualFold(v string) predicate.Template {
 // SourceContainsFold applies the ContainsFold predicate on the "source" field.
 func SourceContainsFold(v string) predicate.Template {
 	return predicate.Template(sql.FieldContainsFold(FieldSource, v))
+}
+
+// FormatEQ applies the EQ predicate on the "format" field.
+func FormatEQ(v string) predicate.Template {
+	return predicate.Template(sql.FieldEQ(FieldFormat, v))
+}
+
+// FormatNEQ applies the NEQ predicate on the "format" field.
+func FormatNEQ(v string) predicate.Template {
+	return predicate.Template(sql.FieldNEQ(FieldFormat, v))
+}
+
+// FormatIn applies the In predicate on the "format" field.
+func FormatIn(vs ...string) predicate.Template {
+	return predicate.Template(sql.FieldIn(FieldFormat, vs...))
+}
+
+// FormatNotIn applies the NotIn predicate on the "format" field.
+func FormatNotIn(vs ...string) predicate.Template {
+	return predicate.Template(sql.FieldNotIn(FieldFormat, vs...))
+}
+
+// FormatGT applies the GT predicate on the "format" field.
+func FormatGT(v string) predicate.Template {
+	return predicate.Template(sql.FieldGT(FieldFormat, v))
+}
+
+// FormatGTE applies the GTE predicate on the "format" field.
+func FormatGTE(v string) predicate.Template {
+	return predicate.Template(sql.FieldGTE(FieldFormat, v))
+}
+
+// FormatLT applies the LT predicate on the "format" field.
+func FormatLT(v string) predicate.Template {
+	return predicate.Template(sql.FieldLT(FieldFormat, v))
+}
+
+// FormatLTE applies the LTE predicate on the "format" field.
+func FormatLTE(v string) predicate.Template {
+	return predicate.Template(sql.FieldLTE(FieldFormat, v))
+}
+
+// FormatContains applies the Contains predicate on the "format" field.
+func FormatContains(v string) predicate.Template {
+	return predicate.Template(sql.FieldContains(FieldFormat, v))
+}
+
+// FormatHasPrefix applies the HasPrefix predicate on the "format" field.
+func FormatHasPrefix(v string) predicate.Template {
+	return predicate.Template(sql.FieldHasPrefix(FieldFormat, v))
+}
+
+// FormatHasSuffix applies the HasSuffix predicate on the "format" field.
+func FormatHasSuffix(v string) predicate.Template {
+	return predicate.Template(sql.FieldHasSuffix(FieldFormat, v))
+}
+
+// FormatEqualFold applies the EqualFold predicate on the "format" field.
+func FormatEqualFold(v string) predicate.Template {
+	return predicate.Template(sql.FieldEqualFold(FieldFormat, v))
+}
+
+// FormatContainsFold applies the ContainsFold predicate on the "format" field.
+func FormatContainsFold(v string) predicate.Template {
+	return predicate.Template(sql.FieldContainsFold(FieldFormat, v))
+}
+
+// MetaEQ applies the EQ predicate on the "meta" field.
+func MetaEQ(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldEQ(FieldMeta, v))
+}
+
+// MetaNEQ applies the NEQ predicate on the "meta" field.
+func MetaNEQ(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldNEQ(FieldMeta, v))
+}
+
+// MetaIn applies the In predicate on the "meta" field.
+func MetaIn(vs ...[]byte) predicate.Template {
+	return predicate.Template(sql.FieldIn(FieldMeta, vs...))
+}
+
+// MetaNotIn applies the NotIn predicate on the "meta" field.
+func MetaNotIn(vs ...[]byte) predicate.Template {
+	return predicate.Template(sql.FieldNotIn(FieldMeta, vs...))
+}
+
+// MetaGT applies the GT predicate on the "meta" field.
+func MetaGT(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldGT(FieldMeta, v))
+}
+
+// MetaGTE applies the GTE predicate on the "meta" field.
+func MetaGTE(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldGTE(FieldMeta, v))
+}
+
+// MetaLT applies the LT predicate on the "meta" field.
+func MetaLT(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldLT(FieldMeta, v))
+}
+
+// MetaLTE applies the LTE predicate on the "meta" field.
+func MetaLTE(v []byte) predicate.Template {
+	return predicate.Template(sql.FieldLTE(FieldMeta, v))
+}
+
+// MetaIsNil applies the IsNil predicate on the "meta" field.
+func MetaIsNil() predicate.Template {
+	return predicate.Template(sql.FieldIsNull(FieldMeta))
+}
+
+// MetaNotNil applies the NotNil predicate on the "meta" field.
+func MetaNotNil() predicate.Template {
+	return predicate.Template(sql.FieldNotNull(FieldMeta))
 }
 
 // And groups predicates with the AND operator between them.
