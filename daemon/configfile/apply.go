@@ -2,8 +2,6 @@ package configfile
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/skypanel/skypanel/daemon/files"
 )
 
 // MaxSize is the largest existing file Apply reads.
@@ -163,7 +163,7 @@ func write(root *os.Root, target string, data []byte, old fs.FileInfo, owner Own
 		perm = old.Mode().Perm()
 		uid, gid = fileOwner(old)
 	}
-	tmp := path.Join(dir, ".skypanel-config-"+randomName()+".tmp")
+	tmp := path.Join(dir, files.TempName()) // a leftover is hidden, not backed up and removed like an upload's
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
 	if err != nil {
 		return err
@@ -255,10 +255,4 @@ func mkdirs(root *os.Root, dir string, owner Owner) error {
 		}
 	}
 	return nil
-}
-
-func randomName() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -9,18 +9,20 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/skypanel/skypanel/daemon/files"
 )
 
 // folder makes a server folder with files (name → content; a "->" prefix makes a symlink)
 // and opens it as an os.Root.
-func folder(t *testing.T, files map[string]string) (string, *os.Root) {
+func folder(t *testing.T, contents map[string]string) (string, *os.Root) {
 	t.Helper()
 	base := t.TempDir()
 	dir := filepath.Join(base, "server")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range files {
+	for name, content := range contents {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -65,7 +67,7 @@ func stat(t *testing.T, p string) *syscall.Stat_t {
 func noTemp(t *testing.T, dir string) {
 	t.Helper()
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasPrefix(d.Name(), ".skypanel-config-") {
+		if err == nil && files.IsTemp(d.Name()) {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil
@@ -194,6 +196,9 @@ func TestApplyAtomic(t *testing.T) {
 	}
 	if tmp == "" {
 		t.Fatal("the hook never ran")
+	}
+	if !files.IsTemp(filepath.Base(tmp)) {
+		t.Fatalf("temporary %q is not named like the files service's (files.IsTemp)", tmp)
 	}
 	if got := readFile(t, filepath.Join(dir, "server.properties")); got != "a=1\n" {
 		t.Fatalf("old file changed to %q", got)
