@@ -29,6 +29,9 @@ const maxLinks = 40
 // make it fail to check that the old file survives).
 var beforeRename = func(tmp string) error { return nil }
 
+// beforeOpen runs between the Lstat of an existing file and its open (tests swap the file).
+var beforeOpen = func(target string) {}
+
 // Apply sets f's keys in the file under root, creating it (and its folders, owned by owner)
 // when missing. An unchanged file is not rewritten. See the package doc for the rules.
 func Apply(root *os.Root, f File, owner Owner) error {
@@ -127,11 +130,19 @@ func read(root *os.Root, p, target string) ([]byte, fs.FileInfo, error) {
 	case fi.Size() > MaxSize:
 		return nil, nil, fmt.Errorf("%w: %q has %d bytes, more than %d", ErrTooLarge, p, fi.Size(), MaxSize)
 	}
-	f, err := root.OpenFile(target, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	beforeOpen(target)
+	// O_NONBLOCK: a FIFO swapped in since the Lstat must not block the open (and the start).
+	f, err := root.OpenFile(target, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%q: %w", p, err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, fmt.Errorf("%q: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%w: %q is a %s", ErrNotRegular, p, kind(fi.Mode()))
+	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %q: %w", p, err)

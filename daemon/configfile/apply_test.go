@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/skypanel/skypanel/daemon/files"
 )
@@ -202,6 +203,39 @@ func TestApplyAtomic(t *testing.T) {
 	}
 	if got := readFile(t, filepath.Join(dir, "server.properties")); got != "a=1\n" {
 		t.Fatalf("old file changed to %q", got)
+	}
+	noTemp(t, dir)
+}
+
+// TestApplySwappedForFIFO: a FIFO swapped in between the check and the open is refused at
+// once (ErrNotRegular), not opened for a read that blocks the start until a writer comes.
+func TestApplySwappedForFIFO(t *testing.T) {
+	dir, r := folder(t, map[string]string{"server.properties": "a=1\n"})
+	p := filepath.Join(dir, "server.properties")
+	beforeOpen = func(string) {
+		if err := os.Remove(p); err != nil {
+			t.Error(err)
+		}
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { beforeOpen = func(string) {} })
+	done := make(chan error, 1)
+	go func() {
+		done <- Apply(r, File{Path: "server.properties", Parser: Properties, Set: []Set{s("a", "2")}}, none)
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Fatalf("err = %v, want ErrNotRegular", err)
+		}
+	case <-time.After(10 * time.Second):
+		// Release the blocked open so the goroutine ends.
+		if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			_ = w.Close()
+		}
+		t.Fatal("Apply blocked opening a FIFO")
 	}
 	noTemp(t, dir)
 }
