@@ -235,14 +235,7 @@ func TestReattachedIsReady(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 	m1.Close()
-	m2, err := New(testOptions(t, m1.opts.DataDir, rt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
-	if err := m2.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m2 := reloaded(t, m1, rt)
 	if st, _ := m2.Status("s1"); st.State != StateRunning || !st.Running {
 		t.Fatalf("after re-attach: %+v, want running", st)
 	}
