@@ -43,6 +43,31 @@ func TestValidate(t *testing.T) {
 		{"nul in env", func(d *Definition) { d.Env = map[string]string{"X": "a\x00b"} }, "env.X"},
 		{"unknown placeholder", func(d *Definition) { d.Startup = "run {{NOPE}} {{ALSO}}" }, `startup: unknown variable "ALSO", "NOPE"`},
 		{"malformed placeholder", func(d *Definition) { d.Startup = "run {{a b}}" }, `"a b"`},
+		// stop signal, ready patterns, config files (validateRun)
+		{"stop signals", func(d *Definition) { d.StopSignal = "SIGHUP" }, ""},
+		{"SIGKILL is no stop signal", func(d *Definition) { d.StopSignal = "SIGKILL" }, "stopSignal"},
+		{"lower case signal", func(d *Definition) { d.StopSignal = "sigint" }, "stopSignal"},
+		{"ready", func(d *Definition) { d.Ready = []string{"Done", `regex:^\d+$`} }, ""},
+		{"bad regexp", func(d *Definition) { d.Ready = []string{"ok", "regex:(a"} }, "ready[1]"},
+		{"empty pattern", func(d *Definition) { d.Ready = []string{""} }, "ready[0]"},
+		{"too many patterns", func(d *Definition) { d.Ready = make([]string, 17) }, "ready: 17 patterns"},
+		{"config file", func(d *Definition) {
+			d.ConfigFiles = []ConfigFile{{File: "server.properties", Parser: "properties",
+				Set: []ConfigSet{{Key: "server-port", Value: "{{SERVER_PORT}}"}, {Key: "motd", Value: "{{MOTD}}"}}}}
+			d.Variables = map[string]string{"MOTD": "hi"}
+		}, ""},
+		{"config parser", func(d *Definition) {
+			d.ConfigFiles = []ConfigFile{{File: "a.toml", Parser: "toml", Set: []ConfigSet{{Key: "k", Value: "v"}}}}
+		}, "configFiles[0]"},
+		{"config placeholder", func(d *Definition) {
+			d.ConfigFiles = []ConfigFile{{File: "a", Parser: "file", Set: []ConfigSet{{Key: "k", Value: "v"}, {Key: "k", Value: "{{NOPE}}"}}}}
+		}, `configFiles[0].set[1].value: unknown variable "NOPE"`},
+		{"config without keys", func(d *Definition) {
+			d.ConfigFiles = []ConfigFile{{File: "a", Parser: "file"}}
+		}, "configFiles[0].set"},
+		{"too many config files", func(d *Definition) {
+			d.ConfigFiles = make([]ConfigFile, 33)
+		}, "configFiles: 33 files"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,6 +65,21 @@ func newTestManager(t testing.TB, rt *fakeRT, mod func(*Options)) *Manager {
 	return m
 }
 
+// reloaded is a second Manager on m1's data folder and runtime (as after a daemon restart),
+// loaded; it is closed when the test ends.
+func reloaded(t testing.TB, m1 *Manager, rt *fakeRT) *Manager {
+	t.Helper()
+	m2, err := New(testOptions(t, m1.opts.DataDir, rt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m2.Close)
+	if err := m2.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return m2
+}
+
 func testDef(id, cmd string) Definition {
 	return Definition{
 		ID: id, Name: "test " + id, Environment: runtime.EnvStandard, Startup: cmd,

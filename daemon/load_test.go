@@ -41,14 +41,7 @@ func TestLoadReattaches(t *testing.T) {
 	}
 	startsBefore := rt.count("Start ")
 
-	m2, err := New(testOptions(t, m1.opts.DataDir, rt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
-	if err := m2.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m2 := reloaded(t, m1, rt)
 	waitState(t, m2, "died-auto", StateRunning)
 	want := map[string]State{
 		"run": StateRunning, "stopped": StateStopped, "died": StateCrashed, "died-auto": StateRunning,

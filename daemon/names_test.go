@@ -25,14 +25,7 @@ func TestInternalInstanceNamesCannotCollide(t *testing.T) {
 	}
 	m1.Close()
 
-	m2, err := New(testOptions(t, m1.opts.DataDir, rt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
-	if err := m2.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m2 := reloaded(t, m1, rt)
 	if err := m2.Delete(ctx, owner); err != nil {
 		t.Fatal(err)
 	}

@@ -235,65 +235,9 @@ func TestReattachedIsReady(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 	m1.Close()
-	m2, err := New(testOptions(t, m1.opts.DataDir, rt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
-	if err := m2.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m2 := reloaded(t, m1, rt)
 	if st, _ := m2.Status("s1"); st.State != StateRunning || !st.Running {
 		t.Fatalf("after re-attach: %+v, want running", st)
-	}
-}
-
-func TestValidateRun(t *testing.T) {
-	tests := []struct {
-		name  string
-		mod   func(*Definition)
-		inMsg string // "" = valid
-	}{
-		{"stop signals", func(d *Definition) { d.StopSignal = "SIGHUP" }, ""},
-		{"SIGKILL is no stop signal", func(d *Definition) { d.StopSignal = "SIGKILL" }, "stopSignal"},
-		{"lower case signal", func(d *Definition) { d.StopSignal = "sigint" }, "stopSignal"},
-		{"ready", func(d *Definition) { d.Ready = []string{"Done", `regex:^\d+$`} }, ""},
-		{"bad regexp", func(d *Definition) { d.Ready = []string{"ok", "regex:(a"} }, "ready[1]"},
-		{"empty pattern", func(d *Definition) { d.Ready = []string{""} }, "ready[0]"},
-		{"too many patterns", func(d *Definition) { d.Ready = make([]string, 17) }, "ready: 17 patterns"},
-		{"config file", func(d *Definition) {
-			d.ConfigFiles = []ConfigFile{{File: "server.properties", Parser: "properties",
-				Set: []ConfigSet{{Key: "server-port", Value: "{{SERVER_PORT}}"}, {Key: "motd", Value: "{{MOTD}}"}}}}
-			d.Variables = map[string]string{"MOTD": "hi"}
-		}, ""},
-		{"config parser", func(d *Definition) {
-			d.ConfigFiles = []ConfigFile{{File: "a.toml", Parser: "toml", Set: []ConfigSet{{Key: "k", Value: "v"}}}}
-		}, "configFiles[0]"},
-		{"config placeholder", func(d *Definition) {
-			d.ConfigFiles = []ConfigFile{{File: "a", Parser: "file", Set: []ConfigSet{{Key: "k", Value: "v"}, {Key: "k", Value: "{{NOPE}}"}}}}
-		}, `configFiles[0].set[1].value: unknown variable "NOPE"`},
-		{"config without keys", func(d *Definition) {
-			d.ConfigFiles = []ConfigFile{{File: "a", Parser: "file"}}
-		}, "configFiles[0].set"},
-		{"too many config files", func(d *Definition) {
-			d.ConfigFiles = make([]ConfigFile, 33)
-		}, "configFiles: 33 files"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d := testDef("s1", "echo")
-			tt.mod(&d)
-			err := d.Validate()
-			if tt.inMsg == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if !errors.Is(err, ErrInvalidDefinition) || !strings.Contains(err.Error(), tt.inMsg) {
-				t.Fatalf("error %v, want ErrInvalidDefinition naming %q", err, tt.inMsg)
-			}
-		})
 	}
 }
 

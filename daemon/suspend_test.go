@@ -201,14 +201,7 @@ func TestLoadSuspended(t *testing.T) {
 	rt.crashNow("gone", 1)
 	starts := rt.count("Start ")
 
-	m2, err := New(testOptions(t, m1.opts.DataDir, rt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
-	if err := m2.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	m2 := reloaded(t, m1, rt)
 	waitState(t, m2, "alive", StateStopped)
 	if st, _ := m2.Status("gone"); st.State != StateStopped {
 		t.Fatalf("gone: %+v, want stopped", st)

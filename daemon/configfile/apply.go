@@ -2,8 +2,6 @@ package configfile
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/skypanel/skypanel/daemon/files"
 )
 
 // MaxSize is the largest existing file Apply reads.
@@ -28,6 +28,9 @@ const maxLinks = 40
 // beforeRename runs between writing the temporary file and renaming it into place (tests
 // make it fail to check that the old file survives).
 var beforeRename = func(tmp string) error { return nil }
+
+// beforeOpen runs between the Lstat of an existing file and its open (tests swap the file).
+var beforeOpen = func(target string) {}
 
 // Apply sets f's keys in the file under root, creating it (and its folders, owned by owner)
 // when missing. An unchanged file is not rewritten. See the package doc for the rules.
@@ -127,11 +130,19 @@ func read(root *os.Root, p, target string) ([]byte, fs.FileInfo, error) {
 	case fi.Size() > MaxSize:
 		return nil, nil, fmt.Errorf("%w: %q has %d bytes, more than %d", ErrTooLarge, p, fi.Size(), MaxSize)
 	}
-	f, err := root.OpenFile(target, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	beforeOpen(target)
+	// O_NONBLOCK: a FIFO swapped in since the Lstat must not block the open (and the start).
+	f, err := root.OpenFile(target, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%q: %w", p, err)
 	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, fmt.Errorf("%q: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%w: %q is a %s", ErrNotRegular, p, kind(fi.Mode()))
+	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %q: %w", p, err)
@@ -163,7 +174,7 @@ func write(root *os.Root, target string, data []byte, old fs.FileInfo, owner Own
 		perm = old.Mode().Perm()
 		uid, gid = fileOwner(old)
 	}
-	tmp := path.Join(dir, ".skypanel-config-"+randomName()+".tmp")
+	tmp := path.Join(dir, files.TempName()) // a leftover is hidden, not backed up and removed like an upload's
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
 	if err != nil {
 		return err
@@ -255,10 +266,4 @@ func mkdirs(root *os.Root, dir string, owner Owner) error {
 		}
 	}
 	return nil
-}
-
-func randomName() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

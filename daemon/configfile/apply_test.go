@@ -9,18 +9,21 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/skypanel/skypanel/daemon/files"
 )
 
 // folder makes a server folder with files (name → content; a "->" prefix makes a symlink)
 // and opens it as an os.Root.
-func folder(t *testing.T, files map[string]string) (string, *os.Root) {
+func folder(t *testing.T, contents map[string]string) (string, *os.Root) {
 	t.Helper()
 	base := t.TempDir()
 	dir := filepath.Join(base, "server")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, content := range files {
+	for name, content := range contents {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -65,7 +68,7 @@ func stat(t *testing.T, p string) *syscall.Stat_t {
 func noTemp(t *testing.T, dir string) {
 	t.Helper()
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasPrefix(d.Name(), ".skypanel-config-") {
+		if err == nil && files.IsTemp(d.Name()) {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil
@@ -195,8 +198,44 @@ func TestApplyAtomic(t *testing.T) {
 	if tmp == "" {
 		t.Fatal("the hook never ran")
 	}
+	if !files.IsTemp(filepath.Base(tmp)) {
+		t.Fatalf("temporary %q is not named like the files service's (files.IsTemp)", tmp)
+	}
 	if got := readFile(t, filepath.Join(dir, "server.properties")); got != "a=1\n" {
 		t.Fatalf("old file changed to %q", got)
+	}
+	noTemp(t, dir)
+}
+
+// TestApplySwappedForFIFO: a FIFO swapped in between the check and the open is refused at
+// once (ErrNotRegular), not opened for a read that blocks the start until a writer comes.
+func TestApplySwappedForFIFO(t *testing.T) {
+	dir, r := folder(t, map[string]string{"server.properties": "a=1\n"})
+	p := filepath.Join(dir, "server.properties")
+	beforeOpen = func(string) {
+		if err := os.Remove(p); err != nil {
+			t.Error(err)
+		}
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { beforeOpen = func(string) {} })
+	done := make(chan error, 1)
+	go func() {
+		done <- Apply(r, File{Path: "server.properties", Parser: Properties, Set: []Set{s("a", "2")}}, none)
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) {
+			t.Fatalf("err = %v, want ErrNotRegular", err)
+		}
+	case <-time.After(10 * time.Second):
+		// Release the blocked open so the goroutine ends.
+		if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			_ = w.Close()
+		}
+		t.Fatal("Apply blocked opening a FIFO")
 	}
 	noTemp(t, dir)
 }

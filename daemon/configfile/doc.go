@@ -20,7 +20,7 @@
 //     their prefix as written; "*" matches any element); a step may carry one predicate
 //     [@attr='value'] (the element must have it; a created element gets it: 7 Days to Die's
 //     "ServerSettings.property[@name='ServerPort'].@value"); a last part "@name" is an
-//     attribute of the element before it.
+//     attribute of the element before it, never the one that element's predicate names.
 //     Every matching element is set (a text replaces the element's content, children too);
 //     when none matches, the missing elements are created under the first of the deepest
 //     existing ones, indented like the file. Everything else is kept byte for byte. A new file

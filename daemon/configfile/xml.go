@@ -57,6 +57,10 @@ func parseXMLKey(k string) (steps []xstep, attr, reason string) {
 		}
 		steps = append(steps, s)
 	}
+	if last := steps[len(steps)-1]; attr != "" && attr == last.attr {
+		// Setting it would unmatch the element: every later edit would add another one.
+		return nil, "", fmt.Sprintf("@%s is the attribute the last element is selected by", attr)
+	}
 	return steps, attr, ""
 }
 

@@ -119,7 +119,8 @@ func TestXMLReadBack(t *testing.T) {
 
 func TestXMLKeys(t *testing.T) {
 	for _, k := range []string{"@a", "a.@b.c", "a.b c", "a.1b", "a.<b>", "a.@", "a.b[@n='x'", "a.b[n='x']",
-		"a.b[@n=x]", "a.b[@n='x\"]", "a.b[@n='x'']", "a.b[2]", "a.b[@n='x'][@m='y']", "a.b[@n='x']c", "a.@b[@n='x']", "a.@*", "a.b*"} {
+		"a.b[@n=x]", "a.b[@n='x\"]", "a.b[@n='x'']", "a.b[2]", "a.b[@n='x'][@m='y']", "a.b[@n='x']c", "a.@b[@n='x']", "a.@*", "a.b*",
+		"a.b[@n='x'].@n"} {
 		if xmlKey(k) == "" {
 			t.Errorf("key %q accepted", k)
 		}

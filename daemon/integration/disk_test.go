@@ -43,12 +43,12 @@ func diskManager(t *testing.T) *daemon.Manager {
 	return m
 }
 
-// TestDiskLimitStopsServer: a real process writes past its 1 MiB limit with dd; the watcher
-// stops it with a console notice and the reason in its state; start is refused until the file
-// is deleted through the file manager.
 // overLimitLine is the daemon's console line when the disk watcher stops a server.
 var overLimitLine = regexp.MustCompile(`\[SkyPanel Daemon\] stopping server: its folder holds [0-9.]+ [KM]i?B, over its disk limit of 1 MiB`)
 
+// TestDiskLimitStopsServer: a real process writes past its 1 MiB limit with dd; the watcher
+// stops it with a console notice and the reason in its state; start is refused until the file
+// is deleted through the file manager.
 func TestDiskLimitStopsServer(t *testing.T) {
 	m := diskManager(t)
 	ctx := context.Background()

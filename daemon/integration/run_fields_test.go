@@ -9,7 +9,6 @@ import (
 
 	"github.com/skypanel/skypanel/daemon"
 	"github.com/skypanel/skypanel/runtime"
-	"github.com/skypanel/skypanel/runtime/containerd"
 )
 
 // TestRunFieldsHost runs the ready/stop-signal/config-file scenario with real host processes.
@@ -20,15 +19,7 @@ func TestRunFieldsHost(t *testing.T) {
 // TestRunFieldsContainerd runs the scenario in containers when SKYPANEL_TEST_CONTAINERD and
 // SKYPANEL_TEST_IMAGE are set (scripts/containerd-test-env.sh).
 func TestRunFieldsContainerd(t *testing.T) {
-	addr, image := os.Getenv("SKYPANEL_TEST_CONTAINERD"), os.Getenv("SKYPANEL_TEST_IMAGE")
-	if addr == "" || addr == "auto" || image == "" {
-		t.Skip("set SKYPANEL_TEST_CONTAINERD and SKYPANEL_TEST_IMAGE (scripts/containerd-test-env.sh)")
-	}
-	cr, err := containerd.New(context.Background(), containerd.Options{Address: addr, StateDir: t.TempDir(), Logger: logger(t)})
-	if err != nil {
-		t.Fatalf("containerd: %v", err)
-	}
-	t.Cleanup(func() { _ = cr.Close() })
+	cr, image := containerdRuntime(t)
 	runFields(t, cr, image)
 }
 

@@ -29,6 +29,15 @@ func TestSuspensionHost(t *testing.T) {
 // running task) when SKYPANEL_TEST_CONTAINERD and SKYPANEL_TEST_IMAGE are set
 // (scripts/containerd-test-env.sh).
 func TestSuspensionContainerd(t *testing.T) {
+	cr, image := containerdRuntime(t)
+	suspension(t, cr, image, hostEcho)
+}
+
+// containerdRuntime connects to SKYPANEL_TEST_CONTAINERD (closed when the test ends) and
+// returns it with SKYPANEL_TEST_IMAGE, or skips the test when they are not set
+// (scripts/containerd-test-env.sh).
+func containerdRuntime(t *testing.T) (*containerd.Runtime, string) {
+	t.Helper()
 	addr, image := os.Getenv("SKYPANEL_TEST_CONTAINERD"), os.Getenv("SKYPANEL_TEST_IMAGE")
 	if addr == "" || addr == "auto" || image == "" {
 		t.Skip("set SKYPANEL_TEST_CONTAINERD and SKYPANEL_TEST_IMAGE (scripts/containerd-test-env.sh)")
@@ -38,7 +47,7 @@ func TestSuspensionContainerd(t *testing.T) {
 		t.Fatalf("containerd: %v", err)
 	}
 	t.Cleanup(func() { _ = cr.Close() })
-	suspension(t, cr, image, hostEcho)
+	return cr, image
 }
 
 // hostEcho prints ready, echoes stdin lines and exits 0 on "stop" (a POSIX shell).

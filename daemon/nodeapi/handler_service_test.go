@@ -12,18 +12,18 @@ import (
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
 
-// TestHandlerOverService runs the real Service (daemon.Manager, files; fake runtime) behind
-// Handler with real panel tokens: the wire carries power, events, files with HTTP semantics
-// and the code table's errors.
-func TestHandlerOverService(t *testing.T) {
-	s, _ := newTestService(t)
+// serviceClient serves s behind Handler (node 7, real panel tokens, responses checked against
+// daemon.yaml) until the test ends, and returns a generated client, the base URL and the
+// HTTP client that adds a token.
+func serviceClient(t *testing.T, s *Service) (*daemonapi.ClientWithResponses, string, *http.Client) {
+	t.Helper()
 	p := newPanelKeys(t)
 	v, err := NewVerifier(VerifierOptions{JWKSURL: p.jwksURL(), NodeID: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(Handler(s, HandlerOptions{Verifier: v}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	c := &http.Client{Transport: specTransport{t: t, tok: func() string {
 		return p.mint(t, time.Now(), tokenSpec{aud: []string{Audience(7)}})
 	}}}
@@ -31,6 +31,15 @@ func TestHandlerOverService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return api, srv.URL, c
+}
+
+// TestHandlerOverService runs the real Service (daemon.Manager, files; fake runtime) behind
+// Handler with real panel tokens: the wire carries power, events, files with HTTP semantics
+// and the code table's errors.
+func TestHandlerOverService(t *testing.T) {
+	s, _ := newTestService(t)
+	api, base, c := serviceClient(t, s)
 	ctx := t.Context()
 
 	h, err := api.GetHealthWithResponse(ctx)
@@ -78,7 +87,7 @@ func TestHandlerOverService(t *testing.T) {
 		t.Fatalf("upload: %v %s", err, up.Body)
 	}
 	get := func(hdr map[string]string) *http.Response {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/servers/web1/files?path=cfg%2Fserver.properties", nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/v1/servers/web1/files?path=cfg%2Fserver.properties", nil)
 		for k, v := range hdr {
 			req.Header.Set(k, v)
 		}

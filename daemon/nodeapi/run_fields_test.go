@@ -1,13 +1,10 @@
 package nodeapi
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/skypanel/skypanel/gen/daemonapi"
 )
@@ -18,20 +15,7 @@ import (
 // regexp, unknown signal) is refused with 400.
 func TestHandlerRunFields(t *testing.T) {
 	s, fr := newTestService(t)
-	p := newPanelKeys(t)
-	v, err := NewVerifier(VerifierOptions{JWKSURL: p.jwksURL(), NodeID: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(Handler(s, HandlerOptions{Verifier: v}))
-	defer srv.Close()
-	c := &http.Client{Transport: specTransport{t: t, tok: func() string {
-		return p.mint(t, time.Now(), tokenSpec{aud: []string{Audience(7)}})
-	}}}
-	api, err := daemonapi.NewClientWithResponses(srv.URL, daemonapi.WithHTTPClient(c))
-	if err != nil {
-		t.Fatal(err)
-	}
+	api, _, _ := serviceClient(t, s)
 	ctx := t.Context()
 
 	bad := testDef("bad")
