@@ -10,16 +10,16 @@ import (
 
 // Bounds of the run and config-file fields (the API's TemplateRun and TemplateConfigFile).
 const (
-	maxReady         = 16
 	maxReadyLen      = 512
 	maxConfigFileLen = 255
 	maxConfigKeyLen  = 512
 	maxConfigValLen  = 4096
 )
 
-// MaxConfigFiles and MaxConfigSets bound a template's configFiles and each file's keys (the
-// converters refuse a source beyond them naming the source's field).
+// MaxReady bounds run.ready; MaxConfigFiles and MaxConfigSets bound a template's configFiles
+// and each file's keys (the converters refuse a source beyond them naming the source's field).
 const (
+	MaxReady       = 16
 	MaxConfigFiles = 32
 	MaxConfigSets  = 128
 )
@@ -29,20 +29,20 @@ func (t *Template) validateRun(bad func(field, format string, args ...any) error
 	if s := t.Run.StopSignal; s != "" && !slices.Contains(StopSignals, s) {
 		return bad("run.stopSignal", "%q is not one of %s", s, strings.Join(StopSignals, ", "))
 	}
-	if len(t.Run.Ready) > maxReady {
-		return bad("run.ready", "%d patterns, at most %d", len(t.Run.Ready), maxReady)
+	if len(t.Run.Ready) > MaxReady {
+		return bad("run.ready", "%d patterns, at most %d", len(t.Run.Ready), MaxReady)
 	}
 	for i, p := range t.Run.Ready {
-		if err := checkReady(p); err != nil {
+		if err := CheckReady(p); err != nil {
 			return bad(fmt.Sprintf("run.ready[%d]", i), "%v", err)
 		}
 	}
 	return nil
 }
 
-// checkReady checks one ready pattern: a non-empty substring, or "regex:" and an RE2
-// expression that compiles.
-func checkReady(p string) error {
+// CheckReady checks one ready pattern: a non-empty substring, or "regex:" and an RE2
+// expression that compiles; at most maxReadyLen bytes.
+func CheckReady(p string) error {
 	switch {
 	case p == "":
 		return fmt.Errorf("a pattern cannot be empty")

@@ -59,6 +59,9 @@ func TestConvertRefusals(t *testing.T) {
 		{"done not text", "config.startup.done", ErrInvalid, func(e egg) { config(e)["startup"] = egg{"done": 5} }},
 		{"done regex does not compile", "config.startup.done", ErrUnsupported, func(e egg) { config(e)["startup"] = egg{"done": "regex:(a"} }},
 		{"done regex RE2 lacks", "config.startup.done", ErrUnsupported, func(e egg) { config(e)["startup"] = egg{"done": "regex:(?=a)"} }},
+		{"done pattern too long", "config.startup.done", ErrUnsupported, func(e egg) {
+			config(e)["startup"] = egg{"done": []any{"ok", strings.Repeat("a", 513)}}
+		}},
 		{"17 done patterns", "config.startup.done", ErrUnsupported, func(e egg) {
 			config(e)["startup"] = egg{"done": []any{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17"}}
 		}},
