@@ -41,6 +41,14 @@ func (t *Template) FeedsCommand(name string) bool {
 	return false
 }
 
+// InjectableString reports whether name is a free-form string variable marked userEditable
+// that feeds the command line (FeedsCommand): what validateEditable refuses and the converters
+// make admin-only.
+func (t *Template) InjectableString(name string) bool {
+	v, ok := t.Variables[name]
+	return ok && v.Type == TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(name)
+}
+
 // validateEditable refuses a free-form string variable that feeds the command line and is
 // marked userEditable: a tenant could inject shell syntax into what runs. Integers, booleans
 // and options (a fixed list) may be user-editable there. A hidden variable (tenants do not
@@ -51,7 +59,7 @@ func (t *Template) validateEditable() error {
 		if v.Hidden && v.UserEditable != nil && *v.UserEditable {
 			return badField(t.Name, "variables."+name+".hidden", "a hidden variable cannot be userEditable")
 		}
-		if v.Type == TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(name) {
+		if t.InjectableString(name) {
 			return badField(t.Name, "variables."+name, "a string variable used in a command cannot be userEditable")
 		}
 	}

@@ -10,13 +10,18 @@ import (
 
 // Bounds of the run and config-file fields (the API's TemplateRun and TemplateConfigFile).
 const (
-	maxReady         = 16
 	maxReadyLen      = 512
-	maxConfigFiles   = 32
 	maxConfigFileLen = 255
-	maxConfigSets    = 128
 	maxConfigKeyLen  = 512
 	maxConfigValLen  = 4096
+)
+
+// MaxReady bounds run.ready; MaxConfigFiles and MaxConfigSets bound a template's configFiles
+// and each file's keys (the converters refuse a source beyond them naming the source's field).
+const (
+	MaxReady       = 16
+	MaxConfigFiles = 32
+	MaxConfigSets  = 128
 )
 
 // validateRun checks run.stopSignal and run.ready.
@@ -24,20 +29,20 @@ func (t *Template) validateRun(bad func(field, format string, args ...any) error
 	if s := t.Run.StopSignal; s != "" && !slices.Contains(StopSignals, s) {
 		return bad("run.stopSignal", "%q is not one of %s", s, strings.Join(StopSignals, ", "))
 	}
-	if len(t.Run.Ready) > maxReady {
-		return bad("run.ready", "%d patterns, at most %d", len(t.Run.Ready), maxReady)
+	if len(t.Run.Ready) > MaxReady {
+		return bad("run.ready", "%d patterns, at most %d", len(t.Run.Ready), MaxReady)
 	}
 	for i, p := range t.Run.Ready {
-		if err := checkReady(p); err != nil {
+		if err := CheckReady(p); err != nil {
 			return bad(fmt.Sprintf("run.ready[%d]", i), "%v", err)
 		}
 	}
 	return nil
 }
 
-// checkReady checks one ready pattern: a non-empty substring, or "regex:" and an RE2
-// expression that compiles.
-func checkReady(p string) error {
+// CheckReady checks one ready pattern: a non-empty substring, or "regex:" and an RE2
+// expression that compiles; at most maxReadyLen bytes.
+func CheckReady(p string) error {
 	switch {
 	case p == "":
 		return fmt.Errorf("a pattern cannot be empty")
@@ -56,17 +61,17 @@ func checkReady(p string) error {
 	return nil
 }
 
-// validateConfigFiles checks configFiles: at most maxConfigFiles, each a relative clean path
-// listed once, a known parser, 1..maxConfigSets keys (non-empty, addressable for the parser)
+// validateConfigFiles checks configFiles: at most MaxConfigFiles, each a relative clean path
+// listed once, a known parser, 1..MaxConfigSets keys (non-empty, addressable for the parser)
 // and values whose placeholders check accepts.
 func (t *Template) validateConfigFiles(bad func(field, format string, args ...any) error, check func(field, s string) error) error {
-	if len(t.ConfigFiles) > maxConfigFiles {
-		return bad("configFiles", "%d files, at most %d", len(t.ConfigFiles), maxConfigFiles)
+	if len(t.ConfigFiles) > MaxConfigFiles {
+		return bad("configFiles", "%d files, at most %d", len(t.ConfigFiles), MaxConfigFiles)
 	}
 	seen := map[string]bool{}
 	for i, cf := range t.ConfigFiles {
 		field := fmt.Sprintf("configFiles[%d]", i)
-		if err := checkRelPath(cf.File, maxConfigFileLen); err != nil {
+		if err := CheckConfigFile(cf.File); err != nil {
 			return bad(field+".file", "%v", err)
 		}
 		if seen[cf.File] {
@@ -76,8 +81,8 @@ func (t *Template) validateConfigFiles(bad func(field, format string, args ...an
 		if !slices.Contains(Parsers, cf.Parser) {
 			return bad(field+".parser", "%q is not one of %s", cf.Parser, strings.Join(Parsers, ", "))
 		}
-		if len(cf.Set) == 0 || len(cf.Set) > maxConfigSets {
-			return bad(field+".set", "%d keys, want 1 to %d", len(cf.Set), maxConfigSets)
+		if len(cf.Set) == 0 || len(cf.Set) > MaxConfigSets {
+			return bad(field+".set", "%d keys, want 1 to %d", len(cf.Set), MaxConfigSets)
 		}
 		for j, set := range cf.Set {
 			sf := fmt.Sprintf("%s.set[%d]", field, j)
@@ -95,14 +100,15 @@ func (t *Template) validateConfigFiles(bad func(field, format string, args ...an
 	return nil
 }
 
-// checkRelPath accepts a clean relative path inside the server folder ("a/b.txt", not "/a",
-// "../a", "a/../b", "./a" or ".").
-func checkRelPath(p string, maxLen int) error {
+// CheckConfigFile checks a configFiles[].file: a clean relative path inside the server folder
+// ("a/b.txt", not "/a", "../a", "a/../b", "./a" or ".") of at most maxConfigFileLen bytes.
+// Validate and the converters (which name the source's field) use it.
+func CheckConfigFile(p string) error {
 	switch {
 	case p == "":
 		return fmt.Errorf("required")
-	case len(p) > maxLen:
-		return fmt.Errorf("at most %d bytes", maxLen)
+	case len(p) > maxConfigFileLen:
+		return fmt.Errorf("at most %d bytes", maxConfigFileLen)
 	case strings.ContainsRune(p, 0):
 		return fmt.Errorf("contains a NUL byte")
 	case path.IsAbs(p):

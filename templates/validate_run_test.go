@@ -99,7 +99,7 @@ func expectField(t *testing.T, src, from, to, field string) {
 // TestValidateLimitsAccepted: exactly the maxima are accepted; standard-environment
 // templates without a mount stay valid.
 func TestValidateLimitsAccepted(t *testing.T) {
-	ready := make([]string, maxReady)
+	ready := make([]string, MaxReady)
 	for i := range ready {
 		ready[i] = fmt.Sprintf("%q", fmt.Sprint("line ", i))
 	}
@@ -111,7 +111,7 @@ func TestValidateLimitsAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tpl.Run.Ready) != maxReady || tpl.Install[0].Mount != "" {
+	if len(tpl.Run.Ready) != MaxReady || tpl.Install[0].Mount != "" {
 		t.Fatalf("run = %+v", tpl.Run)
 	}
 }

@@ -14,11 +14,8 @@ const maxPatternLen = 1024
 // an error it returns the part of the variable at fault ("" for the variable itself, "min",
 // "max", "pattern", "default", ...).
 func (v Variable) validate(name string) (string, error) {
-	if !varNamePattern.MatchString(name) {
-		return "", fmt.Errorf("name must be letters, digits and '_', not starting with a digit")
-	}
-	if slices.Contains(Builtins, name) {
-		return "", fmt.Errorf("name is a built-in placeholder")
+	if err := CheckVariableName(name); err != nil {
+		return "", err
 	}
 	switch v.Type {
 	case TypeString, TypeInteger, TypeBoolean:
@@ -42,6 +39,18 @@ func (v Variable) validate(name string) (string, error) {
 		return "default", err
 	}
 	return "", nil
+}
+
+// CheckVariableName checks a variable's name: letters, digits and '_', not starting with a
+// digit, and not one of the Builtins. Validate and the egg converter use it.
+func CheckVariableName(name string) error {
+	if !varNamePattern.MatchString(name) {
+		return fmt.Errorf("name must be letters, digits and '_', not starting with a digit")
+	}
+	if slices.Contains(Builtins, name) {
+		return fmt.Errorf("name is a built-in placeholder")
+	}
+	return nil
 }
 
 // validateBounds checks min, max and pattern: bounds only for integers and strings (min ≤

@@ -135,8 +135,8 @@ func convertConfig(t *templates.Template, m *Meta, e *rawEgg) error {
 // nothing is dropped.
 func checkEditable(t *templates.Template, m *Meta, _ *rawEgg) error {
 	for i, mv := range m.Variables {
-		v := t.Variables[mv.EnvVariable]
-		if v.Type == templates.TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(mv.EnvVariable) {
+		if t.InjectableString(mv.EnvVariable) {
+			v := t.Variables[mv.EnvVariable]
 			v.UserEditable = new(bool)
 			t.Variables[mv.EnvVariable] = v
 			m.Notes = append(m.Notes, fmt.Sprintf("variables[%d].user_editable: %s is a free-form string used in "+

@@ -3,18 +3,11 @@ package egg
 import (
 	"encoding/json"
 	"fmt"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/skypanel/skypanel/templates"
-)
-
-// Limits of the template format on config files.
-const (
-	maxConfigFiles = 32
-	maxConfigSets  = 128
 )
 
 // wingsBuiltins are the panel placeholders of config.files values that are template built-ins.
@@ -62,8 +55,8 @@ func convertFiles(t *templates.Template, m *Meta, e *rawEgg) error {
 		}
 		t.ConfigFiles = append(t.ConfigFiles, *cf)
 	}
-	if len(t.ConfigFiles) > maxConfigFiles {
-		return unsupported("config.files", "%d files; templates take at most %d", len(t.ConfigFiles), maxConfigFiles)
+	if len(t.ConfigFiles) > templates.MaxConfigFiles {
+		return unsupported("config.files", "%d files; templates take at most %d", len(t.ConfigFiles), templates.MaxConfigFiles)
 	}
 	return nil
 }
@@ -77,8 +70,7 @@ func convertFile(field string, f member, t *templates.Template) (*templates.Conf
 	if err := json.Unmarshal(f.Value, &spec); err != nil {
 		return nil, invalid(field, "must be an object with parser and find")
 	}
-	if clean := path.Clean(f.Key); f.Key == "" || clean != f.Key || path.IsAbs(f.Key) ||
-		clean == ".." || strings.HasPrefix(clean, "../") {
+	if templates.CheckConfigFile(f.Key) != nil {
 		return nil, unsupported(field, "the file must be a clean relative path inside the server folder")
 	}
 	parser := spec.Parser
@@ -103,8 +95,8 @@ func convertFile(field string, f member, t *templates.Template) (*templates.Conf
 		}
 		cf.Set = append(cf.Set, set)
 	}
-	if len(cf.Set) > maxConfigSets {
-		return nil, unsupported(field+".find", "%d keys; templates take at most %d", len(cf.Set), maxConfigSets)
+	if len(cf.Set) > templates.MaxConfigSets {
+		return nil, unsupported(field+".find", "%d keys; templates take at most %d", len(cf.Set), templates.MaxConfigSets)
 	}
 	return cf, nil
 }

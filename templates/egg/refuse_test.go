@@ -59,6 +59,9 @@ func TestConvertRefusals(t *testing.T) {
 		{"done not text", "config.startup.done", ErrInvalid, func(e egg) { config(e)["startup"] = egg{"done": 5} }},
 		{"done regex does not compile", "config.startup.done", ErrUnsupported, func(e egg) { config(e)["startup"] = egg{"done": "regex:(a"} }},
 		{"done regex RE2 lacks", "config.startup.done", ErrUnsupported, func(e egg) { config(e)["startup"] = egg{"done": "regex:(?=a)"} }},
+		{"done pattern too long", "config.startup.done", ErrUnsupported, func(e egg) {
+			config(e)["startup"] = egg{"done": []any{"ok", strings.Repeat("a", 513)}}
+		}},
 		{"17 done patterns", "config.startup.done", ErrUnsupported, func(e egg) {
 			config(e)["startup"] = egg{"done": []any{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17"}}
 		}},
@@ -69,6 +72,10 @@ func TestConvertRefusals(t *testing.T) {
 		{"absolute file", "config.files./etc/passwd", ErrUnsupported, func(e egg) { files(e, "/etc/passwd", "file", egg{"root": "x"}) }},
 		{"escaping file", "config.files.../x.yml", ErrUnsupported, func(e egg) { files(e, "../x.yml", "yaml", egg{"a": "b"}) }},
 		{"unclean file", "config.files.a//b.yml", ErrUnsupported, func(e egg) { files(e, "a//b.yml", "yaml", egg{"a": "b"}) }},
+		{"folder itself", "config.files..", ErrUnsupported, func(e egg) { files(e, ".", "file", egg{"a": "b"}) }},
+		{"file name too long", "config.files." + strings.Repeat("a", 256), ErrUnsupported, func(e egg) {
+			files(e, strings.Repeat("a", 256), "file", egg{"a": "b"})
+		}},
 		{"find a list", "config.files.a.json.find", ErrInvalid, func(e egg) { files(e, "a.json", "json", []any{"a"}) }},
 		{"match/replace object", "config.files.a.yml.find.listeners.*.host", ErrUnsupported, func(e egg) {
 			files(e, "a.yml", "yaml", egg{"listeners.*.host": egg{"0.0.0.0": "{{server.build.default.ip}}"}})

@@ -8,12 +8,6 @@ import (
 	"github.com/skypanel/skypanel/templates"
 )
 
-// maxReady and maxPattern bound run.ready (as the template format does).
-const (
-	maxReady   = 16
-	maxPattern = 512
-)
-
 // convertStop maps config.stop as Pterodactyl and Wings read it: "^X" is the signal X
 // (upper-cased; Wings sends SIGINT for C and SIGINT, SIGTERM for SIGTERM, SIGABRT for
 // SIGABRT and SIGKILL for anything else), any other text is a console command.
@@ -73,23 +67,20 @@ func convertReady(t *templates.Template, m *Meta, startup json.RawMessage) error
 		return invalid("config.startup.done", "must be a string or a list of strings")
 	}
 	for _, p := range many {
-		switch {
-		case p == "":
+		switch p {
+		case "":
 			m.Notes = append(m.Notes, "config.startup.done: an empty pattern would match every line; dropped")
 			continue
-		case p == templates.ReadyRegexPrefix:
+		case templates.ReadyRegexPrefix:
 			p = templates.ReadyRegexPrefix + regexp.QuoteMeta(p)
-		case len(p) > maxPattern:
-			return unsupported("config.startup.done", "a pattern of %d bytes; templates take at most %d", len(p), maxPattern)
-		case strings.HasPrefix(p, templates.ReadyRegexPrefix):
-			if _, err := regexp.Compile(strings.TrimPrefix(p, templates.ReadyRegexPrefix)); err != nil {
-				return unsupported("config.startup.done", "%q does not compile: %v", p, err)
-			}
+		}
+		if err := templates.CheckReady(p); err != nil {
+			return unsupported("config.startup.done", "a pattern templates do not take: %v", err)
 		}
 		t.Run.Ready = append(t.Run.Ready, p)
 	}
-	if len(t.Run.Ready) > maxReady {
-		return unsupported("config.startup.done", "%d patterns; templates take at most %d", len(t.Run.Ready), maxReady)
+	if len(t.Run.Ready) > templates.MaxReady {
+		return unsupported("config.startup.done", "%d patterns; templates take at most %d", len(t.Run.Ready), templates.MaxReady)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package egg
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 
@@ -13,9 +12,6 @@ import (
 // booleanOptions are the strings Laravel's boolean rule accepts: a boolean egg variable
 // becomes an option variable so the value the game sees is unchanged.
 var booleanOptions = []string{"0", "1", "false", "true"}
-
-// envNamePattern is what templates accept as a variable name.
-var envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func convertVariables(t *templates.Template, m *Meta, e *rawEgg) error {
 	m.Variables = []Variable{}
@@ -37,15 +33,11 @@ func convertVariables(t *templates.Template, m *Meta, e *rawEgg) error {
 // convertVariable converts one egg variable: its env_variable names the template variable,
 // its rules give the type and constraints, user_viewable false makes it hidden.
 func convertVariable(field string, rv rawVariable, m *Meta) (templates.Variable, error) {
-	switch {
-	case rv.EnvVariable == "":
+	if rv.EnvVariable == "" {
 		return templates.Variable{}, invalid(field+".env_variable", "required")
-	case !envNamePattern.MatchString(rv.EnvVariable):
-		return templates.Variable{}, unsupported(field+".env_variable",
-			"%q: template variables are letters, digits and '_', not starting with a digit", rv.EnvVariable)
-	case slices.Contains(templates.Builtins, rv.EnvVariable):
-		return templates.Variable{}, unsupported(field+".env_variable",
-			"%q is a built-in placeholder of templates", rv.EnvVariable)
+	}
+	if err := templates.CheckVariableName(rv.EnvVariable); err != nil {
+		return templates.Variable{}, unsupported(field+".env_variable", "%q: a template variable's %v", rv.EnvVariable, err)
 	}
 	rules, err := readRules(rv.Rules)
 	if err != nil {

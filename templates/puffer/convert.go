@@ -203,8 +203,8 @@ func splitAlternatives(s string) []string {
 // settable by administrators; nothing is dropped.
 func checkEditable(t *templates.Template, m *Meta) error {
 	for _, mv := range m.Variables {
-		v, ok := t.Variables[mv.Template]
-		if ok && v.Type == templates.TypeString && v.UserEditable != nil && *v.UserEditable && t.FeedsCommand(mv.Template) {
+		if t.InjectableString(mv.Template) {
+			v := t.Variables[mv.Template]
 			v.UserEditable = new(bool)
 			t.Variables[mv.Template] = v
 			m.Notes = append(m.Notes, fmt.Sprintf("data.%s.userEdit: %s is a free-form string used in a command; "+

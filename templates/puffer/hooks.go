@@ -8,9 +8,6 @@ import (
 	"github.com/skypanel/skypanel/templates"
 )
 
-// maxConfigSets bounds the lines of a run.pre writefile (a config file's keys, as templates do).
-const maxConfigSets = 128
-
 // hooks converts run.pre and run.post for env. PufferPanel runs them around every start;
 // templates have install steps (run once) and config files (rewritten before every start), so
 // a pre writefile becomes a config file with the "file" parser — each line of its text
@@ -64,7 +61,7 @@ func (c *conv) preWriteFile(f string, op rawOp) (templates.ConfigFile, error) {
 		return templates.ConfigFile{}, r.err
 	}
 	target = path.Clean(target)
-	if target == "." || path.IsAbs(target) || strings.HasPrefix(target, "../") || target == ".." {
+	if templates.CheckConfigFile(target) != nil {
 		return templates.ConfigFile{}, invalid(f+".target", "%q is not a file inside the server folder", target)
 	}
 	cf := templates.ConfigFile{File: target, Parser: templates.ParserFile, Set: []templates.ConfigSet{}}
@@ -74,8 +71,8 @@ func (c *conv) preWriteFile(f string, op rawOp) (templates.ConfigFile, error) {
 			lines = append(lines, l)
 		}
 	}
-	if len(lines) == 0 || len(lines) > maxConfigSets {
-		return cf, unsupported(f+".text", "%d lines; a config file takes 1 to %d", len(lines), maxConfigSets)
+	if len(lines) == 0 || len(lines) > templates.MaxConfigSets {
+		return cf, unsupported(f+".text", "%d lines; a config file takes 1 to %d", len(lines), templates.MaxConfigSets)
 	}
 	for n, l := range lines {
 		key := l

@@ -151,22 +151,11 @@ func (op rawOp) typ() string { s, _ := op.str("type"); return s }
 // str reads a string field ("" when absent); numbers and booleans are read as PufferPanel's
 // cast.ToString would.
 func (op rawOp) str(name string) (string, error) {
-	raw, ok := op[name]
-	if !ok || string(raw) == "null" {
-		return "", nil
+	s, err := scalar(op[name]) // variables.go
+	if err != nil {
+		return "", fmt.Errorf("must be a string")
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s, nil
-	}
-	var v any
-	if json.Unmarshal(raw, &v) == nil {
-		switch v.(type) {
-		case float64, bool:
-			return strings.TrimSpace(string(raw)), nil
-		}
-	}
-	return "", fmt.Errorf("must be a string")
+	return s, nil
 }
 
 // list reads a list-of-strings field; a string is one element (PufferPanel splits a string at

@@ -75,6 +75,9 @@ func TestConvertRefusals(t *testing.T) {
 		{"pre writefile outside", "run.pre[0].target", ErrInvalid, func(d doc) {
 			run(d)["pre"] = []any{doc{"type": "writefile", "target": "../a", "text": "a=1"}}
 		}},
+		{"pre writefile name too long", "run.pre[0].target", ErrInvalid, func(d doc) {
+			run(d)["pre"] = []any{doc{"type": "writefile", "target": strings.Repeat("a", 256), "text": "a=1"}}
+		}},
 		{"pre writefile empty", "run.pre[0].text", ErrUnsupported, func(d doc) {
 			run(d)["pre"] = []any{doc{"type": "writefile", "target": "a", "text": "\n \n"}}
 		}},
