@@ -154,6 +154,10 @@ func TestTemplatesCRUDValidation(t *testing.T) {
 		{"hidden and editable", func(m map[string]any) {
 			m["variables"] = map[string]any{"greeting": map[string]any{"type": "string", "hidden": true, "userEditable": true}}
 		}, "variables.greeting.hidden"},
+		{"config key the node refuses", func(m map[string]any) { // templates accept it; every node would not
+			m["configFiles"] = []map[string]any{{"file": "server.properties", "parser": "properties",
+				"set": []map[string]any{{"key": "server port", "value": "{{SERVER_PORT}}"}}}}
+		}, "configFiles[0]"},
 		{"mount in a standard template", func(m map[string]any) {
 			m["install"] = []map[string]any{{"type": "command", "commands": []string{"true"}, "mount": "/mnt/server"}}
 		}, "install[0].mount"},

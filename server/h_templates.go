@@ -105,7 +105,14 @@ func parseTemplateBody(b *gen.Template) (*templates.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode template: %w", err)
 	}
-	return templates.Parse(raw)
+	t, err := templates.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNodeRules(t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // templateResponse writes a template as its own JSON format, which is the API's Template

@@ -43,6 +43,9 @@ func (h *Handlers) ImportTemplate(ctx context.Context, req gen.ImportTemplateReq
 	if err := t.Validate(); err != nil { // the converters validate; the name may be new
 		return nil, err
 	}
+	if err := checkNodeRules(&t); err != nil {
+		return nil, err
+	}
 	eggID, err := h.tpls().Import(ctx, &t, importedTemplate{Source: sourceOf(res.Format), Format: res.Format, Meta: res.Meta})
 	if err != nil {
 		return nil, err
