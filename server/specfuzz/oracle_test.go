@@ -25,12 +25,14 @@ const (
 // policy (letters and digits), an environment the node has no runtime for, an address that
 // kin-openapi's loose `format: email` pattern accepts but RFC 5322 (net/mail) does not, a body
 // `identifier` that differs from the path's server id (a cross-field rule the spec states), an SSH
-// `publicKey` that does not parse or is too weak, an SFTP `remoteIp` that is not an address. A 400 naming
+// `publicKey` that does not parse or is too weak, an SFTP `remoteIp` that is not an address, an
+// `eggId` no imported egg has (or naming another template than `template`). A 400 naming
 // one of them on a spec-valid request is legitimate; a 400 naming any other field is a failure.
 var semanticFields = map[string]bool{
 	"template": true, "variables": true, "node": true, "nodeId": true, "port": true,
 	"path": true, "backupId": true, "databaseId": true, "host": true, "password": true,
 	"environmentType": true, "email": true, "identifier": true, "publicKey": true, "remoteIp": true,
+	"eggId": true,
 }
 
 // semantic400 reports whether a 400/415 on a spec-valid request is a documented semantic
