@@ -71,7 +71,7 @@ func (s templateStore) importOnce(ctx context.Context, name string, body []byte,
 			SetFormat(imp.Format).SetMeta(imp.Meta)
 		if imp.Source == sourceEgg {
 			last, err := tx.Template.Query().Where(enttemplate.EggIDNotNil()).
-				Order(ent.Desc(enttemplate.FieldEggID)).Select(enttemplate.FieldEggID).Ints(ctx)
+				Order(ent.Desc(enttemplate.FieldEggID)).Limit(1).Select(enttemplate.FieldEggID).Ints(ctx)
 			if err != nil {
 				return err
 			}
