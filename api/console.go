@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -91,7 +92,7 @@ func (c *ConsoleConn) Messages(ctx context.Context) iter.Seq2[ConsoleMessage, er
 			}
 			m, err := decodeMessage(b)
 			if err == nil && m.Type == WsServerMessageTypeTokenExpiring {
-				err = c.reauth(ctx)
+				err = c.reauth(ctx, time.Duration(m.ExpiresIn)*time.Second)
 			}
 			if !yield(m, err) {
 				return
@@ -100,11 +101,18 @@ func (c *ConsoleConn) Messages(ctx context.Context) iter.Seq2[ConsoleMessage, er
 	}
 }
 
-// reauth sends the client's current token (refreshed by then: New refreshes a minute early).
-func (c *ConsoleConn) reauth(ctx context.Context) error {
-	tok, err := c.panel.Token()
+// reauth answers token_expiring (the socket's token ends in expiresIn): it sends a token that
+// outlives that one by more than a second, fetching one if needed. When the panel's tokens are
+// all shorter-lived than that (a token lifetime under a minute), nothing is sent and the socket
+// will close with 4001 at expiry.
+func (c *ConsoleConn) reauth(ctx context.Context, expiresIn time.Duration) error {
+	need := expiresIn + time.Second
+	tok, err := c.panel.tokens.outliving(need)
 	if err != nil {
 		return err
+	}
+	if !tok.Expiry.IsZero() && !c.panel.tokens.now().Add(need).Before(tok.Expiry) {
+		return nil
 	}
 	return c.write(ctx, WsClientMessage{Type: WsClientMessageTypeAuth, Token: &tok.AccessToken})
 }

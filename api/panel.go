@@ -5,8 +5,6 @@ package api
 // constructor of the bare client, hence New.)
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Panel is a client of one panel: the generated ClientWithResponses (every operation, as
@@ -25,7 +22,7 @@ type Panel struct {
 	base   *url.URL
 	http   *http.Client // token + retries: the generated client's
 	plain  http.RoundTripper
-	tokens oauth2.TokenSource
+	tokens *tokenCache
 }
 
 // Option configures New.
@@ -81,15 +78,12 @@ func New(baseURL, clientID, secret string, opts ...Option) (*Panel, error) {
 	if clientID == "" || secret == "" {
 		return nil, ErrCredentials
 	}
-	cfg := &clientcredentials.Config{ClientID: clientID, ClientSecret: secret,
-		TokenURL: base.String() + "/oauth2/token", Scopes: o.scopes, AuthStyle: oauth2.AuthStyleInParams}
 	// the token endpoint is retried like any call (a 429 or 503 there is as passing)
 	tokenRetry := o.retry
 	tokenRetry.All = true
 	tokenHTTP := &http.Client{Transport: NewRetryTransport(o.transport, tokenRetry)}
-	src := &fetchSource{cfg: cfg, ctx: context.WithValue(context.Background(), oauth2.HTTPClient, tokenHTTP)}
-	p := &Panel{base: base, plain: o.transport,
-		tokens: oauth2.ReuseTokenSourceWithExpiry(nil, src, o.refreshBefore)}
+	src := newFetchSource(base.String(), clientID, secret, o.scopes, tokenHTTP)
+	p := &Panel{base: base, plain: o.transport, tokens: &tokenCache{src: src, early: o.refreshBefore, now: time.Now}}
 	p.http = &http.Client{Transport: NewRetryTransport(&oauth2.Transport{Source: p.tokens, Base: o.transport}, o.retry)}
 	gopts := []ClientOption{WithHTTPClient(p.http)}
 	for _, e := range o.editors {
@@ -117,45 +111,6 @@ func (p *Panel) HTTPClient() *http.Client { return p.http }
 
 // URL is the panel's base URL.
 func (p *Panel) URL() string { return p.base.String() }
-
-// fetchSource fetches a new token on every call; ReuseTokenSourceWithExpiry above caches it
-// (clientcredentials' own TokenSource would cache too and defeat the early refresh).
-type fetchSource struct {
-	cfg *clientcredentials.Config
-	ctx context.Context
-}
-
-func (s *fetchSource) Token() (*oauth2.Token, error) {
-	t, err := s.cfg.Token(s.ctx)
-	if err != nil {
-		return nil, tokenError(err)
-	}
-	return t, nil
-}
-
-// tokenError maps an error response of the token endpoint to an *APIError: the panel's envelope
-// when the body is one, otherwise the RFC 6749 error (its code in Metadata["error"]).
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) || re.Response == nil {
-		return fmt.Errorf("api: token: %w", err)
-	}
-	var e *APIError
-	if !errors.As(ErrorFromResponse(re.Response, re.Body), &e) {
-		return fmt.Errorf("api: token: %w", err)
-	}
-	if e.Code == "" {
-		e.Code, e.Msg = ErrorCodeErrUnauthorized, re.ErrorDescription
-		if e.Status == http.StatusTooManyRequests {
-			e.Code = ErrorCodeErrRateLimited
-		}
-		if e.Msg == "" {
-			e.Msg = re.ErrorCode
-		}
-		e.Metadata = map[string]any{"error": re.ErrorCode}
-	}
-	return e
-}
 
 // Ptr returns a pointer to v, for the optional fields and parameters of the generated types.
 func Ptr[T any](v T) *T { return &v }
