@@ -80,8 +80,8 @@ func (c *ConsoleConn) write(ctx context.Context, m WsClientMessage) error {
 }
 
 // Messages yields the socket's messages until ctx ends, the socket closes or the loop stops. The
-// end of the socket is yielded as an error: a *websocket.CloseError carries the close code
-// (4001 token expired, 4004 server deleted, 1012 server moved: reconnect, …; see the spec).
+// end of the socket is yielded as an error; CloseCode tells its close code (4001 token expired,
+// 4004 server deleted, 1012 server moved: reconnect, …; see the spec).
 func (c *ConsoleConn) Messages(ctx context.Context) iter.Seq2[ConsoleMessage, error] {
 	return func(yield func(ConsoleMessage, error) bool) {
 		for {
@@ -165,3 +165,7 @@ func decodeMessage(b []byte) (ConsoleMessage, error) {
 	}
 	return m, nil
 }
+
+// CloseCode is the WebSocket close code an error of Messages carries (4001, 4004, 1012, …), or
+// -1 when the socket did not end with a close frame.
+func CloseCode(err error) int { return int(websocket.CloseStatus(err)) }

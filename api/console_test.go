@@ -2,7 +2,10 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/coder/websocket"
 )
 
 func TestDecodeMessage(t *testing.T) {
@@ -44,5 +47,14 @@ func TestNewRefusesBadInput(t *testing.T) {
 	}
 	if _, err := New("https://panel.example.com/", "id", "s"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCloseCode(t *testing.T) {
+	if got := CloseCode(fmt.Errorf("api: console: %w", websocket.CloseError{Code: 4001, Reason: "expired"})); got != 4001 {
+		t.Fatalf("CloseCode = %d, want 4001", got)
+	}
+	if got := CloseCode(errors.New("eof")); got != -1 {
+		t.Fatalf("CloseCode(other) = %d, want -1", got)
 	}
 }

@@ -1,8 +1,7 @@
 package api
 
-// The hand-written part of the package: Panel, a ready client with OAuth2 client credentials,
-// retries, page iterators, typed errors and the console socket. (NewClient is the generated
-// constructor of the bare client, hence New.)
+// Panel and New: the ready client. (NewClient is the generated constructor of the bare client,
+// hence New.)
 
 import (
 	"fmt"
