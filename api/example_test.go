@@ -82,6 +82,37 @@ func ExamplePanel_Users() {
 	// user5
 }
 
+func ExamplePanel_Servers() {
+	ctx := context.Background()
+	p := connect()
+	self, err := api.Check(p.GetSelfWithResponse(ctx))
+	if err != nil {
+		log.Fatal(err)
+	}
+	prefix := unique() + "-"
+	for _, name := range []string{"lobby", "survival", "creative"} {
+		r, err := api.Check(p.CreateServerWithGeneratedIdWithResponse(ctx, api.ServerCreate{
+			Name: prefix + name, OwnerId: self.JSON200.User.Id,
+			EnvironmentType: api.Ptr(api.EnvironmentTypeStandard), Startup: api.Ptr("echo hi"),
+		}))
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer p.DeleteServerWithResponse(ctx, r.JSON201.Id, nil) //nolint:errcheck // best-effort cleanup
+	}
+	// Every server whose name starts with prefix, two per page, in id order.
+	names := map[string]bool{}
+	for s, err := range p.Servers(ctx, &api.ListServersParams{Name: api.Ptr(prefix + "*"), Limit: api.Ptr(2)}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		names[strings.TrimPrefix(s.Name, prefix)] = true
+	}
+	fmt.Println(len(names), names["lobby"], names["survival"], names["creative"])
+	// Output:
+	// 3 true true true
+}
+
 func ExampleCheck() {
 	p := connect()
 	_, err := api.Check(p.GetServerWithResponse(context.Background(), "NOPE1234", nil))

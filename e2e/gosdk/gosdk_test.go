@@ -203,7 +203,7 @@ func runModuleTests(t *testing.T, main, limited *live) {
 	if err != nil {
 		t.Fatalf("go test in api/: %v", err)
 	}
-	for _, ex := range []string{"ExampleNew", "ExamplePanel_Users", "ExampleCheck", "ExamplePanel_Console", "ExampleWithRetryPolicy"} {
+	for _, ex := range []string{"ExampleNew", "ExamplePanel_Users", "ExamplePanel_Servers", "ExampleCheck", "ExamplePanel_Console", "ExampleWithRetryPolicy"} {
 		if !strings.Contains(string(out), "--- PASS: "+ex+" ") {
 			t.Errorf("%s did not pass (or did not run)", ex)
 		}
