@@ -15,10 +15,10 @@ import (
 // context comes from AllowRetry. A retry whose wait would end after MaxTotal (counted from the
 // first attempt) is not made: the last answer is returned.
 type RetryPolicy struct {
-	MaxAttempts int           // attempts in all, the first included (1 = no retries)
-	MaxTotal    time.Duration // the longest time from the first attempt to the last retry's start
-	MinBackoff  time.Duration // first backoff without Retry-After; doubles per attempt
-	MaxBackoff  time.Duration // the largest backoff without Retry-After
+	MaxAttempts int           // attempts in all, the first included (0 or 1 = no retries)
+	MaxTotal    time.Duration // the longest time from the first attempt to the last retry's start (0 = no bound)
+	MinBackoff  time.Duration // first backoff without Retry-After, doubling per attempt (0 = 250 ms)
+	MaxBackoff  time.Duration // the largest backoff without Retry-After (0 = no bound)
 	All         bool          // retry every method, POST and PATCH included
 }
 
@@ -78,6 +78,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	deadline := t.now().Add(t.p.MaxTotal)
+	if t.p.MaxTotal <= 0 {
+		deadline = time.Unix(1<<62, 0) // no bound
+	}
 	for attempt := 1; ; attempt++ {
 		try, err := t.attemptRequest(req, attempt)
 		if err != nil {
@@ -117,7 +120,11 @@ func (t *retryTransport) backoff(attempt int, resp *http.Response, err error) (t
 	if err == nil && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
 		return 0, false
 	}
-	d := t.p.MinBackoff << min(attempt-1, 20)
+	d := t.p.MinBackoff
+	if d <= 0 {
+		d = DefaultRetryPolicy.MinBackoff
+	}
+	d <<= min(attempt-1, 20)
 	if t.p.MaxBackoff > 0 {
 		d = min(d, t.p.MaxBackoff)
 	}

@@ -129,6 +129,24 @@ func equalDurations(a, b []time.Duration) bool {
 	return true
 }
 
+// TestRetryZeroPolicy: a policy giving only MaxAttempts retries without a time bound and with
+// the default backoff.
+func TestRetryZeroPolicy(t *testing.T) {
+	base := &scripted{statuses: []int{503, 503, 200}}
+	clock := &fakeClock{t: time.Unix(1_000_000, 0)}
+	tr := clock.install(NewRetryTransport(base, RetryPolicy{MaxAttempts: 3}))
+	req, _ := http.NewRequest(http.MethodGet, "http://panel.test/api/servers", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil || resp.StatusCode != 200 || len(clock.waits) != 2 {
+		t.Fatalf("status %v err %v waits %v, want 200 after 2 waits", resp, err, clock.waits)
+	}
+	for i, w := range clock.waits {
+		if d := DefaultRetryPolicy.MinBackoff << i; w < d/2 || w > d {
+			t.Fatalf("wait %d = %v, want within [%v, %v]", i+1, w, d/2, d)
+		}
+	}
+}
+
 // TestRetryContextEnds: a wait cut short by the request's context ends with its error.
 func TestRetryContextEnds(t *testing.T) {
 	base := &scripted{statuses: []int{429}, retryAfter: "5"}
