@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// tsDir holds the TypeScript SDK and its node:test suite (relative to the module root).
+const tsDir = "sdk/typescript"
+
+// TestTypeScriptSDK builds the TypeScript SDK (tsc, from its committed sources) and runs its
+// node:test suite against a live panel (a fresh data folder, standard servers) behind a proxy
+// that validates every response the SDK gets against openapi.yaml: client-credentials token,
+// typed 404, create, list with a wildcard filter across pages, start, console over the
+// WebSocket, file upload and download; plus the suite's own unit tests (retry, token cache) and
+// `npm pack --dry-run`. No test of the suite may skip. Skips only when node or npm is not
+// installed (scripts/install-deps.sh installs them, so CI never skips).
+func TestTypeScriptSDK(t *testing.T) {
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (apt-get install nodejs npm): the TypeScript SDK cannot run", tool)
+		}
+	}
+	t.Parallel()
+	root := filepath.Join("..", tsDir)
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".package-lock.json")); err != nil {
+		npmRun(t, root, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	}
+	npmRun(t, root, "run", "-s", "build")
+	npmRun(t, root, "run", "-s", "build:test")
+	p := startPanel(t, "/nonexistent/skypanel-e2e/containerd.sock") // standard servers only
+	proxy, checked := whmcsProxy(t, p.url)
+	tap := filepath.Join(t.TempDir(), "results.tap")
+	tests, err := filepath.Glob(filepath.Join(root, "dist-test", "*.test.js"))
+	if err != nil || len(tests) == 0 {
+		t.Fatalf("no compiled tests in %s/dist-test: %v", tsDir, err)
+	}
+	args := []string{"--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
+		"--test-reporter=tap", "--test-reporter-destination=" + tap}
+	for _, f := range tests {
+		args = append(args, filepath.Base(f))
+	}
+	cmd := exec.Command("node", args...)
+	cmd.Dir = filepath.Join(root, "dist-test")
+	cmd.Env = append(os.Environ(), "SKYPANEL_URL="+proxy, "SKYPANEL_CLIENT_ID="+p.clientID,
+		"SKYPANEL_CLIENT_SECRET="+p.secret, "SKYPANEL_RUN_ID="+suite.runID)
+	out := runNode(t, cmd)
+	checkTAP(t, tap, out)
+	seen := checked.Seen()
+	for _, op := range []string{"oauth2Token", "getSelf", "listServers", "createServer", "startServer", "serverSocket",
+		"putServerFile", "getServerFile", "getServer", "deleteServer"} {
+		if seen[op] == 0 {
+			t.Errorf("no %s response was validated against openapi.yaml (seen: %v)", op, seen)
+		}
+	}
+}
+
+// npmRun runs npm args in dir and fails t with its output on error.
+func npmRun(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("npm", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
+	}
+}
+
+// runNode runs the node:test suite, logging each result line of the spec reporter as it comes,
+// and returns the whole output; a failing run fails t with it.
+func runNode(t *testing.T, cmd *exec.Cmd) string {
+	t.Helper()
+	r, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("node --test: %v", err)
+	}
+	var all strings.Builder
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			all.WriteString(sc.Text() + "\n")
+			t.Log("node> " + sc.Text())
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	err := cmd.Wait()
+	_ = w.Close()
+	<-done
+	if err != nil {
+		t.Fatalf("node --test in %s: %v\n%s", cmd.Dir, err, all.String())
+	}
+	return all.String()
+}
+
+// tapCount matches the summary lines of node's TAP reporter ("# pass 12").
+var tapCount = regexp.MustCompile(`(?m)^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$`)
+
+// checkTAP fails t unless the TAP summary reports tests that all passed: none failed, was
+// cancelled, skipped (the live tests skip without a panel) or left todo.
+func checkTAP(t *testing.T, file, out string) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("node wrote no TAP results: %v\n%s", err, out)
+	}
+	n := map[string]int{}
+	for _, m := range tapCount.FindAllStringSubmatch(string(raw), -1) {
+		n[m[1]], _ = strconv.Atoi(m[2])
+	}
+	if n["tests"] == 0 || n["pass"] != n["tests"] || n["fail"]+n["cancelled"]+n["skipped"]+n["todo"] > 0 {
+		t.Fatalf("node --test: %v\n%s", n, out)
+	}
+	t.Logf("node --test: %d tests passed", n["pass"])
+}
