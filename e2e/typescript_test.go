@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/skypanel/skypanel/api"
 )
 
 // tsDir holds the TypeScript SDK and its node:test suite (relative to the module root).
@@ -19,7 +22,8 @@ const tsDir = "sdk/typescript"
 // node:test suite against a live panel (a fresh data folder, standard servers) behind a proxy
 // that validates every response the SDK gets against openapi.yaml: client-credentials token,
 // typed 404, create, list with a wildcard filter across pages, start, console over the
-// WebSocket, file upload and download; plus the suite's own unit tests (retry, token cache) and
+// WebSocket, file upload and download; a second panel with a tiny rate limit for the 429
+// handling (Retry-After); plus the suite's own unit tests (retry, token cache) and
 // `npm pack --dry-run`. No test of the suite may skip. Skips only when node or npm is not
 // installed (scripts/install-deps.sh installs them, so CI never skips).
 func TestTypeScriptSDK(t *testing.T) {
@@ -37,8 +41,18 @@ func TestTypeScriptSDK(t *testing.T) {
 	npmRun(t, root, "run", "-s", "build:test")
 	p := startPanel(t, "/nonexistent/skypanel-e2e/containerd.sock") // standard servers only
 	proxy, checked := whmcsProxy(t, p.url)
+	// A second panel allowing each client a few requests per hour, for the SDK's 429 handling;
+	// the suite gets a client of its own there, so the admin client keeps its budget for cleanup.
+	limited := startPanel(t, "/nonexistent/skypanel-e2e/containerd.sock", "--rate-limit-client", "5")
+	limitedProxy, limitedChecked := whmcsProxy(t, limited.url)
+	made, err := limited.client(t).CreateSelfOAuth2ClientWithResponse(context.Background(),
+		api.OAuth2ClientCreate{Name: "typescript sdk", Scopes: []api.GrantScope{api.GrantScopeServerView}})
+	if err != nil || made.JSON201 == nil {
+		t.Fatalf("POST /api/self/oauth2 on the rate-limited panel: %v %s", err, body(made))
+	}
 	tap := filepath.Join(t.TempDir(), "results.tap")
-	tests, err := filepath.Glob(filepath.Join(root, "dist-test", "*.test.js"))
+	var tests []string
+	tests, err = filepath.Glob(filepath.Join(root, "dist-test", "*.test.js"))
 	if err != nil || len(tests) == 0 {
 		t.Fatalf("no compiled tests in %s/dist-test: %v", tsDir, err)
 	}
@@ -50,7 +64,9 @@ func TestTypeScriptSDK(t *testing.T) {
 	cmd := exec.Command("node", args...)
 	cmd.Dir = filepath.Join(root, "dist-test")
 	cmd.Env = append(os.Environ(), "SKYPANEL_URL="+proxy, "SKYPANEL_CLIENT_ID="+p.clientID,
-		"SKYPANEL_CLIENT_SECRET="+p.secret, "SKYPANEL_RUN_ID="+suite.runID)
+		"SKYPANEL_CLIENT_SECRET="+p.secret, "SKYPANEL_RUN_ID="+suite.runID,
+		"SKYPANEL_LIMITED_URL="+limitedProxy, "SKYPANEL_LIMITED_CLIENT_ID="+made.JSON201.ClientId,
+		"SKYPANEL_LIMITED_CLIENT_SECRET="+made.JSON201.ClientSecret)
 	out := runNode(t, cmd)
 	checkTAP(t, tap, out)
 	seen := checked.Seen()
@@ -59,6 +75,9 @@ func TestTypeScriptSDK(t *testing.T) {
 		if seen[op] == 0 {
 			t.Errorf("no %s response was validated against openapi.yaml (seen: %v)", op, seen)
 		}
+	}
+	if limitedChecked.Seen()["getSelf"] == 0 {
+		t.Errorf("no getSelf response of the rate-limited panel was validated (seen: %v)", limitedChecked.Seen())
 	}
 }
 

@@ -157,3 +157,45 @@ describe("live panel", { skip }, () => {
     });
   });
 });
+
+/** A second panel limited to a few requests per hour per client (SKYPANEL_LIMITED_*). */
+const limitedUrl = process.env.SKYPANEL_LIMITED_URL;
+const limitedSkip = limitedUrl ? false : "SKYPANEL_LIMITED_URL is not set: run through go test -run TestTypeScriptSDK ./e2e/";
+
+describe("rate-limited panel", { skip: limitedSkip }, () => {
+  const id = process.env.SKYPANEL_LIMITED_CLIENT_ID ?? "";
+  const secret = process.env.SKYPANEL_LIMITED_CLIENT_SECRET ?? "";
+
+  test("a 429 is honoured: Retry-After is waited when allowed, else the typed error comes back at once", async () => {
+    const delays: number[] = [];
+    const sent: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      const req = new Request(input, init);
+      sent.push(new URL(req.url).pathname);
+      return fetch(req);
+    };
+    const patient = createClient({ baseUrl: limitedUrl!, clientId: id, clientSecret: secret, fetch: counting,
+      retry: { retries: 2, maxRetryAfterMs: Infinity, sleep: async (ms) => { delays.push(ms); } } });
+    let err: unknown;
+    for (let i = 0; i < 20 && err === undefined; i++) { // the limit is a handful of requests per hour
+      err = await patient.GET("/api/self").then(unwrap).then(() => undefined, (e: unknown) => e);
+    }
+    assert.ok(err instanceof ApiError, String(err));
+    assert.equal(err.status, 429);
+    assert.equal(err.code, "ErrRateLimited");
+    assert.ok(err.retryAfter !== undefined && err.retryAfter >= 1 && err.retryAfter <= 3600, `retryAfter ${err.retryAfter}`);
+    assert.equal(delays.length, 2, "two retries, each after the panel's Retry-After");
+    for (const d of delays) {
+      assert.ok(d >= 1000 && d <= 3600_000, `waited ${d} ms`);
+    }
+    assert.deepEqual(sent.slice(-3), ["/api/self", "/api/self", "/api/self"], "the limited call was sent three times");
+
+    const impatient = createClient({ baseUrl: limitedUrl!, clientId: id, clientSecret: secret, fetch: counting,
+      retry: { sleep: async (ms) => { delays.push(ms); } } });
+    const before = sent.length;
+    const again = await impatient.GET("/api/self").then(unwrap).catch((e: unknown) => e);
+    assert.ok(again instanceof ApiError && again.status === 429, String(again));
+    assert.equal(delays.length, 2, "an hour's Retry-After is not waited for by default");
+    assert.deepEqual(sent.slice(before), ["/oauth2/token", "/api/self"]);
+  });
+});
