@@ -56,15 +56,21 @@ func TestTypeScriptSDK(t *testing.T) {
 	if err != nil || len(tests) == 0 {
 		t.Fatalf("no compiled tests in %s/dist-test: %v", tsDir, err)
 	}
-	args := []string{"--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
-		"--test-reporter=tap", "--test-reporter-destination=" + tap}
+	args := []string{}
+	if out, err := exec.Command("node", "-p", "typeof WebSocket").Output(); err == nil && strings.TrimSpace(string(out)) == "undefined" {
+		// Node 20: enable the WebSocket global (Node ≥ 22 has it) so the console helper runs on it
+		// as well as on the ws package.
+		args = append(args, "--experimental-websocket")
+	}
+	args = append(args, "--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
+		"--test-reporter=tap", "--test-reporter-destination="+tap)
 	for _, f := range tests {
 		args = append(args, filepath.Base(f))
 	}
 	cmd := exec.Command("node", args...)
 	cmd.Dir = filepath.Join(root, "dist-test")
 	cmd.Env = append(os.Environ(), "SKYPANEL_URL="+proxy, "SKYPANEL_CLIENT_ID="+p.clientID,
-		"SKYPANEL_CLIENT_SECRET="+p.secret, "SKYPANEL_RUN_ID="+suite.runID,
+		"SKYPANEL_CLIENT_SECRET="+p.secret, "SKYPANEL_RUN_ID="+suite.runID, "SKYPANEL_EXPECT_WEBSOCKET_GLOBAL=1",
 		"SKYPANEL_LIMITED_URL="+limitedProxy, "SKYPANEL_LIMITED_CLIENT_ID="+made.JSON201.ClientId,
 		"SKYPANEL_LIMITED_CLIENT_SECRET="+made.JSON201.ClientSecret)
 	out := runNode(t, cmd)

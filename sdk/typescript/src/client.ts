@@ -44,14 +44,19 @@ export function createClient(opts: ClientOptions): SkyPanelClient {
   const authed = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const req = input instanceof Request && init === undefined ? input : new Request(input, init);
     const first = req.clone();
-    first.headers.set("Authorization", `Bearer ${await tokens.token()}`);
+    const used = await tokens.token();
+    first.headers.set("Authorization", `Bearer ${used}`);
     const resp = await retrying(first);
     if (resp.status !== 401) {
       return resp;
     }
     // A revoked or rotated token: fetch a new one and try once more.
+    const fresh = await tokens.refresh();
+    if (fresh === used) {
+      return resp; // a fixed token: nothing new to try
+    }
     await resp.body?.cancel();
-    req.headers.set("Authorization", `Bearer ${await tokens.refresh()}`);
+    req.headers.set("Authorization", `Bearer ${fresh}`);
     return retrying(req);
   };
   const client = createFetchClient<paths>({ baseUrl, fetch: authed, headers: opts.headers });

@@ -75,7 +75,8 @@ export class ClientCredentials implements TokenSource {
     if (this.opts.scope) {
       form.set("scope", this.opts.scope);
     }
-    const basic = Buffer.from(`${encodeURIComponent(this.opts.clientId)}:${encodeURIComponent(this.opts.clientSecret)}`).toString("base64");
+    // RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding (ASCII, so btoa works).
+    const basic = btoa(`${encodeURIComponent(this.opts.clientId)}:${encodeURIComponent(this.opts.clientSecret)}`);
     const doFetch = this.opts.fetch ?? globalThis.fetch;
     const started = this.now();
     const resp = await doFetch(new Request(this.opts.baseUrl.replace(/\/+$/, "") + "/oauth2/token", {

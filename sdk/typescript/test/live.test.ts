@@ -7,8 +7,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ApiError, ClientCredentials, OAuth2Error, SocketClosedError, createClient, downloadFile, listFolder, openConsole,
-  servers, unwrap, uploadFile, type ServerStatus, type SkyPanelClient, type components,
+  servers, unwrap, uploadFile, type ConsoleOptions, type ServerStatus, type SkyPanelClient, type components,
 } from "@skypanel/sdk";
+import WS from "ws";
 
 const url = process.env.SKYPANEL_URL;
 const clientId = process.env.SKYPANEL_CLIENT_ID ?? "";
@@ -118,22 +119,31 @@ describe("live panel", { skip }, () => {
       assert.deepEqual(literal, [ids[2]]);
     });
 
-    await t.test("start, then the console over the socket", async () => {
+    await t.test("start, then the console over the socket (WebSocket global and ws package)", async () => {
       const r = await client.POST("/api/servers/{serverId}/start", { params: { path: { serverId: a } } });
       unwrap(r);
       assert.equal(r.response.status, 204);
-      const sock = await openConsole(client, a);
-      try {
-        const status = await sock.waitFor((m) => m.type === "status" && (m.data as ServerStatus).state === "running", waitBound());
-        assert.equal((status.data as ServerStatus).running, true);
-        sock.send(`hello from typescript ${run}`);
-        assert.equal(await sock.waitForLine(`echo:hello from typescript ${run}`, waitBound()), `echo:hello from typescript ${run}`);
-      } finally {
-        sock.close();
+      // The default is the WebSocket global when there is one (the Go test enables it on Node 20).
+      const impls: [string, ConsoleOptions["WebSocket"]][] = [["ws package", WS as unknown as ConsoleOptions["WebSocket"]]];
+      if (typeof globalThis.WebSocket === "function") {
+        impls.unshift(["WebSocket global", undefined]);
+      } else {
+        assert.ok(!process.env.SKYPANEL_EXPECT_WEBSOCKET_GLOBAL, "the Go test enabled the WebSocket global, yet it is missing");
       }
-      const closed = await sock.closed;
-      assert.ok(closed instanceof SocketClosedError);
-      assert.equal(closed.code, 1000);
+      for (const [impl, WebSocket] of impls) {
+        const sock = await openConsole(client, a, { WebSocket });
+        try {
+          const status = await sock.waitFor((m) => m.type === "status" && (m.data as ServerStatus).state === "running", waitBound());
+          assert.equal((status.data as ServerStatus).running, true, impl);
+          sock.send(`hello from ${impl} ${run}`);
+          assert.equal(await sock.waitForLine(`echo:hello from ${impl} ${run}`, waitBound()), `echo:hello from ${impl} ${run}`);
+        } finally {
+          sock.close();
+        }
+        const closed = await sock.closed;
+        assert.ok(closed instanceof SocketClosedError);
+        assert.equal(closed.code, 1000, impl);
+      }
     });
 
     await t.test("a socket on a server that does not exist closes with 4003", async () => {

@@ -161,6 +161,15 @@ describe("token", () => {
       [["/oauth2/token", "basic"], ["/api/self", "Bearer old"], ["/oauth2/token", "basic"], ["/api/self", "Bearer new"]]);
   });
 
+  test("a fixed token's 401 is returned without a second try", async () => {
+    s.handlers = [json(401, envelope("ErrUnauthorized", "invalid or expired token"))];
+    s.seen = [];
+    const c = createClient({ baseUrl: s.url, token: "fixed" });
+    const err = await c.GET("/api/self").then(unwrap).catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError && err.status === 401 && err.code === "ErrUnauthorized", String(err));
+    assert.deepEqual(s.seen.map((x) => x.auth), ["Bearer fixed"]);
+  });
+
   test("a body that is not the envelope still makes an ApiError with the status", async () => {
     s.handlers = [issue("t"), (_q, _b, res) => res.writeHead(502, { "Content-Type": "text/html" }).end("<html>bad gateway</html>")];
     const c = createClient({ baseUrl: s.url, clientId: "a", clientSecret: "b" });
