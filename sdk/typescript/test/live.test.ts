@@ -93,6 +93,14 @@ describe("live panel", { skip }, () => {
     assert.ok(err.msg.length > 0);
   });
 
+  test("typed error on 400: an out-of-range limit names the field", async () => {
+    const err = await (async () => { for await (const _ of servers(client, { limit: 1000 })) { /* never reached */ } })().catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError, String(err));
+    assert.equal(err.status, 400);
+    assert.equal(err.code, "ErrFieldInvalid");
+    assert.match(JSON.stringify(err.metadata), /limit/);
+  });
+
   test("create, list with a wildcard, start, console, files", async (t) => {
     const body = (name: string): components["schemas"]["ServerCreate"] => ({
       name, ownerId, environmentType: "standard", startup: echoLoop, limits: { memory: 64 },
