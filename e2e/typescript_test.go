@@ -129,6 +129,9 @@ func runNode(t *testing.T, cmd *exec.Cmd) string {
 // tapCount matches the summary lines of node's TAP reporter ("# pass 12").
 var tapCount = regexp.MustCompile(`(?m)^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$`)
 
+// tapSkip matches a TAP result with a SKIP or TODO directive.
+var tapSkip = regexp.MustCompile(`(?m)^\s*(?:not )?ok \d+ - .*# (?:SKIP|TODO).*$`)
+
 // checkTAP fails t unless the TAP summary reports tests that all passed: none failed, was
 // cancelled, skipped (the live tests skip without a panel) or left todo.
 func checkTAP(t *testing.T, file, out string) {
@@ -143,6 +146,10 @@ func checkTAP(t *testing.T, file, out string) {
 	}
 	if n["tests"] == 0 || n["pass"] != n["tests"] || n["fail"]+n["cancelled"]+n["skipped"]+n["todo"] > 0 {
 		t.Fatalf("node --test: %v\n%s", n, out)
+	}
+	// A skipped suite (describe with skip) is counted nowhere in the summary: look for it.
+	if m := tapSkip.FindAllString(string(raw), -1); len(m) > 0 {
+		t.Fatalf("node --test skipped: %s\n%s", strings.Join(m, "; "), out)
 	}
 	t.Logf("node --test: %d tests passed", n["pass"])
 }
