@@ -9,6 +9,8 @@ export CGO_ENABLED := 1
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# the TypeScript SDK's types, generated from openapi.yaml by openapi-typescript (sdk/typescript/package.json)
+TS_GENERATED := sdk/typescript/src/schema.gen.ts
 # golangci-lint is pinned in tools/go.mod (its own module, so it does not bloat go.mod)
 GOLANGCI_LINT := $(GO) tool -modfile=tools/go.mod golangci-lint
 
@@ -40,14 +42,15 @@ test: deps
 test-unit:
 	$(GO) test -count=1 ./...
 
-## generate: regenerate gen/, api/ and ent/ from openapi.yaml and ent/schema
+## generate: regenerate gen/, api/ and ent/ from openapi.yaml and ent/schema, and the TypeScript SDK's types
 generate:
 	$(GO) generate ./...
+	cd sdk/typescript && npm run -s generate
 
 ## check-generated: regenerate and fail on any diff (CI)
 check-generated: generate
-	@git diff --exit-code -- gen api ent || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen api ent)" || { git status --porcelain -- gen api ent; echo "untracked generated files"; exit 1; }
+	@git diff --exit-code -- gen api ent $(TS_GENERATED) || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen api ent $(TS_GENERATED))" || { git status --porcelain -- gen api ent $(TS_GENERATED); echo "untracked generated files"; exit 1; }
 
 ## lint-spec: lint openapi.yaml and daemon.yaml with Redocly
 lint-spec:
