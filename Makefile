@@ -56,14 +56,16 @@ check-generated: generate
 lint-spec:
 	npx --no-install redocly lint openapi.yaml daemon.yaml
 
-## lint: golangci-lint (.golangci.yml: errcheck, staticcheck, govet, revive, package rules)
+## lint: golangci-lint (.golangci.yml: errcheck, staticcheck, govet, revive, package rules), root and api/
 lint:
 	$(GOLANGCI_LINT) run ./...
+	cd api && $(GO) tool -modfile=../tools/go.mod golangci-lint run --config ../.golangci.yml ./...
 
-## check-tidy: fail if go.mod or go.sum is not tidy (CI)
+## check-tidy: fail if go.mod or go.sum is not tidy (CI): the root, tools/ and api/ (the Go SDK module)
 check-tidy:
 	$(GO) mod tidy -diff
 	cd tools && $(GO) mod tidy -diff
+	cd api && $(GO) mod tidy -diff
 
 ## bench: the benchmarks of every issue, each printing a ratio against a baseline from the same run
 bench: deps
