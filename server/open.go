@@ -18,6 +18,7 @@ import (
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 // NodeConfig configures the node embedded in the panel (a nodeapi.Service in process).
@@ -52,6 +53,7 @@ type Panel struct {
 	Local     *nodeapi.Service // nil with NodeConfig.Finder or None
 	Manager   *daemon.Manager  // the local node's daemon; nil without NodeConfig.Start
 	LocalNode *ent.Node        // the local node's row (Bootstrap)
+	Webhooks  *webhook.Engine  // records events and delivers them (started by Open)
 	cfg       Config
 	log       *slog.Logger
 	ln        net.Listener
@@ -81,10 +83,13 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 	if err := p.listen(ctx); err != nil {
 		return p, err
 	}
+	if err := p.openWebhooks(); err != nil {
+		return p, err
+	}
 	if err := p.openNode(ctx); err != nil {
 		return p, err
 	}
-	d := Deps{Config: cfg, Logger: cfg.Logger, Store: p.Store, OAuth: p.OAuth, Nodes: p.Nodes}
+	d := Deps{Config: cfg, Logger: cfg.Logger, Store: p.Store, OAuth: p.OAuth, Nodes: p.Nodes, Webhooks: p.Webhooks}
 	if p.remote != nil {
 		d.Nodes, d.Signer, d.Reconciler = p.remote.Registry, p.remote.Signer, p.remote.Reconciler
 	}
@@ -148,6 +153,19 @@ func (p *Panel) openStore(ctx context.Context) error {
 		SecretKey: st.Keys.SecretHash, TokenTTL: p.cfg.TokenTTL, CacheRevalidate: p.cfg.TokenRevalidate,
 		Logger: p.log})
 	return err
+}
+
+// openWebhooks starts the webhook engine: pending deliveries resume now. It closes after
+// the node and the App (which record events) and before the store.
+func (p *Panel) openWebhooks() error {
+	e, err := webhook.New(p.Store.Client, p.Store.Keys.Seal, p.cfg.Webhooks, p.log)
+	if err != nil {
+		return err
+	}
+	e.Start()
+	p.Webhooks = e
+	p.closers = append(p.closers, e.Close)
+	return nil
 }
 
 // listen takes the configured listener (or listens on cfg.Listen) and bootstraps the store

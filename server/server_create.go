@@ -11,6 +11,7 @@ import (
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 	rt "github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 // createServer validates a create request, stores the server and creates it on its node. When
@@ -66,6 +67,7 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 		}
 		return out, false, err
 	}
+	h.a.fire(ctx, webhook.ServerCreated, gen.WebhookEventData{Server: hookServer(row, "")})
 	if tpl != nil { // the definition carried the template's backup commands
 		h.startInstall(ctx, nc, row.ID)
 	}

@@ -1,0 +1,211 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/skypanel/skypanel/ent"
+	"github.com/skypanel/skypanel/ent/webhookdelivery"
+	"github.com/skypanel/skypanel/server/store"
+)
+
+// Config tunes the engine; zero fields take Default's values.
+type Config struct {
+	Workers     int           // attempts in flight, all endpoints together
+	PerEndpoint int           // attempts in flight to one endpoint
+	Timeout     time.Duration // one attempt: connect, send, answer
+	RetryFor    time.Duration // retry window from the event (or a redeliver call)
+	BaseBackoff time.Duration // wait after the first failure; doubles per failure
+	MaxBackoff  time.Duration // longest wait between attempts
+	// Poll is how often the dispatcher looks for due rows without being woken (rows another
+	// replica wrote, leases that ended).
+	Poll        time.Duration
+	MaxResponse int64 // bytes of an answer read (the rest is dropped)
+	// Client sends the requests (nil: one that never follows redirects). Tests only.
+	Client *http.Client
+}
+
+// Default returns the documented defaults: 16 workers, 2 per endpoint, 10 s per attempt,
+// retries for 24 h with backoff from 10 s up to 1 h.
+func Default() Config {
+	return Config{Workers: 16, PerEndpoint: 2, Timeout: 10 * time.Second, RetryFor: 24 * time.Hour,
+		BaseBackoff: 10 * time.Second, MaxBackoff: time.Hour, Poll: 30 * time.Second, MaxResponse: 64 << 10}
+}
+
+func (c Config) withDefaults() Config {
+	d := Default()
+	set := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	set(&c.Timeout, d.Timeout)
+	set(&c.RetryFor, d.RetryFor)
+	set(&c.BaseBackoff, d.BaseBackoff)
+	set(&c.MaxBackoff, d.MaxBackoff)
+	set(&c.Poll, d.Poll)
+	if c.Workers <= 0 {
+		c.Workers = d.Workers
+	}
+	if c.PerEndpoint <= 0 {
+		c.PerEndpoint = d.PerEndpoint
+	}
+	if c.MaxResponse <= 0 {
+		c.MaxResponse = d.MaxResponse
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // a 3xx is an answer (not delivered), never followed
+		}}
+	}
+	return c
+}
+
+// Engine records events and delivers them. Create it with New, Start it once, Close it
+// before the store.
+type Engine struct {
+	client *ent.Client
+	sealer *store.Sealer
+	cfg    Config
+	log    *slog.Logger
+	wake   chan struct{}
+
+	mu       sync.Mutex
+	inflight map[int]bool // delivery ids being attempted
+	perHook  map[int]int  // attempts in flight per webhook id
+	running  int
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns an engine on the store's client, sealing secrets with sealKey.
+func New(client *ent.Client, sealKey []byte, cfg Config, log *slog.Logger) (*Engine, error) {
+	s, err := store.NewSealer(sealKey)
+	if err != nil {
+		return nil, fmt.Errorf("webhook secrets: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Engine{client: client, sealer: s, cfg: cfg.withDefaults(), log: log.With("component", "webhook"),
+		wake: make(chan struct{}, 1), inflight: map[int]bool{}, perHook: map[int]int{}}, nil
+}
+
+// Config is the engine's configuration, defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Start runs the dispatcher until Close.
+func (e *Engine) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	e.wg.Add(1)
+	go e.run(ctx)
+}
+
+// Close stops the dispatcher and cancels the attempts in flight (their rows stay due, not
+// counted as attempts), and waits for them.
+func (e *Engine) Close() {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.wg.Wait()
+}
+
+func (e *Engine) run(ctx context.Context) {
+	defer e.wg.Done()
+	for {
+		wait := e.dispatch(ctx)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-e.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// dispatchBatch bounds the due rows read per pass.
+const dispatchBatch = 64
+
+// dispatch starts an attempt for each due row whose endpoint has a free slot, and returns
+// how long to wait before the next pass (a finished attempt wakes it earlier).
+func (e *Engine) dispatch(ctx context.Context) time.Duration {
+	now := time.Now().UTC()
+	busy := e.busyHooks()
+	rows, err := e.client.WebhookDelivery.Query().
+		Where(webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.NextAttemptAtLTE(now),
+			webhookdelivery.WebhookIDNotIn(busy...)).
+		Order(ent.Asc(webhookdelivery.FieldNextAttemptAt), ent.Asc(webhookdelivery.FieldID)).
+		Limit(dispatchBatch).All(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("read due deliveries", "err", err)
+		}
+		return e.cfg.Poll
+	}
+	for _, d := range rows {
+		if !e.acquire(d) {
+			continue
+		}
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			defer e.release(d)
+			e.attempt(ctx, d)
+		}()
+	}
+	if len(rows) == dispatchBatch {
+		return 0
+	}
+	next, err := e.client.WebhookDelivery.Query().
+		Where(webhookdelivery.StatusEQ(webhookdelivery.StatusPending), webhookdelivery.NextAttemptAtGT(now)).
+		Order(ent.Asc(webhookdelivery.FieldNextAttemptAt)).First(ctx)
+	if err != nil || next.NextAttemptAt == nil {
+		return e.cfg.Poll
+	}
+	return min(e.cfg.Poll, max(next.NextAttemptAt.Sub(now), 0))
+}
+
+func (e *Engine) busyHooks() []int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []int
+	for id, n := range e.perHook {
+		if n >= e.cfg.PerEndpoint {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// acquire takes a global and a per-endpoint slot for d (false: none free, or d is in flight).
+func (e *Engine) acquire(d *ent.WebhookDelivery) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inflight[d.ID] || e.running >= e.cfg.Workers || e.perHook[d.WebhookID] >= e.cfg.PerEndpoint {
+		return false
+	}
+	e.inflight[d.ID] = true
+	e.perHook[d.WebhookID]++
+	e.running++
+	return true
+}
+
+func (e *Engine) release(d *ent.WebhookDelivery) {
+	e.mu.Lock()
+	delete(e.inflight, d.ID)
+	if e.perHook[d.WebhookID]--; e.perHook[d.WebhookID] <= 0 {
+		delete(e.perHook, d.WebhookID)
+	}
+	e.running--
+	e.mu.Unlock()
+	e.Wake()
+}
