@@ -35,6 +35,8 @@ type Deps struct {
 	// Webhooks records events and delivers them; nil: a new engine, not started (events are
 	// recorded, Open starts the delivery).
 	Webhooks *webhook.Engine
+	// HookWatcher turns server state changes into webhook events (nil: none are recorded).
+	HookWatcher *webhook.Watcher
 }
 
 // App is the panel's HTTP application.
@@ -59,6 +61,7 @@ type App struct {
 	xfer        transfers       // running server transfers (transfer.go)
 	sftp        *sftpState      // SFTP login lockout and audit log (sftp_auth.go)
 	hooks       *webhook.Engine // webhook events and deliveries (h_webhooks.go)
+	watcher     *webhook.Watcher
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -78,7 +81,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		errs:        errorMappers(),
 		sftp:        newSFTPState(d.Logger),
-		hooks:       d.Webhooks,
+		hooks:       d.Webhooks, watcher: d.HookWatcher,
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes

@@ -80,6 +80,7 @@ func (h *Handlers) CreateWebhook(ctx context.Context, req gen.CreateWebhookReque
 	if err != nil {
 		return nil, err
 	}
+	h.a.watcher.Kick() // it may want state events
 	w := toWebhook(row)
 	return gen.CreateWebhook201JSONResponse{Body: gen.WebhookCreated{Id: w.Id, Url: w.Url, Events: w.Events,
 		Description: w.Description, Active: w.Active, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Secret: secret}}, nil
@@ -123,6 +124,7 @@ func (h *Handlers) UpdateWebhook(ctx context.Context, req gen.UpdateWebhookReque
 	} else if err != nil {
 		return nil, err
 	}
+	h.a.watcher.Kick()
 	return gen.UpdateWebhook200JSONResponse{Body: toWebhook(w)}, nil
 }
 

@@ -54,6 +54,7 @@ type Panel struct {
 	Manager   *daemon.Manager  // the local node's daemon; nil without NodeConfig.Start
 	LocalNode *ent.Node        // the local node's row (Bootstrap)
 	Webhooks  *webhook.Engine  // records events and delivers them (started by Open)
+	watcher   *webhook.Watcher // server state changes → webhook events
 	cfg       Config
 	log       *slog.Logger
 	ln        net.Listener
@@ -93,6 +94,10 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 	if p.remote != nil {
 		d.Nodes, d.Signer, d.Reconciler = p.remote.Registry, p.remote.Signer, p.remote.Reconciler
 	}
+	p.watcher = webhook.NewWatcher(p.Webhooks, p.Store.Client, d.Nodes, cfg.Webhooks.Poll, p.log)
+	p.watcher.Start()
+	p.closers = append(p.closers, p.watcher.Close) // before the node: it holds event streams
+	d.HookWatcher = p.watcher
 	p.App, err = New(ctx, d)
 	if err != nil {
 		return p, err
@@ -218,7 +223,7 @@ func (p *Panel) openNode(ctx context.Context) error {
 // openRegistry starts the node registry: the local node's client (nil: none) and a remote
 // client per other node, health polls and reconciles.
 func (p *Panel) openRegistry(ctx context.Context, local node.Client) error {
-	rn, err := OpenNodes(ctx, p.Store, p.cfg, local, p.log)
+	rn, err := openNodes(ctx, p.Store, p.cfg, local, p.log, p.nodeChanged) // h_webhooks_events.go
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,9 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 		return out, false, err
 	}
 	h.a.fire(ctx, webhook.ServerCreated, gen.WebhookEventData{Server: hookServer(row, "")})
-	if tpl != nil { // the definition carried the template's backup commands
+	row.Edges.Node = n
+	h.a.watcher.Watch(ctx, row) // state events from now on (the install's included)
+	if tpl != nil {             // the definition carried the template's backup commands
 		h.startInstall(ctx, nc, row.ID)
 	}
 	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil

@@ -79,6 +79,7 @@ type Engine struct {
 	perHook  map[int]int  // attempts in flight per webhook id
 	running  int
 
+	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -92,8 +93,9 @@ func New(client *ent.Client, sealKey []byte, cfg Config, log *slog.Logger) (*Eng
 	if log == nil {
 		log = slog.Default()
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{client: client, sealer: s, cfg: cfg.withDefaults(), log: log.With("component", "webhook"),
-		wake: make(chan struct{}, 1), inflight: map[int]bool{}, perHook: map[int]int{}}, nil
+		wake: make(chan struct{}, 1), inflight: map[int]bool{}, perHook: map[int]int{}, ctx: ctx, cancel: cancel}, nil
 }
 
 // Config is the engine's configuration, defaults filled in.
@@ -101,18 +103,35 @@ func (e *Engine) Config() Config { return e.cfg }
 
 // Start runs the dispatcher until Close.
 func (e *Engine) Start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel = cancel
 	e.wg.Add(1)
-	go e.run(ctx)
+	go e.run(e.ctx)
 }
 
-// Close stops the dispatcher and cancels the attempts in flight (their rows stay due, not
-// counted as attempts), and waits for them.
-func (e *Engine) Close() {
-	if e.cancel != nil {
-		e.cancel()
+// Go runs fn (something that waits for an event to happen, e.g. a backup's end) until it
+// returns or Close cancels its context; Close waits for it. Without an engine, or once
+// closed, fn does not run.
+func (e *Engine) Go(fn func(ctx context.Context)) {
+	if e == nil {
+		return
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ctx.Err() != nil {
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		fn(e.ctx)
+	}()
+}
+
+// Close stops the dispatcher, cancels the attempts in flight (their rows stay due, not
+// counted as attempts) and what Go runs, and waits for them.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.cancel()
+	e.mu.Unlock()
 	e.wg.Wait()
 }
 
