@@ -16,11 +16,16 @@ import (
 )
 
 // Where each webhook event is recorded (server/webhook delivers them):
-//   - server.deleted: in the transaction that deletes the row (deleteServerRow);
+//   - server.deleted, server.suspended: in the transaction that deletes the row or sets the
+//     flag (deleteServerRow, setSuspended);
 //   - server.created: right after the node created the server (the row is removed again
 //     when the node refuses, so the insert's transaction is too early);
 //   - user.created: right after the insert (a failed insert is followed by look-ups that a
-//     PostgreSQL transaction would refuse).
+//     PostgreSQL transaction would refuse);
+//   - server.installed, server.install_failed, server.started, server.stopped,
+//     server.crashed: by the webhook.Watcher, from the node's event stream of each server;
+//   - backup.completed, backup.failed: followBackup polls a backup the API started;
+//   - node.offline, node.online: the node registry's transitions (nodeChanged).
 //
 // "Right after" events are written with the request's context detached from its
 // cancellation, so a client that hangs up does not lose them; a failure is logged.

@@ -25,15 +25,18 @@ type Config struct {
 	// replica wrote, leases that ended).
 	Poll        time.Duration
 	MaxResponse int64 // bytes of an answer read (the rest is dropped)
+	// Retention is how long delivered and failed deliveries stay in the log.
+	Retention time.Duration
 	// Client sends the requests (nil: one that never follows redirects). Tests only.
 	Client *http.Client
 }
 
 // Default returns the documented defaults: 16 workers, 2 per endpoint, 10 s per attempt,
-// retries for 24 h with backoff from 10 s up to 1 h.
+// retries for 24 h with backoff from 10 s up to 1 h, finished deliveries kept 30 days.
 func Default() Config {
 	return Config{Workers: 16, PerEndpoint: 2, Timeout: 10 * time.Second, RetryFor: 24 * time.Hour,
-		BaseBackoff: 10 * time.Second, MaxBackoff: time.Hour, Poll: 30 * time.Second, MaxResponse: 64 << 10}
+		BaseBackoff: 10 * time.Second, MaxBackoff: time.Hour, Poll: 30 * time.Second, MaxResponse: 64 << 10,
+		Retention: 30 * 24 * time.Hour}
 }
 
 func (c Config) withDefaults() Config {
@@ -48,6 +51,7 @@ func (c Config) withDefaults() Config {
 	set(&c.BaseBackoff, d.BaseBackoff)
 	set(&c.MaxBackoff, d.MaxBackoff)
 	set(&c.Poll, d.Poll)
+	set(&c.Retention, d.Retention)
 	if c.Workers <= 0 {
 		c.Workers = d.Workers
 	}
@@ -137,7 +141,12 @@ func (e *Engine) Close() {
 
 func (e *Engine) run(ctx context.Context) {
 	defer e.wg.Done()
+	var pruned time.Time
 	for {
+		if time.Since(pruned) >= pruneInterval {
+			e.prune(ctx)
+			pruned = time.Now()
+		}
 		wait := e.dispatch(ctx)
 		t := time.NewTimer(wait)
 		select {
@@ -148,6 +157,20 @@ func (e *Engine) run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+}
+
+// pruneInterval is how often finished deliveries older than Retention are deleted.
+const pruneInterval = time.Hour
+
+// prune deletes the delivered and failed deliveries older than Retention.
+func (e *Engine) prune(ctx context.Context) {
+	n, err := e.client.WebhookDelivery.Delete().Where(webhookdelivery.StatusNEQ(webhookdelivery.StatusPending),
+		webhookdelivery.CreatedAtLT(time.Now().UTC().Add(-e.cfg.Retention))).Exec(ctx)
+	if err != nil && ctx.Err() == nil {
+		e.log.Warn("prune webhook deliveries", "err", err)
+	} else if n > 0 {
+		e.log.Debug("pruned webhook deliveries", "deleted", n)
 	}
 }
 
