@@ -3045,6 +3045,13 @@ type WebhookDelivery struct {
 	// - `user.created`: `user`.
 	// - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
 	//
+	// Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+	// `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+	// wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+	// panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+	// the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+	// through the API (one still running when the panel stops gets no event).
+	//
 	//
 	// Example: server.created
 	Event WebhookEventType `json:"event"`
@@ -3116,6 +3123,13 @@ type WebhookEventFilter string
 // - `user.created`: `user`.
 // - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
 //
+// Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+// `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+// wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+// panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+// the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+// through the API (one still running when the panel stops gets no event).
+//
 // Example: server.created
 type WebhookEventType string
 
@@ -3152,6 +3166,13 @@ type WebhookPayload struct {
 	// - `backup.completed`: `server` and `backup`; `backup.failed`: `server`, `backup` and `error`.
 	// - `user.created`: `user`.
 	// - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
+	//
+	// Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+	// `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+	// wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+	// panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+	// the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+	// through the API (one still running when the panel stops gets no event).
 	//
 	//
 	// Example: server.created
