@@ -3,7 +3,10 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,7 +82,8 @@ func TestWebhooksServerLifecycle(t *testing.T) {
 	waitState(t, env, admin, "hka", "stopped") // installed
 	create("hkb", map[string]any{"template": "hookbad"})
 	waitState(t, env, admin, "hkb", "install_failed")
-	create("hkc", map[string]any{"startup": hookScript})
+	create("hkc", map[string]any{"startup": hookScript, "limits": map[string]any{"disk": 1},
+		"featureLimits": map[string]any{"backups": 1, "databases": 0}})
 
 	do(http.MethodPost, "/api/servers/hka/start", nil, http.StatusNoContent)
 	waitState(t, env, admin, "hka", "running")
@@ -91,6 +95,12 @@ func TestWebhooksServerLifecycle(t *testing.T) {
 	waitState(t, env, admin, "hkc", "crashed")
 	do(http.MethodPost, "/api/servers/hka/backup/create", nil, http.StatusCreated)
 	rc.waitFor(t, "backup.completed", func(got []received) bool { return events(got)[webhook.BackupCompleted] == 1 })
+	// a volume over its disk limit (written behind the node's back) fails its backup
+	if err := os.WriteFile(filepath.Join(node.Dir, "node", "volumes", "hkc", "big.bin"), make([]byte, 2<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(http.MethodPost, "/api/servers/hkc/backup/create", nil, http.StatusCreated)
+	rc.waitFor(t, "backup.failed", func(got []received) bool { return events(got)[webhook.BackupFailed] == 1 })
 	do(http.MethodPost, "/api/servers/hka/suspend", nil, http.StatusNoContent)
 	do(http.MethodPost, "/api/servers/hka/suspend", nil, http.StatusNoContent) // already suspended: no event
 	for _, id := range []string{"hka", "hkb", "hkc"} {
@@ -100,7 +110,7 @@ func TestWebhooksServerLifecycle(t *testing.T) {
 
 	want := map[string]int{webhook.ServerCreated: 3, webhook.ServerInstalled: 1, webhook.ServerInstallFailed: 1,
 		webhook.ServerStarted: 2, webhook.ServerStopped: 1, webhook.ServerCrashed: 1, webhook.BackupCompleted: 1,
-		webhook.ServerSuspended: 1, webhook.ServerDeleted: 3, webhook.UserCreated: 1}
+		webhook.BackupFailed: 1, webhook.ServerSuspended: 1, webhook.ServerDeleted: 3, webhook.UserCreated: 1}
 	total := 0
 	for _, n := range want {
 		total += n
@@ -135,6 +145,10 @@ func TestWebhooksServerLifecycle(t *testing.T) {
 		case webhook.BackupCompleted:
 			if d.Server == nil || d.Server.Id != "hka" || d.Backup == nil || d.Backup.Size == nil || *d.Backup.Size <= 0 {
 				t.Errorf("backup.completed: %s", g.Body)
+			}
+		case webhook.BackupFailed:
+			if d.Server == nil || d.Server.Id != "hkc" || d.Backup == nil || d.Error == nil || !strings.Contains(*d.Error, "disk limit") {
+				t.Errorf("backup.failed: %s", g.Body)
 			}
 		case webhook.ServerSuspended:
 			checkServer(t, g, "hka", "")
