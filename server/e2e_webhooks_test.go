@@ -81,6 +81,7 @@ func TestWebhooksCRUD(t *testing.T) {
 			{http.MethodDelete, path, nil},
 			{http.MethodGet, path + "/deliveries", nil},
 			{http.MethodPost, path + "/deliveries/1/redeliver", nil},
+			{http.MethodPost, path + "/rotate-secret", nil},
 		} {
 			env.DoJSON(t, c.method, c.path, tok, c.body).ExpectError(t, http.StatusForbidden, server.CodePermissionDenied)
 		}
@@ -184,7 +185,15 @@ func TestWebhooksRetry(t *testing.T) {
 			t.Fatalf("a retry changed the body or ids: %s vs %s", g.Body, got[0].Body)
 		}
 	}
-	r := env.Do(t, http.MethodPost, fmt.Sprintf("/api/webhooks/%d/deliveries/%d/redeliver", h.Id, d.Id), admin, nil, nil)
+	// a new secret signs the next attempts, the redelivery of an earlier event included
+	r := env.Do(t, http.MethodPost, fmt.Sprintf("/api/webhooks/%d/rotate-secret", h.Id), admin, nil, nil)
+	var rot api.WebhookCreated
+	r.JSON(t, &rot)
+	if r.Status != http.StatusOK || rot.Secret == "" || rot.Secret == s || r.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("rotate: %d %s", r.Status, r.Body)
+	}
+	rc.setSecret(rot.Secret)
+	r = env.Do(t, http.MethodPost, fmt.Sprintf("/api/webhooks/%d/deliveries/%d/redeliver", h.Id, d.Id), admin, nil, nil)
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("redeliver: %d %s", r.Status, r.Body)
 	}

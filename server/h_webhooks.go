@@ -81,9 +81,28 @@ func (h *Handlers) CreateWebhook(ctx context.Context, req gen.CreateWebhookReque
 		return nil, err
 	}
 	h.a.watcher.Kick() // it may want state events
+	return gen.CreateWebhook201JSONResponse{Body: withSecret(row, secret)}, nil
+}
+
+func withSecret(row *ent.Webhook, secret string) gen.WebhookCreated {
 	w := toWebhook(row)
-	return gen.CreateWebhook201JSONResponse{Body: gen.WebhookCreated{Id: w.Id, Url: w.Url, Events: w.Events,
-		Description: w.Description, Active: w.Active, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Secret: secret}}, nil
+	return gen.WebhookCreated{Id: w.Id, Url: w.Url, Events: w.Events, Description: w.Description, Active: w.Active,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Secret: secret}
+}
+
+// RotateWebhookSecret replaces the secret; the next attempts are signed with the new one.
+func (h *Handlers) RotateWebhookSecret(ctx context.Context, req gen.RotateWebhookSecretRequestObject) (gen.RotateWebhookSecretResponseObject, error) {
+	w, err := h.webhookByID(ctx, req.WebhookId)
+	if err != nil {
+		return nil, err
+	}
+	secret := hooks.NewSecret()
+	if w, err = w.Update().SetSecretEnc(h.a.hooks.SealSecret(w.ID, secret)).Save(ctx); ent.IsNotFound(err) {
+		return nil, errWebhookNotFound("Webhook", req.WebhookId)
+	} else if err != nil {
+		return nil, err
+	}
+	return gen.RotateWebhookSecret200JSONResponse{Body: withSecret(w, secret)}, nil
 }
 
 func (h *Handlers) webhookByID(ctx context.Context, id int64) (*ent.Webhook, error) {
