@@ -54,6 +54,8 @@ type App struct {
 	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
 	xfer        transfers      // running server transfers (transfer.go)
 	sftp        *sftpState     // SFTP login lockout and audit log (sftp_auth.go)
+	spec        specDocs       // the served contract (h_spec.go)
+	docs        docsSite       // the served reference page (docs.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -81,6 +83,12 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
 	a.validator = newValidator(contract, a.cfg)
+	if a.spec, err = newSpecDocs(skypanel.OpenAPI); err != nil {
+		return nil, err
+	}
+	if a.docs, err = newDocsSite(docsFS()); err != nil {
+		return nil, err
+	}
 	if a.sockets, err = a.newSocketEngine(); err != nil {
 		return nil, err
 	}
