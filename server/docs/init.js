@@ -12,9 +12,9 @@
     withDefaultFonts: false,
     telemetry: false,
     mcp: { disabled: true },
+    agent: { disabled: true },
     showDeveloperTools: 'never',
     persistAuth: false,
-    hideClientButton: true,
     documentDownloadType: 'none',
   });
 })();
