@@ -3943,8 +3943,8 @@ type ClientInterface interface {
 	// nothing from other origins (its Content-Security-Policy forbids it), so it works offline. Its "Test
 	// Request" panel gets a token with the client credentials flow (`POST /oauth2/token`) and sends it as
 	// `Authorization: Bearer <token>`. A binary built without the reference bundle (`go build` on a clone
-	// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public, `ETag` and
-	// `If-None-Match` as for the spec.
+	// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public; `ETag`,
+	// `If-None-Match` and gzip as for the spec.
 	//
 	// Corresponds with GET /api/docs (the `GetAPIDocs` operationId).
 	GetAPIDocs(ctx context.Context, params *GetAPIDocsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3952,7 +3952,8 @@ type ClientInterface interface {
 	// GetAPIDocsAsset A script of the reference page
 	//
 	// The scripts `/api/docs` loads. Their names carry a hash of their content, so they are cached for a year
-	// (`Cache-Control: public, max-age=31536000, immutable`). Unknown names are 404 ErrNotFound.
+	// (`Cache-Control: public, max-age=31536000, immutable`); gzip-compressed when `Accept-Encoding` allows.
+	// Unknown names are 404 ErrNotFound.
 	//
 	// Corresponds with GET /api/docs/{asset} (the `GetAPIDocsAsset` operationId).
 	GetAPIDocsAsset(ctx context.Context, asset string, params *GetAPIDocsAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4141,6 +4142,7 @@ type ClientInterface interface {
 	// YAML's order).
 	// Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 	// `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+	// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 	//
 	// Corresponds with GET /api/openapi.json (the `GetOpenAPIJSON` operationId).
 	GetOpenAPIJSON(ctx context.Context, params *GetOpenAPIJSONParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4151,6 +4153,7 @@ type ClientInterface interface {
 	// scopes are generated from. Generate a client from it, or diff it against another panel's.
 	// Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 	// `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+	// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 	//
 	// Corresponds with GET /api/openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAML(ctx context.Context, params *GetOpenAPIYAMLParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5265,8 +5268,8 @@ func (c *Client) UpdateDatabaseHost(ctx context.Context, id DatabaseHostId, body
 // nothing from other origins (its Content-Security-Policy forbids it), so it works offline. Its "Test
 // Request" panel gets a token with the client credentials flow (`POST /oauth2/token`) and sends it as
 // `Authorization: Bearer <token>`. A binary built without the reference bundle (`go build` on a clone
-// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public, `ETag` and
-// `If-None-Match` as for the spec.
+// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public; `ETag`,
+// `If-None-Match` and gzip as for the spec.
 //
 // Corresponds with GET /api/docs (the `GetAPIDocs` operationId).
 func (c *Client) GetAPIDocs(ctx context.Context, params *GetAPIDocsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5284,7 +5287,8 @@ func (c *Client) GetAPIDocs(ctx context.Context, params *GetAPIDocsParams, reqEd
 // GetAPIDocsAsset A script of the reference page
 //
 // The scripts `/api/docs` loads. Their names carry a hash of their content, so they are cached for a year
-// (`Cache-Control: public, max-age=31536000, immutable`). Unknown names are 404 ErrNotFound.
+// (`Cache-Control: public, max-age=31536000, immutable`); gzip-compressed when `Accept-Encoding` allows.
+// Unknown names are 404 ErrNotFound.
 //
 // Corresponds with GET /api/docs/{asset} (the `GetAPIDocsAsset` operationId).
 func (c *Client) GetAPIDocsAsset(ctx context.Context, asset string, params *GetAPIDocsAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5653,6 +5657,7 @@ func (c *Client) GetNodeSystem(ctx context.Context, id NodeId, reqEditors ...Req
 // YAML's order).
 // Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 // `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 //
 // Corresponds with GET /api/openapi.json (the `GetOpenAPIJSON` operationId).
 func (c *Client) GetOpenAPIJSON(ctx context.Context, params *GetOpenAPIJSONParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5673,6 +5678,7 @@ func (c *Client) GetOpenAPIJSON(ctx context.Context, params *GetOpenAPIJSONParam
 // scopes are generated from. Generate a client from it, or diff it against another panel's.
 // Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 // `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 //
 // Corresponds with GET /api/openapi.yaml (the `GetOpenAPIYAML` operationId).
 func (c *Client) GetOpenAPIYAML(ctx context.Context, params *GetOpenAPIYAMLParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11381,8 +11387,8 @@ type ClientWithResponsesInterface interface {
 	// nothing from other origins (its Content-Security-Policy forbids it), so it works offline. Its "Test
 	// Request" panel gets a token with the client credentials flow (`POST /oauth2/token`) and sends it as
 	// `Authorization: Bearer <token>`. A binary built without the reference bundle (`go build` on a clone
-	// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public, `ETag` and
-	// `If-None-Match` as for the spec.
+	// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public; `ETag`,
+	// `If-None-Match` and gzip as for the spec.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11392,7 +11398,8 @@ type ClientWithResponsesInterface interface {
 	// GetAPIDocsAssetWithResponse A script of the reference page
 	//
 	// The scripts `/api/docs` loads. Their names carry a hash of their content, so they are cached for a year
-	// (`Cache-Control: public, max-age=31536000, immutable`). Unknown names are 404 ErrNotFound.
+	// (`Cache-Control: public, max-age=31536000, immutable`); gzip-compressed when `Accept-Encoding` allows.
+	// Unknown names are 404 ErrNotFound.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11597,6 +11604,7 @@ type ClientWithResponsesInterface interface {
 	// YAML's order).
 	// Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 	// `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+	// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11609,6 +11617,7 @@ type ClientWithResponsesInterface interface {
 	// scopes are generated from. Generate a client from it, or diff it against another panel's.
 	// Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 	// `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+	// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -26303,8 +26312,8 @@ func (c *ClientWithResponses) UpdateDatabaseHostWithResponse(ctx context.Context
 // nothing from other origins (its Content-Security-Policy forbids it), so it works offline. Its "Test
 // Request" panel gets a token with the client credentials flow (`POST /oauth2/token`) and sends it as
 // `Authorization: Bearer <token>`. A binary built without the reference bundle (`go build` on a clone
-// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public, `ETag` and
-// `If-None-Match` as for the spec.
+// without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public; `ETag`,
+// `If-None-Match` and gzip as for the spec.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26320,7 +26329,8 @@ func (c *ClientWithResponses) GetAPIDocsWithResponse(ctx context.Context, params
 // GetAPIDocsAssetWithResponse A script of the reference page
 //
 // The scripts `/api/docs` loads. Their names carry a hash of their content, so they are cached for a year
-// (`Cache-Control: public, max-age=31536000, immutable`). Unknown names are 404 ErrNotFound.
+// (`Cache-Control: public, max-age=31536000, immutable`); gzip-compressed when `Accept-Encoding` allows.
+// Unknown names are 404 ErrNotFound.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26633,6 +26643,7 @@ func (c *ClientWithResponses) GetNodeSystemWithResponse(ctx context.Context, id 
 // YAML's order).
 // Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 // `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26651,6 +26662,7 @@ func (c *ClientWithResponses) GetOpenAPIJSONWithResponse(ctx context.Context, pa
 // scopes are generated from. Generate a client from it, or diff it against another panel's.
 // Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 // `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -83,10 +83,10 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
 	a.validator = newValidator(contract, a.cfg)
-	if a.spec, err = newSpecDocs(skypanel.OpenAPI); err != nil {
+	if a.spec, err = servedSpec(); err != nil {
 		return nil, err
 	}
-	if a.docs, err = newDocsSite(docsFS()); err != nil {
+	if a.docs, err = servedDocs(); err != nil {
 		return nil, err
 	}
 	if a.sockets, err = a.newSocketEngine(); err != nil {

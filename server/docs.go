@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/skypanel/skypanel/gen"
 )
@@ -35,6 +36,9 @@ type docsSite struct {
 	page   *staticDoc            // nil: the binary was built without the bundle
 	assets map[string]*staticDoc // by the name the page uses, which carries a content hash
 }
+
+// servedDocs is the embedded reference page, built once per process (every App shares it).
+var servedDocs = sync.OnceValues(func() (docsSite, error) { return newDocsSite(docsFS()) })
 
 // newDocsSite builds the page from the docs folder; a folder without the bundle gives a site
 // that answers 501.
@@ -81,21 +85,21 @@ var errNoDocsBundle = newAPIError(http.StatusNotImplemented, CodeNotImplemented,
 		"go build); the contract itself is at /api/openapi.yaml and /api/openapi.json", nil)
 
 // GetAPIDocs serves the interactive API reference.
-func (h *Handlers) GetAPIDocs(_ context.Context, req gen.GetAPIDocsRequestObject) (gen.GetAPIDocsResponseObject, error) {
+func (h *Handlers) GetAPIDocs(ctx context.Context, req gen.GetAPIDocsRequestObject) (gen.GetAPIDocsResponseObject, error) {
 	if h.a.docs.page == nil {
 		return nil, errNoDocsBundle
 	}
-	return staticReply{doc: h.a.docs.page, ifNoneMatch: req.Params.IfNoneMatch}, nil
+	return newStaticReply(ctx, h.a.docs.page, req.Params.IfNoneMatch), nil
 }
 
 // GetAPIDocsAsset serves a script of the reference page.
-func (h *Handlers) GetAPIDocsAsset(_ context.Context, req gen.GetAPIDocsAssetRequestObject) (gen.GetAPIDocsAssetResponseObject, error) {
+func (h *Handlers) GetAPIDocsAsset(ctx context.Context, req gen.GetAPIDocsAssetRequestObject) (gen.GetAPIDocsAssetResponseObject, error) {
 	d := h.a.docs.assets[req.Asset]
 	if d == nil {
 		return nil, newAPIError(http.StatusNotFound, CodeNotFound, "no such asset of the API reference",
 			map[string]any{"id": req.Asset})
 	}
-	return staticReply{doc: d, ifNoneMatch: req.Params.IfNoneMatch}, nil
+	return newStaticReply(ctx, d, req.Params.IfNoneMatch), nil
 }
 
 // docsFS is the embedded docs folder.

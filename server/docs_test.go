@@ -97,3 +97,15 @@ func TestDocsEmbedded(t *testing.T) {
 		t.Errorf("%d assets, want the bundle and init.js", len(site.assets))
 	}
 }
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"": false, "gzip": true, "GZIP": true, "x-gzip": true, "*": true, "br, gzip;q=0.5": true,
+		"gzip, deflate, br, zstd": true, "gzip;q=0": false, "gzip; q=0.000": false, "gzip;q=0.001": true,
+		"identity": false, "deflate, br": false, "gzipx": false,
+	} {
+		if got := acceptsGzip(h); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", h, got, want)
+		}
+	}
+}

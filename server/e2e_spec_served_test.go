@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -214,4 +216,40 @@ func TestServedDocsPage(t *testing.T) {
 		conditional(t, e, "/api/docs/"+s[1], a.Header.Get("ETag"))
 	}
 	e.Do(t, "GET", "/api/docs/scalar-0000000000000000.js", "", nil, nil).ExpectError(t, http.StatusNotFound, server.CodeNotFound)
+}
+
+// TestServedSpecGzip: a client accepting gzip gets the spec compressed (Content-Encoding, Vary,
+// an ETag of its own that If-None-Match also honours) and it decompresses to openapi.yaml; a
+// client refusing it (q=0) or not asking gets the identity body.
+func TestServedSpecGzip(t *testing.T) {
+	e := apitest.Start(t)
+	// Accept-Encoding set by hand: Go's transport then leaves the body compressed
+	r := e.Do(t, "GET", "/api/openapi.yaml", "", nil, http.Header{"Accept-Encoding": {"br, gzip;q=0.8"}})
+	if r.Status != http.StatusOK || r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("status %d, Content-Encoding %q, Vary %q", r.Status, r.Header.Get("Content-Encoding"), r.Header.Get("Vary"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(plain, skypanel.OpenAPI) {
+		t.Fatalf("gzip body (%d bytes) does not decompress to openapi.yaml: %v", len(r.Body), err)
+	}
+	if len(r.Body) >= len(skypanel.OpenAPI)/2 {
+		t.Errorf("gzip body %d bytes for %d", len(r.Body), len(skypanel.OpenAPI))
+	}
+	gzTag := r.Header.Get("ETag")
+	id := e.Do(t, "GET", "/api/openapi.yaml", "", nil, http.Header{"Accept-Encoding": {"gzip;q=0, identity"}})
+	if id.Header.Get("Content-Encoding") != "" || !bytes.Equal(id.Body, skypanel.OpenAPI) {
+		t.Fatalf("gzip;q=0: Content-Encoding %q, %d bytes", id.Header.Get("Content-Encoding"), len(id.Body))
+	}
+	if idTag := id.Header.Get("ETag"); idTag == gzTag {
+		t.Errorf("both representations have the ETag %s", idTag)
+	} else {
+		r := e.Do(t, "GET", "/api/openapi.yaml", "", nil, http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {idTag}})
+		if r.Status != http.StatusNotModified || r.Header.Get("ETag") != gzTag {
+			t.Errorf("If-None-Match with the identity tag, accepting gzip: %d, ETag %q", r.Status, r.Header.Get("ETag"))
+		}
+	}
 }

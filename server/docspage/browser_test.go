@@ -27,6 +27,8 @@ import (
 type proxied struct {
 	method, path, auth string
 	status             int
+	encoding           string // the response's Content-Encoding
+	size               int64  // the response's Content-Length (as sent, compressed or not)
 }
 
 // panelProxy serves target through a reverse proxy whose transport validates every response
@@ -52,7 +54,8 @@ func newPanelProxy(t *testing.T, target string) *panelProxy {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			r := resp.Request
-			p.log = append(p.log, proxied{r.Method, r.URL.Path, r.Header.Get("Authorization"), resp.StatusCode})
+			p.log = append(p.log, proxied{r.Method, r.URL.Path, r.Header.Get("Authorization"), resp.StatusCode,
+				resp.Header.Get("Content-Encoding"), resp.ContentLength})
 			close(p.changed)
 			p.changed = make(chan struct{})
 			return nil

@@ -87,6 +87,14 @@ func TestDocsPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of /api/docs: %s", file)
+	for _, r := range p.proxy.requests() {
+		if strings.HasPrefix(r.path, "/api/docs/scalar-") {
+			t.Logf("the reference bundle went as %d bytes, Content-Encoding %q", r.size, r.encoding)
+			if r.encoding != "gzip" {
+				t.Errorf("the bundle was sent without gzip (Content-Encoding %q)", r.encoding)
+			}
+		}
+	}
 	requests := checkPageEvents(t, p.ev, p.proxy.URL)
 	if len(requests) < 4 {
 		t.Errorf("only %d requests (%q): the page, its two scripts and the spec at least", len(requests), requests)
