@@ -3,6 +3,10 @@ package server
 import (
 	"errors"
 	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	skypanel "github.com/skypanel/skypanel"
 )
 
 func TestYAMLToJSON(t *testing.T) {
@@ -31,4 +35,36 @@ func TestYAMLToJSON(t *testing.T) {
 			t.Errorf("%q: error %v, want ErrSpecConvert", bad, err)
 		}
 	}
+}
+
+// BenchmarkServedSpecBuild: what the panel does once at start-up for the spec routes (convert
+// openapi.yaml to JSON, hash both) against a baseline of parsing the YAML alone.
+func BenchmarkServedSpecBuild(b *testing.B) {
+	b.Run("yaml.v3 decode only (baseline)", func(b *testing.B) {
+		for b.Loop() {
+			var v any
+			if err := yaml.Unmarshal(skypanel.OpenAPI, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("newSpecDocs", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := newSpecDocs(skypanel.OpenAPI); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("gzip of the JSON (first gzip request)", func(b *testing.B) {
+		d, err := newSpecDocs(skypanel.OpenAPI)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			fresh := newStaticDoc(d.json.body, d.json.contentType, cacheSpec)
+			if fresh.gzipped() == nil {
+				b.Fatal("no gzip")
+			}
+		}
+	})
 }
