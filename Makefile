@@ -9,6 +9,8 @@ export CGO_ENABLED := 1
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# the TypeScript SDK's types, generated from openapi.yaml by openapi-typescript (sdk/typescript/package.json)
+TS_GENERATED := sdk/typescript/src/schema.gen.ts
 # golangci-lint is pinned in tools/go.mod (its own module, so it does not bloat go.mod)
 GOLANGCI_LINT := $(GO) tool -modfile=tools/go.mod golangci-lint
 
@@ -51,27 +53,30 @@ test: deps docs-bundle
 test-unit:
 	$(GO) test -count=1 ./...
 
-## generate: regenerate gen/, api/ and ent/ from openapi.yaml and ent/schema
+## generate: regenerate gen/, api/ and ent/ from openapi.yaml and ent/schema, and the TypeScript SDK's types
 generate:
 	$(GO) generate ./...
+	cd sdk/typescript && npm run -s generate
 
 ## check-generated: regenerate and fail on any diff (CI)
 check-generated: generate
-	@git diff --exit-code -- gen api ent || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen api ent)" || { git status --porcelain -- gen api ent; echo "untracked generated files"; exit 1; }
+	@git diff --exit-code -- gen api ent $(TS_GENERATED) || { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen api ent $(TS_GENERATED))" || { git status --porcelain -- gen api ent $(TS_GENERATED); echo "untracked generated files"; exit 1; }
 
 ## lint-spec: lint openapi.yaml and daemon.yaml with Redocly
 lint-spec:
 	npx --no-install redocly lint openapi.yaml daemon.yaml
 
-## lint: golangci-lint (.golangci.yml: errcheck, staticcheck, govet, revive, package rules)
+## lint: golangci-lint (.golangci.yml: errcheck, staticcheck, govet, revive, package rules), root and api/
 lint:
 	$(GOLANGCI_LINT) run ./...
+	cd api && $(GO) tool -modfile=../tools/go.mod golangci-lint run --config ../.golangci.yml ./...
 
-## check-tidy: fail if go.mod or go.sum is not tidy (CI)
+## check-tidy: fail if go.mod or go.sum is not tidy (CI): the root, tools/ and api/ (the Go SDK module)
 check-tidy:
 	$(GO) mod tidy -diff
 	cd tools && $(GO) mod tidy -diff
+	cd api && $(GO) mod tidy -diff
 
 ## bench: the benchmarks of every issue, each printing a ratio against a baseline from the same run
 bench: deps

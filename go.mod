@@ -27,6 +27,7 @@ require (
 	github.com/ory/fosite v0.49.0
 	github.com/pkg/sftp v1.13.12
 	github.com/shirou/gopsutil/v4 v4.26.10
+	github.com/skypanel/skypanel/api v0.0.0
 	github.com/spf13/cobra v1.10.2
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/crypto v0.59.0
@@ -182,3 +183,5 @@ tool (
 	entgo.io/ent/cmd/ent
 	github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 )
+
+replace github.com/skypanel/skypanel/api => ./api

@@ -41,3 +41,8 @@ if [ ! -x node_modules/.bin/redocly ] || [ ! -d node_modules/axios ] ||
   [ ! -f node_modules/@scalar/api-reference/dist/browser/standalone.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# the TypeScript SDK's own tools (openapi-typescript, tsc) and dependencies, from its lock file
+ts=sdk/typescript
+if [ ! -f $ts/node_modules/.package-lock.json ] || [ $ts/package-lock.json -nt $ts/node_modules/.package-lock.json ]; then
+  (cd $ts && npm ci --no-audit --no-fund --loglevel=error)
+fi

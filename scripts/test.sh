@@ -35,6 +35,9 @@ fi
 # e2e/multinode (issue 12) runs the panel and two daemons, each daemon in its own network namespace
 # (root, iproute2, nsenter; it skips otherwise), with docker servers on the containerd above.
 go vet ./...
+# api/ is its own module (the Go SDK): vetted here; its tests and runnable examples run inside
+# e2e/gosdk's TestGoSDK against a live panel
+(cd api && go vet ./...)
 go test -count=1 -timeout 25m ./... 2>&1 | tee "$dir/go-test.log"
 [ ! -f "$dir/artifacts/docs-page.png" ] || echo "screenshot of /api/docs: $dir/artifacts/docs-page.png"
 # the race detector on the concurrent core (state machine, fan-out, middleware, OAuth2 cache,
