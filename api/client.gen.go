@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -4149,8 +4147,9 @@ type ClientInterface interface {
 
 	// GetOpenAPIYAML The API contract as YAML
 	//
-	// The exact `openapi.yaml` this panel was built from: the contract its routes, request validation and
-	// scopes are generated from. Generate a client from it, or diff it against another panel's.
+	// The exact `openapi.yaml` this panel was built from, byte for byte: the contract its routes, request
+	// validation and scopes are generated from. Generate a client from it, or diff it against another panel's.
+	// Media type `application/yaml` (RFC 9512; `text/yaml` is its deprecated alias).
 	// Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 	// `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
 	// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
@@ -5674,8 +5673,9 @@ func (c *Client) GetOpenAPIJSON(ctx context.Context, params *GetOpenAPIJSONParam
 
 // GetOpenAPIYAML The API contract as YAML
 //
-// The exact `openapi.yaml` this panel was built from: the contract its routes, request validation and
-// scopes are generated from. Generate a client from it, or diff it against another panel's.
+// The exact `openapi.yaml` this panel was built from, byte for byte: the contract its routes, request
+// validation and scopes are generated from. Generate a client from it, or diff it against another panel's.
+// Media type `application/yaml` (RFC 9512; `text/yaml` is its deprecated alias).
 // Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 // `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
 // Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
@@ -11613,8 +11613,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetOpenAPIYAMLWithResponse The API contract as YAML
 	//
-	// The exact `openapi.yaml` this panel was built from: the contract its routes, request validation and
-	// scopes are generated from. Generate a client from it, or diff it against another panel's.
+	// The exact `openapi.yaml` this panel was built from, byte for byte: the contract its routes, request
+	// validation and scopes are generated from. Generate a client from it, or diff it against another panel's.
+	// Media type `application/yaml` (RFC 9512; `text/yaml` is its deprecated alias).
 	// Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 	// `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
 	// Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
@@ -15943,8 +15944,6 @@ type GetOpenAPIYAMLResponse500Headers struct {
 type GetOpenAPIYAMLResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *map[string]interface{}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -15965,11 +15964,6 @@ type GetOpenAPIYAMLResponse struct {
 	Headers429 *GetOpenAPIYAMLResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
 	Headers500 *GetOpenAPIYAMLResponse500Headers
-}
-
-// GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r GetOpenAPIYAMLResponse) GetYAML200() *map[string]interface{} {
-	return r.YAML200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26658,8 +26652,9 @@ func (c *ClientWithResponses) GetOpenAPIJSONWithResponse(ctx context.Context, pa
 
 // GetOpenAPIYAMLWithResponse The API contract as YAML
 //
-// The exact `openapi.yaml` this panel was built from: the contract its routes, request validation and
-// scopes are generated from. Generate a client from it, or diff it against another panel's.
+// The exact `openapi.yaml` this panel was built from, byte for byte: the contract its routes, request
+// validation and scopes are generated from. Generate a client from it, or diff it against another panel's.
+// Media type `application/yaml` (RFC 9512; `text/yaml` is its deprecated alias).
 // Public (no token), rate-limited like every unauthenticated request. The response carries a strong
 // `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
 // Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
@@ -32441,13 +32436,6 @@ func ParseGetOpenAPIYAMLResponse(rsp *http.Response) (*GetOpenAPIYAMLResponse, e
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
-		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.YAML200 = &dest
-
 	case rsp.StatusCode == 304:
 		break // No content-type
 
