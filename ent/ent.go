@@ -22,6 +22,8 @@ import (
 	"github.com/skypanel/skypanel/ent/sshkey"
 	"github.com/skypanel/skypanel/ent/template"
 	"github.com/skypanel/skypanel/ent/user"
+	"github.com/skypanel/skypanel/ent/webhook"
+	"github.com/skypanel/skypanel/ent/webhookdelivery"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -82,16 +84,18 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			databasehost.Table:   databasehost.ValidColumn,
-			node.Table:           node.ValidColumn,
-			oauthclient.Table:    oauthclient.ValidColumn,
-			oauthtoken.Table:     oauthtoken.ValidColumn,
-			sshkey.Table:         sshkey.ValidColumn,
-			server.Table:         server.ValidColumn,
-			serverdatabase.Table: serverdatabase.ValidColumn,
-			setting.Table:        setting.ValidColumn,
-			template.Table:       template.ValidColumn,
-			user.Table:           user.ValidColumn,
+			databasehost.Table:    databasehost.ValidColumn,
+			node.Table:            node.ValidColumn,
+			oauthclient.Table:     oauthclient.ValidColumn,
+			oauthtoken.Table:      oauthtoken.ValidColumn,
+			sshkey.Table:          sshkey.ValidColumn,
+			server.Table:          server.ValidColumn,
+			serverdatabase.Table:  serverdatabase.ValidColumn,
+			setting.Table:         setting.ValidColumn,
+			template.Table:        template.ValidColumn,
+			user.Table:            user.ValidColumn,
+			webhook.Table:         webhook.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -206,6 +206,8 @@ const (
 	GrantScopeUsersPermsEdit       GrantScope = "users.perms.edit"
 	GrantScopeUsersPermsView       GrantScope = "users.perms.view"
 	GrantScopeUsersView            GrantScope = "users.view"
+	GrantScopeWebhooksEdit         GrantScope = "webhooks.edit"
+	GrantScopeWebhooksView         GrantScope = "webhooks.view"
 )
 
 // Valid indicates whether the value is a known member of the GrantScope enum.
@@ -282,6 +284,10 @@ func (e GrantScope) Valid() bool {
 	case GrantScopeUsersPermsView:
 		return true
 	case GrantScopeUsersView:
+		return true
+	case GrantScopeWebhooksEdit:
+		return true
+	case GrantScopeWebhooksView:
 		return true
 	default:
 		return false
@@ -513,6 +519,8 @@ const (
 	ScopeUsersPermsEdit       Scope = "users.perms.edit"
 	ScopeUsersPermsView       Scope = "users.perms.view"
 	ScopeUsersView            Scope = "users.view"
+	ScopeWebhooksEdit         Scope = "webhooks.edit"
+	ScopeWebhooksView         Scope = "webhooks.view"
 )
 
 // Valid indicates whether the value is a known member of the Scope enum.
@@ -591,6 +599,10 @@ func (e Scope) Valid() bool {
 	case ScopeUsersPermsView:
 		return true
 	case ScopeUsersView:
+		return true
+	case ScopeWebhooksEdit:
+		return true
+	case ScopeWebhooksView:
 		return true
 	default:
 		return false
@@ -765,6 +777,132 @@ func (e TemplateVariableType) Valid() bool {
 	case TemplateVariableTypeOption:
 		return true
 	case TemplateVariableTypeString:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "delivered"
+	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusDelivered:
+		return true
+	case WebhookDeliveryStatusFailed:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventFilter.
+const (
+	WebhookEventFilterAsterisk            WebhookEventFilter = "*"
+	WebhookEventFilterBackupCompleted     WebhookEventFilter = "backup.completed"
+	WebhookEventFilterBackupFailed        WebhookEventFilter = "backup.failed"
+	WebhookEventFilterNodeOffline         WebhookEventFilter = "node.offline"
+	WebhookEventFilterNodeOnline          WebhookEventFilter = "node.online"
+	WebhookEventFilterServerCrashed       WebhookEventFilter = "server.crashed"
+	WebhookEventFilterServerCreated       WebhookEventFilter = "server.created"
+	WebhookEventFilterServerDeleted       WebhookEventFilter = "server.deleted"
+	WebhookEventFilterServerInstallFailed WebhookEventFilter = "server.install_failed"
+	WebhookEventFilterServerInstalled     WebhookEventFilter = "server.installed"
+	WebhookEventFilterServerStarted       WebhookEventFilter = "server.started"
+	WebhookEventFilterServerStopped       WebhookEventFilter = "server.stopped"
+	WebhookEventFilterServerSuspended     WebhookEventFilter = "server.suspended"
+	WebhookEventFilterUserCreated         WebhookEventFilter = "user.created"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventFilter enum.
+func (e WebhookEventFilter) Valid() bool {
+	switch e {
+	case WebhookEventFilterAsterisk:
+		return true
+	case WebhookEventFilterBackupCompleted:
+		return true
+	case WebhookEventFilterBackupFailed:
+		return true
+	case WebhookEventFilterNodeOffline:
+		return true
+	case WebhookEventFilterNodeOnline:
+		return true
+	case WebhookEventFilterServerCrashed:
+		return true
+	case WebhookEventFilterServerCreated:
+		return true
+	case WebhookEventFilterServerDeleted:
+		return true
+	case WebhookEventFilterServerInstallFailed:
+		return true
+	case WebhookEventFilterServerInstalled:
+		return true
+	case WebhookEventFilterServerStarted:
+		return true
+	case WebhookEventFilterServerStopped:
+		return true
+	case WebhookEventFilterServerSuspended:
+		return true
+	case WebhookEventFilterUserCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventType.
+const (
+	WebhookEventTypeBackupCompleted     WebhookEventType = "backup.completed"
+	WebhookEventTypeBackupFailed        WebhookEventType = "backup.failed"
+	WebhookEventTypeNodeOffline         WebhookEventType = "node.offline"
+	WebhookEventTypeNodeOnline          WebhookEventType = "node.online"
+	WebhookEventTypeServerCrashed       WebhookEventType = "server.crashed"
+	WebhookEventTypeServerCreated       WebhookEventType = "server.created"
+	WebhookEventTypeServerDeleted       WebhookEventType = "server.deleted"
+	WebhookEventTypeServerInstallFailed WebhookEventType = "server.install_failed"
+	WebhookEventTypeServerInstalled     WebhookEventType = "server.installed"
+	WebhookEventTypeServerStarted       WebhookEventType = "server.started"
+	WebhookEventTypeServerStopped       WebhookEventType = "server.stopped"
+	WebhookEventTypeServerSuspended     WebhookEventType = "server.suspended"
+	WebhookEventTypeUserCreated         WebhookEventType = "user.created"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventType enum.
+func (e WebhookEventType) Valid() bool {
+	switch e {
+	case WebhookEventTypeBackupCompleted:
+		return true
+	case WebhookEventTypeBackupFailed:
+		return true
+	case WebhookEventTypeNodeOffline:
+		return true
+	case WebhookEventTypeNodeOnline:
+		return true
+	case WebhookEventTypeServerCrashed:
+		return true
+	case WebhookEventTypeServerCreated:
+		return true
+	case WebhookEventTypeServerDeleted:
+		return true
+	case WebhookEventTypeServerInstallFailed:
+		return true
+	case WebhookEventTypeServerInstalled:
+		return true
+	case WebhookEventTypeServerStarted:
+		return true
+	case WebhookEventTypeServerStopped:
+		return true
+	case WebhookEventTypeServerSuspended:
+		return true
+	case WebhookEventTypeUserCreated:
 		return true
 	default:
 		return false
@@ -2809,6 +2947,300 @@ type VariableValue struct {
 	union json.RawMessage
 }
 
+// Webhook A webhook endpoint. The secret is never returned after creation.
+//
+// Example: {"active":true,"createdAt":"2026-01-01T00:00:00Z","description":"billing","events":["server.created"],"id":1,"updatedAt":"2026-01-01T00:00:00Z","url":"https://billing.example.com/skypanel/hook"}
+type Webhook struct {
+	// Active An inactive webhook gets no new deliveries.
+	//
+	// Example: true
+	Active bool `json:"active"`
+
+	// CreatedAt Example: 2026-01-01T00:00:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Example: billing
+	Description string               `json:"description"`
+	Events      []WebhookEventFilter `json:"events"`
+
+	// Id Example: 1
+	Id int64 `json:"id"`
+
+	// UpdatedAt Example: 2026-01-01T00:00:00Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Url Absolute http or https URL without user information. Loopback and private addresses are allowed (administrators register endpoints); redirects are never followed.
+	//
+	// Example: https://billing.example.com/skypanel/hook
+	Url WebhookUrl `json:"url"`
+}
+
+// WebhookBackup defines model for WebhookBackup.
+type WebhookBackup struct {
+	// Id Example: backup-20240115-103000
+	Id string `json:"id"`
+
+	// Size Archive size in bytes (completed backups).
+	//
+	// Example: 1048576
+	Size *int64 `json:"size,omitempty"`
+}
+
+// WebhookCreate A webhook to register.
+type WebhookCreate struct {
+	Active      *bool                `json:"active,omitempty"`
+	Description *string              `json:"description,omitempty"`
+	Events      []WebhookEventFilter `json:"events"`
+
+	// Url Absolute http or https URL without user information. Loopback and private addresses are allowed (administrators register endpoints); redirects are never followed.
+	//
+	// Example: https://billing.example.com/skypanel/hook
+	Url WebhookUrl `json:"url"`
+}
+
+// WebhookCreated A new webhook with its signing secret, shown only in this response.
+type WebhookCreated struct {
+	// Active An inactive webhook gets no new deliveries.
+	//
+	// Example: true
+	Active bool `json:"active"`
+
+	// CreatedAt Example: 2026-01-01T00:00:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Example: billing
+	Description string               `json:"description"`
+	Events      []WebhookEventFilter `json:"events"`
+
+	// Id Example: 1
+	Id int64 `json:"id"`
+
+	// Secret The HMAC-SHA256 signing key (store it now; it is never shown again).
+	//
+	// Example: whsec_0123456789abcdef0123456789abcdef0123456789a
+	Secret string `json:"secret"`
+
+	// UpdatedAt Example: 2026-01-01T00:00:00Z
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Url Absolute http or https URL without user information. Loopback and private addresses are allowed (administrators register endpoints); redirects are never followed.
+	//
+	// Example: https://billing.example.com/skypanel/hook
+	Url WebhookUrl `json:"url"`
+}
+
+// WebhookDelivery One event sent (or to send) to one endpoint.
+type WebhookDelivery struct {
+	// Attempts Attempts made so far.
+	//
+	// Example: 1
+	Attempts int `json:"attempts"`
+
+	// CreatedAt Example: 2026-01-01T00:00:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeliveredAt Example: 2026-01-01T00:00:01Z
+	DeliveredAt *time.Time `json:"deliveredAt"`
+
+	// Event An event a webhook receives; the payload's `data` holds, by event:
+	// - `server.created`, `server.suspended`, `server.deleted`: `server`.
+	// - `server.installed`, `server.started`, `server.stopped`, `server.crashed`: `server` (with `state`).
+	// - `server.install_failed`: `server` and `error` (the node's status message, when it has one).
+	// - `backup.completed`: `server` and `backup`; `backup.failed`: `server`, `backup` and `error`.
+	// - `user.created`: `user`.
+	// - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
+	//
+	// Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+	// `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+	// wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+	// panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+	// the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+	// through the API (one still running when the panel stops gets no event).
+	//
+	//
+	// Example: server.created
+	Event WebhookEventType `json:"event"`
+
+	// EventId The event's id (the payload's `id`).
+	//
+	// Example: evt_3f2a9c0d1b7e4a56
+	EventId string `json:"eventId"`
+
+	// Id The delivery id (header `X-SkyPanel-Delivery`).
+	//
+	// Example: 42
+	Id int64 `json:"id"`
+
+	// LastError Why the last attempt failed (status or transport error); null after a success.
+	LastError *string `json:"lastError"`
+
+	// LastStatusCode HTTP status of the last answer; null when none came.
+	//
+	// Example: 200
+	LastStatusCode *int `json:"lastStatusCode"`
+
+	// NextAttemptAt When the next attempt is due (pending only).
+	NextAttemptAt *time.Time `json:"nextAttemptAt"`
+
+	// Status `pending` (an attempt is due at `nextAttemptAt`), `delivered` (a 2xx answer), `failed` (no 2xx answer within the 24-hour retry window).
+	//
+	// Example: delivered
+	Status WebhookDeliveryStatus `json:"status"`
+
+	// WebhookId Example: 1
+	WebhookId int64 `json:"webhookId"`
+}
+
+// WebhookDeliveryStatus `pending` (an attempt is due at `nextAttemptAt`), `delivered` (a 2xx answer), `failed` (no 2xx answer within the 24-hour retry window).
+//
+// Example: delivered
+type WebhookDeliveryStatus string
+
+// WebhookDeliveryList A page of deliveries.
+type WebhookDeliveryList struct {
+	Deliveries []WebhookDelivery `json:"deliveries"`
+
+	// Metadata Metadata of a list response.
+	Metadata ListMetadata `json:"metadata"`
+}
+
+// WebhookEventData What the event is about (which properties are present depends on the event; see `WebhookEventType`).
+type WebhookEventData struct {
+	Backup *WebhookBackup `json:"backup,omitempty"`
+
+	// Error Why it failed (install_failed, backup.failed, node.offline).
+	Error  *string        `json:"error,omitempty"`
+	Node   *WebhookNode   `json:"node,omitempty"`
+	Server *WebhookServer `json:"server,omitempty"`
+	User   *WebhookUser   `json:"user,omitempty"`
+}
+
+// WebhookEventFilter An event type, or `*` for every event.
+//
+// Example: server.created
+type WebhookEventFilter string
+
+// WebhookEventType An event a webhook receives; the payload's `data` holds, by event:
+// - `server.created`, `server.suspended`, `server.deleted`: `server`.
+// - `server.installed`, `server.started`, `server.stopped`, `server.crashed`: `server` (with `state`).
+// - `server.install_failed`: `server` and `error` (the node's status message, when it has one).
+// - `backup.completed`: `server` and `backup`; `backup.failed`: `server`, `backup` and `error`.
+// - `user.created`: `user`.
+// - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
+//
+// Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+// `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+// wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+// panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+// the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+// through the API (one still running when the panel stops gets no event).
+//
+// Example: server.created
+type WebhookEventType string
+
+// WebhookList A page of webhooks.
+type WebhookList struct {
+	// Metadata Metadata of a list response.
+	Metadata ListMetadata `json:"metadata"`
+	Webhooks []Webhook    `json:"webhooks"`
+}
+
+// WebhookNode defines model for WebhookNode.
+type WebhookNode struct {
+	// Id Example: 1
+	Id int64 `json:"id"`
+
+	// Name Example: local
+	Name string `json:"name"`
+}
+
+// WebhookPayload The JSON body of an event delivery.
+type WebhookPayload struct {
+	// CreatedAt When the event happened.
+	//
+	// Example: 2026-01-01T00:00:00Z
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Data What the event is about (which properties are present depends on the event; see `WebhookEventType`).
+	Data WebhookEventData `json:"data"`
+
+	// Event An event a webhook receives; the payload's `data` holds, by event:
+	// - `server.created`, `server.suspended`, `server.deleted`: `server`.
+	// - `server.installed`, `server.started`, `server.stopped`, `server.crashed`: `server` (with `state`).
+	// - `server.install_failed`: `server` and `error` (the node's status message, when it has one).
+	// - `backup.completed`: `server` and `backup`; `backup.failed`: `server`, `backup` and `error`.
+	// - `user.created`: `user`.
+	// - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
+	//
+	// Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+	// `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+	// wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+	// panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+	// the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+	// through the API (one still running when the panel stops gets no event).
+	//
+	//
+	// Example: server.created
+	Event WebhookEventType `json:"event"`
+
+	// Id The event's id, the same for every endpoint and retry.
+	//
+	// Example: evt_3f2a9c0d1b7e4a56
+	Id string `json:"id"`
+}
+
+// WebhookServer defines model for WebhookServer.
+type WebhookServer struct {
+	// Id Example: ABC12345
+	Id string `json:"id"`
+
+	// Name Example: Survival
+	Name string `json:"name"`
+
+	// NodeId Example: 1
+	NodeId int64 `json:"nodeId"`
+
+	// OwnerId Example: 2
+	OwnerId int64 `json:"ownerId"`
+
+	// State Lifecycle state of a server: `installing` (install steps running), `install_failed` (see status message), `stopped`, `starting`, `running`, `stopping`, `crashed` (exited unexpectedly), `unknown` (node unreachable).
+	//
+	// Example: running
+	State *ServerState `json:"state,omitempty"`
+}
+
+// WebhookUpdate Fields of a webhook to change; absent fields keep their value.
+type WebhookUpdate struct {
+	Active      *bool                 `json:"active,omitempty"`
+	Description *string               `json:"description,omitempty"`
+	Events      *[]WebhookEventFilter `json:"events,omitempty"`
+
+	// Url Absolute http or https URL without user information. Loopback and private addresses are allowed (administrators register endpoints); redirects are never followed.
+	//
+	// Example: https://billing.example.com/skypanel/hook
+	Url *WebhookUrl `json:"url,omitempty"`
+}
+
+// WebhookUrl Absolute http or https URL without user information. Loopback and private addresses are allowed (administrators register endpoints); redirects are never followed.
+//
+// Example: https://billing.example.com/skypanel/hook
+type WebhookUrl = string
+
+// WebhookUser defines model for WebhookUser.
+type WebhookUser struct {
+	// Admin Example: false
+	Admin bool `json:"admin"`
+
+	// Email Example: alice@example.com
+	Email string `json:"email"`
+
+	// Id Example: 2
+	Id int64 `json:"id"`
+
+	// Username Example: alice
+	Username string `json:"username"`
+}
+
 // WsClientMessage A WebSocket message from client to server.
 //
 // Example: {"data":"say hi","type":"console"}
@@ -2940,6 +3372,12 @@ type TemplateName = string
 
 // UserId defines model for UserId.
 type UserId = int64
+
+// WebhookDeliveryId defines model for WebhookDeliveryId.
+type WebhookDeliveryId = int64
+
+// WebhookId defines model for WebhookId.
+type WebhookId = int64
 
 // BadRequest Error envelope returned by every failing /api request (OAuth2 endpoints use OAuth2Error for protocol errors).
 //
@@ -3227,6 +3665,39 @@ type ListUsersParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListWebhooksParams defines parameters for ListWebhooks.
+type ListWebhooksParams struct {
+	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page (1-100). Out of range → 400 ErrFieldInvalid.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Page Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit Items per page (1-100). Out of range → 400 ErrFieldInvalid.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// EventParams defines parameters for Event.
+type EventParams struct {
+	// XSkyPanelEvent The event type (the body's `event`).
+	XSkyPanelEvent WebhookEventType `json:"X-SkyPanel-Event"`
+
+	// XSkyPanelDelivery The delivery's id (see GET /api/webhooks/{webhookId}/deliveries).
+	XSkyPanelDelivery string `json:"X-SkyPanel-Delivery"`
+
+	// XSkyPanelTimestamp Unix time (seconds) of this attempt; part of the signed string.
+	XSkyPanelTimestamp string `json:"X-SkyPanel-Timestamp"`
+
+	// XSkyPanelSignature `sha256=` + hex HMAC-SHA256(secret, timestamp + "." + body).
+	XSkyPanelSignature string `json:"X-SkyPanel-Signature"`
+}
+
 // CreateDatabaseHostJSONRequestBody defines body for CreateDatabaseHost for application/json ContentType.
 type CreateDatabaseHostJSONRequestBody = DatabaseHostCreate
 
@@ -3302,11 +3773,20 @@ type UpdateUserJSONRequestBody = UserUpdate
 // SetUserPermsJSONRequestBody defines body for SetUserPerms for application/json ContentType.
 type SetUserPermsJSONRequestBody = UserPermsUpdate
 
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = WebhookCreate
+
+// UpdateWebhookJSONRequestBody defines body for UpdateWebhook for application/json ContentType.
+type UpdateWebhookJSONRequestBody = WebhookUpdate
+
 // Oauth2IntrospectFormdataRequestBody defines body for Oauth2Introspect for application/x-www-form-urlencoded ContentType.
 type Oauth2IntrospectFormdataRequestBody = OAuth2IntrospectRequest
 
 // Oauth2TokenFormdataRequestBody defines body for Oauth2Token for application/x-www-form-urlencoded ContentType.
 type Oauth2TokenFormdataRequestBody = OAuth2TokenRequest
+
+// EventJSONRequestBody defines body for Event for application/json ContentType.
+type EventJSONRequestBody = WebhookPayload
 
 // Getter for additional properties for TemplateEgg. Returns the specified
 // element and whether it was found
@@ -4040,6 +4520,30 @@ type ServerInterface interface {
 	// SetUserPerms Set a user's permissions
 	// (PUT /api/users/{id}/perms)
 	SetUserPerms(c *gin.Context, id UserId)
+	// ListWebhooks List webhooks
+	// (GET /api/webhooks)
+	ListWebhooks(c *gin.Context, params ListWebhooksParams)
+	// CreateWebhook Create a webhook
+	// (POST /api/webhooks)
+	CreateWebhook(c *gin.Context)
+	// DeleteWebhook Delete a webhook
+	// (DELETE /api/webhooks/{webhookId})
+	DeleteWebhook(c *gin.Context, webhookId WebhookId)
+	// GetWebhook Get a webhook
+	// (GET /api/webhooks/{webhookId})
+	GetWebhook(c *gin.Context, webhookId WebhookId)
+	// UpdateWebhook Update a webhook
+	// (PUT /api/webhooks/{webhookId})
+	UpdateWebhook(c *gin.Context, webhookId WebhookId)
+	// ListWebhookDeliveries List a webhook's deliveries
+	// (GET /api/webhooks/{webhookId}/deliveries)
+	ListWebhookDeliveries(c *gin.Context, webhookId WebhookId, params ListWebhookDeliveriesParams)
+	// RedeliverWebhookDelivery Redeliver
+	// (POST /api/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver)
+	RedeliverWebhookDelivery(c *gin.Context, webhookId WebhookId, deliveryId WebhookDeliveryId)
+	// RotateWebhookSecret Rotate a webhook's secret
+	// (POST /api/webhooks/{webhookId}/rotate-secret)
+	RotateWebhookSecret(c *gin.Context, webhookId WebhookId)
 	// Oauth2Introspect Introspect a token
 	// (POST /oauth2/introspect)
 	Oauth2Introspect(c *gin.Context)
@@ -6579,6 +7083,248 @@ func (siw *ServerInterfaceWrapper) SetUserPerms(c *gin.Context) {
 	siw.Handler.SetUserPerms(c, id)
 }
 
+// ListWebhooks operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhooks(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.view"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhooksParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", c.Request.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter page: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListWebhooks(c, params)
+}
+
+// CreateWebhook operation middleware
+func (siw *ServerInterfaceWrapper) CreateWebhook(c *gin.Context) {
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateWebhook(c)
+}
+
+// DeleteWebhook operation middleware
+func (siw *ServerInterfaceWrapper) DeleteWebhook(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookId" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookId", c.Param("webhookId"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter webhookId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeleteWebhook(c, webhookId)
+}
+
+// GetWebhook operation middleware
+func (siw *ServerInterfaceWrapper) GetWebhook(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookId" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookId", c.Param("webhookId"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter webhookId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.view"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetWebhook(c, webhookId)
+}
+
+// UpdateWebhook operation middleware
+func (siw *ServerInterfaceWrapper) UpdateWebhook(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookId" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookId", c.Param("webhookId"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter webhookId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.UpdateWebhook(c, webhookId)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookId" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookId", c.Param("webhookId"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter webhookId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.view"})
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", c.Request.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter page: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListWebhookDeliveries(c, webhookId, params)
+}
+
+// RedeliverWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) RedeliverWebhookDelivery(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookId" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookId", c.Param("webhookId"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter webhookId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "deliveryId" -------------
+	var deliveryId WebhookDeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "deliveryId", c.Param("deliveryId"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter deliveryId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RedeliverWebhookDelivery(c, webhookId, deliveryId)
+}
+
+// RotateWebhookSecret operation middleware
+func (siw *ServerInterfaceWrapper) RotateWebhookSecret(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhookId" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhookId", c.Param("webhookId"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter webhookId: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	c.Set(string(Oauth2Scopes), []string{"webhooks.edit"})
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RotateWebhookSecret(c, webhookId)
+}
+
 // Oauth2Introspect operation middleware
 func (siw *ServerInterfaceWrapper) Oauth2Introspect(c *gin.Context) {
 
@@ -6699,6 +7445,14 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.DELETE(options.BaseURL+"/api/templates/:name", wrapper.DeleteTemplate)
 	router.GET(options.BaseURL+"/api/templates/:name", wrapper.GetTemplate)
 	router.PUT(options.BaseURL+"/api/templates/:name", wrapper.UpdateTemplate)
+	router.GET(options.BaseURL+"/api/webhooks", wrapper.ListWebhooks)
+	router.POST(options.BaseURL+"/api/webhooks", wrapper.CreateWebhook)
+	router.DELETE(options.BaseURL+"/api/webhooks/:webhookId", wrapper.DeleteWebhook)
+	router.GET(options.BaseURL+"/api/webhooks/:webhookId", wrapper.GetWebhook)
+	router.PUT(options.BaseURL+"/api/webhooks/:webhookId", wrapper.UpdateWebhook)
+	router.POST(options.BaseURL+"/api/webhooks/:webhookId/rotate-secret", wrapper.RotateWebhookSecret)
+	router.GET(options.BaseURL+"/api/webhooks/:webhookId/deliveries", wrapper.ListWebhookDeliveries)
+	router.POST(options.BaseURL+"/api/webhooks/:webhookId/deliveries/:deliveryId/redeliver", wrapper.RedeliverWebhookDelivery)
 	router.GET(options.BaseURL+"/api/self", wrapper.GetSelf)
 	router.GET(options.BaseURL+"/api/self/oauth2", wrapper.ListSelfOAuth2Clients)
 	router.POST(options.BaseURL+"/api/self/oauth2", wrapper.CreateSelfOAuth2Client)
@@ -6713,6 +7467,119 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/docs/:asset", wrapper.GetAPIDocsAsset)
 	router.POST(options.BaseURL+"/oauth2/token", wrapper.Oauth2Token)
 	router.POST(options.BaseURL+"/oauth2/introspect", wrapper.Oauth2Introspect)
+}
+
+// CallbackReceiverInterface represents handlers for receiving inbound
+// callback requests. Each callback becomes a Handle*Callback
+// method that the implementation fills in. The caller mounts the per-
+// callback gin.HandlerFunc returned by {Op}CallbackHandler at
+// whatever URL path they advertise to senders.
+type CallbackReceiverInterface interface {
+	// An event delivery
+	// HandleEventCallback handles the POST callback for event.
+	HandleEventCallback(c *gin.Context, params EventParams)
+}
+
+// EventCallbackHandler returns the gin.HandlerFunc for the event callback.
+// Mount this at the URL path advertised to callback senders.
+// Parameter-binding errors abort the request with 400 and a JSON body
+// of the form {"error": "..."}. Engine-level middleware can be applied
+// via gin.Engine.Use(); per-handler middleware is not generated here
+// (gin's idiom prefers route-group / engine .Use composition).
+func EventCallbackHandler(si CallbackReceiverInterface) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var err error
+		_ = err
+
+		// Parameter object where we will unmarshal all parameters from the context.
+		var params EventParams
+
+		// ------------- Required header parameter "X-SkyPanel-Event" -------------
+		if valueList, found := c.Request.Header[http.CanonicalHeaderKey("X-SkyPanel-Event")]; found {
+			var XSkyPanelEvent WebhookEventType
+			n := len(valueList)
+			if n != 1 {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Expected one value for X-SkyPanel-Event, got %d", n)})
+				return
+			}
+
+			err = runtime.BindStyledParameterWithOptions("simple", "X-SkyPanel-Event", valueList[0], &XSkyPanelEvent, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+			if err != nil {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Invalid format for parameter X-SkyPanel-Event: %s", err)})
+				return
+			}
+			params.XSkyPanelEvent = XSkyPanelEvent
+
+		} else {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "Header parameter X-SkyPanel-Event is required, but not found"})
+			return
+		}
+
+		// ------------- Required header parameter "X-SkyPanel-Delivery" -------------
+		if valueList, found := c.Request.Header[http.CanonicalHeaderKey("X-SkyPanel-Delivery")]; found {
+			var XSkyPanelDelivery string
+			n := len(valueList)
+			if n != 1 {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Expected one value for X-SkyPanel-Delivery, got %d", n)})
+				return
+			}
+
+			err = runtime.BindStyledParameterWithOptions("simple", "X-SkyPanel-Delivery", valueList[0], &XSkyPanelDelivery, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+			if err != nil {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Invalid format for parameter X-SkyPanel-Delivery: %s", err)})
+				return
+			}
+			params.XSkyPanelDelivery = XSkyPanelDelivery
+
+		} else {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "Header parameter X-SkyPanel-Delivery is required, but not found"})
+			return
+		}
+
+		// ------------- Required header parameter "X-SkyPanel-Timestamp" -------------
+		if valueList, found := c.Request.Header[http.CanonicalHeaderKey("X-SkyPanel-Timestamp")]; found {
+			var XSkyPanelTimestamp string
+			n := len(valueList)
+			if n != 1 {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Expected one value for X-SkyPanel-Timestamp, got %d", n)})
+				return
+			}
+
+			err = runtime.BindStyledParameterWithOptions("simple", "X-SkyPanel-Timestamp", valueList[0], &XSkyPanelTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+			if err != nil {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Invalid format for parameter X-SkyPanel-Timestamp: %s", err)})
+				return
+			}
+			params.XSkyPanelTimestamp = XSkyPanelTimestamp
+
+		} else {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "Header parameter X-SkyPanel-Timestamp is required, but not found"})
+			return
+		}
+
+		// ------------- Required header parameter "X-SkyPanel-Signature" -------------
+		if valueList, found := c.Request.Header[http.CanonicalHeaderKey("X-SkyPanel-Signature")]; found {
+			var XSkyPanelSignature string
+			n := len(valueList)
+			if n != 1 {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Expected one value for X-SkyPanel-Signature, got %d", n)})
+				return
+			}
+
+			err = runtime.BindStyledParameterWithOptions("simple", "X-SkyPanel-Signature", valueList[0], &XSkyPanelSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+			if err != nil {
+				c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf("Invalid format for parameter X-SkyPanel-Signature: %s", err)})
+				return
+			}
+			params.XSkyPanelSignature = XSkyPanelSignature
+
+		} else {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "Header parameter X-SkyPanel-Signature is required, but not found"})
+			return
+		}
+
+		si.HandleEventCallback(c, params)
+	}
 }
 
 type BadRequestResponseHeaders struct {
@@ -22043,6 +22910,1353 @@ func (response SetUserPerms500JSONResponse) VisitSetUserPermsResponse(w http.Res
 	return err
 }
 
+type ListWebhooksRequestObject struct {
+	Params ListWebhooksParams
+}
+
+type ListWebhooksResponseObject interface {
+	VisitListWebhooksResponse(w http.ResponseWriter) error
+}
+
+type ListWebhooks200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type ListWebhooks200JSONResponse struct {
+	Body    WebhookList
+	Headers ListWebhooks200ResponseHeaders
+}
+
+func (response ListWebhooks200JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhooks400JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhooks401JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhooks403JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListWebhooks415JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListWebhooks429JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooks500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListWebhooks500JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookRequestObject struct {
+	Body *CreateWebhookJSONRequestBody
+}
+
+type CreateWebhookResponseObject interface {
+	VisitCreateWebhookResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhook201ResponseHeaders struct {
+	CacheControl *string
+	XAPIVersion  *string
+}
+
+type CreateWebhook201JSONResponse struct {
+	Body    WebhookCreated
+	Headers CreateWebhook201ResponseHeaders
+}
+
+func (response CreateWebhook201JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateWebhook400JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateWebhook401JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateWebhook403JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateWebhook413JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateWebhook415JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response CreateWebhook429JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook500JSONResponse struct{ InternalJSONResponse }
+
+func (response CreateWebhook500JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookRequestObject struct {
+	WebhookId WebhookId `json:"webhookId"`
+}
+
+type DeleteWebhookResponseObject interface {
+	VisitDeleteWebhookResponse(w http.ResponseWriter) error
+}
+
+type DeleteWebhook204ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type DeleteWebhook204Response struct {
+	Headers DeleteWebhook204ResponseHeaders
+}
+
+func (response DeleteWebhook204Response) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteWebhook400JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteWebhook401JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteWebhook403JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteWebhook404JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteWebhook415JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response DeleteWebhook429JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhook500JSONResponse struct{ InternalJSONResponse }
+
+func (response DeleteWebhook500JSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookRequestObject struct {
+	WebhookId WebhookId `json:"webhookId"`
+}
+
+type GetWebhookResponseObject interface {
+	VisitGetWebhookResponse(w http.ResponseWriter) error
+}
+
+type GetWebhook200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type GetWebhook200JSONResponse struct {
+	Body    Webhook
+	Headers GetWebhook200ResponseHeaders
+}
+
+func (response GetWebhook200JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetWebhook400JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetWebhook401JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetWebhook403JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetWebhook404JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetWebhook415JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetWebhook429JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhook500JSONResponse struct{ InternalJSONResponse }
+
+func (response GetWebhook500JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhookRequestObject struct {
+	WebhookId WebhookId `json:"webhookId"`
+	Body      *UpdateWebhookJSONRequestBody
+}
+
+type UpdateWebhookResponseObject interface {
+	VisitUpdateWebhookResponse(w http.ResponseWriter) error
+}
+
+type UpdateWebhook200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type UpdateWebhook200JSONResponse struct {
+	Body    Webhook
+	Headers UpdateWebhook200ResponseHeaders
+}
+
+func (response UpdateWebhook200JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateWebhook400JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateWebhook401JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateWebhook403JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateWebhook404JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateWebhook415JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response UpdateWebhook429JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook500JSONResponse struct{ InternalJSONResponse }
+
+func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	WebhookId WebhookId `json:"webhookId"`
+	Params    ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type ListWebhookDeliveries200JSONResponse struct {
+	Body    WebhookDeliveryList
+	Headers ListWebhookDeliveries200ResponseHeaders
+}
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ListWebhookDeliveries415JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListWebhookDeliveries429JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDeliveryRequestObject struct {
+	WebhookId  WebhookId         `json:"webhookId"`
+	DeliveryId WebhookDeliveryId `json:"deliveryId"`
+}
+
+type RedeliverWebhookDeliveryResponseObject interface {
+	VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type RedeliverWebhookDelivery202ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type RedeliverWebhookDelivery202JSONResponse struct {
+	Body    WebhookDelivery
+	Headers RedeliverWebhookDelivery202ResponseHeaders
+}
+
+func (response RedeliverWebhookDelivery202JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RedeliverWebhookDelivery400JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RedeliverWebhookDelivery401JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RedeliverWebhookDelivery403JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RedeliverWebhookDelivery404JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RedeliverWebhookDelivery415JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response RedeliverWebhookDelivery429JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RedeliverWebhookDelivery500JSONResponse struct{ InternalJSONResponse }
+
+func (response RedeliverWebhookDelivery500JSONResponse) VisitRedeliverWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecretRequestObject struct {
+	WebhookId WebhookId `json:"webhookId"`
+}
+
+type RotateWebhookSecretResponseObject interface {
+	VisitRotateWebhookSecretResponse(w http.ResponseWriter) error
+}
+
+type RotateWebhookSecret200ResponseHeaders struct {
+	CacheControl *string
+	XAPIVersion  *string
+}
+
+type RotateWebhookSecret200JSONResponse struct {
+	Body    WebhookCreated
+	Headers RotateWebhookSecret200ResponseHeaders
+}
+
+func (response RotateWebhookSecret200JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateWebhookSecret400JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateWebhookSecret401JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateWebhookSecret403JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateWebhookSecret404JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RotateWebhookSecret415JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response RotateWebhookSecret429JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateWebhookSecret500JSONResponse struct{ InternalJSONResponse }
+
+func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Oauth2IntrospectRequestObject struct {
 	Body *Oauth2IntrospectFormdataRequestBody
 }
@@ -22618,6 +24832,30 @@ type StrictServerInterface interface {
 	// SetUserPerms Set a user's permissions
 	// (PUT /api/users/{id}/perms)
 	SetUserPerms(ctx context.Context, request SetUserPermsRequestObject) (SetUserPermsResponseObject, error)
+	// ListWebhooks List webhooks
+	// (GET /api/webhooks)
+	ListWebhooks(ctx context.Context, request ListWebhooksRequestObject) (ListWebhooksResponseObject, error)
+	// CreateWebhook Create a webhook
+	// (POST /api/webhooks)
+	CreateWebhook(ctx context.Context, request CreateWebhookRequestObject) (CreateWebhookResponseObject, error)
+	// DeleteWebhook Delete a webhook
+	// (DELETE /api/webhooks/{webhookId})
+	DeleteWebhook(ctx context.Context, request DeleteWebhookRequestObject) (DeleteWebhookResponseObject, error)
+	// GetWebhook Get a webhook
+	// (GET /api/webhooks/{webhookId})
+	GetWebhook(ctx context.Context, request GetWebhookRequestObject) (GetWebhookResponseObject, error)
+	// UpdateWebhook Update a webhook
+	// (PUT /api/webhooks/{webhookId})
+	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries List a webhook's deliveries
+	// (GET /api/webhooks/{webhookId}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// RedeliverWebhookDelivery Redeliver
+	// (POST /api/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver)
+	RedeliverWebhookDelivery(ctx context.Context, request RedeliverWebhookDeliveryRequestObject) (RedeliverWebhookDeliveryResponseObject, error)
+	// RotateWebhookSecret Rotate a webhook's secret
+	// (POST /api/webhooks/{webhookId}/rotate-secret)
+	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
 	// Oauth2Introspect Introspect a token
 	// (POST /oauth2/introspect)
 	Oauth2Introspect(ctx context.Context, request Oauth2IntrospectRequestObject) (Oauth2IntrospectResponseObject, error)
@@ -25182,6 +27420,250 @@ func (sh *strictHandler) SetUserPerms(ctx *gin.Context, id UserId) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(SetUserPermsResponseObject); ok {
 		if err := validResponse.VisitSetUserPermsResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhooks operation middleware
+func (sh *strictHandler) ListWebhooks(ctx *gin.Context, params ListWebhooksParams) {
+	var request ListWebhooksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhooks(ctx, request.(ListWebhooksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhooks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListWebhooksResponseObject); ok {
+		if err := validResponse.VisitListWebhooksResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateWebhook operation middleware
+func (sh *strictHandler) CreateWebhook(ctx *gin.Context) {
+	var request CreateWebhookRequestObject
+
+	var body CreateWebhookJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhook(ctx, request.(CreateWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(CreateWebhookResponseObject); ok {
+		if err := validResponse.VisitCreateWebhookResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteWebhook operation middleware
+func (sh *strictHandler) DeleteWebhook(ctx *gin.Context, webhookId WebhookId) {
+	var request DeleteWebhookRequestObject
+
+	request.WebhookId = webhookId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhook(ctx, request.(DeleteWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(DeleteWebhookResponseObject); ok {
+		if err := validResponse.VisitDeleteWebhookResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetWebhook operation middleware
+func (sh *strictHandler) GetWebhook(ctx *gin.Context, webhookId WebhookId) {
+	var request GetWebhookRequestObject
+
+	request.WebhookId = webhookId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhook(ctx, request.(GetWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetWebhookResponseObject); ok {
+		if err := validResponse.VisitGetWebhookResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateWebhook operation middleware
+func (sh *strictHandler) UpdateWebhook(ctx *gin.Context, webhookId WebhookId) {
+	var request UpdateWebhookRequestObject
+
+	request.WebhookId = webhookId
+
+	var body UpdateWebhookJSONRequestBody
+	var err error
+	// A request validator built on kin-openapi's openapi3filter with
+	// KeepValidatedValue leaves the value it validated on the body. Bind
+	// that value, matching member names exactly, so the handler receives
+	// what was validated instead of a second, case-insensitive decode.
+	if vb, ok := ctx.Request.Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+		err = ctx.ShouldBindJSON(&body)
+	} else if binding.Validator != nil {
+		// ShouldBindJSON runs the struct validator after decoding; keep that.
+		err = binding.Validator.ValidateStruct(&body)
+	}
+	if err != nil {
+		sh.options.RequestErrorHandlerFunc(ctx, err)
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWebhook(ctx, request.(UpdateWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(UpdateWebhookResponseObject); ok {
+		if err := validResponse.VisitUpdateWebhookResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx *gin.Context, webhookId WebhookId, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.WebhookId = webhookId
+	request.Params = params
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RedeliverWebhookDelivery operation middleware
+func (sh *strictHandler) RedeliverWebhookDelivery(ctx *gin.Context, webhookId WebhookId, deliveryId WebhookDeliveryId) {
+	var request RedeliverWebhookDeliveryRequestObject
+
+	request.WebhookId = webhookId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RedeliverWebhookDelivery(ctx, request.(RedeliverWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RedeliverWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RedeliverWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitRedeliverWebhookDeliveryResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateWebhookSecret operation middleware
+func (sh *strictHandler) RotateWebhookSecret(ctx *gin.Context, webhookId WebhookId) {
+	var request RotateWebhookSecretRequestObject
+
+	request.WebhookId = webhookId
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateWebhookSecret(ctx, request.(RotateWebhookSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateWebhookSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(RotateWebhookSecretResponseObject); ok {
+		if err := validResponse.VisitRotateWebhookSecretResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

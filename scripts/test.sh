@@ -42,8 +42,8 @@ go test -count=1 -timeout 25m ./... 2>&1 | tee "$dir/go-test.log"
 [ ! -f "$dir/artifacts/docs-page.png" ] || echo "screenshot of /api/docs: $dir/artifacts/docs-page.png"
 # the race detector on the concurrent core (state machine, fan-out, middleware, OAuth2 cache,
 # file manager and backups, the node API and its token verifier, the panel's remote node client
-# and registry, the WebSocket engine, transfers)
+# and registry, the WebSocket engine, transfers, webhook delivery)
 go test -count=1 -race -timeout 15m ./daemon/ ./daemon/files/ ./daemon/backup/ ./daemon/nodeapi/ \
-  ./daemon/panel/ ./daemon/transfer/ ./server/ ./server/oauth/ ./server/node/ ./server/socket/ 2>&1 | tail -14
+  ./daemon/panel/ ./daemon/transfer/ ./server/ ./server/oauth/ ./server/node/ ./server/socket/ ./server/webhook/ 2>&1 | tail -15
 # fuzz the file manager's path handling for a short budget
 go test -run '^$' -fuzz FuzzResolve -fuzztime 15s ./daemon/files 2>&1 | tail -3

@@ -17,6 +17,7 @@ import (
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/socket"
 	"github.com/skypanel/skypanel/server/store"
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 // Deps are what the panel is built from; main opens them and closes them after Shutdown.
@@ -31,6 +32,11 @@ type Deps struct {
 	// Reconciler is the one the Registry calls (OpenNodes); nil: a new one (transfers then
 	// cannot hold servers away from the Registry's reconciles).
 	Reconciler *Reconciler
+	// Webhooks records events and delivers them; nil: a new engine, not started (events are
+	// recorded, Open starts the delivery).
+	Webhooks *webhook.Engine
+	// HookWatcher turns server state changes into webhook events (nil: none are recorded).
+	HookWatcher *webhook.Watcher
 }
 
 // App is the panel's HTTP application.
@@ -51,11 +57,13 @@ type App struct {
 	proxies     proxies // trusted reverse proxies (Config.TrustedProxies)
 	engine      *gin.Engine
 	handler     http.Handler
-	sockets     *socket.Engine // the WebSocket engine (h_socket.go)
-	xfer        transfers      // running server transfers (transfer.go)
-	sftp        *sftpState     // SFTP login lockout and audit log (sftp_auth.go)
-	spec        specDocs       // the served contract (h_spec.go)
-	docs        docsSite       // the served reference page (docs.go)
+	sockets     *socket.Engine  // the WebSocket engine (h_socket.go)
+	xfer        transfers       // running server transfers (transfer.go)
+	sftp        *sftpState      // SFTP login lockout and audit log (sftp_auth.go)
+	hooks       *webhook.Engine // webhook events and deliveries (h_webhooks.go)
+	watcher     *webhook.Watcher
+	spec        specDocs // the served contract (h_spec.go)
+	docs        docsSite // the served reference page (docs.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -75,6 +83,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		ipLimit:     newLimiter(d.Config.IPLimit, nil),
 		errs:        errorMappers(),
 		sftp:        newSFTPState(d.Logger),
+		hooks:       d.Webhooks, watcher: d.HookWatcher,
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
@@ -98,6 +107,11 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	// configuration is checked before anything is read from the store
 	if a.reconciler == nil && d.Store != nil {
 		a.reconciler = NewReconciler(d.Store.Client, d.Logger)
+	}
+	if a.hooks == nil && d.Store != nil {
+		if a.hooks, err = webhook.New(d.Store.Client, d.Store.Keys.Seal, a.cfg.Webhooks, d.Logger); err != nil {
+			return nil, err
+		}
 	}
 	if a.signer == nil {
 		if a.signer, err = loadSigner(ctx, d.Store); err != nil {

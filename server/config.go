@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 // Config is the panel's configuration: a plain struct with defaults, loaded once in main
@@ -37,6 +39,8 @@ type Config struct {
 	// TokenRevalidate is how long a cached access token is trusted before it is re-read
 	// (bounds how late a revocation by another process is seen; 0: the provider's default).
 	TokenRevalidate time.Duration
+	// Webhooks tunes webhook delivery (zero fields: webhook.Default()).
+	Webhooks webhook.Config
 
 	// What Open builds besides the configuration values.
 

@@ -18,6 +18,7 @@ func TestPagingRange(t *testing.T) {
 	env := startFilesEnv(t) // a real local node: backups and folder listings are paged too
 	admin := env.admin
 	srv := env.createServer(t, 0, 1)
+	createHook(t, env.Env, admin, "http://127.0.0.1:9/hook", "server.deleted") // webhook 1: its delivery log is paged
 	c, err := server.LoadContract(context.Background(), skypanel.OpenAPI)
 	if err != nil {
 		t.Fatal(err)

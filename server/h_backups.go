@@ -45,6 +45,7 @@ func (h *Handlers) CreateBackup(ctx context.Context, req gen.CreateBackupRequest
 	if err != nil {
 		return nil, err
 	}
+	h.a.followBackup(nc, s, in.Id) // h_webhooks_events.go: backup.completed / backup.failed
 	return gen.CreateBackup201JSONResponse{Body: gen.BackupCreated{Id: in.Id}}, nil
 }
 

@@ -24,6 +24,13 @@ type RemoteNodes struct {
 // (nil: none), remote nodes are reached as cfg.NodeCA and cfg.NodeInsecureHTTP say, with
 // tokens of the panel's key, and reconciled from the database. Close stops it.
 func OpenNodes(ctx context.Context, st *store.Store, cfg Config, local node.Client, log *slog.Logger) (*RemoteNodes, error) {
+	return openNodes(ctx, st, cfg, local, log, nil)
+}
+
+// openNodes is OpenNodes with the registry telling onChange when a node goes down or comes
+// back (node.offline/node.online webhooks; nil: nobody).
+func openNodes(ctx context.Context, st *store.Store, cfg Config, local node.Client, log *slog.Logger,
+	onChange func(context.Context, int, bool, error)) (*RemoteNodes, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -34,7 +41,7 @@ func OpenNodes(ctx context.Context, st *store.Store, cfg Config, local node.Clie
 	rec := NewReconciler(st.Client, log)
 	reg, err := node.NewRegistry(node.RegistryOptions{DB: st.Client, Local: local, Tokens: signer,
 		Transport: node.TransportOptions{CAFile: cfg.NodeCA, InsecureHTTP: cfg.NodeInsecureHTTP},
-		Reconcile: rec.Reconcile, Logger: log})
+		Reconcile: rec.Reconcile, Logger: log, OnChange: onChange})
 	if err != nil {
 		return nil, err
 	}

@@ -216,7 +216,7 @@ func (h *Handlers) DeleteServer(ctx context.Context, req gen.DeleteServerRequest
 			return nil, err
 		}
 	}
-	if err := h.a.store.Client.Server.DeleteOne(s).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+	if err := h.a.deleteServerRow(ctx, s); err != nil { // h_webhooks_events.go: with server.deleted
 		return nil, err
 	}
 	return gen.DeleteServer204Response{}, nil

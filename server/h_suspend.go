@@ -10,6 +10,7 @@ import (
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 	"github.com/skypanel/skypanel/server/node"
+	"github.com/skypanel/skypanel/server/webhook"
 	"github.com/skypanel/skypanel/templates"
 )
 
@@ -52,8 +53,11 @@ func (h *Handlers) setSuspended(ctx context.Context, id string, v bool) error {
 		if err != nil {
 			return err
 		}
-		_, err = h.pushDefinition(ctx, nc, row)
-		return err
+		if _, err = h.pushDefinition(ctx, nc, row); err != nil || !v {
+			return err
+		}
+		return h.a.hooks.EmitTx(ctx, tx, webhook.Event{Type: webhook.ServerSuspended, // h_webhooks_events.go
+			Data: gen.WebhookEventData{Server: hookServer(row, "")}})
 	})
 	if err != nil {
 		return err

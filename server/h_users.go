@@ -14,6 +14,7 @@ import (
 	"github.com/skypanel/skypanel/ent/user"
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/server/store"
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 func toUser(u *ent.User) gen.User {
@@ -87,6 +88,7 @@ func (h *Handlers) CreateUser(ctx context.Context, req gen.CreateUserRequestObje
 	if err != nil {
 		return nil, err
 	}
+	h.a.fire(ctx, webhook.UserCreated, gen.WebhookEventData{User: hookUser(u)}) // h_webhooks_events.go
 	return gen.CreateUser201JSONResponse{Body: toUser(u)}, nil
 }
 

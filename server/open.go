@@ -18,6 +18,7 @@ import (
 	"github.com/skypanel/skypanel/server/node"
 	"github.com/skypanel/skypanel/server/oauth"
 	"github.com/skypanel/skypanel/server/store"
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 // NodeConfig configures the node embedded in the panel (a nodeapi.Service in process).
@@ -52,6 +53,8 @@ type Panel struct {
 	Local     *nodeapi.Service // nil with NodeConfig.Finder or None
 	Manager   *daemon.Manager  // the local node's daemon; nil without NodeConfig.Start
 	LocalNode *ent.Node        // the local node's row (Bootstrap)
+	Webhooks  *webhook.Engine  // records events and delivers them (started by Open)
+	watcher   *webhook.Watcher // server state changes → webhook events
 	cfg       Config
 	log       *slog.Logger
 	ln        net.Listener
@@ -81,13 +84,20 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 	if err := p.listen(ctx); err != nil {
 		return p, err
 	}
+	if err := p.openWebhooks(); err != nil {
+		return p, err
+	}
 	if err := p.openNode(ctx); err != nil {
 		return p, err
 	}
-	d := Deps{Config: cfg, Logger: cfg.Logger, Store: p.Store, OAuth: p.OAuth, Nodes: p.Nodes}
+	d := Deps{Config: cfg, Logger: cfg.Logger, Store: p.Store, OAuth: p.OAuth, Nodes: p.Nodes, Webhooks: p.Webhooks}
 	if p.remote != nil {
 		d.Nodes, d.Signer, d.Reconciler = p.remote.Registry, p.remote.Signer, p.remote.Reconciler
 	}
+	p.watcher = webhook.NewWatcher(p.Webhooks, p.Store.Client, d.Nodes, cfg.Webhooks.Poll, p.log)
+	p.watcher.Start()
+	p.closers = append(p.closers, p.watcher.Close) // before the node: it holds event streams
+	d.HookWatcher = p.watcher
 	p.App, err = New(ctx, d)
 	if err != nil {
 		return p, err
@@ -150,6 +160,19 @@ func (p *Panel) openStore(ctx context.Context) error {
 	return err
 }
 
+// openWebhooks starts the webhook engine: pending deliveries resume now. It closes after
+// the node and the App (which record events) and before the store.
+func (p *Panel) openWebhooks() error {
+	e, err := webhook.New(p.Store.Client, p.Store.Keys.Seal, p.cfg.Webhooks, p.log)
+	if err != nil {
+		return err
+	}
+	e.Start()
+	p.Webhooks = e
+	p.closers = append(p.closers, e.Close)
+	return nil
+}
+
 // listen takes the configured listener (or listens on cfg.Listen) and bootstraps the store
 // with its address.
 func (p *Panel) listen(ctx context.Context) error {
@@ -200,7 +223,7 @@ func (p *Panel) openNode(ctx context.Context) error {
 // openRegistry starts the node registry: the local node's client (nil: none) and a remote
 // client per other node, health polls and reconciles.
 func (p *Panel) openRegistry(ctx context.Context, local node.Client) error {
-	rn, err := OpenNodes(ctx, p.Store, p.cfg, local, p.log)
+	rn, err := openNodes(ctx, p.Store, p.cfg, local, p.log, p.nodeChanged) // h_webhooks_events.go
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/skypanel/skypanel/gen"
 	"github.com/skypanel/skypanel/gen/daemonapi"
 	rt "github.com/skypanel/skypanel/runtime"
+	"github.com/skypanel/skypanel/server/webhook"
 )
 
 // createServer validates a create request, stores the server and creates it on its node. When
@@ -66,7 +67,10 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 		}
 		return out, false, err
 	}
-	if tpl != nil { // the definition carried the template's backup commands
+	h.a.fire(ctx, webhook.ServerCreated, gen.WebhookEventData{Server: hookServer(row, "")})
+	row.Edges.Node = n
+	h.a.watcher.Watch(ctx, row) // state events from now on (the install's included)
+	if tpl != nil {             // the definition carried the template's backup commands
 		h.startInstall(ctx, nc, row.ID)
 	}
 	return gen.ServerCreated{Id: row.ID, Name: row.Name, Status: gen.ServerState(h.status(ctx, row).State)}, true, nil

@@ -1,5 +1,5 @@
 // Package schema holds the hand-written ent schemas of the panel database: users, OAuth2
-// clients and tokens, SSH keys, nodes, servers, settings, database hosts and server databases.
+// clients and tokens, SSH keys, nodes, servers, settings, database hosts, server databases and webhooks.
 //
 // Everything else under ent/ is generated from these files with
 //

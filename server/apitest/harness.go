@@ -3,7 +3,10 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"testing"
@@ -71,6 +74,28 @@ func WithNodes(n node.Finder) Option { return func(s *settings) { s.nodes = n } 
 // WithLogLevel sets the level of the App's log, which goes to the test's output.
 func WithLogLevel(l slog.Level) Option { return func(s *settings) { s.logLevel = l } }
 
+// LoopbackOnly is an HTTP client that connects only to loopback IP literals and "localhost"
+// (without resolving any other name) and never follows redirects: the webhook client of
+// every test panel, whose webhook URLs may be made up (spec fuzzing).
+func LoopbackOnly() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if host == "localhost" {
+			host = "127.0.0.1"
+		}
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("apitest: no connection to %s: tests talk to loopback only", addr)
+		}
+		return d.DialContext(ctx, network, net.JoinHostPort(host, port))
+	}
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
 // Start opens the panel (server.Open: a real store, bootstrap, the local node or the
 // WithNodes finder, the App) and serves it on a loopback listener. Everything is closed in
 // t.Cleanup. Rate limits default to values no test reaches.
@@ -79,6 +104,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	s := settings{cfg: server.Default(), logLevel: slog.LevelWarn}
 	s.cfg.ClientLimit = server.RateLimit{Limit: 1 << 30, Window: time.Hour}
 	s.cfg.IPLimit = server.RateLimit{Limit: 1 << 30, Window: time.Hour}
+	s.cfg.Webhooks.Client = LoopbackOnly() // tests never send webhooks (or DNS queries) elsewhere
 	for _, o := range opts {
 		o(&s)
 	}

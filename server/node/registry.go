@@ -34,6 +34,10 @@ type RegistryOptions struct {
 	PollInterval time.Duration
 	PollTimeout  time.Duration
 	Logger       *slog.Logger
+	// OnChange, when set, hears a remote node go down (up=false, with the cause) and answer
+	// again (up=true): once per transition, in its own goroutine. A node never seen down
+	// does not come "up" at the first contact.
+	OnChange func(ctx context.Context, nodeID int, up bool, cause error)
 }
 
 // Registry is the panel's node.Finder: the local node's client for the local node and one
@@ -172,6 +176,19 @@ func (r *Registry) markDown(id int, cause error) {
 	}
 	if !st.down {
 		r.log.Warn("node unavailable", "node", id, "err", cause)
+		r.changedLocked(id, false, cause)
 	}
 	st.down, st.cause = true, cause
+}
+
+// changedLocked tells OnChange (r.mu held) without holding the lock while it runs.
+func (r *Registry) changedLocked(id int, up bool, cause error) {
+	if r.opts.OnChange == nil || r.ctx.Err() != nil {
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.opts.OnChange(r.ctx, id, up, cause)
+	}()
 }

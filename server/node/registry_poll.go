@@ -84,6 +84,7 @@ func (r *Registry) pollNode(ctx context.Context, n *ent.Node) error {
 	}
 	if st.down {
 		r.log.Info("node answers again", "node", n.ID, "address", rem.Address())
+		r.changedLocked(n.ID, true, nil)
 	}
 	due := st.down || st.stale || st.bootID != h.BootId
 	st.down, st.cause, st.bootID = false, nil, h.BootId

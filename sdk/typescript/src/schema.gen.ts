@@ -1407,6 +1407,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhooks
+         * @description Lists the registered webhook endpoints, ordered by id. Secrets are never returned.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook
+         * @description Registers an endpoint that receives the chosen events (`*` = all). The panel generates the signing secret
+         *     and returns it in this response only (`secret`); it is stored encrypted and never returned again.
+         *     Each event is POSTed to `url` as a `WebhookPayload` (see the `event` callback) with the headers
+         *     `X-SkyPanel-Event`, `X-SkyPanel-Delivery`, `X-SkyPanel-Timestamp` (unix seconds) and
+         *     `X-SkyPanel-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`. A 2xx answer is a
+         *     delivery; anything else (or no answer within 10 s) is retried with exponential backoff and jitter for
+         *     24 hours, then the delivery is failed. Redirects are not followed. `url` is http or https: an
+         *     administrator registers it, so loopback and private addresses are allowed.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook
+         * @description Returns one webhook endpoint (without its secret).
+         */
+        get: operations["getWebhook"];
+        /**
+         * Update a webhook
+         * @description Changes a webhook; only the fields present change. Pending deliveries keep their body and go to the new
+         *     url. An inactive webhook gets no new deliveries (pending ones are still sent).
+         */
+        put: operations["updateWebhook"];
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Removes a webhook and its delivery log; pending deliveries are dropped.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhookId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's secret
+         * @description Replaces the signing secret with a new one, returned in this response only. Every attempt from now on,
+         *     retries of earlier events included, is signed with the new secret.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a webhook's deliveries
+         * @description The delivery log of one endpoint, newest first (by id, descending): status, attempts, the last answer's
+         *     status code or error, and when the next attempt is due.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+                /**
+                 * @description Webhook delivery id.
+                 * @example 42
+                 */
+                deliveryId: components["parameters"]["WebhookDeliveryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver
+         * @description Sends a delivery again, now, whatever its status (same body and event id, a new timestamp and
+         *     signature); it is pending again with a fresh 24-hour retry window. The request does not wait for the
+         *     attempt.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/self": {
         parameters: {
             query?: never;
@@ -1802,13 +1955,13 @@ export interface components {
          * @example server.view
          * @enum {string}
          */
-        Scope: "admin" | "server.view" | "server.create" | "server.edit" | "server.delete" | "server.start" | "server.stop" | "server.kill" | "server.install" | "server.suspend" | "server.status" | "server.stats" | "server.console" | "server.sendCommand" | "server.definition.edit" | "server.files.view" | "server.files.edit" | "server.backup.view" | "server.backup.create" | "server.backup.restore" | "server.backup.delete" | "users.info.search" | "users.info.view" | "users.info.edit" | "users.perms.view" | "users.perms.edit" | "users.view" | "users.edit" | "nodes.view" | "nodes.create" | "nodes.edit" | "nodes.delete" | "nodes.deploy" | "settings.view" | "settings.edit" | "templates.view" | "node";
+        Scope: "admin" | "server.view" | "server.create" | "server.edit" | "server.delete" | "server.start" | "server.stop" | "server.kill" | "server.install" | "server.suspend" | "server.status" | "server.stats" | "server.console" | "server.sendCommand" | "server.definition.edit" | "server.files.view" | "server.files.edit" | "server.backup.view" | "server.backup.create" | "server.backup.restore" | "server.backup.delete" | "users.info.search" | "users.info.view" | "users.info.edit" | "users.perms.view" | "users.perms.edit" | "users.view" | "users.edit" | "nodes.view" | "nodes.create" | "nodes.edit" | "nodes.delete" | "nodes.deploy" | "settings.view" | "webhooks.view" | "webhooks.edit" | "settings.edit" | "templates.view" | "node";
         /**
          * @description A scope a user or an OAuth2 client may be granted, the catalogue without `node` (only node deployment clients hold it; they get it from GET /api/nodes/{id}/deployment).
          * @example server.view
          * @enum {string}
          */
-        GrantScope: "admin" | "server.view" | "server.create" | "server.edit" | "server.delete" | "server.start" | "server.stop" | "server.kill" | "server.install" | "server.suspend" | "server.status" | "server.stats" | "server.console" | "server.sendCommand" | "server.definition.edit" | "server.files.view" | "server.files.edit" | "server.backup.view" | "server.backup.create" | "server.backup.restore" | "server.backup.delete" | "users.info.search" | "users.info.view" | "users.info.edit" | "users.perms.view" | "users.perms.edit" | "users.view" | "users.edit" | "nodes.view" | "nodes.create" | "nodes.edit" | "nodes.delete" | "nodes.deploy" | "settings.view" | "settings.edit" | "templates.view";
+        GrantScope: "admin" | "server.view" | "server.create" | "server.edit" | "server.delete" | "server.start" | "server.stop" | "server.kill" | "server.install" | "server.suspend" | "server.status" | "server.stats" | "server.console" | "server.sendCommand" | "server.definition.edit" | "server.files.view" | "server.files.edit" | "server.backup.view" | "server.backup.create" | "server.backup.restore" | "server.backup.delete" | "users.info.search" | "users.info.view" | "users.info.edit" | "users.perms.view" | "users.perms.edit" | "users.view" | "users.edit" | "nodes.view" | "nodes.create" | "nodes.edit" | "nodes.delete" | "nodes.deploy" | "settings.view" | "webhooks.view" | "webhooks.edit" | "settings.edit" | "templates.view";
         /**
          * @description Lifecycle state of a server: `installing` (install steps running), `install_failed` (see status message), `stopped`, `starting`, `running`, `stopping`, `crashed` (exited unexpectedly), `unknown` (node unreachable).
          * @example running
@@ -2611,6 +2764,242 @@ export interface components {
              * @example q8Zr2Lw9Xv3TnP5k
              */
             password: string;
+        };
+        /**
+         * @description An event a webhook receives; the payload's `data` holds, by event:
+         *     - `server.created`, `server.suspended`, `server.deleted`: `server`.
+         *     - `server.installed`, `server.started`, `server.stopped`, `server.crashed`: `server` (with `state`).
+         *     - `server.install_failed`: `server` and `error` (the node's status message, when it has one).
+         *     - `backup.completed`: `server` and `backup`; `backup.failed`: `server`, `backup` and `error`.
+         *     - `user.created`: `user`.
+         *     - `node.offline`, `node.online`: `node` (`node.offline` also `error`: why the node was unreachable).
+         *
+         *     Each occurrence is one event. State events (`installed`, `install_failed`, `started`, `stopped`,
+         *     `crashed`) are transitions the panel sees on the node's event stream of each server while a webhook
+         *     wants one of them; a restarted panel takes the current states as its baseline (a change made while no
+         *     panel ran is not an event). `node.*` concern remote nodes (the embedded one runs in the panel), from
+         *     the panel's health polls: `node.online` only after a `node.offline`. `backup.*` follow backups started
+         *     through the API (one still running when the panel stops gets no event).
+         * @example server.created
+         * @enum {string}
+         */
+        WebhookEventType: "server.created" | "server.installed" | "server.install_failed" | "server.started" | "server.stopped" | "server.crashed" | "server.suspended" | "server.deleted" | "backup.completed" | "backup.failed" | "user.created" | "node.offline" | "node.online";
+        /**
+         * @description An event type, or `*` for every event.
+         * @example server.created
+         * @enum {string}
+         */
+        WebhookEventFilter: "*" | "server.created" | "server.installed" | "server.install_failed" | "server.started" | "server.stopped" | "server.crashed" | "server.suspended" | "server.deleted" | "backup.completed" | "backup.failed" | "user.created" | "node.offline" | "node.online";
+        /**
+         * Format: uri
+         * @description Absolute http or https URL without user information. Loopback and private addresses are allowed (administrators register endpoints); redirects are never followed.
+         * @example https://billing.example.com/skypanel/hook
+         */
+        WebhookUrl: string;
+        /**
+         * @description A webhook endpoint. The secret is never returned after creation.
+         * @example {
+         *       "id": 1,
+         *       "url": "https://billing.example.com/skypanel/hook",
+         *       "events": [
+         *         "server.created"
+         *       ],
+         *       "description": "billing",
+         *       "active": true,
+         *       "createdAt": "2026-01-01T00:00:00Z",
+         *       "updatedAt": "2026-01-01T00:00:00Z"
+         *     }
+         */
+        Webhook: {
+            /**
+             * Format: int64
+             * @example 1
+             */
+            id: number;
+            url: components["schemas"]["WebhookUrl"];
+            events: components["schemas"]["WebhookEventFilter"][];
+            /** @example billing */
+            description: string;
+            /**
+             * @description An inactive webhook gets no new deliveries.
+             * @example true
+             */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T00:00:00Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T00:00:00Z
+             */
+            updatedAt: string;
+        };
+        /** @description A new webhook with its signing secret, shown only in this response. */
+        WebhookCreated: components["schemas"]["Webhook"] & {
+            /**
+             * @description The HMAC-SHA256 signing key (store it now; it is never shown again).
+             * @example whsec_0123456789abcdef0123456789abcdef0123456789a
+             */
+            secret: string;
+        };
+        /** @description A page of webhooks. */
+        WebhookList: {
+            webhooks: components["schemas"]["Webhook"][];
+            metadata: components["schemas"]["ListMetadata"];
+        };
+        /** @description A webhook to register. */
+        WebhookCreate: {
+            url: components["schemas"]["WebhookUrl"];
+            events: components["schemas"]["WebhookEventFilter"][];
+            /** @default  */
+            description?: string;
+            /** @default true */
+            active?: boolean;
+        };
+        /** @description Fields of a webhook to change; absent fields keep their value. */
+        WebhookUpdate: {
+            url?: components["schemas"]["WebhookUrl"];
+            events?: components["schemas"]["WebhookEventFilter"][];
+            description?: string;
+            active?: boolean;
+        };
+        /** @description One event sent (or to send) to one endpoint. */
+        WebhookDelivery: {
+            /**
+             * Format: int64
+             * @description The delivery id (header `X-SkyPanel-Delivery`).
+             * @example 42
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @example 1
+             */
+            webhookId: number;
+            event: components["schemas"]["WebhookEventType"];
+            /**
+             * @description The event's id (the payload's `id`).
+             * @example evt_3f2a9c0d1b7e4a56
+             */
+            eventId: string;
+            /**
+             * @description `pending` (an attempt is due at `nextAttemptAt`), `delivered` (a 2xx answer), `failed` (no 2xx answer within the 24-hour retry window).
+             * @example delivered
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /**
+             * @description Attempts made so far.
+             * @example 1
+             */
+            attempts: number;
+            /**
+             * @description HTTP status of the last answer; null when none came.
+             * @example 200
+             */
+            lastStatusCode: number | null;
+            /**
+             * @description Why the last attempt failed (status or transport error); null after a success.
+             * @example null
+             */
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending only).
+             * @example null
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T00:00:01Z
+             */
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-01T00:00:00Z
+             */
+            createdAt: string;
+        };
+        /** @description A page of deliveries. */
+        WebhookDeliveryList: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            metadata: components["schemas"]["ListMetadata"];
+        };
+        /** @description The JSON body of an event delivery. */
+        WebhookPayload: {
+            /**
+             * @description The event's id, the same for every endpoint and retry.
+             * @example evt_3f2a9c0d1b7e4a56
+             */
+            id: string;
+            event: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             * @example 2026-01-01T00:00:00Z
+             */
+            createdAt: string;
+            data: components["schemas"]["WebhookEventData"];
+        };
+        /** @description What the event is about (which properties are present depends on the event; see `WebhookEventType`). */
+        WebhookEventData: {
+            server?: components["schemas"]["WebhookServer"];
+            backup?: components["schemas"]["WebhookBackup"];
+            user?: components["schemas"]["WebhookUser"];
+            node?: components["schemas"]["WebhookNode"];
+            /** @description Why it failed (install_failed, backup.failed, node.offline). */
+            error?: string;
+        };
+        WebhookServer: {
+            /** @example ABC12345 */
+            id: string;
+            /** @example Survival */
+            name: string;
+            /**
+             * Format: int64
+             * @example 2
+             */
+            ownerId: number;
+            /**
+             * Format: int64
+             * @example 1
+             */
+            nodeId: number;
+            state?: components["schemas"]["ServerState"];
+        };
+        WebhookBackup: {
+            /** @example backup-20240115-103000 */
+            id: string;
+            /**
+             * Format: int64
+             * @description Archive size in bytes (completed backups).
+             * @example 1048576
+             */
+            size?: number;
+        };
+        WebhookUser: {
+            /**
+             * Format: int64
+             * @example 2
+             */
+            id: number;
+            /** @example alice */
+            username: string;
+            /** @example alice@example.com */
+            email: string;
+            /** @example false */
+            admin: boolean;
+        };
+        WebhookNode: {
+            /**
+             * Format: int64
+             * @example 1
+             */
+            id: number;
+            /** @example local */
+            name: string;
         };
         /**
          * @description A MySQL/MariaDB server the panel creates databases on. The password is never returned.
@@ -4048,6 +4437,16 @@ export interface components {
          * @example 1
          */
         DatabaseId: number;
+        /**
+         * @description Webhook id.
+         * @example 1
+         */
+        WebhookId: number;
+        /**
+         * @description Webhook delivery id.
+         * @example 42
+         */
+        WebhookDeliveryId: number;
         /**
          * @description Backup id.
          * @example backup-20240115-103000
@@ -7575,6 +7974,316 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+                 * @example 1
+                 */
+                page?: components["parameters"]["Page"];
+                /**
+                 * @description Items per page (1-100). Out of range → 400 ErrFieldInvalid.
+                 * @example 25
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhooks. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://billing.example.com/skypanel/hook",
+                 *       "events": [
+                 *         "server.created",
+                 *         "server.deleted"
+                 *       ],
+                 *       "description": "billing"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Webhook created; `secret` is shown only here. */
+            201: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated webhook. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook with its new secret. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page number (1-indexed). Out of range → 400 ErrFieldInvalid.
+                 * @example 1
+                 */
+                page?: components["parameters"]["Page"];
+                /**
+                 * @description Items per page (1-100). Out of range → 400 ErrFieldInvalid.
+                 * @example 25
+                 */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Webhook id.
+                 * @example 1
+                 */
+                webhookId: components["parameters"]["WebhookId"];
+                /**
+                 * @description Webhook delivery id.
+                 * @example 42
+                 */
+                deliveryId: components["parameters"]["WebhookDeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending. */
+            202: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
