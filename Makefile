@@ -14,7 +14,7 @@ TS_GENERATED := sdk/typescript/src/schema.gen.ts
 # golangci-lint is pinned in tools/go.mod (its own module, so it does not bloat go.mod)
 GOLANGCI_LINT := $(GO) tool -modfile=tools/go.mod golangci-lint
 
-.PHONY: all help build run test test-unit deps generate check-generated lint-spec lint check-tidy bench clean
+.PHONY: all help build run test test-unit deps docs-bundle generate check-generated lint-spec lint check-tidy bench clean
 
 all: build
 
@@ -22,20 +22,31 @@ all: build
 help:
 	@sed -n 's/^## \([^:]*\): */\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  %-16s %s\n", $$1, $$2}'
 
-## build: the binary in $(BIN), stamped with the git version and commit
-build:
+## build: the binary in $(BIN), stamped with the git version and commit, with the API reference page
+build: docs-bundle
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/skypanel
 
 ## deps: system packages (containerd, runc, busybox-static, mariadb-server, wrk) and npm tools
 deps:
 	scripts/install-deps.sh
 
+# The API reference page (/api/docs) embeds Scalar's standalone bundle, copied from node_modules
+# (package.json pins it; npm ci when missing) into a gitignored folder. A `go build` without it
+# still works: /api/docs then answers 501.
+DOCS_BUNDLE_SRC := node_modules/@scalar/api-reference/dist/browser/standalone.js
+DOCS_BUNDLE := server/docs/dist/scalar-api-reference.js
+
+## docs-bundle: copy the API reference renderer into server/docs/dist (embedded by go build)
+docs-bundle:
+	@test -f $(DOCS_BUNDLE_SRC) || npm ci --no-audit --no-fund --loglevel=error
+	@cmp -s $(DOCS_BUNDLE_SRC) $(DOCS_BUNDLE) || cp $(DOCS_BUNDLE_SRC) $(DOCS_BUNDLE)
+
 ## run: the panel + local node on SQLite in $(DATA); prints how to get credentials on first start
 run: build
 	scripts/run.sh $(BIN) $(DATA) $(LISTEN)
 
 ## test: everything, against a private containerd and MariaDB started (and stopped) here
-test: deps
+test: deps docs-bundle
 	scripts/test.sh
 
 ## test-unit: the fast tests only (no containerd, no MariaDB)

@@ -1,6 +1,8 @@
 package apispec
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -109,5 +111,53 @@ func TestTransport(t *testing.T) {
 	}
 	if seen := tr.Seen(); seen["listThings"] != 1 || seen["getBlob"] != 2 {
 		t.Fatalf("seen = %v", seen)
+	}
+}
+
+// TestTransportGzip: a gzip-encoded body is checked as the content it encodes (a valid one
+// passes, an invalid one is reported, a corrupt gzip is reported) and reaches the caller as sent.
+func TestTransportGzip(t *testing.T) {
+	spec := loadTiny(t, Options{})
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		_, _ = w.Write([]byte(s))
+		_ = w.Close()
+		return b.Bytes()
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+		bad  bool
+	}{
+		{"valid", gz(`[{"name":"a"}]`), false},
+		{"invalid content", gz(`[{"name":1}]`), true},
+		{"corrupt gzip", []byte("not gzip"), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Header().Set("X-Count", "1")
+				_, _ = w.Write(c.body)
+			}))
+			defer srv.Close()
+			var reported []error
+			client := &http.Client{Transport: NewTransport(spec, nil, func(err error) { reported = append(reported, err) })}
+			req, _ := http.NewRequest("GET", srv.URL+"/things", nil)
+			req.Header.Set("Accept-Encoding", "gzip") // set by hand: the body stays compressed
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !bytes.Equal(got, c.body) {
+				t.Errorf("the caller got %q, want the body as sent", got)
+			}
+			if bad := len(reported) > 0; bad != c.bad || bad && !errors.Is(reported[0], ErrResponseMismatch) {
+				t.Errorf("reported %v, want a mismatch: %v", reported, c.bad)
+			}
+		})
 	}
 }

@@ -2,9 +2,11 @@ package apispec
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 )
 
@@ -74,6 +76,16 @@ func (t *Transport) Check(req *http.Request, reqBody []byte, resp *http.Response
 		}
 		t.seen[op.ID]++
 		t.mu.Unlock()
+	}
+	if body != nil && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		// the schema describes the content, not its transfer form (the caller keeps the gzip)
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: gzip body: %w", ErrResponseMismatch, err)
+		}
 	}
 	return t.Spec.CheckResponse(req.Context(), Response{Request: req, RequestBody: reqBody,
 		Status: resp.StatusCode, Header: resp.Header, Body: body})

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(containerd runc busybox-static containernetworking-plugins iptables iproute2 kmod curl mariadb-server mariadb-client wrk gcc make git nodejs npm python3 python3-requests php-cli php-curl php-sqlite3 phpunit
-  openssh-client sshpass openssh-server)
+  openssh-client sshpass openssh-server chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,7 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
   fi
 fi
-if [ ! -x node_modules/.bin/redocly ] || [ ! -d node_modules/axios ]; then
+if [ ! -x node_modules/.bin/redocly ] || [ ! -d node_modules/axios ] ||
+  [ ! -f node_modules/@scalar/api-reference/dist/browser/standalone.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 # the TypeScript SDK's own tools (openapi-typescript, tsc) and dependencies, from its lock file

@@ -24,6 +24,14 @@ else
   echo "no mariadbd (apt-get install -y mariadb-server): database tests will skip"
 fi
 export CGO_ENABLED=1
+# the API reference page (/api/docs) in headless Chromium (server/docspage): the bundle it embeds
+# and the browser; its screenshot goes to the artifacts folder
+make --no-print-directory docs-bundle
+if command -v chromium >/dev/null; then
+  export SKYPANEL_TEST_CHROMIUM=$(command -v chromium) SKYPANEL_TEST_ARTIFACTS=$dir/artifacts
+else
+  echo "no chromium (apt-get install -y chromium): the reference page test will skip"
+fi
 # e2e/multinode (issue 12) runs the panel and two daemons, each daemon in its own network namespace
 # (root, iproute2, nsenter; it skips otherwise), with docker servers on the containerd above.
 go vet ./...
@@ -31,6 +39,7 @@ go vet ./...
 # e2e/gosdk's TestGoSDK against a live panel
 (cd api && go vet ./...)
 go test -count=1 -timeout 25m ./... 2>&1 | tee "$dir/go-test.log"
+[ ! -f "$dir/artifacts/docs-page.png" ] || echo "screenshot of /api/docs: $dir/artifacts/docs-page.png"
 # the race detector on the concurrent core (state machine, fan-out, middleware, OAuth2 cache,
 # file manager and backups, the node API and its token verifier, the panel's remote node client
 # and registry, the WebSocket engine, transfers, webhook delivery)

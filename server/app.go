@@ -62,6 +62,8 @@ type App struct {
 	sftp        *sftpState      // SFTP login lockout and audit log (sftp_auth.go)
 	hooks       *webhook.Engine // webhook events and deliveries (h_webhooks.go)
 	watcher     *webhook.Watcher
+	spec        specDocs // the served contract (h_spec.go)
+	docs        docsSite // the served reference page (docs.go)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -90,6 +92,12 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		a.cfg.MaxTokenBodyBytes = Default().MaxTokenBodyBytes
 	}
 	a.validator = newValidator(contract, a.cfg)
+	if a.spec, err = servedSpec(); err != nil {
+		return nil, err
+	}
+	if a.docs, err = servedDocs(); err != nil {
+		return nil, err
+	}
 	if a.sockets, err = a.newSocketEngine(); err != nil {
 		return nil, err
 	}

@@ -1704,6 +1704,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API contract as YAML
+         * @description The exact `openapi.yaml` this panel was built from, byte for byte: the contract its routes, request
+         *     validation and scopes are generated from. Generate a client from it, or diff it against another panel's.
+         *     Media type `application/yaml` (RFC 9512; `text/yaml` is its deprecated alias).
+         *     Public (no token), rate-limited like every unauthenticated request. The response carries a strong
+         *     `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+         *     Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
+         */
+        get: operations["getOpenAPIYAML"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API contract as JSON
+         * @description The same document as `/api/openapi.yaml`, converted to JSON once when the panel starts (keys in the
+         *     YAML's order).
+         *     Public (no token), rate-limited like every unauthenticated request. The response carries a strong
+         *     `ETag` (a SHA-256 of the body) and `Cache-Control: public`; `If-None-Match` with that ETag answers 304.
+         *     Sent gzip-compressed (`Content-Encoding: gzip`, its own ETag) when `Accept-Encoding` allows.
+         */
+        get: operations["getOpenAPIJSON"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The interactive API reference
+         * @description An HTML page rendering `/api/openapi.json` (Scalar API reference), served from the binary: it loads
+         *     nothing from other origins (its Content-Security-Policy forbids it), so it works offline. Its "Test
+         *     Request" panel gets a token with the client credentials flow (`POST /oauth2/token`) and sends it as
+         *     `Authorization: Bearer <token>`. A binary built without the reference bundle (`go build` on a clone
+         *     without `npm ci`; `make build` bundles it) answers 501 ErrNotImplemented. Public; `ETag`,
+         *     `If-None-Match` and gzip as for the spec.
+         */
+        get: operations["getAPIDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/docs/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A script of the reference page
+         * @description The scripts `/api/docs` loads. Their names carry a hash of their content, so they are cached for a year
+         *     (`Cache-Control: public, max-age=31536000, immutable`); gzip-compressed when `Accept-Encoding` allows.
+         *     Unknown names are 404 ErrNotFound.
+         */
+        get: operations["getAPIDocsAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth2/token": {
         parameters: {
             query?: never;
@@ -4253,6 +4349,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Not modified (If-None-Match matched the ETag); no body. */
+        NotModified: {
+            headers: {
+                "X-API-Version": components["headers"]["XApiVersion"];
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControlPublic"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description Not implemented (ErrNotImplemented). */
         NotImplemented: {
             headers: {
@@ -4364,6 +4470,11 @@ export interface components {
          */
         Range: string;
         /**
+         * @description ETag from a previous response; 304 Not Modified when it still matches.
+         * @example "9c1e5d0b4f2a7e38c6d1a0b9f3e2d4c5"
+         */
+        IfNoneMatchContent: string;
+        /**
          * @description ETag from a previous download; 304 when unchanged.
          * @example "5d8c72a5-2b1"
          */
@@ -4422,6 +4533,16 @@ export interface components {
         LastModified: string;
         /** @description Always `bytes` for downloads. */
         AcceptRanges: "bytes";
+        /**
+         * @description How long shared caches and browsers may keep the response (`public, max-age=…`).
+         * @example public, max-age=300
+         */
+        CacheControlPublic: string;
+        /**
+         * @description The page's Content-Security-Policy (only this origin; no CDN).
+         * @example default-src 'self'
+         */
+        ContentSecurityPolicy: string;
         /**
          * @description `no-store` on responses carrying credentials.
          * @example no-store
@@ -8482,6 +8603,153 @@ export interface operations {
                     "application/json": components["schemas"]["JWKS"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getOpenAPIYAML: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description ETag from a previous response; 304 Not Modified when it still matches.
+                 * @example "9c1e5d0b4f2a7e38c6d1a0b9f3e2d4c5"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchContent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": unknown;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getOpenAPIJSON: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description ETag from a previous response; 304 Not Modified when it still matches.
+                 * @example "9c1e5d0b4f2a7e38c6d1a0b9f3e2d4c5"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchContent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getAPIDocs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description ETag from a previous response; 304 Not Modified when it still matches.
+                 * @example "9c1e5d0b4f2a7e38c6d1a0b9f3e2d4c5"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchContent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reference page. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            501: components["responses"]["NotImplemented"];
+        };
+    };
+    getAPIDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description ETag from a previous response; 304 Not Modified when it still matches.
+                 * @example "9c1e5d0b4f2a7e38c6d1a0b9f3e2d4c5"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatchContent"];
+            };
+            path: {
+                /**
+                 * @description The asset's name, as `/api/docs` references it.
+                 * @example scalar-3f2a9c1d0b7e4a56.js
+                 */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControlPublic"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": unknown;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
