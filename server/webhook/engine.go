@@ -193,10 +193,12 @@ func (e *Engine) dispatch(ctx context.Context) time.Duration {
 		}
 		return e.cfg.Poll
 	}
+	started := 0
 	for _, d := range rows {
 		if !e.acquire(d) {
 			continue
 		}
+		started++
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
@@ -204,7 +206,10 @@ func (e *Engine) dispatch(ctx context.Context) time.Duration {
 			e.attempt(ctx, d)
 		}()
 	}
-	if len(rows) == dispatchBatch {
+	// A full batch all started: read the next one now. A row left behind waits for a slot,
+	// and the attempt that frees it wakes the dispatcher (release); passing again now would
+	// only read the same rows again until then.
+	if len(rows) == dispatchBatch && started == len(rows) {
 		return 0
 	}
 	next, err := e.client.WebhookDelivery.Query().
