@@ -250,10 +250,7 @@ func (w *Watcher) observe(s *ent.Server, state string, msg *string) {
 	if !seen || typ == "" {
 		return
 	}
-	data := gen.WebhookEventData{Server: &gen.WebhookServer{Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID),
-		NodeId: int64(s.NodeID)}}
-	st := gen.ServerState(state)
-	data.Server.State = &st
+	data := gen.WebhookEventData{Server: ServerPayload(s, state)}
 	if (typ == ServerInstallFailed || typ == ServerCrashed) && msg != nil && *msg != "" {
 		data.Error = msg
 	}
