@@ -102,9 +102,6 @@ func New(client *ent.Client, sealKey []byte, cfg Config, log *slog.Logger) (*Eng
 		wake: make(chan struct{}, 1), inflight: map[int]bool{}, perHook: map[int]int{}, ctx: ctx, cancel: cancel}, nil
 }
 
-// Config is the engine's configuration, defaults filled in.
-func (e *Engine) Config() Config { return e.cfg }
-
 // Start runs the dispatcher until Close.
 func (e *Engine) Start() {
 	e.wg.Add(1)
