@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,7 +11,8 @@ import (
 )
 
 // RetryPolicy bounds the retries of the Panel's transport. A request is retried on 429 and 503
-// answers (waiting at least the Retry-After they carry) and on transport errors, only for
+// answers (waiting at least the Retry-After they carry) and on transport errors (not on a
+// failure to obtain a token: the token endpoint's client has retried it already), only for
 // idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) unless All is set or the request's
 // context comes from AllowRetry. A retry whose wait would end after MaxTotal (counted from the
 // first attempt) is not made: the last answer is returned.
@@ -119,6 +121,9 @@ func (t *retryTransport) attemptRequest(req *http.Request, attempt int) (*http.R
 func (t *retryTransport) backoff(attempt int, resp *http.Response, err error) (time.Duration, bool) {
 	if err == nil && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
 		return 0, false
+	}
+	if _, ok := errors.AsType[*tokenFetchError](err); ok {
+		return 0, false // retried already, by the token endpoint's client
 	}
 	d := t.p.MinBackoff
 	if d <= 0 {

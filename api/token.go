@@ -60,10 +60,18 @@ func newFetchSource(base, clientID, secret string, scopes []string, client *http
 func (s *fetchSource) Token() (*oauth2.Token, error) {
 	t, err := s.cfg.Token(s.ctx)
 	if err != nil {
-		return nil, tokenError(err)
+		return nil, &tokenFetchError{err: tokenError(err)}
 	}
 	return t, nil
 }
+
+// tokenFetchError is a failure to obtain a token. Its request was already retried by the token
+// endpoint's own client (429, 503, transport errors), so the retry transport of the calls does
+// not retry it again (a refusal such as invalid_client would only be asked again and again).
+type tokenFetchError struct{ err error }
+
+func (e *tokenFetchError) Error() string { return e.err.Error() }
+func (e *tokenFetchError) Unwrap() error { return e.err }
 
 // tokenError maps an error response of the token endpoint to an *APIError: the panel's envelope
 // when the body is one, otherwise the RFC 6749 error (its code in Metadata["error"]).

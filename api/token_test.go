@@ -1,7 +1,11 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,5 +46,36 @@ func TestTokenCache(t *testing.T) {
 	step(0, "t3", func() (*oauth2.Token, error) { return c.outliving(2 * time.Hour) })
 	if src.n != 3 {
 		t.Fatalf("%d fetches, want 3", src.n)
+	}
+}
+
+// TestTokenRefusalNotRetried: a token endpoint that refuses the client (401 invalid_client) is
+// asked once per call: the calls' retry transport does not repeat a token fetch, which the
+// token endpoint's own client has retried as far as the policy allows.
+func TestTokenRefusalNotRetried(t *testing.T) {
+	var tokenCalls, apiCalls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth2/token" {
+			tokenCalls.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"unknown client"}`))
+			return
+		}
+		apiCalls.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	p, err := New(srv.URL, "id", "wrong", WithRetryPolicy(RetryPolicy{MaxAttempts: 4, MinBackoff: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.ListServersWithResponse(t.Context(), nil)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("err = %v, want the token endpoint's 401 as an *APIError", err)
+	}
+	if n, m := tokenCalls.Load(), apiCalls.Load(); n != 1 || m != 0 {
+		t.Fatalf("%d token requests and %d calls, want 1 and 0", n, m)
 	}
 }

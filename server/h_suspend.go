@@ -57,7 +57,7 @@ func (h *Handlers) setSuspended(ctx context.Context, id string, v bool) error {
 			return err
 		}
 		return h.a.hooks.EmitTx(ctx, tx, webhook.Event{Type: webhook.ServerSuspended, // h_webhooks_events.go
-			Data: gen.WebhookEventData{Server: hookServer(row, "")}})
+			Data: gen.WebhookEventData{Server: webhook.ServerPayload(row, "")}})
 	})
 	if err != nil {
 		return err

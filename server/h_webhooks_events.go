@@ -35,16 +35,6 @@ func (a *App) fire(ctx context.Context, typ string, data gen.WebhookEventData) {
 	a.hooks.Fire(ctx, webhook.Event{Type: typ, Data: data})
 }
 
-// hookServer is a server as the payloads name it.
-func hookServer(s *ent.Server, state string) *gen.WebhookServer {
-	out := &gen.WebhookServer{Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID), NodeId: int64(s.NodeID)}
-	if state != "" {
-		st := gen.ServerState(state)
-		out.State = &st
-	}
-	return out
-}
-
 func hookUser(u *ent.User) *gen.WebhookUser {
 	return &gen.WebhookUser{Id: int64(u.ID), Username: u.Username, Email: u.Email, Admin: u.Admin}
 }
@@ -58,7 +48,7 @@ func (a *App) deleteServerRow(ctx context.Context, s *ent.Server) error {
 			return err
 		}
 		return a.hooks.EmitTx(ctx, tx, webhook.Event{Type: webhook.ServerDeleted,
-			Data: gen.WebhookEventData{Server: hookServer(s, "")}})
+			Data: gen.WebhookEventData{Server: webhook.ServerPayload(s, "")}})
 	})
 }
 
@@ -108,7 +98,7 @@ func (a *App) followBackup(nc node.Client, s *ent.Server, backupID string) {
 			if err != nil || b.State == daemonapi.BackupStateRunning {
 				continue // the node may be unavailable for a while
 			}
-			data := gen.WebhookEventData{Server: hookServer(s, ""), Backup: &gen.WebhookBackup{Id: b.Id}}
+			data := gen.WebhookEventData{Server: webhook.ServerPayload(s, ""), Backup: &gen.WebhookBackup{Id: b.Id}}
 			typ := webhook.BackupCompleted
 			if b.State == daemonapi.BackupStateFailed {
 				typ = webhook.BackupFailed

@@ -67,7 +67,7 @@ func (h *Handlers) createServer(ctx context.Context, id string, generated bool, 
 		}
 		return out, false, err
 	}
-	h.a.fire(ctx, webhook.ServerCreated, gen.WebhookEventData{Server: hookServer(row, "")})
+	h.a.fire(ctx, webhook.ServerCreated, gen.WebhookEventData{Server: webhook.ServerPayload(row, "")})
 	row.Edges.Node = n
 	h.a.watcher.Watch(ctx, row) // state events from now on (the install's included)
 	if tpl != nil {             // the definition carried the template's backup commands

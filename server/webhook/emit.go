@@ -43,6 +43,16 @@ type Event struct {
 	Data gen.WebhookEventData
 }
 
+// ServerPayload is a server as the payloads name it (state "": not given).
+func ServerPayload(s *ent.Server, state string) *gen.WebhookServer {
+	out := &gen.WebhookServer{Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID), NodeId: int64(s.NodeID)}
+	if state != "" {
+		st := gen.ServerState(state)
+		out.State = &st
+	}
+	return out
+}
+
 // Emit records one delivery per active webhook whose filter matches ev, with the payload
 // fixed now, in c (the store's client, or a transaction's: use EmitTx then). It does not
 // send anything; call Wake once the rows are committed.

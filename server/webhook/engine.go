@@ -102,9 +102,6 @@ func New(client *ent.Client, sealKey []byte, cfg Config, log *slog.Logger) (*Eng
 		wake: make(chan struct{}, 1), inflight: map[int]bool{}, perHook: map[int]int{}, ctx: ctx, cancel: cancel}, nil
 }
 
-// Config is the engine's configuration, defaults filled in.
-func (e *Engine) Config() Config { return e.cfg }
-
 // Start runs the dispatcher until Close.
 func (e *Engine) Start() {
 	e.wg.Add(1)
@@ -193,10 +190,12 @@ func (e *Engine) dispatch(ctx context.Context) time.Duration {
 		}
 		return e.cfg.Poll
 	}
+	started := 0
 	for _, d := range rows {
 		if !e.acquire(d) {
 			continue
 		}
+		started++
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
@@ -204,7 +203,10 @@ func (e *Engine) dispatch(ctx context.Context) time.Duration {
 			e.attempt(ctx, d)
 		}()
 	}
-	if len(rows) == dispatchBatch {
+	// A full batch all started: read the next one now. A row left behind waits for a slot,
+	// and the attempt that frees it wakes the dispatcher (release); passing again now would
+	// only read the same rows again until then.
+	if len(rows) == dispatchBatch && started == len(rows) {
 		return 0
 	}
 	next, err := e.client.WebhookDelivery.Query().

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -39,5 +41,51 @@ func TestPrune(t *testing.T) {
 		if !st.Client.WebhookDelivery.Query().Where(webhookdelivery.ID(id)).ExistX(ctx) {
 			t.Errorf("delivery %d was pruned", id)
 		}
+	}
+}
+
+// TestDispatchSaturated: with every worker busy and a full batch of due rows left, dispatch
+// waits for a wake (a finished attempt) instead of passing again at once, which would read
+// the same rows again and again until a worker is free.
+func TestDispatchSaturated(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	e, err := New(st.Client, st.Keys.Seal, Config{Workers: 1, PerEndpoint: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	h := st.Client.Webhook.Create().SetURL(srv.URL).SetEvents([]string{"*"}).SaveX(ctx)
+	h.Update().SetSecretEnc(e.SealSecret(h.ID, NewSecret())).ExecX(ctx)
+	now := time.Now().UTC()
+	for range dispatchBatch + 8 {
+		st.Client.WebhookDelivery.Create().SetWebhookID(h.ID).SetEvent(UserCreated).SetEventID("evt_x").
+			SetPayload([]byte("{}")).SetNextAttemptAt(now.Add(-time.Second)).SetRetryUntil(now.Add(time.Hour)).
+			ExecX(ctx)
+	}
+	if wait := e.dispatch(e.ctx); wait <= 0 {
+		t.Fatalf("dispatch with its only worker busy waits %s, want a wait for the worker", wait)
+	}
+	e.mu.Lock()
+	running := e.running
+	e.mu.Unlock()
+	if running != 1 {
+		t.Fatalf("%d attempts running, want 1", running)
+	}
+	if wait := e.dispatch(e.ctx); wait <= 0 {
+		t.Fatalf("second pass with the worker busy waits %s, want a wait for the worker", wait)
 	}
 }

@@ -77,9 +77,11 @@ func (w *Watcher) Start() {
 	}()
 }
 
-// Close ends every stream and waits for them.
+// Close ends every stream and waits for them (a Watch under way included).
 func (w *Watcher) Close() {
+	w.mu.Lock()
 	w.cancel()
+	w.mu.Unlock()
 	w.wg.Wait()
 }
 
@@ -191,9 +193,9 @@ func (w *Watcher) watch(ctx context.Context, s *ent.Server) {
 		return
 	}
 	w.watched[s.ID] = x
+	w.wg.Add(1) // under mu, before Close can cancel: Close waits for the stream
 	w.mu.Unlock()
 	w.status(ctx, nc, s)
-	w.wg.Add(1)
 	go w.follow(sctx, nc, s, x, stream)
 }
 
@@ -250,10 +252,7 @@ func (w *Watcher) observe(s *ent.Server, state string, msg *string) {
 	if !seen || typ == "" {
 		return
 	}
-	data := gen.WebhookEventData{Server: &gen.WebhookServer{Id: s.ID, Name: s.Name, OwnerId: int64(s.OwnerID),
-		NodeId: int64(s.NodeID)}}
-	st := gen.ServerState(state)
-	data.Server.State = &st
+	data := gen.WebhookEventData{Server: ServerPayload(s, state)}
 	if (typ == ServerInstallFailed || typ == ServerCrashed) && msg != nil && *msg != "" {
 		data.Error = msg
 	}
