@@ -72,21 +72,29 @@ func (p *Panel) nodeChanged(ctx context.Context, nodeID int, up bool, cause erro
 	p.Webhooks.Fire(ctx, webhook.Event{Type: typ, Data: data})
 }
 
-// Polls of a running backup (followBackup): from the first to the longest interval, doubling.
+// Polls of a running backup (followBackup): from the first to the longest interval, doubling,
+// for at most backupFollowFor (a node gone for good must not keep a poller for ever).
 const (
 	backupPollFirst = 100 * time.Millisecond
 	backupPollMax   = 5 * time.Second
+	backupFollowFor = 24 * time.Hour
 )
 
 // followBackup records backup.completed or backup.failed when the node's backup ends. It
 // polls the backup (nodes do not push backup events) under the webhook engine, so a panel
-// shutdown ends it: a backup still running then gets no event.
+// shutdown ends it: a backup still running then gets no event; nor does one whose node stays
+// unreachable for backupFollowFor (logged).
 func (a *App) followBackup(nc node.Client, s *ent.Server, backupID string) {
 	a.hooks.Go(func(ctx context.Context) {
 		wait := backupPollFirst
+		giveUp := time.After(backupFollowFor)
 		for {
 			select {
 			case <-ctx.Done():
+				return
+			case <-giveUp:
+				a.log.Warn("backup event dropped: the backup did not end within the time it is followed",
+					"server", s.ID, "backup", backupID, "after", backupFollowFor)
 				return
 			case <-time.After(wait):
 			}
