@@ -289,6 +289,27 @@ func (e GrantScope) Valid() bool {
 	}
 }
 
+// Defines values for HealthStatus.
+const (
+	HealthStatusOk          HealthStatus = "ok"
+	HealthStatusStarting    HealthStatus = "starting"
+	HealthStatusUnavailable HealthStatus = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
+	switch e {
+	case HealthStatusOk:
+		return true
+	case HealthStatusStarting:
+		return true
+	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstallStepApi.
 const (
 	InstallStepApiPaper InstallStepApi = "paper"
@@ -1306,6 +1327,20 @@ type FileList struct {
 //
 // Example: server.view
 type GrantScope string
+
+// Health The outcome of a health or readiness check.
+//
+// Example: {"checks":{"database":"ok","localNode":"ok"},"status":"ok"}
+type Health struct {
+	// Checks One entry per check (`database`, `localNode`): `ok`, or why it failed.
+	Checks map[string]string `json:"checks"`
+
+	// Status `ok`: every check passed; `starting`: a check is not ready yet; `unavailable`: a check failed.
+	Status HealthStatus `json:"status"`
+}
+
+// HealthStatus `ok`: every check passed; `starting`: a check is not ready yet; `unavailable`: a check failed.
+type HealthStatus string
 
 // InstallStep One install step. Which optional fields apply depends on `type`.
 //
@@ -5638,6 +5673,15 @@ type ClientInterface interface {
 	// Corresponds with POST /api/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetHealthz Liveness
+	//
+	// 200 while the process serves HTTP; it checks nothing else (use it as a liveness probe: a failing
+	// `/healthz` means restart the process). Public (no token) and never rate-limited: a load balancer
+	// may poll it as often as it likes; the answer is fixed and costs nothing.
+	//
+	// Corresponds with GET /healthz (the `GetHealthz` operationId).
+	GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Oauth2IntrospectWithBody Introspect a token
 	//
 	//
@@ -5689,6 +5733,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `Oauth2Token` operationId).
 	Oauth2TokenWithFormdataBody(ctx context.Context, body Oauth2TokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReadyz Readiness
+	//
+	// 200 when this panel can serve requests: the database answers a trivial query within 2 s
+	// (check `database`) and, when this panel runs the embedded local node, that node is ready (check
+	// `localNode`). Otherwise 503 with `status: unavailable` and the failing check named in `checks`
+	// (its value says why). Use it as a readiness probe: take the replica out of the load balancer
+	// while it fails. Public (no token) and never rate-limited; one cheap query per call.
+	//
+	// Corresponds with GET /readyz (the `GetReadyz` operationId).
+	GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetJWKS The panel's public keys for node tokens
@@ -8125,6 +8180,25 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, r
 	return c.Client.Do(req)
 }
 
+// GetHealthz Liveness
+//
+// 200 while the process serves HTTP; it checks nothing else (use it as a liveness probe: a failing
+// `/healthz` means restart the process). Public (no token) and never rate-limited: a load balancer
+// may poll it as often as it likes; the answer is fixed and costs nothing.
+//
+// Corresponds with GET /healthz (the `GetHealthz` operationId).
+func (c *Client) GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetHealthzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Oauth2IntrospectWithBody Introspect a token
 //
 // Token introspection (RFC 7662). The caller authenticates as an OAuth2 client (HTTP Basic or `client_id` /
@@ -8203,6 +8277,27 @@ func (c *Client) Oauth2TokenWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /oauth2/token (the `Oauth2Token` operationId).
 func (c *Client) Oauth2TokenWithFormdataBody(ctx context.Context, body Oauth2TokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOauth2TokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReadyz Readiness
+//
+// 200 when this panel can serve requests: the database answers a trivial query within 2 s
+// (check `database`) and, when this panel runs the embedded local node, that node is ready (check
+// `localNode`). Otherwise 503 with `status: unavailable` and the failing check named in `checks`
+// (its value says why). Use it as a readiness probe: take the replica out of the load balancer
+// while it fails. Public (no token) and never rate-limited; one cheap query per call.
+//
+// Corresponds with GET /readyz (the `GetReadyz` operationId).
+func (c *Client) GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReadyzRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -12326,6 +12421,33 @@ func NewRotateWebhookSecretRequest(server string, webhookId WebhookId) (*http.Re
 	return req, nil
 }
 
+// NewGetHealthzRequest constructs an http.Request for the GetHealthz method
+func NewGetHealthzRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/healthz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewOauth2IntrospectRequestWithFormdataBody calls the generic Oauth2Introspect builder with application/x-www-form-urlencoded body
 func NewOauth2IntrospectRequestWithFormdataBody(server string, body Oauth2IntrospectFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -12402,6 +12524,33 @@ func NewOauth2TokenRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetReadyzRequest constructs an http.Request for the GetReadyz method
+func NewGetReadyzRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/readyz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -13859,6 +14008,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/webhooks/{webhookId}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
 
+	// GetHealthzWithResponse Liveness
+	//
+	// 200 while the process serves HTTP; it checks nothing else (use it as a liveness probe: a failing
+	// `/healthz` means restart the process). Public (no token) and never rate-limited: a load balancer
+	// may poll it as often as it likes; the answer is fixed and costs nothing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /healthz (the `GetHealthz` operationId).
+	GetHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthzResponse, error)
+
 	// Oauth2IntrospectWithBodyWithResponse Introspect a token
 	//
 	//
@@ -13910,6 +14070,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /oauth2/token (the `Oauth2Token` operationId).
 	Oauth2TokenWithFormdataBodyWithResponse(ctx context.Context, body Oauth2TokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*Oauth2TokenResponse, error)
+
+	// GetReadyzWithResponse Readiness
+	//
+	// 200 when this panel can serve requests: the database answers a trivial query within 2 s
+	// (check `database`) and, when this panel runs the embedded local node, that node is ready (check
+	// `localNode`). Otherwise 503 with `status: unavailable` and the failing check named in `checks`
+	// (its value says why). Use it as a readiness probe: take the replica out of the load balancer
+	// while it fails. Public (no token) and never rate-limited; one cheap query per call.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /readyz (the `GetReadyz` operationId).
+	GetReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadyzResponse, error)
 }
 
 // GetJWKSResponse200Headers the declared response headers of an HTTP 200 response for GetJWKS
@@ -28359,6 +28532,96 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// GetHealthzResponse200Headers the declared response headers of an HTTP 200 response for GetHealthz
+type GetHealthzResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// GetHealthzResponse400Headers the declared response headers of an HTTP 400 response for GetHealthz
+type GetHealthzResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// GetHealthzResponse415Headers the declared response headers of an HTTP 415 response for GetHealthz
+type GetHealthzResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// GetHealthzResponse500Headers the declared response headers of an HTTP 500 response for GetHealthz
+type GetHealthzResponse500Headers struct {
+	XAPIVersion *string
+}
+
+type GetHealthzResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Health
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetHealthzResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetHealthzResponse400Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetHealthzResponse415Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetHealthzResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetHealthzResponse) GetJSON200() *Health {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetHealthzResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetHealthzResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetHealthzResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetHealthzResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetHealthzResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetHealthzResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetHealthzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // Oauth2IntrospectResponse200Headers the declared response headers of an HTTP 200 response for Oauth2Introspect
 type Oauth2IntrospectResponse200Headers struct {
 	XAPIVersion *string
@@ -28628,6 +28891,110 @@ func (r Oauth2TokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r Oauth2TokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReadyzResponse200Headers the declared response headers of an HTTP 200 response for GetReadyz
+type GetReadyzResponse200Headers struct {
+	XAPIVersion *string
+}
+
+// GetReadyzResponse400Headers the declared response headers of an HTTP 400 response for GetReadyz
+type GetReadyzResponse400Headers struct {
+	XAPIVersion *string
+}
+
+// GetReadyzResponse415Headers the declared response headers of an HTTP 415 response for GetReadyz
+type GetReadyzResponse415Headers struct {
+	XAPIVersion *string
+}
+
+// GetReadyzResponse500Headers the declared response headers of an HTTP 500 response for GetReadyz
+type GetReadyzResponse500Headers struct {
+	XAPIVersion *string
+}
+
+// GetReadyzResponse503Headers the declared response headers of an HTTP 503 response for GetReadyz
+type GetReadyzResponse503Headers struct {
+	XAPIVersion *string
+}
+
+type GetReadyzResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Health
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Health
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReadyzResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetReadyzResponse400Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GetReadyzResponse415Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetReadyzResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReadyzResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReadyzResponse) GetJSON200() *Health {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetReadyzResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetReadyzResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetReadyzResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReadyzResponse) GetJSON503() *Health {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReadyzResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReadyzResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReadyzResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReadyzResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -30730,6 +31097,23 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 	return ParseRotateWebhookSecretResponse(rsp)
 }
 
+// GetHealthzWithResponse Liveness
+//
+// 200 while the process serves HTTP; it checks nothing else (use it as a liveness probe: a failing
+// `/healthz` means restart the process). Public (no token) and never rate-limited: a load balancer
+// may poll it as often as it likes; the answer is fixed and costs nothing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /healthz (the `GetHealthz` operationId).
+func (c *ClientWithResponses) GetHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthzResponse, error) {
+	rsp, err := c.GetHealthz(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetHealthzResponse(rsp)
+}
+
 // Oauth2IntrospectWithBodyWithResponse Introspect a token
 //
 // Token introspection (RFC 7662). The caller authenticates as an OAuth2 client (HTTP Basic or `client_id` /
@@ -30800,6 +31184,25 @@ func (c *ClientWithResponses) Oauth2TokenWithFormdataBodyWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseOauth2TokenResponse(rsp)
+}
+
+// GetReadyzWithResponse Readiness
+//
+// 200 when this panel can serve requests: the database answers a trivial query within 2 s
+// (check `database`) and, when this panel runs the embedded local node, that node is ready (check
+// `localNode`). Otherwise 503 with `status: unavailable` and the failing check named in `checks`
+// (its value says why). Use it as a readiness probe: take the replica out of the load balancer
+// while it fails. Public (no token) and never rate-limited; one cheap query per call.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /readyz (the `GetReadyz` operationId).
+func (c *ClientWithResponses) GetReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadyzResponse, error) {
+	rsp, err := c.GetReadyz(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReadyzResponse(rsp)
 }
 
 // ParseGetJWKSResponse parses an HTTP response from a GetJWKSWithResponse call
@@ -49602,6 +50005,96 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 	return response, nil
 }
 
+// ParseGetHealthzResponse parses an HTTP response from a GetHealthzWithResponse call
+func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetHealthzResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Health
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetHealthzResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetHealthzResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetHealthzResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetHealthzResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseOauth2IntrospectResponse parses an HTTP response from a Oauth2IntrospectWithResponse call
 func ParseOauth2IntrospectResponse(rsp *http.Response) (*Oauth2IntrospectResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -49956,6 +50449,113 @@ func ParseOauth2TokenResponse(rsp *http.Response) (*Oauth2TokenResponse, error) 
 			headers.XAPIVersion = &value
 		}
 		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReadyzResponse parses an HTTP response from a GetReadyzWithResponse call
+func ParseGetReadyzResponse(rsp *http.Response) (*GetReadyzResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReadyzResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Health
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Health
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReadyzResponse200Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetReadyzResponse400Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 415:
+		var headers GetReadyzResponse415Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetReadyzResponse500Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetReadyzResponse503Headers
+		if values := rsp.Header.Values("X-API-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-API-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XAPIVersion = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

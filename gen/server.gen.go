@@ -294,6 +294,27 @@ func (e GrantScope) Valid() bool {
 	}
 }
 
+// Defines values for HealthStatus.
+const (
+	HealthStatusOk          HealthStatus = "ok"
+	HealthStatusStarting    HealthStatus = "starting"
+	HealthStatusUnavailable HealthStatus = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
+	switch e {
+	case HealthStatusOk:
+		return true
+	case HealthStatusStarting:
+		return true
+	case HealthStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstallStepApi.
 const (
 	InstallStepApiPaper InstallStepApi = "paper"
@@ -1311,6 +1332,20 @@ type FileList struct {
 //
 // Example: server.view
 type GrantScope string
+
+// Health The outcome of a health or readiness check.
+//
+// Example: {"checks":{"database":"ok","localNode":"ok"},"status":"ok"}
+type Health struct {
+	// Checks One entry per check (`database`, `localNode`): `ok`, or why it failed.
+	Checks map[string]string `json:"checks"`
+
+	// Status `ok`: every check passed; `starting`: a check is not ready yet; `unavailable`: a check failed.
+	Status HealthStatus `json:"status"`
+}
+
+// HealthStatus `ok`: every check passed; `starting`: a check is not ready yet; `unavailable`: a check failed.
+type HealthStatus string
 
 // InstallStep One install step. Which optional fields apply depends on `type`.
 //
@@ -4544,12 +4579,18 @@ type ServerInterface interface {
 	// RotateWebhookSecret Rotate a webhook's secret
 	// (POST /api/webhooks/{webhookId}/rotate-secret)
 	RotateWebhookSecret(c *gin.Context, webhookId WebhookId)
+	// GetHealthz Liveness
+	// (GET /healthz)
+	GetHealthz(c *gin.Context)
 	// Oauth2Introspect Introspect a token
 	// (POST /oauth2/introspect)
 	Oauth2Introspect(c *gin.Context)
 	// Oauth2Token Issue an access token
 	// (POST /oauth2/token)
 	Oauth2Token(c *gin.Context)
+	// GetReadyz Readiness
+	// (GET /readyz)
+	GetReadyz(c *gin.Context)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -7325,6 +7366,19 @@ func (siw *ServerInterfaceWrapper) RotateWebhookSecret(c *gin.Context) {
 	siw.Handler.RotateWebhookSecret(c, webhookId)
 }
 
+// GetHealthz operation middleware
+func (siw *ServerInterfaceWrapper) GetHealthz(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetHealthz(c)
+}
+
 // Oauth2Introspect operation middleware
 func (siw *ServerInterfaceWrapper) Oauth2Introspect(c *gin.Context) {
 
@@ -7349,6 +7403,19 @@ func (siw *ServerInterfaceWrapper) Oauth2Token(c *gin.Context) {
 	}
 
 	siw.Handler.Oauth2Token(c)
+}
+
+// GetReadyz operation middleware
+func (siw *ServerInterfaceWrapper) GetReadyz(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetReadyz(c)
 }
 
 // GinServerOptions provides options for the Gin server.
@@ -7465,6 +7532,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/api/openapi.json", wrapper.GetOpenAPIJSON)
 	router.GET(options.BaseURL+"/api/docs", wrapper.GetAPIDocs)
 	router.GET(options.BaseURL+"/api/docs/:asset", wrapper.GetAPIDocsAsset)
+	router.GET(options.BaseURL+"/healthz", wrapper.GetHealthz)
+	router.GET(options.BaseURL+"/readyz", wrapper.GetReadyz)
 	router.POST(options.BaseURL+"/oauth2/token", wrapper.Oauth2Token)
 	router.POST(options.BaseURL+"/oauth2/introspect", wrapper.Oauth2Introspect)
 }
@@ -24257,6 +24326,90 @@ func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretRespo
 	return err
 }
 
+type GetHealthzRequestObject struct {
+}
+
+type GetHealthzResponseObject interface {
+	VisitGetHealthzResponse(w http.ResponseWriter) error
+}
+
+type GetHealthz200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type GetHealthz200JSONResponse struct {
+	Body    Health
+	Headers GetHealthz200ResponseHeaders
+}
+
+func (response GetHealthz200JSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealthz400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetHealthz400JSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealthz415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetHealthz415JSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealthz500JSONResponse struct{ InternalJSONResponse }
+
+func (response GetHealthz500JSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Oauth2IntrospectRequestObject struct {
 	Body *Oauth2IntrospectFormdataRequestBody
 }
@@ -24593,6 +24746,114 @@ func (response Oauth2Token500JSONResponse) VisitOauth2TokenResponse(w http.Respo
 	return err
 }
 
+type GetReadyzRequestObject struct {
+}
+
+type GetReadyzResponseObject interface {
+	VisitGetReadyzResponse(w http.ResponseWriter) error
+}
+
+type GetReadyz200ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type GetReadyz200JSONResponse struct {
+	Body    Health
+	Headers GetReadyz200ResponseHeaders
+}
+
+func (response GetReadyz200JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyz400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetReadyz400JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyz415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetReadyz415JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyz500JSONResponse struct{ InternalJSONResponse }
+
+func (response GetReadyz500JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyz503ResponseHeaders struct {
+	XAPIVersion *string
+}
+
+type GetReadyz503JSONResponse struct {
+	Body    Health
+	Headers GetReadyz503ResponseHeaders
+}
+
+func (response GetReadyz503JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XAPIVersion != nil {
+		w.Header().Set("X-API-Version", fmt.Sprint(*response.Headers.XAPIVersion))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetJWKS The panel's public keys for node tokens
@@ -24856,12 +25117,18 @@ type StrictServerInterface interface {
 	// RotateWebhookSecret Rotate a webhook's secret
 	// (POST /api/webhooks/{webhookId}/rotate-secret)
 	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// GetHealthz Liveness
+	// (GET /healthz)
+	GetHealthz(ctx context.Context, request GetHealthzRequestObject) (GetHealthzResponseObject, error)
 	// Oauth2Introspect Introspect a token
 	// (POST /oauth2/introspect)
 	Oauth2Introspect(ctx context.Context, request Oauth2IntrospectRequestObject) (Oauth2IntrospectResponseObject, error)
 	// Oauth2Token Issue an access token
 	// (POST /oauth2/token)
 	Oauth2Token(ctx context.Context, request Oauth2TokenRequestObject) (Oauth2TokenResponseObject, error)
+	// GetReadyz Readiness
+	// (GET /readyz)
+	GetReadyz(ctx context.Context, request GetReadyzRequestObject) (GetReadyzResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *gin.Context, request any) (any, error)
@@ -27671,6 +27938,30 @@ func (sh *strictHandler) RotateWebhookSecret(ctx *gin.Context, webhookId Webhook
 	}
 }
 
+// GetHealthz operation middleware
+func (sh *strictHandler) GetHealthz(ctx *gin.Context) {
+	var request GetHealthzRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetHealthz(ctx, request.(GetHealthzRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetHealthz")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetHealthzResponseObject); ok {
+		if err := validResponse.VisitGetHealthzResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Oauth2Introspect operation middleware
 func (sh *strictHandler) Oauth2Introspect(ctx *gin.Context) {
 	var request Oauth2IntrospectRequestObject
@@ -27734,6 +28025,30 @@ func (sh *strictHandler) Oauth2Token(ctx *gin.Context) {
 		sh.options.HandlerErrorFunc(ctx, err)
 	} else if validResponse, ok := response.(Oauth2TokenResponseObject); ok {
 		if err := validResponse.VisitOauth2TokenResponse(ctx.Writer); err != nil {
+			sh.options.ResponseErrorHandlerFunc(ctx, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(ctx, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetReadyz operation middleware
+func (sh *strictHandler) GetReadyz(ctx *gin.Context) {
+	var request GetReadyzRequestObject
+
+	handler := func(ctx *gin.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReadyz(ctx, request.(GetReadyzRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReadyz")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		sh.options.HandlerErrorFunc(ctx, err)
+	} else if validResponse, ok := response.(GetReadyzResponseObject); ok {
+		if err := validResponse.VisitGetReadyzResponse(ctx.Writer); err != nil {
 			sh.options.ResponseErrorHandlerFunc(ctx, err)
 		}
 	} else if response != nil {

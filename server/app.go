@@ -37,6 +37,8 @@ type Deps struct {
 	Webhooks *webhook.Engine
 	// HookWatcher turns server state changes into webhook events (nil: none are recorded).
 	HookWatcher *webhook.Watcher
+	// LocalReady, when set, is /readyz's localNode check (Open: the local node's daemon).
+	LocalReady func(context.Context) error
 }
 
 // App is the panel's HTTP application.
@@ -62,8 +64,10 @@ type App struct {
 	sftp        *sftpState      // SFTP login lockout and audit log (sftp_auth.go)
 	hooks       *webhook.Engine // webhook events and deliveries (h_webhooks.go)
 	watcher     *webhook.Watcher
-	spec        specDocs // the served contract (h_spec.go)
-	docs        docsSite // the served reference page (docs.go)
+	spec        specDocs                    // the served contract (h_spec.go)
+	docs        docsSite                    // the served reference page (docs.go)
+	metrics     *metrics                    // Prometheus collectors (metrics.go)
+	localNode   func(context.Context) error // /readyz's localNode check (nil: none)
 }
 
 // New builds the panel: loads the contract, wires middleware and the generated routes.
@@ -84,6 +88,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		errs:        errorMappers(),
 		sftp:        newSFTPState(d.Logger),
 		hooks:       d.Webhooks, watcher: d.HookWatcher,
+		metrics: newMetrics(), localNode: d.LocalReady,
 	}
 	if a.cfg.MaxBodyBytes <= 0 {
 		a.cfg.MaxBodyBytes = Default().MaxBodyBytes
@@ -121,6 +126,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if err := a.buildEngine(); err != nil {
 		return nil, err
 	}
+	a.registerMetrics(d)
 	return a, nil
 }
 
@@ -143,7 +149,7 @@ func (a *App) buildEngine() error {
 	if err := e.SetTrustedProxies(a.proxies.strings()); err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(a.basics(), a.decodePathParams, a.guard())
+	e.Use(a.observe(), a.basics(), a.decodePathParams, a.guard())
 	e.NoRoute(a.noRoute)
 	e.NoMethod(a.noMethod)
 	if err := a.registerRoutes(e); err != nil {

@@ -41,6 +41,9 @@ type Config struct {
 	TokenRevalidate time.Duration
 	// Webhooks tunes webhook delivery (zero fields: webhook.Default()).
 	Webhooks webhook.Config
+	// MetricsListen is the address of the Prometheus /metrics listener ("" = none). It has no
+	// authentication: bind it to loopback or a private network.
+	MetricsListen string
 
 	// What Open builds besides the configuration values.
 

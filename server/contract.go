@@ -32,6 +32,8 @@ type Operation struct {
 	// it allows on a suspended server (x-suspended, suspend.go).
 	OnServer  bool
 	Suspended SuspendedMode
+	// NoRateLimit: no rate limit counts the operation (x-skypanel-no-rate-limit: the health probes).
+	NoRateLimit bool
 }
 
 // Contract is the loaded openapi.yaml (an apispec.Spec) with an index from gin route to
@@ -68,6 +70,7 @@ func LoadContract(ctx context.Context, data []byte) (*Contract, error) {
 			o.WebSocket = true
 		}
 		o.NoStore = declaresCacheControl(op)
+		o.NoRateLimit, _ = op.Extensions["x-skypanel-no-rate-limit"].(bool)
 		o.Streamed = so.AcceptsBody(apispec.MediaOctetStream)
 		o.Paged = op.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil ||
 			item.Parameters.GetByInAndName(openapi3.ParameterInQuery, "page") != nil

@@ -151,14 +151,16 @@ func (a *App) authorize(c *gin.Context, op *Operation) error {
 	}
 	// A node's own calls (check-ins, SFTP logins and session checks) grow with its sessions,
 	// not with API use: not counted against its client (sftpAuth has its own lockout).
-	if p == nil || p.NodeID == 0 || !nodeOperation(op) {
+	if !op.NoRateLimit && (p == nil || p.NodeID == 0 || !nodeOperation(op)) {
 		var d decision
+		kind := limitClient
 		if p != nil {
 			d = a.clientLimit.take("client:" + p.ClientID)
 		} else {
-			d = a.ipLimit.take("ip:" + a.proxies.clientIP(c.Request))
+			kind, d = limitIP, a.ipLimit.take("ip:"+a.proxies.clientIP(c.Request))
 		}
 		if err := d.apply(c, now); err != nil {
+			a.metrics.rateLimited(kind)
 			return err
 		}
 	}

@@ -61,6 +61,8 @@ type Panel struct {
 	remote    *RemoteNodes // the registry of every node, its token signer and reconciler
 	closers   []func()     // in reverse order of opening
 	sftpAddr  net.Addr     // the local node's SFTP server (nil: none)
+	// metricsAddr is where /metrics is served (nil: none; metrics_serve.go)
+	metricsAddr net.Addr
 }
 
 // Open opens the panel described by cfg: the data folder and its store, the OAuth2 provider,
@@ -98,8 +100,14 @@ func Open(ctx context.Context, cfg Config) (p *Panel, err error) {
 	p.watcher.Start()
 	p.closers = append(p.closers, p.watcher.Close) // before the node: it holds event streams
 	d.HookWatcher = p.watcher
+	if p.Manager != nil { // /readyz: the local node's daemon answers
+		d.LocalReady = func(ctx context.Context) error { _, err := p.Local.Health(ctx); return err }
+	}
 	p.App, err = New(ctx, d)
 	if err != nil {
+		return p, err
+	}
+	if err := p.openMetrics(); err != nil {
 		return p, err
 	}
 	// first to close: transfers fail back to their source while nodes and store are open

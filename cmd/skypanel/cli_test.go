@@ -157,7 +157,9 @@ func TestServe(t *testing.T) {
 	var out syncBuffer
 	root.SetOut(&out)
 	root.SetErr(&out)
+	metricsListen, metricsURL := metricsAddr(t)
 	root.SetArgs([]string{"--log-level", "warn", "--data", dir, "serve", "--listen", "127.0.0.1:0", "--token-ttl", "90s", "--sftp-listen", "127.0.0.1:0",
+		"--metrics-listen", metricsListen,
 		"--volumes", filepath.Join(dir, "volumes")}) // never /var/lib/skypanel/volumes in tests
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -197,6 +199,7 @@ func TestServe(t *testing.T) {
 	if tok.ExpiresIn != 90 {
 		t.Errorf("expires_in = %d with --token-ttl 90s", tok.ExpiresIn)
 	}
+	checkServeMetrics(t, metricsURL)
 
 	cancel()
 	select {

@@ -40,6 +40,8 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&o.cfg.NodeCA, "node-ca", os.Getenv("SKYPANEL_NODE_CA"), "PEM file of the CAs that sign remote nodes' certificates (default: system roots) [$SKYPANEL_NODE_CA]")
 	f.BoolVar(&o.cfg.NodeInsecureHTTP, "node-insecure-http", false, "UNSAFE: talk plain HTTP to remote nodes (tokens and files in the clear; loopback tests only)")
 	f.DurationVar(&o.cfg.TokenTTL, "token-ttl", o.cfg.TokenTTL, "access token lifetime")
+	f.StringVar(&o.cfg.MetricsListen, "metrics-listen", os.Getenv("SKYPANEL_METRICS_LISTEN"),
+		`address of the Prometheus /metrics listener, e.g. "127.0.0.1:9464" ("" = off); no authentication: bind it to loopback or a private network [$SKYPANEL_METRICS_LISTEN]`)
 	addNodeFlags(cmd, &o.node) // nodeflags.go: shared with `daemon`
 	addSFTPFlags(cmd, &o.sftp, "0.0.0.0", "SFTP server of the local node: host:port, or a host alone for the local node's sftpPort (5657 unless changed)")
 	return cmd
