@@ -143,7 +143,7 @@ func (a *App) buildEngine() error {
 	if err := e.SetTrustedProxies(a.proxies.strings()); err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(a.basics(), a.decodePathParams, a.guard())
+	e.Use(a.accessLog(), a.basics(), a.decodePathParams, a.guard()) // accesslog.go: one line per request
 	e.NoRoute(a.noRoute)
 	e.NoMethod(a.noMethod)
 	if err := a.registerRoutes(e); err != nil {
