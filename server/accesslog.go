@@ -12,7 +12,6 @@ import (
 // query), operation id, client id (from the principal; never a token or a secret), client IP,
 // status, duration and response bytes. It runs outermost, so refused requests are logged too.
 func (a *App) accessLog() gin.HandlerFunc {
-	log := a.log.With("component", "access")
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -34,6 +33,6 @@ func (a *App) accessLog() gin.HandlerFunc {
 			slog.Int("status", c.Writer.Status()),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int("bytes", max(c.Writer.Size(), 0)))
-		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
+		a.access.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
 	}
 }

@@ -43,6 +43,7 @@ type Deps struct {
 type App struct {
 	cfg         Config
 	log         *slog.Logger
+	access      *slog.Logger // component "access": one line per request (accesslog.go)
 	contract    *Contract
 	validator   *apispec.Validator // request checks against openapi.yaml (validate.go)
 	errs        []errorMapper      // errors → envelopes, in order (errmap.go)
@@ -76,7 +77,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		return nil, err
 	}
 	a := &App{
-		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
+		cfg: d.Config, log: d.Logger.With("component", "api"), access: d.Logger.With("component", "access"), contract: contract,
 		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer, reconciler: d.Reconciler,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),

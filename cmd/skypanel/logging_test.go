@@ -75,9 +75,13 @@ func accessLines(t *testing.T, logs string) []accessLine {
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("--log-format json wrote a line that is not JSON: %q: %v", sc.Text(), err)
 		}
-		if l.Component == "access" {
-			got = append(got, l)
+		if l.Component != "access" {
+			continue
 		}
+		if n := strings.Count(sc.Text(), `"component":`); n != 1 { // decoders keep the last of duplicate keys
+			t.Errorf("access line with %d component keys: %s", n, sc.Text())
+		}
+		got = append(got, l)
 	}
 	return got
 }
