@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(containerd runc busybox-static containernetworking-plugins iptables iproute2 kmod curl mariadb-server mariadb-client wrk gcc make git nodejs npm python3 python3-requests php-cli php-curl php-sqlite3 phpunit
-  openssh-client sshpass openssh-server chromium)
+  openssh-client sshpass openssh-server chromium
+  systemd) # systemd-analyze: cmd/skypanel TestSystemdUnits verifies packaging/systemd
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

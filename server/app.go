@@ -45,6 +45,7 @@ type Deps struct {
 type App struct {
 	cfg         Config
 	log         *slog.Logger
+	access      *slog.Logger // component "access": one line per request (accesslog.go)
 	contract    *Contract
 	validator   *apispec.Validator // request checks against openapi.yaml (validate.go)
 	errs        []errorMapper      // errors → envelopes, in order (errmap.go)
@@ -80,7 +81,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		return nil, err
 	}
 	a := &App{
-		cfg: d.Config, log: d.Logger.With("component", "api"), contract: contract,
+		cfg: d.Config, log: d.Logger.With("component", "api"), access: d.Logger.With("component", "access"), contract: contract,
 		oauth: d.OAuth, store: d.Store, nodes: d.Nodes, signer: d.Signer, reconciler: d.Reconciler,
 		auth:        oauthAuthenticator{d.OAuth},
 		clientLimit: newLimiter(d.Config.ClientLimit, nil),
@@ -149,7 +150,7 @@ func (a *App) buildEngine() error {
 	if err := e.SetTrustedProxies(a.proxies.strings()); err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(a.observe(), a.basics(), a.decodePathParams, a.guard())
+	e.Use(a.observe(), a.accessLog(), a.basics(), a.decodePathParams, a.guard()) // metrics first; accesslog.go: one line per request
 	e.NoRoute(a.noRoute)
 	e.NoMethod(a.noMethod)
 	if err := a.registerRoutes(e); err != nil {

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,6 +31,7 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().String("data", envOr("SKYPANEL_DATA", "./data"), "data folder (database, keys, servers) [$SKYPANEL_DATA]")
 	root.PersistentFlags().String("log-level", envOr("SKYPANEL_LOG_LEVEL", "info"), "debug, info, warn or error")
+	addLogFormatFlag(root) // logging.go: --log-format text|json
 	root.AddCommand(newServeCmd(), newDaemonCmd(), newUserCmd(), newOAuth2Cmd(), newVersionCmd())
 	return root
 }
@@ -41,13 +41,6 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-func newLogger(cmd *cobra.Command) *slog.Logger {
-	lvl := new(slog.LevelVar)
-	s, _ := cmd.Flags().GetString("log-level")
-	_ = lvl.UnmarshalText([]byte(s))
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 }
 
 func dataDir(cmd *cobra.Command) string {

@@ -69,7 +69,7 @@ func Handler(n Node, opts HandlerOptions) http.Handler {
 	h = s.validate(h)
 	h = s.route(h)
 	h = s.authenticate(h)
-	return s.track(h)
+	return s.accessLog(s.track(h)) // accesslog.go: one line per request
 }
 
 // strictServer implements the generated strict interface over a Node.

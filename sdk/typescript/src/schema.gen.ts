@@ -1800,6 +1800,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description 200 while the process serves HTTP; it checks nothing else (use it as a liveness probe: a failing
+         *     `/healthz` means restart the process). Public (no token) and never rate-limited: a load balancer
+         *     may poll it as often as it likes; the answer is fixed and costs nothing.
+         */
+        get: operations["getHealthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description 200 when this panel can serve requests: the database answers a trivial query within 2 s
+         *     (check `database`) and, when this panel runs the embedded local node, that node is ready (check
+         *     `localNode`). Otherwise 503 with `status: unavailable` and the failing check named in `checks`
+         *     (its value says why). Use it as a readiness probe: take the replica out of the load balancer
+         *     while it fails. Public (no token) and never rate-limited; one cheap query per call.
+         */
+        get: operations["getReadyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth2/token": {
         parameters: {
             query?: never;
@@ -3526,6 +3572,27 @@ export interface components {
             /** @description Changes each time the daemon starts. */
             bootId: string;
             version?: string;
+        };
+        /**
+         * @description The outcome of a health or readiness check.
+         * @example {
+         *       "status": "ok",
+         *       "checks": {
+         *         "database": "ok",
+         *         "localNode": "ok"
+         *       }
+         *     }
+         */
+        Health: {
+            /**
+             * @description `ok`: every check passed; `starting`: a check is not ready yet; `unavailable`: a check failed.
+             * @enum {string}
+             */
+            status: "ok" | "starting" | "unavailable";
+            /** @description One entry per check (`database`, `localNode`): `ok`, or why it failed. */
+            checks: {
+                [key: string]: string;
+            };
         };
         JWKS: {
             keys: {
@@ -8753,6 +8820,64 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+        };
+    };
+    getHealthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process serves. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getReadyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            /** @description Not ready; `checks` names the check that failed. */
+            503: {
+                headers: {
+                    "X-API-Version": components["headers"]["XApiVersion"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
         };
     };
     oauth2Token: {
